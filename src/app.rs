@@ -1,0 +1,167 @@
+//! Runs a parsed command line: builds the plan (config, candidates, options) before any
+//! packet is read, runs the engine, renders the report. Returns the exit code; errors that
+//! mean "usage or configuration" come back as [`Exit::Usage`] so `main` maps them to 2.
+
+use crate::cli::{CheckArgs, Cli, Color, Command, FailOn, Kind};
+use crate::config::{self, Config};
+use crate::dates::Date;
+use crate::discover;
+use crate::engine::{self, Options};
+use crate::finding::{Severity, Verdict};
+use crate::report::{self, Format};
+use crate::{git, suggest, template};
+use anyhow::{anyhow, Context, Result};
+use std::io::{IsTerminal, Write};
+use std::path::Path;
+
+/// How a run ended, in exit-code terms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    Pass = 0,
+    Fail = 1,
+    Usage = 2,
+}
+
+fn load_config(path: Option<&Path>) -> Result<Config> {
+    config::load(Path::new("."), path).map_err(|e| anyhow!(e))
+}
+
+pub fn run(cli: Cli) -> Result<Exit> {
+    match cli.command {
+        Command::Check(args) => check(args),
+        Command::Rules { config } => {
+            let config = load_config(config.config.as_deref())?;
+            print(&rules_table(&config));
+            Ok(Exit::Pass)
+        }
+        Command::Explain { rule_id, config } => {
+            let config = load_config(config.config.as_deref())?;
+            let rules = report::catalog(&config);
+            match rules.iter().find(|r| r.id == rule_id) {
+                Some(r) => {
+                    print(&format!(
+                        "{} ({} rule, {} by default{}; policies: {})\n{}\n\n{}\n",
+                        r.id,
+                        r.kind,
+                        r.severity,
+                        if r.enabled { "" } else { ", switched off" },
+                        r.policies.join(", "),
+                        r.summary,
+                        r.doc.trim_end()
+                    ));
+                    Ok(Exit::Pass)
+                }
+                None => Err(anyhow!(
+                    "no rule `{rule_id}`{}; `packetgate rules` lists them",
+                    suggest::hint(&rule_id, rules.iter().map(|r| r.id.as_str()))
+                )),
+            }
+        }
+        Command::New {
+            kind,
+            markdown,
+            config,
+        } => {
+            let config = load_config(config.config.as_deref())?;
+            let id = match kind {
+                Kind::BudgetChange => "budget-change",
+                Kind::CostTrace => "cost-trace",
+            };
+            let policy = config
+                .policy(id)
+                .ok_or_else(|| anyhow!("no policy for `{id}`"))?;
+            print(&template::render(policy, markdown));
+            Ok(Exit::Pass)
+        }
+    }
+}
+
+fn print(s: &str) {
+    let mut out = std::io::stdout().lock();
+    // A closed pipe (`packetgate rules | head`) is not an error worth a panic.
+    let _ = out.write_all(s.as_bytes());
+    let _ = out.flush();
+}
+
+fn rules_table(config: &Config) -> String {
+    let rules = report::catalog(config);
+    let w = rules.iter().map(|r| r.id.len()).max().unwrap_or(10);
+    let mut out = format!(
+        "{:<w$}  {:<12}  {:<8}  {:<24}  summary\n",
+        "id", "kind", "severity", "policies"
+    );
+    for r in rules {
+        let sev = if r.enabled {
+            r.severity.as_str()
+        } else {
+            "off"
+        };
+        out.push_str(&format!(
+            "{:<w$}  {:<12}  {:<8}  {:<24}  {}\n",
+            r.id,
+            r.kind,
+            sev,
+            r.policies.join(","),
+            r.summary
+        ));
+    }
+    out
+}
+
+fn check(args: CheckArgs) -> Result<Exit> {
+    let config = load_config(args.config.config.as_deref())?;
+    let today = match &args.today {
+        Some(t) => Date::parse(t)
+            .ok_or_else(|| anyhow!("--today `{t}` is not a date in YYYY-MM-DD form"))?,
+        None => Date::today_utc(),
+    };
+    let candidates = match &args.changed_since {
+        Some(since) => {
+            let changed = git::changed_since(Path::new("."), since).context("--changed-since")?;
+            for p in &args.paths {
+                if !p.exists() {
+                    return Err(anyhow!("no such file or folder: {}", discover::display(p)));
+                }
+            }
+            discover::from_changed(&config, &changed, &args.paths)
+        }
+        None => discover::from_paths(&config, &args.paths)?,
+    };
+    let fail_on = match args.fail_on {
+        Some(FailOn::Error) => Severity::Error,
+        Some(FailOn::Warning) => Severity::Warning,
+        None => config.fail_on,
+    };
+    let links_not_opened = Some(if args.offline {
+        "--offline".to_string()
+    } else {
+        "live link checking is not part of this build yet; dates were judged from `accessed`"
+            .to_string()
+    });
+    let opts = Options {
+        today,
+        fail_on,
+        max_age_days: args.max_age_days,
+        links_not_opened,
+    };
+    let report = engine::run(&config, &candidates, &opts);
+    let color = match args.color {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => {
+            args.format == Format::Human
+                && std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none()
+        }
+    };
+    let rules = if args.format == Format::Sarif {
+        report::catalog(&config)
+    } else {
+        Vec::new()
+    };
+    print(&report::render(args.format, &report, &rules, color));
+    Ok(match report.verdict {
+        Verdict::Pass => Exit::Pass,
+        Verdict::Fail => Exit::Fail,
+    })
+}

@@ -1,0 +1,267 @@
+//! Repository configuration (`.packetgate.yml`) and the policies it brings in.
+//!
+//! First stage of the flow: everything here is read and validated in full — config keys,
+//! globs, every policy file — before a single packet is opened. A broken config is one
+//! error listing every problem with its file and line (exit code 2), never a partial run.
+
+pub mod decode;
+pub mod policy;
+
+use crate::finding::Severity;
+use crate::packet::LoadLimits;
+use decode::{Entries, Problems, Sources};
+use globset::{Glob, GlobBuilder, GlobMatcher};
+use policy::{Documents, Policy};
+use std::path::{Path, PathBuf};
+use thiserror::Error;
+
+pub const CONFIG_FILE: &str = ".packetgate.yml";
+const CONFIG_KEYS: &[&str] = &[
+    "policies",
+    "packets",
+    "exclude",
+    "max_age_days",
+    "fail_on",
+    "limits",
+];
+const PACKETS_KEYS: &[&str] = &["path", "kind"];
+const LIMITS_KEYS: &[&str] = &["max_file_bytes"];
+
+#[derive(Debug, Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("invalid configuration ({} problem{}):\n{problems}", problems.0.len(), if problems.0.len() == 1 { "" } else { "s" })]
+    Invalid { problems: decode::ProblemList },
+}
+
+/// A glob that marks files as packets, optionally of a given kind.
+#[derive(Debug, Clone)]
+pub struct PacketGlob {
+    pub pattern: String,
+    pub matcher: GlobMatcher,
+    pub kind: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The folder paths in the config are relative to (the config file's folder).
+    pub root: PathBuf,
+    /// The config file, when there is one.
+    pub file: Option<PathBuf>,
+    pub packets: Vec<PacketGlob>,
+    pub exclude: Vec<GlobMatcher>,
+    /// Overrides every policy's freshness window.
+    pub max_age_days: Option<u32>,
+    pub fail_on: Severity,
+    pub limits: LoadLimits,
+    pub policies: Vec<Policy>,
+}
+
+impl Config {
+    /// Kinds a packet may declare (non-abstract policies).
+    pub fn kinds(&self) -> Vec<&str> {
+        self.policies
+            .iter()
+            .filter(|p| !p.is_abstract)
+            .map(|p| p.id.as_str())
+            .collect()
+    }
+
+    pub fn policy(&self, kind: &str) -> Option<&Policy> {
+        self.policies
+            .iter()
+            .find(|p| p.id == kind && !p.is_abstract)
+    }
+
+    /// The glob entry that claims a path (relative to the root), if any.
+    pub fn glob_for(&self, rel: &Path) -> Option<&PacketGlob> {
+        self.packets.iter().find(|g| g.matcher.is_match(rel))
+    }
+
+    pub fn excluded(&self, rel: &Path) -> bool {
+        self.exclude.iter().any(|g| g.is_match(rel))
+    }
+}
+
+fn glob(pattern: &str) -> Result<GlobMatcher, String> {
+    GlobBuilder::new(pattern)
+        .literal_separator(true)
+        .build()
+        .map(|g: Glob| g.compile_matcher())
+        .map_err(|e| e.kind().to_string())
+}
+
+/// Loads the config: the file given, else `.packetgate.yml` in `root` if present, else
+/// built-ins only.
+pub fn load(root: &Path, explicit: Option<&Path>) -> Result<Config, ConfigError> {
+    let mut sources = Sources::default();
+    let mut problems = Problems::default();
+    let path = match explicit {
+        Some(p) => Some(p.to_path_buf()),
+        None => Some(root.join(CONFIG_FILE)).filter(|p| p.is_file()),
+    };
+    let mut config = Config {
+        root: root.to_path_buf(),
+        file: path.clone(),
+        packets: Vec::new(),
+        exclude: Vec::new(),
+        max_age_days: None,
+        fail_on: Severity::Error,
+        limits: LoadLimits::default(),
+        policies: Vec::new(),
+    };
+    let mut repo_policies: Vec<(String, String)> = Vec::new();
+    let text;
+    let parsed;
+    if let Some(path) = &path {
+        text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.display().to_string(),
+            source,
+        })?;
+        config.root = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."))
+            .to_path_buf();
+        let file = sources.add(path.display().to_string());
+        parsed = crate::yaml::parse(&text, crate::yaml::Limits::default());
+        match &parsed {
+            Err(e) => problems.push(file, e.pos, e.to_string()),
+            Ok(doc) => {
+                for d in &doc.duplicates {
+                    problems.push(
+                        file,
+                        d.pos,
+                        format!(
+                            "`{}` is written twice (first at line {})",
+                            d.key, d.first.line
+                        ),
+                    );
+                }
+                if let Some(root_node) = &doc.root {
+                    if let Some(top) =
+                        Entries::of(root_node, file, "the config file", &mut problems)
+                    {
+                        read_config(&mut config, top, &mut repo_policies, &mut problems)?;
+                    }
+                }
+            }
+        }
+    }
+    let docs = Documents::parse(&repo_policies, &mut sources, &mut problems);
+    config.policies = docs.resolve(&sources, &mut problems);
+    for g in &config.packets {
+        if let Some(kind) = &g.kind {
+            if !config
+                .policies
+                .iter()
+                .any(|p| &p.id == kind && !p.is_abstract)
+            {
+                let known: Vec<&str> = config.kinds();
+                problems.push(
+                    0,
+                    crate::yaml::Pos::new(1, 1),
+                    format!(
+                        "packets glob `{}` names kind `{kind}`, which no policy defines{}",
+                        g.pattern,
+                        crate::suggest::hint(kind, known)
+                    ),
+                );
+            }
+        }
+    }
+    if !problems.is_empty() {
+        return Err(ConfigError::Invalid {
+            problems: problems.render(&sources),
+        });
+    }
+    Ok(config)
+}
+
+fn read_config(
+    config: &mut Config,
+    mut top: Entries<'_>,
+    repo_policies: &mut Vec<(String, String)>,
+    p: &mut Problems,
+) -> Result<(), ConfigError> {
+    if let Some(e) = top.take("policies") {
+        for (rel, pos) in e.texts(p).unwrap_or_default() {
+            let path = config.root.join(rel);
+            match std::fs::read_to_string(&path) {
+                Ok(t) => repo_policies.push((path.display().to_string(), t)),
+                Err(err) => p.push(
+                    e.file,
+                    pos,
+                    format!("cannot read policy file `{rel}`: {err}"),
+                ),
+            }
+        }
+    }
+    if let Some(e) = top.take("packets") {
+        match e.value.as_seq() {
+            None => e.problem(p, "`packets` must be a list of `{path: GLOB, kind: KIND}`"),
+            Some(items) => {
+                for item in items {
+                    let sub = decode::Entry {
+                        key: e.key,
+                        value: item,
+                        file: e.file,
+                    };
+                    let Some(mut m) = sub.map("a `packets` entry", p) else {
+                        continue;
+                    };
+                    let pattern = m
+                        .require("path", "a `packets` entry", p)
+                        .and_then(|x| x.text(p).map(|t| (t, x)));
+                    let kind = m.text("kind", p).map(str::to_string);
+                    m.finish(PACKETS_KEYS, "a `packets` entry", p);
+                    if let Some((pattern, entry)) = pattern {
+                        match glob(pattern) {
+                            Ok(matcher) => config.packets.push(PacketGlob {
+                                pattern: pattern.to_string(),
+                                matcher,
+                                kind,
+                            }),
+                            Err(msg) => entry.problem(p, format!("bad glob `{pattern}`: {msg}")),
+                        }
+                    }
+                }
+            }
+        }
+    }
+    if let Some(e) = top.take("exclude") {
+        for (pattern, pos) in e.texts(p).unwrap_or_default() {
+            match glob(pattern) {
+                Ok(m) => config.exclude.push(m),
+                Err(msg) => p.push(e.file, pos, format!("bad glob `{pattern}`: {msg}")),
+            }
+        }
+    }
+    if let Some(n) = top.number("max_age_days", p) {
+        config.max_age_days = Some(n.min(u64::from(u32::MAX)) as u32);
+    }
+    if let Some(e) = top.take("fail_on") {
+        if let Some(t) = e.text(p) {
+            match t.parse::<Severity>() {
+                Ok(s) if s != Severity::Notice => config.fail_on = s,
+                Ok(_) => e.problem(p, "`fail_on` must be `error` or `warning`"),
+                Err(msg) => e.problem(p, msg),
+            }
+        }
+    }
+    if let Some(e) = top.take("limits") {
+        if let Some(mut m) = e.map("`limits`", p) {
+            if let Some(n) = m.number("max_file_bytes", p) {
+                config.limits.max_file_bytes = n;
+            }
+            m.finish(LIMITS_KEYS, "`limits`", p);
+        }
+    }
+    top.finish(CONFIG_KEYS, "the config file", p);
+    Ok(())
+}

@@ -1,0 +1,155 @@
+//! Which files to judge: paths named on the command line (files or folders), the config's
+//! globs, or the files git says changed since a ref. Folders are walked without following
+//! symlinks; VCS and build folders are skipped.
+
+use crate::config::Config;
+use crate::packet::Form;
+use std::path::{Component, Path, PathBuf};
+use thiserror::Error;
+
+#[derive(Debug, Clone)]
+pub struct Candidate {
+    pub fs_path: PathBuf,
+    /// The path as reports show it (relative, `/`-separated).
+    pub display: String,
+    /// Named by the user or claimed by a config glob: a file that is no packet is a finding.
+    pub explicit: bool,
+    pub kind: Option<String>,
+}
+
+#[derive(Debug, Error)]
+pub enum DiscoverError {
+    #[error("no such file or folder: {0}")]
+    Missing(String),
+    #[error("cannot read folder {path}: {source}")]
+    Walk {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+const SKIP_DIRS: &[&str] = &["target", "node_modules"];
+
+pub fn display(path: &Path) -> String {
+    let rel = std::env::current_dir()
+        .ok()
+        .and_then(|cwd| path.strip_prefix(&cwd).ok().map(Path::to_path_buf))
+        .unwrap_or_else(|| path.to_path_buf());
+    let mut parts: Vec<String> = Vec::new();
+    for c in rel.components() {
+        match c {
+            Component::CurDir => {}
+            Component::RootDir => parts.push(String::new()),
+            other => parts.push(other.as_os_str().to_string_lossy().into_owned()),
+        }
+    }
+    if parts.is_empty() {
+        ".".into()
+    } else {
+        parts.join("/")
+    }
+}
+
+/// The path relative to the config root, for glob matching.
+fn relative<'a>(config: &Config, path: &'a Path) -> std::borrow::Cow<'a, Path> {
+    let clean = path.strip_prefix("./").unwrap_or(path);
+    if let Ok(r) = clean.strip_prefix(&config.root) {
+        return std::borrow::Cow::Owned(r.to_path_buf());
+    }
+    if let (Ok(abs), Ok(root)) = (
+        std::fs::canonicalize(clean),
+        std::fs::canonicalize(&config.root),
+    ) {
+        if let Ok(r) = abs.strip_prefix(&root) {
+            return std::borrow::Cow::Owned(r.to_path_buf());
+        }
+    }
+    std::borrow::Cow::Borrowed(clean)
+}
+
+fn candidate(config: &Config, path: PathBuf, explicit: bool) -> Option<Candidate> {
+    let rel = relative(config, &path);
+    if !explicit && config.excluded(&rel) {
+        return None;
+    }
+    let glob = config.glob_for(&rel);
+    Some(Candidate {
+        display: display(&path),
+        explicit: explicit || glob.is_some(),
+        kind: glob.and_then(|g| g.kind.clone()),
+        fs_path: path,
+    })
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), DiscoverError> {
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let entries = std::fs::read_dir(&d).map_err(|source| DiscoverError::Walk {
+            path: display(&d),
+            source,
+        })?;
+        let mut names: Vec<_> = entries.filter_map(Result::ok).collect();
+        names.sort_by_key(|e| e.file_name());
+        let mut subdirs = Vec::new();
+        for e in names {
+            let name = e.file_name();
+            let name = name.to_string_lossy();
+            let Ok(ft) = e.file_type() else { continue };
+            if ft.is_dir() {
+                if !name.starts_with('.') && !SKIP_DIRS.contains(&name.as_ref()) {
+                    subdirs.push(e.path());
+                }
+            } else if ft.is_file() && Form::of(&name).is_some() {
+                out.push(e.path());
+            }
+        }
+        stack.extend(subdirs.into_iter().rev());
+    }
+    Ok(())
+}
+
+/// Candidates for `packetgate check PATH…` (or the config root when no path is given).
+pub fn from_paths(config: &Config, paths: &[PathBuf]) -> Result<Vec<Candidate>, DiscoverError> {
+    let mut out = Vec::new();
+    let roots: Vec<PathBuf> = if paths.is_empty() {
+        vec![config.root.clone()]
+    } else {
+        paths.to_vec()
+    };
+    for p in &roots {
+        if p.is_dir() {
+            let mut files = Vec::new();
+            walk(p, &mut files)?;
+            out.extend(
+                files
+                    .into_iter()
+                    .filter_map(|f| candidate(config, f, false)),
+            );
+        } else if p.exists() {
+            out.extend(candidate(config, p.clone(), true));
+        } else {
+            return Err(DiscoverError::Missing(display(p)));
+        }
+    }
+    let mut seen = std::collections::HashSet::new();
+    out.retain(|c| seen.insert(c.display.clone()));
+    Ok(out)
+}
+
+/// Candidates among files changed per git, limited to `paths` when given. Files in a
+/// config glob are judged even without `packet:`; others only if they declare it.
+pub fn from_changed(config: &Config, changed: &[PathBuf], paths: &[PathBuf]) -> Vec<Candidate> {
+    changed
+        .iter()
+        .filter(|f| Form::of(&f.to_string_lossy()).is_some())
+        .filter(|f| paths.is_empty() || paths.iter().any(|p| under(f, p)))
+        .filter(|f| f.is_file())
+        .filter_map(|f| candidate(config, f.clone(), false))
+        .collect()
+}
+
+fn under(file: &Path, dir: &Path) -> bool {
+    let norm = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    norm(file).starts_with(norm(dir))
+}

@@ -1,0 +1,301 @@
+//! Field paths: how policies name the values they check, and how findings name them back.
+//!
+//! Syntax: keys joined by dots, list items by `[n]` or `[*]`, `*` for any key and `**` for
+//! any depth: `evidence_urls_checked[*].url`, `**.accessed`, `pricing_verification.url`.
+//! Selecting a path yields every matching node with its concrete path
+//! (`evidence_urls_checked[1].url`), which is exactly what a finding reports.
+
+use crate::yaml::{Node, Value};
+use std::fmt;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Step {
+    Key(String),
+    AnyKey,
+    Index(usize),
+    AnyIndex,
+    Deep,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldPath {
+    text: String,
+    steps: Vec<Step>,
+}
+
+impl fmt::Display for FieldPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+impl FieldPath {
+    pub fn parse(text: &str) -> Result<FieldPath, String> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Err("empty field path".into());
+        }
+        let mut steps = Vec::new();
+        for part in text.split('.') {
+            let (name, mut rest) = match part.find('[') {
+                Some(i) => (&part[..i], &part[i..]),
+                None => (part, ""),
+            };
+            match name {
+                "" if rest.is_empty() => return Err(format!("`{text}` has an empty segment")),
+                "" => {}
+                "*" => steps.push(Step::AnyKey),
+                "**" => steps.push(Step::Deep),
+                n if n.contains(['*', ']', ' ']) => {
+                    return Err(format!("`{n}` is not a field name (in `{text}`)"))
+                }
+                n => steps.push(Step::Key(n.to_string())),
+            }
+            while !rest.is_empty() {
+                let Some(end) = rest.find(']') else {
+                    return Err(format!("unclosed `[` in `{text}`"));
+                };
+                let inner = &rest[1..end];
+                if inner == "*" {
+                    steps.push(Step::AnyIndex);
+                } else {
+                    let n = inner
+                        .parse()
+                        .map_err(|_| format!("`[{inner}]` is not `[*]` or a number in `{text}`"))?;
+                    steps.push(Step::Index(n));
+                }
+                rest = &rest[end + 1..];
+                if !rest.is_empty() && !rest.starts_with('[') {
+                    return Err(format!("unexpected `{rest}` in `{text}`"));
+                }
+            }
+        }
+        Ok(FieldPath {
+            text: text.to_string(),
+            steps,
+        })
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// True when the path names one place (no wildcards), so a missing value can be named.
+    pub fn is_concrete(&self) -> bool {
+        self.steps
+            .iter()
+            .all(|s| matches!(s, Step::Key(_) | Step::Index(_)))
+    }
+
+    /// The path without its last key, and that key: `a[*].url` → (`a[*]`, `url`).
+    pub fn split_last_key(&self) -> Option<(FieldPath, &str)> {
+        let Some(Step::Key(last)) = self.steps.last() else {
+            return None;
+        };
+        let parent_text = self
+            .text
+            .strip_suffix(last.as_str())
+            .map(|t| t.trim_end_matches('.'))
+            .unwrap_or("");
+        Some((
+            FieldPath {
+                text: parent_text.to_string(),
+                steps: self.steps[..self.steps.len() - 1].to_vec(),
+            },
+            last,
+        ))
+    }
+
+    /// The top-level key a path starts with, when it starts with one.
+    pub fn top_key(&self) -> Option<&str> {
+        match self.steps.first() {
+            Some(Step::Key(k)) => Some(k),
+            _ => None,
+        }
+    }
+
+    /// Every node the path selects, with its concrete dotted path.
+    pub fn select<'a>(&self, root: &'a Node) -> Vec<(String, &'a Node)> {
+        let mut current: Vec<(String, &'a Node)> = vec![(String::new(), root)];
+        for step in &self.steps {
+            let mut next = Vec::new();
+            for (path, node) in current {
+                match step {
+                    Step::Key(k) => {
+                        if let Some(v) = node.get(k) {
+                            next.push((join_key(&path, k), v));
+                        }
+                    }
+                    Step::AnyKey => {
+                        if let Some(map) = node.as_map() {
+                            for (k, v) in map {
+                                next.push((join_key(&path, &k.text), v));
+                            }
+                        }
+                    }
+                    Step::Index(i) => {
+                        if let Some(v) = node.as_seq().and_then(|s| s.get(*i)) {
+                            next.push((format!("{path}[{i}]"), v));
+                        }
+                    }
+                    Step::AnyIndex => {
+                        if let Some(items) = node.as_seq() {
+                            for (i, v) in items.iter().enumerate() {
+                                next.push((format!("{path}[{i}]"), v));
+                            }
+                        }
+                    }
+                    Step::Deep => descend(&path, node, &mut next),
+                }
+            }
+            current = next;
+        }
+        current
+    }
+
+    /// Does a concrete path (as produced by [`select`](Self::select)) match this pattern?
+    pub fn matches(&self, concrete: &str) -> bool {
+        let parts = split_concrete(concrete);
+        match_steps(&self.steps, &parts)
+    }
+}
+
+#[derive(Debug, PartialEq)]
+enum Part<'a> {
+    Key(&'a str),
+    Index(usize),
+}
+
+fn split_concrete(path: &str) -> Vec<Part<'_>> {
+    let mut parts = Vec::new();
+    for seg in path.split('.') {
+        let (name, mut rest) = match seg.find('[') {
+            Some(i) => (&seg[..i], &seg[i..]),
+            None => (seg, ""),
+        };
+        if !name.is_empty() {
+            parts.push(Part::Key(name));
+        }
+        while let Some(end) = rest.find(']') {
+            if let Ok(i) = rest[1..end].parse() {
+                parts.push(Part::Index(i));
+            }
+            rest = &rest[end + 1..];
+        }
+    }
+    parts
+}
+
+fn match_steps(steps: &[Step], parts: &[Part<'_>]) -> bool {
+    match steps.first() {
+        None => parts.is_empty(),
+        Some(Step::Deep) => (0..=parts.len()).any(|skip| match_steps(&steps[1..], &parts[skip..])),
+        Some(step) => {
+            let Some(part) = parts.first() else {
+                return false;
+            };
+            let ok = match (step, part) {
+                (Step::Key(k), Part::Key(p)) => k == p,
+                (Step::AnyKey, Part::Key(_)) => true,
+                (Step::Index(i), Part::Index(p)) => i == p,
+                (Step::AnyIndex, Part::Index(_)) => true,
+                _ => false,
+            };
+            ok && match_steps(&steps[1..], &parts[1..])
+        }
+    }
+}
+
+fn join_key(path: &str, key: &str) -> String {
+    if path.is_empty() {
+        key.to_string()
+    } else {
+        format!("{path}.{key}")
+    }
+}
+
+/// The node itself and every node below it (for `**`), iteratively.
+fn descend<'a>(path: &str, node: &'a Node, out: &mut Vec<(String, &'a Node)>) {
+    let mut stack = vec![(path.to_string(), node)];
+    while let Some((p, n)) = stack.pop() {
+        match &n.value {
+            Value::Map(entries) => {
+                for (k, v) in entries.iter().rev() {
+                    stack.push((join_key(&p, &k.text), v));
+                }
+            }
+            Value::Seq(items) => {
+                for (i, v) in items.iter().enumerate().rev() {
+                    stack.push((format!("{p}[{i}]"), v));
+                }
+            }
+            Value::Scalar { .. } => {}
+        }
+        out.push((p, n));
+    }
+}
+
+/// Every scalar in the tree with its path, in document order (used by text-scanning rules).
+pub fn scalars(root: &Node) -> Vec<(String, &Node)> {
+    let mut all = Vec::new();
+    descend("", root, &mut all);
+    all.retain(|(p, n)| !p.is_empty() && matches!(n.value, Value::Scalar { .. }));
+    all.sort_by_key(|(_, n)| n.pos);
+    all
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::yaml::{parse, Limits};
+
+    fn doc(t: &str) -> Node {
+        parse(t, Limits::default()).unwrap().root.unwrap()
+    }
+
+    fn paths(p: &str, root: &Node) -> Vec<String> {
+        FieldPath::parse(p)
+            .unwrap()
+            .select(root)
+            .into_iter()
+            .map(|(p, _)| p)
+            .collect()
+    }
+
+    #[test]
+    fn selects_with_wildcards() {
+        let d = doc("e:\n  - url: a\n    accessed: x\n  - url: b\np:\n  accessed: y\n");
+        assert_eq!(paths("e[*].url", &d), ["e[0].url", "e[1].url"]);
+        assert_eq!(paths("e[1].url", &d), ["e[1].url"]);
+        assert_eq!(paths("**.accessed", &d), ["e[0].accessed", "p.accessed"]);
+        assert_eq!(paths("*.accessed", &d), ["p.accessed"]);
+        assert!(paths("missing.x", &d).is_empty());
+    }
+
+    #[test]
+    fn matches_concrete_paths() {
+        let p = FieldPath::parse("sources[*].wording").unwrap();
+        assert!(p.matches("sources[3].wording"));
+        assert!(!p.matches("sources[3].url"));
+        assert!(FieldPath::parse("**.url").unwrap().matches("a.b[2].url"));
+        assert!(FieldPath::parse("notes").unwrap().matches("notes"));
+    }
+
+    #[test]
+    fn splits_the_last_key() {
+        let p = FieldPath::parse("evidence_urls_checked[*].accessed").unwrap();
+        let (parent, key) = p.split_last_key().unwrap();
+        assert_eq!(parent.as_str(), "evidence_urls_checked[*]");
+        assert_eq!(key, "accessed");
+        let owner = FieldPath::parse("owner").unwrap();
+        let (parent, key) = owner.split_last_key().unwrap();
+        assert_eq!((parent.as_str(), key), ("", "owner"));
+    }
+
+    #[test]
+    fn rejects_bad_paths() {
+        for bad in ["", "a..b", "a[", "a[x]", "a]b", "a[0]b"] {
+            assert!(FieldPath::parse(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,86 @@
+//! Findings: the plain data every stage produces and every reporter renders.
+//!
+//! A finding names the rule, its severity, the field (dotted path) or `None` for Markdown
+//! prose and whole-file problems, a 1-based line and column, a message and a one-line fix.
+//! Reporters never decide a verdict; [`Verdict`] is computed here from severities and the
+//! fail level, once.
+
+use serde::Serialize;
+use std::fmt;
+use std::str::FromStr;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Notice,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Notice => "notice",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Severity {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.to_ascii_lowercase().as_str() {
+            "error" => Ok(Severity::Error),
+            "warning" | "warn" => Ok(Severity::Warning),
+            "notice" | "note" | "info" => Ok(Severity::Notice),
+            other => Err(format!(
+                "unknown severity `{other}`: use error, warning or notice"
+            )),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    pub rule: String,
+    pub severity: Severity,
+    /// Dotted path of the field (`evidence_urls_checked[0].accessed`); `None` for prose lines
+    /// and problems of the whole file.
+    pub field: Option<String>,
+    pub line: u32,
+    pub column: u32,
+    pub message: String,
+    pub fix: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    Pass,
+    Fail,
+}
+
+impl Verdict {
+    /// A packet fails when any finding reaches the fail level.
+    pub fn of(findings: &[Finding], fail_on: Severity) -> Verdict {
+        if findings.iter().any(|f| f.severity >= fail_on) {
+            Verdict::Fail
+        } else {
+            Verdict::Pass
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Pass => "pass",
+            Verdict::Fail => "fail",
+        }
+    }
+}

@@ -1,0 +1,21 @@
+//! packetgate: gates pull requests carrying AI API token-budget packets.
+//!
+//! The flow runs one way: [`config`] (repository config and policies) → [`discover`] (which
+//! files are packets) → [`packet`] (parse with spans) → [`rules`] (evaluate the policy) →
+//! [`report`] (render findings). [`engine`] strings the stages together.
+
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod dates;
+pub mod discover;
+pub mod engine;
+pub mod fieldpath;
+pub mod finding;
+pub mod git;
+pub mod packet;
+pub mod report;
+pub mod rules;
+pub mod suggest;
+pub mod template;
+pub mod yaml;

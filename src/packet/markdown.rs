@@ -1,0 +1,68 @@
+//! Markdown front matter: the YAML between a first line `---` and the next `---` (or `...`).
+
+use crate::yaml::Pos;
+
+#[derive(Debug)]
+pub struct FrontMatter<'a> {
+    pub yaml: &'a str,
+    /// Lines before the YAML starts (the opening `---`), added back to every position.
+    pub line_offset: u32,
+    /// First line of prose after the closing line (1-based).
+    pub prose_start: u32,
+}
+
+#[derive(Debug)]
+pub struct SplitError {
+    pub pos: Pos,
+    pub message: String,
+    pub fix: &'static str,
+}
+
+fn is_fence(line: &str, closers: &[&str]) -> bool {
+    let t = line.trim_end();
+    closers.contains(&t)
+}
+
+pub fn split(text: &str) -> Result<FrontMatter<'_>, SplitError> {
+    let mut lines = text.split_inclusive('\n');
+    let first = lines.next().unwrap_or("");
+    if !is_fence(first, &["---"]) {
+        return Err(SplitError {
+            pos: Pos::new(1, 1),
+            message: "Markdown packet has no YAML front matter (first line must be `---`)".into(),
+            fix: "start the file with `---`, the packet fields, then a closing `---`",
+        });
+    }
+    let start = first.len();
+    let mut offset = start;
+    for (i, line) in lines.enumerate() {
+        if is_fence(line, &["---", "..."]) {
+            return Ok(FrontMatter {
+                yaml: &text[start..offset],
+                line_offset: 1,
+                prose_start: i as u32 + 3,
+            });
+        }
+        offset += line.len();
+    }
+    Err(SplitError {
+        pos: Pos::new(1, 1),
+        message: "front matter opened with `---` at line 1 is never closed".into(),
+        fix: "add a line `---` after the last packet field",
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_with_trailing_spaces_and_dot_closer() {
+        let fm = split("---  \na: 1\n...\nprose\n").unwrap();
+        assert_eq!(fm.yaml, "a: 1\n");
+        assert_eq!(fm.prose_start, 4);
+        let fm = split("---\n---\n").unwrap();
+        assert_eq!(fm.yaml, "");
+        assert_eq!(fm.prose_start, 3);
+    }
+}

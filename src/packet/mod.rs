@@ -1,0 +1,536 @@
+//! Packet files → spanned packet values.
+//!
+//! Second stage of the flow (after discovery): reads one file, decides its form (YAML or
+//! Markdown with front matter), parses it with positions kept in the file's own line
+//! numbering, and names its kind. Anything wrong with the *file* — too large, not text,
+//! not YAML, not a mapping, no kind — becomes a finding here; it never panics and never
+//! stops the run.
+
+mod markdown;
+
+use crate::finding::{Finding, Severity};
+use crate::rules::core;
+use crate::suggest;
+use crate::yaml::{self, ErrorKind, Limits, Node, Pos};
+use regex::Regex;
+use std::sync::OnceLock;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Form {
+    Yaml,
+    Markdown,
+}
+
+impl Form {
+    pub fn of(path: &str) -> Option<Form> {
+        let lower = path.to_ascii_lowercase();
+        if lower.ends_with(".yaml") || lower.ends_with(".yml") {
+            Some(Form::Yaml)
+        } else if lower.ends_with(".md") || lower.ends_with(".markdown") {
+            Some(Form::Markdown)
+        } else {
+            None
+        }
+    }
+}
+
+/// A parsed packet: its tree, its text (for snippets and text-wide scans) and, for
+/// Markdown, where the prose starts.
+#[derive(Debug, Clone)]
+pub struct Packet {
+    pub path: String,
+    pub form: Form,
+    pub text: String,
+    pub root: Node,
+    /// First line of Markdown prose (1-based), `None` for YAML packets.
+    pub prose_start: Option<u32>,
+    /// The packet kind and where it was named (`None` position when the config assigned it).
+    pub kind: String,
+    pub kind_pos: Option<Pos>,
+}
+
+impl Packet {
+    /// Prose lines with their 1-based numbers.
+    pub fn prose(&self) -> impl Iterator<Item = (u32, &str)> {
+        let start = self.prose_start.unwrap_or(u32::MAX);
+        self.text
+            .lines()
+            .enumerate()
+            .map(|(i, l)| (i as u32 + 1, l))
+            .filter(move |(n, _)| *n >= start)
+    }
+}
+
+/// What the loader made of a file.
+#[derive(Debug)]
+pub enum Loaded {
+    /// A packet, plus findings about its YAML that do not stop evaluation (duplicate keys).
+    Packet(Box<Packet>, Vec<Finding>),
+    /// A packet that cannot be evaluated; the findings say why. `text` is kept for snippets.
+    Rejected {
+        kind: Option<String>,
+        text: Option<String>,
+        findings: Vec<Finding>,
+    },
+    /// Not a packet (only when the file was found by a folder scan).
+    NotPacket,
+}
+
+/// How a file came to be checked, which decides what "not a packet" means.
+#[derive(Debug, Clone, Copy)]
+pub struct Origin<'a> {
+    /// Named on the command line (or changed in a pull request and matched by config).
+    pub explicit: bool,
+    /// The kind the config assigns to this path, if any.
+    pub assigned_kind: Option<&'a str>,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct LoadLimits {
+    pub max_file_bytes: u64,
+    pub yaml: Limits,
+}
+
+impl Default for LoadLimits {
+    fn default() -> Self {
+        LoadLimits {
+            max_file_bytes: 1024 * 1024,
+            yaml: Limits::default(),
+        }
+    }
+}
+
+fn finding(rule: &str, field: Option<&str>, pos: Pos, message: String, fix: &str) -> Finding {
+    Finding {
+        rule: rule.to_string(),
+        severity: Severity::Error,
+        field: field.map(str::to_string),
+        line: pos.line.max(1),
+        column: pos.col.max(1),
+        message,
+        fix: fix.to_string(),
+    }
+}
+
+fn packet_line() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| Regex::new(r"(?m)^packet[ \t]*:").expect("static regex"))
+}
+
+/// Decodes bytes as text: UTF-8 (BOM stripped) or UTF-16 with a BOM; anything else, or text
+/// with NUL bytes, is not a packet file. Line endings are normalised to `\n` so every later
+/// line number agrees with what an editor shows.
+pub fn decode_text(bytes: &[u8]) -> Result<String, (Pos, String)> {
+    let text = if let Some(rest) = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]) {
+        utf8(rest)?
+    } else if let Some(rest) = bytes.strip_prefix(&[0xFF, 0xFE]) {
+        utf16(rest, u16::from_le_bytes)?
+    } else if let Some(rest) = bytes.strip_prefix(&[0xFE, 0xFF]) {
+        utf16(rest, u16::from_be_bytes)?
+    } else {
+        utf8(bytes)?
+    };
+    if let Some(i) = text.find('\0') {
+        return Err((
+            pos_at(&text, i),
+            "file contains NUL bytes: it is binary, not a packet".into(),
+        ));
+    }
+    if !text.contains('\r') {
+        return Ok(text);
+    }
+    Ok(text.replace("\r\n", "\n").replace('\r', "\n"))
+}
+
+fn utf8(bytes: &[u8]) -> Result<String, (Pos, String)> {
+    match std::str::from_utf8(bytes) {
+        Ok(s) => Ok(s.to_string()),
+        Err(e) => {
+            let good = &bytes[..e.valid_up_to()];
+            let valid = String::from_utf8_lossy(good);
+            Err((
+                pos_at(&valid, valid.len()),
+                format!(
+                    "file is not valid UTF-8 (bad byte at offset {})",
+                    e.valid_up_to()
+                ),
+            ))
+        }
+    }
+}
+
+fn utf16(bytes: &[u8], word: fn([u8; 2]) -> u16) -> Result<String, (Pos, String)> {
+    if bytes.len() % 2 != 0 {
+        return Err((
+            Pos::new(1, 1),
+            "UTF-16 file has an odd number of bytes".into(),
+        ));
+    }
+    let units = bytes.chunks_exact(2).map(|c| word([c[0], c[1]]));
+    char::decode_utf16(units)
+        .collect::<Result<String, _>>()
+        .map_err(|_| (Pos::new(1, 1), "file is not valid UTF-16".into()))
+}
+
+fn pos_at(text: &str, byte: usize) -> Pos {
+    let before = &text[..byte.min(text.len())];
+    let line = before.matches('\n').count() as u32 + 1;
+    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) as u32 + 1;
+    Pos::new(line, col)
+}
+
+/// Loads one file's bytes as a packet.
+pub fn load(
+    path: &str,
+    bytes: &[u8],
+    origin: Origin<'_>,
+    known_kinds: &[&str],
+    limits: LoadLimits,
+) -> Loaded {
+    let reject = |text: Option<String>, findings| Loaded::Rejected {
+        kind: origin.assigned_kind.map(str::to_string),
+        text,
+        findings,
+    };
+    if bytes.len() as u64 > limits.max_file_bytes {
+        if !origin.explicit && origin.assigned_kind.is_none() {
+            return Loaded::NotPacket;
+        }
+        return reject(
+            None,
+            vec![finding(
+                core::FILE_TOO_LARGE,
+                None,
+                Pos::new(1, 1),
+                format!(
+                    "file is {} bytes, over the {}-byte limit for a packet",
+                    bytes.len(),
+                    limits.max_file_bytes
+                ),
+                "keep a packet short: move long evidence to the linked documents",
+            )],
+        );
+    }
+    let text = match decode_text(bytes) {
+        Ok(t) => t,
+        Err((pos, msg)) => {
+            if !origin.explicit && origin.assigned_kind.is_none() {
+                return Loaded::NotPacket;
+            }
+            return reject(
+                None,
+                vec![finding(
+                    core::FILE_ENCODING,
+                    None,
+                    pos,
+                    msg,
+                    "save the packet as UTF-8 text",
+                )],
+            );
+        }
+    };
+    let declares = packet_line().is_match(&text);
+    if !declares && !origin.explicit && origin.assigned_kind.is_none() {
+        return Loaded::NotPacket;
+    }
+    let form = Form::of(path).unwrap_or(Form::Yaml);
+    let (yaml_text, line_offset, prose_start) = match form {
+        Form::Yaml => (text.as_str(), 0, None),
+        Form::Markdown => match markdown::split(&text) {
+            Ok(fm) => (fm.yaml, fm.line_offset, Some(fm.prose_start)),
+            Err(e) => {
+                if !declares && !origin.explicit && origin.assigned_kind.is_none() {
+                    return Loaded::NotPacket;
+                }
+                return reject(
+                    Some(text.clone()),
+                    vec![finding(core::FRONT_MATTER, None, e.pos, e.message, e.fix)],
+                );
+            }
+        },
+    };
+    let doc = match yaml::parse(yaml_text, limits.yaml) {
+        Ok(d) => d,
+        Err(e) => {
+            let pos = e.pos.offset_lines(line_offset);
+            let (rule, fix) = match e.kind {
+                ErrorKind::TooDeep(_) | ErrorKind::TooManyNodes(_) => (
+                    core::YAML_LIMITS,
+                    "a packet is a flat list of fields: remove the deep nesting or repeated aliases",
+                ),
+                ErrorKind::MultipleDocuments => (
+                    core::PACKET_SHAPE,
+                    "keep one packet per file: split the documents into separate files",
+                ),
+                _ => (
+                    core::YAML_SYNTAX,
+                    "fix the YAML at this line (quote values that contain `: `, `#` or start with `<`)",
+                ),
+            };
+            return reject(
+                Some(text.clone()),
+                vec![finding(rule, None, pos, e.to_string(), fix)],
+            );
+        }
+    };
+    let Some(mut root) = doc.root else {
+        return reject(
+            Some(text.clone()),
+            vec![finding(
+                core::PACKET_SHAPE,
+                Some("packet"),
+                Pos::new(1 + line_offset, 1),
+                "packet is empty".into(),
+                "start from `packetgate new budget-change` (or cost-trace) and fill in every field",
+            )],
+        );
+    };
+    root.shift_lines(line_offset);
+    if root.as_map().is_none() {
+        return reject(
+            Some(text.clone()),
+            vec![finding(
+                core::PACKET_SHAPE,
+                None,
+                root.pos,
+                format!(
+                    "a packet must be a mapping of fields, found {}",
+                    root.type_name()
+                ),
+                "write the packet as `field: value` lines, one field per line",
+            )],
+        );
+    }
+    let mut findings: Vec<Finding> = doc
+        .duplicates
+        .iter()
+        .map(|d| {
+            finding(
+                core::YAML_DUPLICATE_KEY,
+                Some(&d.key),
+                d.pos.offset_lines(line_offset),
+                format!(
+                    "`{}` is written twice (first at line {}); only the first value is read",
+                    d.key,
+                    d.first.line + line_offset
+                ),
+                "keep one value for the field and delete the other line",
+            )
+        })
+        .collect();
+
+    let (kind, kind_pos) = match root.entry("packet") {
+        Some((key, value)) => match value.as_str() {
+            Some(k) if known_kinds.contains(&k) => (k.to_string(), Some(key.pos)),
+            Some(k) if origin.assigned_kind.is_some() && !k.is_empty() => {
+                let assigned = origin.assigned_kind.unwrap_or_default();
+                findings.push(finding(
+                    core::PACKET_KIND,
+                    Some("packet"),
+                    value.pos,
+                    format!("packet declares kind `{k}` but the config assigns `{assigned}` to this path"),
+                    "make `packet:` match the folder's kind, or move the file",
+                ));
+                (assigned.to_string(), Some(key.pos))
+            }
+            other => {
+                let written = other.unwrap_or("");
+                let hint = suggest::hint(written, known_kinds.iter().copied());
+                findings.push(finding(
+                    core::PACKET_KIND,
+                    Some("packet"),
+                    value.pos,
+                    format!("unknown packet kind `{written}`{hint}"),
+                    &format!("set `packet:` to one of: {}", known_kinds.join(", ")),
+                ));
+                return reject(Some(text.clone()), findings);
+            }
+        },
+        None => match origin.assigned_kind {
+            Some(k) => (k.to_string(), None),
+            None => {
+                findings.push(finding(
+                    core::PACKET_KIND,
+                    Some("packet"),
+                    root.pos,
+                    "file does not say which kind of packet it is".into(),
+                    &format!("add `packet:` with one of: {}", known_kinds.join(", ")),
+                ));
+                return reject(Some(text.clone()), findings);
+            }
+        },
+    };
+    Loaded::Packet(
+        Box::new(Packet {
+            path: path.to_string(),
+            form,
+            text,
+            root,
+            prose_start,
+            kind,
+            kind_pos,
+        }),
+        findings,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KINDS: &[&str] = &["budget-change", "cost-trace"];
+
+    fn explicit() -> Origin<'static> {
+        Origin {
+            explicit: true,
+            assigned_kind: None,
+        }
+    }
+
+    fn rejected(l: Loaded) -> Vec<Finding> {
+        match l {
+            Loaded::Rejected { findings, .. } => findings,
+            other => panic!("expected rejection, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn markdown_positions_are_file_lines() {
+        let md = "---\npacket: cost-trace\nowner: finops\n---\n\n# Trace\nprose here\n";
+        let Loaded::Packet(p, f) = load(
+            "a.md",
+            md.as_bytes(),
+            explicit(),
+            KINDS,
+            LoadLimits::default(),
+        ) else {
+            panic!()
+        };
+        assert!(f.is_empty());
+        assert_eq!(p.root.entry("owner").unwrap().0.pos, Pos::new(3, 1));
+        assert_eq!(p.prose().next(), Some((5, "")));
+        assert_eq!(p.prose().nth(2), Some((7, "prose here")));
+    }
+
+    #[test]
+    fn crlf_and_bom_keep_line_numbers() {
+        let y = "\u{feff}packet: cost-trace\r\n\r\nowner: x\r\n";
+        let Loaded::Packet(p, _) = load(
+            "a.yaml",
+            y.as_bytes(),
+            explicit(),
+            KINDS,
+            LoadLimits::default(),
+        ) else {
+            panic!()
+        };
+        assert_eq!(p.root.entry("owner").unwrap().0.pos, Pos::new(3, 1));
+    }
+
+    #[test]
+    fn utf16_with_bom_is_read() {
+        let mut bytes = vec![0xFF, 0xFE];
+        for u in "packet: cost-trace\nowner: x\n".encode_utf16() {
+            bytes.extend(u.to_le_bytes());
+        }
+        assert!(matches!(
+            load("a.yaml", &bytes, explicit(), KINDS, LoadLimits::default()),
+            Loaded::Packet(..)
+        ));
+    }
+
+    #[test]
+    fn bad_files_become_findings() {
+        let cases: &[(&str, &[u8], &str, u32)] = &[
+            (
+                "a.yaml",
+                b"packet: cost-trace\nowner: [a\n",
+                core::YAML_SYNTAX,
+                3,
+            ),
+            ("a.yaml", b"", core::PACKET_SHAPE, 1),
+            ("a.yaml", b"- packet: cost-trace\n", core::PACKET_SHAPE, 1),
+            (
+                "a.yaml",
+                b"packet: cost-trace\x00\n",
+                core::FILE_ENCODING,
+                1,
+            ),
+            ("a.yaml", b"owner: x\n\xff\xfe\n", core::FILE_ENCODING, 2),
+            ("a.yaml", b"packet: budget-chnage\n", core::PACKET_KIND, 1),
+            ("a.yaml", b"owner: x\n", core::PACKET_KIND, 1),
+            (
+                "a.md",
+                b"---\npacket: cost-trace\nno closer\n",
+                core::FRONT_MATTER,
+                1,
+            ),
+            ("a.md", b"# no front matter\n", core::FRONT_MATTER, 1),
+        ];
+        for (path, bytes, rule, line) in cases {
+            let f = rejected(load(path, bytes, explicit(), KINDS, LoadLimits::default()));
+            assert_eq!(f[0].rule, *rule, "{bytes:?}: {f:?}");
+            assert_eq!(f[0].line, *line, "{bytes:?}: {f:?}");
+        }
+        let f = rejected(load(
+            "a.yaml",
+            b"packet: budget-chnage\n",
+            explicit(),
+            KINDS,
+            LoadLimits::default(),
+        ));
+        assert!(
+            f[0].message.contains("did you mean `budget-change`"),
+            "{f:?}"
+        );
+    }
+
+    #[test]
+    fn too_large_is_a_finding() {
+        let limits = LoadLimits {
+            max_file_bytes: 10,
+            ..LoadLimits::default()
+        };
+        let f = rejected(load(
+            "a.yaml",
+            b"packet: cost-trace\n",
+            explicit(),
+            KINDS,
+            limits,
+        ));
+        assert_eq!(f[0].rule, core::FILE_TOO_LARGE);
+    }
+
+    #[test]
+    fn folder_scans_skip_files_that_are_not_packets() {
+        let scan = Origin {
+            explicit: false,
+            assigned_kind: None,
+        };
+        for (path, bytes) in [
+            ("ci.yml", &b"on: push\njobs: {}\n"[..]),
+            ("README.md", b"# hello\n"),
+            ("bin.yaml", b"\x00\x01"),
+        ] {
+            assert!(matches!(
+                load(path, bytes, scan, KINDS, LoadLimits::default()),
+                Loaded::NotPacket
+            ));
+        }
+    }
+
+    #[test]
+    fn duplicate_keys_are_reported_but_evaluated() {
+        let Loaded::Packet(_, f) = load(
+            "a.yaml",
+            b"packet: cost-trace\nowner: a\nowner: b\n",
+            explicit(),
+            KINDS,
+            LoadLimits::default(),
+        ) else {
+            panic!()
+        };
+        assert_eq!(f[0].rule, core::YAML_DUPLICATE_KEY);
+        assert_eq!((f[0].line, f[0].field.as_deref()), (3, Some("owner")));
+    }
+}

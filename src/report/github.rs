@@ -1,0 +1,66 @@
+//! GitHub Actions workflow commands: one `::error`/`::warning`/`::notice` annotation per
+//! finding, on the exact file and line, then a plain summary line.
+
+use crate::engine::Report;
+use crate::finding::Severity;
+use std::fmt::Write;
+
+/// Escapes a command's message (`%`, CR, LF).
+pub fn escape_data(s: &str) -> String {
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// Escapes a command property: the message escapes plus `:` and `,`.
+pub fn escape_property(s: &str) -> String {
+    escape_data(s).replace(':', "%3A").replace(',', "%2C")
+}
+
+pub fn render(report: &Report) -> String {
+    let mut out = String::new();
+    for packet in &report.packets {
+        for f in &packet.findings {
+            let cmd = match f.severity {
+                Severity::Error => "error",
+                Severity::Warning => "warning",
+                Severity::Notice => "notice",
+            };
+            let title = match &f.field {
+                Some(field) => format!("{} ({field})", f.rule),
+                None => f.rule.clone(),
+            };
+            let _ = writeln!(
+                out,
+                "::{cmd} file={},line={},col={},title={}::{}",
+                escape_property(&packet.path),
+                f.line,
+                f.column,
+                escape_property(&title),
+                escape_data(&format!("{}\nfix: {}", f.message, f.fix))
+            );
+        }
+    }
+    let failed = report.failed();
+    let _ = writeln!(
+        out,
+        "packetgate: {} of {} packet(s) failed ({} errors, {} warnings, {} notices)",
+        failed,
+        report.packets.len(),
+        report.count(Severity::Error),
+        report.count(Severity::Warning),
+        report.count(Severity::Notice)
+    );
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_like_the_runner_expects() {
+        assert_eq!(escape_data("50% done\nnext"), "50%25 done%0Anext");
+        assert_eq!(escape_property("a:b,c"), "a%3Ab%2Cc");
+    }
+}

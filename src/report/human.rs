@@ -1,0 +1,132 @@
+//! The terminal report, in the style of rustc and ruff: `severity[rule]: message`, the
+//! location, the source line with a marker, the field and the fix; then one verdict line
+//! per packet and a summary. Colour only when asked (a terminal, and `NO_COLOR` unset).
+
+use super::plural;
+use crate::engine::Report;
+use crate::finding::{Severity, Verdict};
+use std::fmt::Write;
+
+struct Paint {
+    on: bool,
+}
+
+impl Paint {
+    fn wrap(&self, code: &str, text: &str) -> String {
+        if self.on {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    }
+
+    fn severity(&self, s: Severity) -> String {
+        let code = match s {
+            Severity::Error => "1;31",
+            Severity::Warning => "1;33",
+            Severity::Notice => "1;36",
+        };
+        self.wrap(code, s.as_str())
+    }
+}
+
+pub fn render(report: &Report, color: bool) -> String {
+    let paint = Paint { on: color };
+    let mut out = String::new();
+    for packet in &report.packets {
+        for f in &packet.findings {
+            let _ = writeln!(
+                out,
+                "{}{}: {}",
+                paint.severity(f.severity),
+                paint.wrap("1", &format!("[{}]", f.rule)),
+                paint.wrap("1", &f.message)
+            );
+            let gutter = f.line.to_string().len();
+            let pad = " ".repeat(gutter);
+            let _ = writeln!(
+                out,
+                "{pad}{} {}:{}:{}",
+                paint.wrap("34", "-->"),
+                packet.path,
+                f.line,
+                f.column
+            );
+            if let Some(src) = packet.lines.get(&f.line) {
+                let bar = paint.wrap("34", "|");
+                let _ = writeln!(out, "{pad} {bar}");
+                let _ = writeln!(
+                    out,
+                    "{} {bar} {}",
+                    paint.wrap("34", &f.line.to_string()),
+                    src
+                );
+                let indent: String = src
+                    .chars()
+                    .take(f.column.saturating_sub(1) as usize)
+                    .map(|c| if c == '\t' { '\t' } else { ' ' })
+                    .collect();
+                let _ = writeln!(out, "{pad} {bar} {indent}{}", paint.wrap("1;31", "^"));
+            }
+            if let Some(field) = &f.field {
+                let _ = writeln!(out, "{pad} = field: {field}");
+            }
+            let _ = writeln!(out, "{pad} = {} {}\n", paint.wrap("1", "fix:"), f.fix);
+        }
+    }
+    for packet in &report.packets {
+        let mark = match packet.verdict {
+            Verdict::Pass => paint.wrap("1;32", "PASS"),
+            Verdict::Fail => paint.wrap("1;31", "FAIL"),
+        };
+        let count = |s| packet.findings.iter().filter(|f| f.severity == s).count();
+        let mut parts = Vec::new();
+        for (s, word) in [
+            (Severity::Error, "error"),
+            (Severity::Warning, "warning"),
+            (Severity::Notice, "notice"),
+        ] {
+            if count(s) > 0 {
+                parts.push(plural(count(s), word));
+            }
+        }
+        let kind = packet.kind.as_deref().unwrap_or("unknown kind");
+        let detail = if parts.is_empty() {
+            String::new()
+        } else {
+            format!(": {}", parts.join(", "))
+        };
+        let _ = writeln!(out, "{mark} {} ({kind}){detail}", packet.path);
+    }
+    let total = report.packets.len();
+    let failed = report.failed();
+    let _ = writeln!(
+        out,
+        "\n{}: {} checked, {} passed, {} failed; {}, {}, {}",
+        match report.verdict {
+            Verdict::Pass => paint.wrap("1;32", "pass"),
+            Verdict::Fail => paint.wrap("1;31", "fail"),
+        },
+        plural(total, "packet"),
+        total - failed,
+        failed,
+        plural(report.count(Severity::Error), "error"),
+        plural(report.count(Severity::Warning), "warning"),
+        plural(report.count(Severity::Notice), "notice"),
+    );
+    if total == 0 {
+        let _ = writeln!(
+            out,
+            "no packets found (a packet is a .yaml/.yml/.md file that declares `packet:`)"
+        );
+    }
+    let _ = writeln!(
+        out,
+        "dates judged as of {} (fail level: {})",
+        report.today, report.fail_on
+    );
+    if let Some(why) = &report.links_not_opened {
+        let _ = writeln!(out, "links were not opened: {why}");
+    }
+    out
+}

@@ -1,0 +1,76 @@
+//! The JSON report: a stable contract (documented in the README). Keys are only ever added,
+//! never renamed or removed, and `version` changes if that promise is ever broken.
+
+use crate::engine::Report;
+use crate::finding::{Finding, Severity, Verdict};
+use serde::Serialize;
+
+#[derive(Serialize)]
+struct Out<'a> {
+    version: u32,
+    verdict: Verdict,
+    packets: Vec<PacketOut<'a>>,
+    summary: Summary,
+    today: String,
+    links: Links<'a>,
+}
+
+#[derive(Serialize)]
+struct PacketOut<'a> {
+    path: &'a str,
+    kind: Option<&'a str>,
+    verdict: Verdict,
+    findings: &'a [Finding],
+}
+
+#[derive(Serialize)]
+struct Summary {
+    packets: usize,
+    passed: usize,
+    failed: usize,
+    errors: usize,
+    warnings: usize,
+    notices: usize,
+    fail_on: Severity,
+}
+
+#[derive(Serialize)]
+struct Links<'a> {
+    opened: bool,
+    reason: Option<&'a str>,
+}
+
+pub fn render(report: &Report) -> String {
+    let out = Out {
+        version: 1,
+        verdict: report.verdict,
+        packets: report
+            .packets
+            .iter()
+            .map(|p| PacketOut {
+                path: &p.path,
+                kind: p.kind.as_deref(),
+                verdict: p.verdict,
+                findings: &p.findings,
+            })
+            .collect(),
+        summary: Summary {
+            packets: report.packets.len(),
+            passed: report.packets.len() - report.failed(),
+            failed: report.failed(),
+            errors: report.count(Severity::Error),
+            warnings: report.count(Severity::Warning),
+            notices: report.count(Severity::Notice),
+            fail_on: report.fail_on,
+        },
+        today: report.today.to_string(),
+        links: Links {
+            opened: report.links_not_opened.is_none(),
+            reason: report.links_not_opened.as_deref(),
+        },
+    };
+    let mut s =
+        serde_json::to_string_pretty(&out).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    s.push('\n');
+    s
+}

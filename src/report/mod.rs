@@ -1,0 +1,87 @@
+//! Reporters: the last stage. Each renders a finished [`Report`] into one format; none of
+//! them decides anything (the verdicts are already in the report).
+
+pub mod github;
+pub mod human;
+pub mod json;
+pub mod sarif;
+
+use crate::config::Config;
+use crate::engine::Report;
+use crate::finding::Severity;
+use crate::rules::core::CORE_RULES;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Human,
+    Json,
+    Sarif,
+    Github,
+}
+
+/// What a reporter may say about a rule (SARIF's rule list, `packetgate rules`).
+#[derive(Debug, Clone)]
+pub struct RuleInfo {
+    pub id: String,
+    pub kind: String,
+    pub severity: Severity,
+    pub enabled: bool,
+    pub summary: String,
+    pub doc: String,
+    pub policies: Vec<String>,
+    pub origin: String,
+}
+
+/// Every rule in effect: engine rules first, then each policy's rules (once per id).
+pub fn catalog(config: &Config) -> Vec<RuleInfo> {
+    let mut out: Vec<RuleInfo> = CORE_RULES
+        .iter()
+        .map(|r| RuleInfo {
+            id: r.id.into(),
+            kind: "engine".into(),
+            severity: Severity::Error,
+            enabled: true,
+            summary: r.summary.into(),
+            doc: r.doc.into(),
+            policies: vec!["(all)".into()],
+            origin: "built into packetgate".into(),
+        })
+        .collect();
+    for policy in config.policies.iter().filter(|p| !p.is_abstract) {
+        for rule in &policy.rules {
+            if let Some(existing) = out.iter_mut().find(|r| r.id == rule.id) {
+                existing.policies.push(policy.id.clone());
+                continue;
+            }
+            out.push(RuleInfo {
+                id: rule.id.clone(),
+                kind: rule.kind.clone(),
+                severity: rule.severity,
+                enabled: rule.enabled,
+                summary: rule.summary.clone(),
+                doc: rule.doc.clone(),
+                policies: vec![policy.id.clone()],
+                origin: rule.origin.clone(),
+            });
+        }
+    }
+    out
+}
+
+pub fn render(format: Format, report: &Report, rules: &[RuleInfo], color: bool) -> String {
+    match format {
+        Format::Human => human::render(report, color),
+        Format::Json => json::render(report),
+        Format::Sarif => sarif::render(report, rules),
+        Format::Github => github::render(report),
+    }
+}
+
+/// "3 errors", "1 warning", "0 notices".
+pub fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("{n} {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}

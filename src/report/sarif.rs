@@ -1,0 +1,69 @@
+//! SARIF 2.1.0, for code-scanning uploads: one run, the rules in effect as the driver's rule
+//! list, one result per finding with its physical location and the fix in the message.
+
+use super::RuleInfo;
+use crate::engine::Report;
+use crate::finding::Severity;
+use serde_json::{json, Value};
+
+fn level(s: Severity) -> &'static str {
+    match s {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Notice => "note",
+    }
+}
+
+pub fn render(report: &Report, rules: &[RuleInfo]) -> String {
+    let rule_list: Vec<Value> = rules
+        .iter()
+        .map(|r| {
+            json!({
+                "id": r.id,
+                "shortDescription": {"text": if r.summary.is_empty() { r.id.clone() } else { r.summary.clone() }},
+                "fullDescription": {"text": if r.doc.is_empty() { r.summary.clone() } else { r.doc.clone() }},
+                "help": {"text": r.doc},
+                "defaultConfiguration": {"level": level(r.severity), "enabled": r.enabled},
+                "properties": {"kind": r.kind, "policies": r.policies},
+            })
+        })
+        .collect();
+    let mut results = Vec::new();
+    for packet in &report.packets {
+        for f in &packet.findings {
+            let mut result = json!({
+                "ruleId": f.rule,
+                "level": level(f.severity),
+                "message": {"text": format!("{} Fix: {}", f.message, f.fix)},
+                "locations": [{
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": packet.path},
+                        "region": {"startLine": f.line, "startColumn": f.column},
+                    }
+                }],
+                "properties": {"field": f.field, "fix": f.fix, "packetKind": packet.kind},
+            });
+            if let Some(i) = rules.iter().position(|r| r.id == f.rule) {
+                result["ruleIndex"] = json!(i);
+            }
+            results.push(result);
+        }
+    }
+    let log = json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "packetgate",
+                "version": env!("CARGO_PKG_VERSION"),
+                "informationUri": "https://github.com/packetgate/packetgate",
+                "rules": rule_list,
+            }},
+            "columnKind": "unicodeCodePoints",
+            "results": results,
+        }],
+    });
+    let mut s = serde_json::to_string_pretty(&log).unwrap_or_default();
+    s.push('\n');
+    s
+}

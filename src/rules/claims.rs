@@ -1,0 +1,166 @@
+//! `claim`: statements the seed guides say a smoke test cannot support — exact prices,
+//! discounts, rate limits, uptime, latency targets, model inventory, final billing totals —
+//! found in any field or in the Markdown prose. A claim inside a negated clause ("this test
+//! does not prove 99.9% uptime") is not a claim. `unless` tests lift the rule, e.g. a price
+//! confirmed in the account view.
+
+use super::conditional::{decode_tests, Test};
+use super::urls::locate;
+use super::{decode_paths, decode_regex, path_in, Ctx, Rule, Vars};
+use crate::config::decode::{Entries, Problems};
+use crate::fieldpath::FieldPath;
+use crate::finding::Finding;
+use crate::yaml::Pos;
+use regex::Regex;
+
+pub const KEYS: &[&str] = &[
+    "pattern",
+    "fields",
+    "skip_fields",
+    "prose",
+    "unless",
+    "label",
+];
+
+#[derive(Debug, Clone)]
+pub struct Claim {
+    pub regex: Regex,
+    pub label: String,
+    pub fields: Vec<FieldPath>,
+    pub skip_fields: Vec<FieldPath>,
+    pub prose: bool,
+    pub unless: Vec<Test>,
+}
+
+impl Claim {
+    pub fn decode(e: &mut Entries<'_>, p: &mut Problems) -> Option<Self> {
+        let fields = match e.take("fields") {
+            Some(f) => decode_paths(f, p),
+            None => Some(Vec::new()),
+        };
+        let skip_fields = match e.take("skip_fields") {
+            Some(f) => decode_paths(f, p),
+            None => Some(Vec::new()),
+        };
+        let unless = match e.take("unless") {
+            Some(u) => decode_tests(u, p),
+            None => Some(Vec::new()),
+        };
+        let prose = e.boolean("prose", p).unwrap_or(true);
+        let label = e.text("label", p).unwrap_or("claim").to_string();
+        let regex = e.require("pattern", "a `claim` rule", p).and_then(|entry| {
+            let text = entry.text(p)?;
+            // Claims are searched for inside longer text, case-insensitively.
+            decode_regex(entry, &format!("(?i){text}"), entry.value.pos, false, p)
+        });
+        Some(Claim {
+            regex: regex?,
+            label,
+            fields: fields?,
+            skip_fields: skip_fields?,
+            prose,
+            unless: unless?,
+        })
+    }
+
+    pub fn check(&self, rule: &Rule, ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
+        if !self.unless.is_empty() && self.unless.iter().all(|t| t.holds(ctx, &[])) {
+            return;
+        }
+        let negations = &ctx.policy.settings.negations;
+        for (path, node) in &ctx.scalars {
+            if (!self.fields.is_empty() && !path_in(path, &self.fields))
+                || path_in(path, &self.skip_fields)
+            {
+                continue;
+            }
+            let Some(text) = node.as_str() else { continue };
+            for m in self.regex.find_iter(text) {
+                if negated(text, m.start(), negations) {
+                    continue;
+                }
+                let pos = locate(ctx, node, m.as_str());
+                out.push(self.finding(rule, ctx, Some(path), pos, m.as_str()));
+            }
+        }
+        if !self.prose {
+            return;
+        }
+        for (line, text) in ctx.packet.prose() {
+            for m in self.regex.find_iter(text) {
+                if negated(text, m.start(), negations) {
+                    continue;
+                }
+                let col = text[..m.start()].chars().count() as u32 + 1;
+                out.push(self.finding(rule, ctx, None, Pos::new(line, col), m.as_str()));
+            }
+        }
+    }
+
+    fn finding(
+        &self,
+        rule: &Rule,
+        ctx: &Ctx<'_>,
+        field: Option<&str>,
+        pos: Pos,
+        found: &str,
+    ) -> Finding {
+        let found = found.trim();
+        ctx.emit(
+            rule,
+            field,
+            pos,
+            format!("unsupported {} stated as fact: \"{found}\"", self.label),
+            "replace the figure with what to verify and where (linked source, account view), or list it under `does_not_prove`".into(),
+            Vars { field: field.unwrap_or(""), value: found, expected: "" },
+        )
+    }
+}
+
+/// Is the match inside a clause that negates it? Looks back to the start of the clause (a
+/// sentence end, `;`, or a line start) for a negation word.
+pub fn negated(text: &str, start: usize, negations: &[String]) -> bool {
+    let before = &text[..start];
+    let clause_start = before
+        .char_indices()
+        .rev()
+        .find(|(i, c)| {
+            matches!(c, ';' | '!' | '?' | '\n')
+                || (*c == '.' && before[i + 1..].starts_with(char::is_whitespace))
+        })
+        .map(|(i, _)| i + 1)
+        .unwrap_or(0);
+    let clause = before[clause_start..].to_ascii_lowercase();
+    let words: Vec<&str> = clause
+        .split(|c: char| !(c.is_alphanumeric() || c == '\'' || c == '’'))
+        .filter(|w| !w.is_empty())
+        .collect();
+    negations.iter().any(|n| {
+        let n = n.to_ascii_lowercase();
+        let parts: Vec<&str> = n.split_whitespace().collect();
+        !parts.is_empty() && words.windows(parts.len()).any(|w| w == parts.as_slice())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn neg(t: &str, needle: &str) -> bool {
+        let words = ["not", "no", "never", "without", "doesn't", "does not"].map(String::from);
+        negated(t, t.find(needle).unwrap(), &words)
+    }
+
+    #[test]
+    fn negation_is_clause_local() {
+        assert!(neg("This test does not prove 99.9% uptime.", "99.9%"));
+        assert!(neg("We have no 20% discount", "20%"));
+        assert!(!neg("Not tested. The SLA is 99.9% uptime", "99.9%"));
+        assert!(!neg("Price is $0.40 per 1M tokens", "$0.40"));
+        assert!(neg(
+            "Price: unknown; we did not see $0.40 per 1M tokens",
+            "$0.40"
+        ));
+        assert!(!neg("Nothing else; $0.40 per 1M tokens", "$0.40"));
+    }
+}

@@ -1,0 +1,355 @@
+//! `conditional`: when some fields hold some values, other fields must hold others — the
+//! packet's consistency rules ("approved requires both results pass", "FAIL requires an
+//! exception reason"). The same [`Test`]s are the `unless` of `claim` rules.
+
+use super::{decode_path, decode_regex, Ctx, Rule, Vars};
+use crate::config::decode::{Entries, Entry, Problems};
+use crate::fieldpath::FieldPath;
+use crate::finding::{Finding, Severity};
+use crate::yaml::{Node, Pos};
+use regex::Regex;
+
+pub const KEYS: &[&str] = &["when", "then"];
+
+const OPS: &[&str] = &[
+    "equals",
+    "not_equals",
+    "in",
+    "not_in",
+    "present",
+    "matches",
+    "min_words",
+    "mentions_field",
+    "rules_pass",
+];
+
+#[derive(Debug, Clone)]
+pub enum Op {
+    Equals(String),
+    NotEquals(String),
+    In(Vec<String>),
+    NotIn(Vec<String>),
+    Present(bool),
+    Matches(Regex),
+    MinWords(usize),
+    MentionsField,
+    RulesPass(Vec<String>),
+}
+
+/// One test on one field: `{field: approval_status, equals: approved}`.
+#[derive(Debug, Clone)]
+pub struct Test {
+    pub field: Option<FieldPath>,
+    pub op: Op,
+}
+
+fn decode_test(entry: Entry<'_>, p: &mut Problems) -> Option<Test> {
+    let mut m = entry.map("a test", p)?;
+    let field = match m.take("field") {
+        Some(f) => Some(decode_path(f, p)?),
+        None => None,
+    };
+    let mut op = None;
+    let mut count = 0;
+    for name in OPS {
+        let Some(e) = m.take(name) else { continue };
+        count += 1;
+        let texts = |p: &mut Problems| -> Option<Vec<String>> {
+            Some(
+                e.texts(p)?
+                    .into_iter()
+                    .map(|(t, _)| t.to_string())
+                    .collect(),
+            )
+        };
+        op = match *name {
+            "equals" => e.text(p).map(|t| Op::Equals(t.to_string())),
+            "not_equals" => e.text(p).map(|t| Op::NotEquals(t.to_string())),
+            "in" => texts(p).map(Op::In),
+            "not_in" => texts(p).map(Op::NotIn),
+            "present" => e.boolean(p).map(Op::Present),
+            "matches" => e
+                .text(p)
+                .and_then(|t| decode_regex(e, t, e.value.pos, false, p))
+                .map(Op::Matches),
+            "min_words" => e.number(p).map(|n| Op::MinWords(n as usize)),
+            "mentions_field" => e.boolean(p).map(|_| Op::MentionsField),
+            _ => texts(p).map(Op::RulesPass),
+        };
+    }
+    let needs_field = !matches!(op, Some(Op::RulesPass(_)));
+    let ok = count == 1 && (field.is_some() || !needs_field);
+    if count != 1 {
+        p.push(
+            m.file,
+            m.pos,
+            format!("a test needs exactly one of: {}", OPS.join(", ")),
+        );
+    } else if field.is_none() && needs_field {
+        p.push(m.file, m.pos, "a test needs `field:`");
+    }
+    m.finish(&[OPS, &["field"]].concat(), "a test", p);
+    if ok {
+        Some(Test { field, op: op? })
+    } else {
+        None
+    }
+}
+
+/// A single test or a list of tests (all must hold).
+pub fn decode_tests(entry: Entry<'_>, p: &mut Problems) -> Option<Vec<Test>> {
+    match entry.value.as_seq() {
+        Some(items) => {
+            let mut out = Vec::new();
+            let mut ok = true;
+            for item in items {
+                let sub = Entry {
+                    key: entry.key,
+                    value: item,
+                    file: entry.file,
+                };
+                match decode_test(sub, p) {
+                    Some(t) => out.push(t),
+                    None => ok = false,
+                }
+            }
+            ok.then_some(out)
+        }
+        None => decode_test(entry, p).map(|t| vec![t]),
+    }
+}
+
+fn words(s: &str) -> usize {
+    s.split_whitespace()
+        .filter(|w| w.chars().any(char::is_alphanumeric))
+        .count()
+}
+
+/// Does the text name a field of the policy (`unit_metric`, or `unit metric`)?
+fn mentions_field(ctx: &Ctx<'_>, text: &str) -> bool {
+    let lower = text.to_ascii_lowercase();
+    ctx.policy.fields.iter().any(|f| {
+        let spaced = f.name.replace('_', " ");
+        [f.name.as_str(), spaced.as_str()].iter().any(|name| {
+            lower.match_indices(name).any(|(i, _)| {
+                let before = lower[..i].chars().next_back();
+                let after = lower[i + name.len()..].chars().next();
+                !before.is_some_and(|c| c.is_alphanumeric() || c == '_')
+                    && !after.is_some_and(|c| c.is_alphanumeric() || c == '_')
+            })
+        })
+    })
+}
+
+impl Test {
+    fn value<'a>(&self, ctx: &Ctx<'a>) -> Option<&'a Node> {
+        self.field.as_ref().and_then(|f| ctx.value(f))
+    }
+
+    /// The value, when it is filled in (not absent, empty or a template value).
+    fn filled<'a>(&self, ctx: &Ctx<'a>) -> Option<&'a Node> {
+        self.field.as_ref().and_then(|f| ctx.filled(f))
+    }
+
+    fn text<'a>(&self, ctx: &Ctx<'a>) -> Option<&'a str> {
+        self.filled(ctx).and_then(Node::as_str).map(str::trim)
+    }
+
+    pub fn holds(&self, ctx: &Ctx<'_>, prior: &[Finding]) -> bool {
+        let eq = |a: &str, b: &str| a.eq_ignore_ascii_case(b);
+        match &self.op {
+            Op::Equals(v) => self.text(ctx).is_some_and(|t| eq(t, v)),
+            Op::NotEquals(v) => self.text(ctx).is_none_or(|t| !eq(t, v)),
+            Op::In(vs) => self.text(ctx).is_some_and(|t| vs.iter().any(|v| eq(t, v))),
+            Op::NotIn(vs) => self.text(ctx).is_none_or(|t| !vs.iter().any(|v| eq(t, v))),
+            Op::Present(want) => self.filled(ctx).is_some() == *want,
+            Op::Matches(re) => self.text(ctx).is_some_and(|t| re.is_match(t)),
+            Op::MinWords(n) => self.text(ctx).is_some_and(|t| words(t) >= *n),
+            Op::MentionsField => self.text(ctx).is_some_and(|t| mentions_field(ctx, t)),
+            Op::RulesPass(ids) => !prior
+                .iter()
+                .any(|f| f.severity == Severity::Error && ids.iter().any(|id| *id == f.rule)),
+        }
+    }
+
+    fn field_name(&self) -> &str {
+        self.field.as_ref().map(FieldPath::as_str).unwrap_or("")
+    }
+
+    /// How the condition reads in a message: "`approval_status` is `approved`".
+    fn describe_condition(&self) -> String {
+        let f = self.field_name();
+        match &self.op {
+            Op::Equals(v) => format!("`{f}` is `{v}`"),
+            Op::NotEquals(v) => format!("`{f}` is not `{v}`"),
+            Op::In(vs) => format!("`{f}` is one of {}", vs.join(", ")),
+            Op::NotIn(vs) => format!("`{f}` is none of {}", vs.join(", ")),
+            Op::Present(true) => format!("`{f}` is filled in"),
+            Op::Present(false) => format!("`{f}` is absent"),
+            Op::Matches(re) => format!("`{f}` matches `{}`", re.as_str()),
+            Op::MinWords(n) => format!("`{f}` has {n}+ words"),
+            Op::MentionsField => format!("`{f}` names a field"),
+            Op::RulesPass(ids) => format!("rules {} pass", ids.join(", ")),
+        }
+    }
+
+    /// What the requirement asks, for a message: "`happy_path_result` must be `pass`".
+    fn describe_requirement(&self) -> String {
+        let f = self.field_name();
+        match &self.op {
+            Op::Equals(v) => format!("`{f}` must be `{v}`"),
+            Op::NotEquals(v) => format!("`{f}` must not be `{v}`"),
+            Op::In(vs) => format!("`{f}` must be one of {}", vs.join(", ")),
+            Op::NotIn(vs) => format!("`{f}` must not be {}", vs.join(" or ")),
+            Op::Present(true) => format!("`{f}` is required"),
+            Op::Present(false) => format!("`{f}` must be left out"),
+            Op::Matches(re) => format!("`{f}` must match `{}`", re.as_str()),
+            Op::MinWords(n) => format!("`{f}` must say more than a bare word ({n}+ words)"),
+            Op::MentionsField => format!("`{f}` must name the missing field(s)"),
+            Op::RulesPass(ids) => format!("rules {} must pass", ids.join(", ")),
+        }
+    }
+
+    fn describe_actual(&self, ctx: &Ctx<'_>, prior: &[Finding]) -> String {
+        if let Op::RulesPass(ids) = &self.op {
+            let n = prior
+                .iter()
+                .filter(|f| f.severity == Severity::Error && ids.iter().any(|id| *id == f.rule))
+                .count();
+            return format!("they report {n} error(s)");
+        }
+        match self.value(ctx) {
+            None => "it is missing".into(),
+            Some(n) => match ctx.missing(self.field_name(), Some(n)) {
+                Some(_) if n.as_str().is_some_and(|t| !t.trim().is_empty()) => {
+                    format!(
+                        "it still holds the template value `{}`",
+                        n.as_str().unwrap_or_default().trim()
+                    )
+                }
+                Some(_) => "it is empty".into(),
+                None => match n.as_str() {
+                    Some(t) => format!("it is `{}`", t.trim()),
+                    None => format!("it is {}", n.type_name()),
+                },
+            },
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Conditional {
+    pub when: Vec<Test>,
+    pub then: Vec<Test>,
+}
+
+impl Conditional {
+    pub fn decode(e: &mut Entries<'_>, p: &mut Problems) -> Option<Self> {
+        let when = e
+            .require("when", "a `conditional` rule", p)
+            .and_then(|w| decode_tests(w, p));
+        let then = e
+            .require("then", "a `conditional` rule", p)
+            .and_then(|t| decode_tests(t, p));
+        Some(Conditional {
+            when: when?,
+            then: then?,
+        })
+    }
+
+    /// Whether the rule looks at other rules' findings (and so must run after them).
+    pub fn needs_findings(&self) -> bool {
+        self.when
+            .iter()
+            .chain(&self.then)
+            .any(|t| matches!(t.op, Op::RulesPass(_)))
+    }
+
+    pub fn check(&self, rule: &Rule, ctx: &Ctx<'_>, prior: &[Finding], out: &mut Vec<Finding>) {
+        if !self.when.iter().all(|t| t.holds(ctx, prior)) {
+            return;
+        }
+        let because = self
+            .when
+            .iter()
+            .map(Test::describe_condition)
+            .collect::<Vec<_>>()
+            .join(" and ");
+        let anchor: Pos = self
+            .when
+            .iter()
+            .find_map(|t| t.value(ctx))
+            .map(|n| n.pos)
+            .unwrap_or_else(|| ctx.root_pos());
+        for req in &self.then {
+            if req.holds(ctx, prior) {
+                continue;
+            }
+            let target = req.value(ctx);
+            let field = match &req.op {
+                Op::RulesPass(_) => self.when.first().map(Test::field_name).unwrap_or(""),
+                _ => req.field_name(),
+            };
+            let pos = match (&req.op, target) {
+                (Op::RulesPass(_), _) | (_, None) => anchor,
+                (_, Some(n)) => n.pos,
+            };
+            let message = format!(
+                "{because}, so {} ({})",
+                req.describe_requirement(),
+                req.describe_actual(ctx, prior)
+            );
+            let fix = fix_for(req, &because);
+            let value = target.and_then(Node::as_str).unwrap_or_default();
+            out.push(ctx.emit(
+                rule,
+                (!field.is_empty()).then_some(field),
+                pos,
+                message,
+                fix,
+                Vars {
+                    field,
+                    value,
+                    expected: "",
+                },
+            ));
+        }
+    }
+}
+
+fn fix_for(req: &Test, because: &str) -> String {
+    let f = req.field_name();
+    match &req.op {
+        Op::Equals(v) => format!("set `{f}: {v}` once it is true, or change the status: {because} no longer fits"),
+        Op::NotEquals(v) => format!("replace `{v}` in `{f}` with the real value"),
+        Op::In(vs) => format!("set `{f}` to one of {}", vs.join(", ")),
+        Op::NotIn(vs) => format!("`{f}` must not be {}", vs.join(" or ")),
+        Op::Present(true) => format!("add `{f}:` with a real value"),
+        Op::Present(false) => format!("remove `{f}`"),
+        Op::Matches(_) => format!("rewrite `{f}` in the expected form"),
+        Op::MinWords(_) => format!("name a real metric in `{f}`, e.g. `cost per resolved support case`"),
+        Op::MentionsField => format!("name in `{f}` each field the change was returned for, e.g. `missing unit_metric and retry_behavior`"),
+        Op::RulesPass(ids) => format!("fix the findings of {} first, or set the status back to pending", ids.join(", ")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_words() {
+        assert_eq!(words("tokens"), 1);
+        assert_eq!(words("cost per resolved case"), 4);
+        assert_eq!(words(" - "), 0);
+    }
+
+    #[test]
+    fn ops_list_is_unique() {
+        let mut v = OPS.to_vec();
+        v.sort_unstable();
+        v.dedup();
+        assert_eq!(v.len(), OPS.len());
+        assert!(crate::suggest::closest("equal", OPS.iter().copied()).is_some());
+    }
+}

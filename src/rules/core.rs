@@ -1,0 +1,97 @@
+//! Rules the engine applies before any policy: problems with the file itself. Their ids are
+//! fixed (a policy cannot be chosen for a file that cannot be read), and their docs live here
+//! so `packetgate explain` and SARIF describe them like policy rules.
+
+pub const FILE_TOO_LARGE: &str = "file-too-large";
+pub const FILE_ENCODING: &str = "file-encoding";
+pub const FILE_UNREADABLE: &str = "file-unreadable";
+pub const FRONT_MATTER: &str = "front-matter";
+pub const YAML_SYNTAX: &str = "yaml-syntax";
+pub const YAML_LIMITS: &str = "yaml-limits";
+pub const YAML_DUPLICATE_KEY: &str = "yaml-duplicate-key";
+pub const PACKET_SHAPE: &str = "packet-shape";
+pub const PACKET_KIND: &str = "packet-kind";
+
+#[derive(Debug, Clone, Copy)]
+pub struct CoreRule {
+    pub id: &'static str,
+    pub summary: &'static str,
+    pub doc: &'static str,
+}
+
+pub const CORE_RULES: &[CoreRule] = &[
+    CoreRule {
+        id: FILE_UNREADABLE,
+        summary: "The packet file could not be read",
+        doc: "What: the file named as a packet could not be opened or read (missing, a folder, \
+              no permission).\nWhy: a packet the gate cannot read cannot be approved.\n\
+              Example: `packetgate check budget-changes/missing.md` on a path that does not exist.",
+    },
+    CoreRule {
+        id: FILE_TOO_LARGE,
+        summary: "The packet file is larger than the size cap",
+        doc: "What: the file is over the size cap (default 1 MiB, `limits.max_file_bytes` in the \
+              config).\nWhy: a packet is one short page a budget owner reads in a review; a huge \
+              file is a mistake or an attack on the gate.\nExample: a packet with a pasted billing \
+              export. Move the data to a linked document.",
+    },
+    CoreRule {
+        id: FILE_ENCODING,
+        summary: "The packet is not UTF-8 text",
+        doc: "What: the file is binary (NUL bytes) or not valid UTF-8 (UTF-16 with a byte-order \
+              mark is accepted).\nWhy: reviewers and the gate must read the same text.\n\
+              Example: a packet saved in Latin-1 with an accented owner name.",
+    },
+    CoreRule {
+        id: FRONT_MATTER,
+        summary: "Markdown packet front matter is missing or not closed",
+        doc: "What: a Markdown packet must start with a line `---`, then the packet fields in \
+              YAML, then a closing `---` (or `...`).\nWhy: without it the fields cannot be told \
+              from the prose.\nExample:\n    ---\n    packet: budget-change\n    change_id: \
+              CHG-2026-0142\n    ---\n    Prose follows.",
+    },
+    CoreRule {
+        id: YAML_SYNTAX,
+        summary: "The packet's YAML does not parse",
+        doc: "What: the YAML (the whole file, or the Markdown front matter) is malformed; the \
+              finding points at the line where the parser stopped.\nWhy: fields that cannot be \
+              read cannot be checked.\nExample: `owner: [finops` (unclosed list), or a value \
+              starting with `<` or containing `: ` that is not quoted.",
+    },
+    CoreRule {
+        id: YAML_LIMITS,
+        summary: "The packet's YAML is nested too deep or expands too far",
+        doc: "What: more than 64 levels of nesting, or more than 50,000 values counting every \
+              alias expansion.\nWhy: a packet is a short list of fields; deeper structures are \
+              either mistakes or a denial-of-service attempt on the gate (\"billion laughs\").\n\
+              Example: `a: &a [x, x]` `b: &b [*a, *a]` … repeated ten times.",
+    },
+    CoreRule {
+        id: YAML_DUPLICATE_KEY,
+        summary: "A field is written twice",
+        doc: "What: the same key appears twice in one mapping; YAML forbids it and most tools \
+              silently keep one of the values.\nWhy: the reviewer may read one value while the \
+              tooling reads another. packetgate reads the first and reports the second.\n\
+              Example: two `owner:` lines in one packet.",
+    },
+    CoreRule {
+        id: PACKET_SHAPE,
+        summary: "The packet is empty, not a mapping, or holds several documents",
+        doc: "What: a packet is one YAML mapping (`field: value` lines). An empty file, a \
+              top-level list or scalar, or several `---` documents in one file is not.\nWhy: the \
+              gate judges one packet per file.\nExample: a file starting with `- packet: \
+              budget-change`.",
+    },
+    CoreRule {
+        id: PACKET_KIND,
+        summary: "The packet does not name a known kind",
+        doc: "What: every packet names its kind in `packet:` (`budget-change` or `cost-trace`, \
+              plus any kind a repository policy adds), unless the config assigns a kind to its \
+              path. A misspelt kind gets a suggestion.\nWhy: the kind chooses the policy; a \
+              packet with no policy would pass unchecked.\nExample: `packet: budget-chnage`.",
+    },
+];
+
+pub fn find(id: &str) -> Option<&'static CoreRule> {
+    CORE_RULES.iter().find(|r| r.id == id)
+}

@@ -1,0 +1,347 @@
+//! Rules: the kinds a policy can use, and how one packet is evaluated against one policy.
+//!
+//! Fourth stage of the flow. A policy (data, see `config::policy`) is a list of [`Rule`]s,
+//! each an id, a severity, texts and a [`Check`] — one variant per rule kind, each in its own
+//! file with its parameters, its decoding from YAML and its evaluation. Adding a kind means
+//! one new file and one line in [`KINDS`] and [`Check`].
+
+pub mod claims;
+pub mod conditional;
+pub mod core;
+pub mod dates;
+pub mod required;
+pub mod secrets;
+pub mod urls;
+pub mod values;
+
+use crate::config::decode::{Entries, Entry, Problems};
+use crate::config::policy::Policy;
+use crate::dates::Date;
+use crate::fieldpath::{self, FieldPath};
+use crate::finding::{Finding, Severity};
+use crate::packet::Packet;
+use crate::yaml::{Node, Pos, Value};
+use regex::Regex;
+
+/// Keys every rule may carry, whatever its kind.
+pub const COMMON_KEYS: &[&str] = &[
+    "id", "kind", "severity", "enabled", "summary", "message", "fix", "doc",
+];
+
+/// Rule kinds and the keys each accepts besides [`COMMON_KEYS`].
+pub const KINDS: &[(&str, &[&str])] = &[
+    ("required", required::REQUIRED_KEYS),
+    ("known-fields", required::KNOWN_KEYS),
+    ("enum", values::ENUM_KEYS),
+    ("pattern", values::PATTERN_KEYS),
+    ("type", values::TYPE_KEYS),
+    ("min-items", values::MIN_ITEMS_KEYS),
+    ("date", dates::KEYS),
+    ("url", urls::URL_KEYS),
+    ("url-hosts", urls::HOSTS_KEYS),
+    ("conditional", conditional::KEYS),
+    ("claim", claims::KEYS),
+    ("secret", secrets::KEYS),
+];
+
+#[derive(Debug, Clone)]
+pub enum Check {
+    Required(required::Required),
+    KnownFields(required::KnownFields),
+    Enum(values::Enum),
+    Pattern(values::Pattern),
+    Type(values::TypeCheck),
+    MinItems(values::MinItems),
+    Date(dates::DateRule),
+    Url(urls::UrlRule),
+    UrlHosts(urls::UrlHosts),
+    Conditional(conditional::Conditional),
+    Claim(claims::Claim),
+    Secret(secrets::Secret),
+}
+
+/// Decodes the kind-specific keys of a rule.
+pub fn decode_check(kind: &str, e: &mut Entries<'_>, p: &mut Problems) -> Option<Check> {
+    Some(match kind {
+        "required" => Check::Required(required::Required::decode(e, p)?),
+        "known-fields" => Check::KnownFields(required::KnownFields::decode(e, p)?),
+        "enum" => Check::Enum(values::Enum::decode(e, p)?),
+        "pattern" => Check::Pattern(values::Pattern::decode(e, p)?),
+        "type" => Check::Type(values::TypeCheck::decode(e, p)?),
+        "min-items" => Check::MinItems(values::MinItems::decode(e, p)?),
+        "date" => Check::Date(dates::DateRule::decode(e, p)?),
+        "url" => Check::Url(urls::UrlRule::decode(e, p)?),
+        "url-hosts" => Check::UrlHosts(urls::UrlHosts::decode(e, p)?),
+        "conditional" => Check::Conditional(conditional::Conditional::decode(e, p)?),
+        "claim" => Check::Claim(claims::Claim::decode(e, p)?),
+        "secret" => Check::Secret(secrets::Secret::decode(e, p)?),
+        _ => return None,
+    })
+}
+
+#[derive(Debug, Clone)]
+pub struct Rule {
+    pub id: String,
+    pub kind: String,
+    pub severity: Severity,
+    pub enabled: bool,
+    pub summary: String,
+    /// Replaces the kind's own message; may use `{field}`, `{value}`, `{expected}`.
+    pub message: Option<String>,
+    /// The one-line fix; may use `{field}`, `{value}`, `{expected}`, `{description}`, `{example}`.
+    pub fix: Option<String>,
+    pub doc: String,
+    pub check: Check,
+    /// The policy files that defined or changed this rule, for `packetgate rules`.
+    pub origin: String,
+}
+
+/// Values a message or fix template can name.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Vars<'a> {
+    pub field: &'a str,
+    pub value: &'a str,
+    pub expected: &'a str,
+}
+
+fn render(template: &str, vars: Vars<'_>, policy: &Policy) -> String {
+    let doc = policy.field_doc(vars.field.split(['.', '[']).next().unwrap_or(""));
+    template
+        .replace("{field}", vars.field)
+        .replace("{value}", vars.value)
+        .replace("{expected}", vars.expected)
+        .replace(
+            "{description}",
+            doc.map(|d| d.description.as_str())
+                .unwrap_or("a real value"),
+        )
+        .replace(
+            "{example}",
+            doc.and_then(|d| d.example.as_deref()).unwrap_or("…"),
+        )
+}
+
+/// Why a value does not count as filled in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Missing {
+    Absent,
+    Empty,
+    Placeholder(String),
+}
+
+impl Missing {
+    pub fn describe(&self, field: &str) -> String {
+        match self {
+            Missing::Absent => format!("required field `{field}` is missing"),
+            Missing::Empty => format!("required field `{field}` is empty"),
+            Missing::Placeholder(v) => {
+                format!("`{field}` still holds the template value `{v}`")
+            }
+        }
+    }
+}
+
+/// Everything a rule may look at while judging one packet.
+#[derive(Debug)]
+pub struct Ctx<'a> {
+    pub packet: &'a Packet,
+    pub policy: &'a Policy,
+    pub today: Date,
+    pub max_age_days: u32,
+    /// Every scalar with its path, in document order.
+    pub scalars: Vec<(String, &'a Node)>,
+}
+
+impl<'a> Ctx<'a> {
+    pub fn new(packet: &'a Packet, policy: &'a Policy, today: Date, max_age_days: u32) -> Self {
+        Ctx {
+            packet,
+            policy,
+            today,
+            max_age_days,
+            scalars: fieldpath::scalars(&packet.root),
+        }
+    }
+
+    pub fn root(&self) -> &'a Node {
+        &self.packet.root
+    }
+
+    /// Where a finding about something absent points: the packet's first field.
+    pub fn root_pos(&self) -> Pos {
+        self.packet
+            .root
+            .as_map()
+            .and_then(|m| m.first())
+            .map(|(k, _)| k.pos)
+            .unwrap_or(self.packet.root.pos)
+    }
+
+    /// The single value at a concrete path.
+    pub fn value(&self, path: &FieldPath) -> Option<&'a Node> {
+        path.select(self.root()).into_iter().next().map(|(_, n)| n)
+    }
+
+    /// Is the value a real one, or absent, empty or a template value?
+    pub fn missing(&self, path: &str, node: Option<&Node>) -> Option<Missing> {
+        let node = node?;
+        let placeholders = &self.policy.placeholders;
+        let exempt = placeholders.exempt(path);
+        match &node.value {
+            Value::Scalar { kind, text } => {
+                if *kind == crate::yaml::ScalarKind::Null || text.trim().is_empty() {
+                    Some(Missing::Empty)
+                } else if !exempt && placeholders.is_placeholder(text) {
+                    Some(Missing::Placeholder(text.trim().to_string()))
+                } else {
+                    None
+                }
+            }
+            Value::Seq(items) if items.is_empty() => Some(Missing::Empty),
+            Value::Seq(items) => {
+                let all_placeholders = items.iter().all(|i| {
+                    i.as_str()
+                        .is_some_and(|t| t.trim().is_empty() || placeholders.is_placeholder(t))
+                });
+                (all_placeholders && !exempt).then(|| {
+                    Missing::Placeholder(items[0].as_str().unwrap_or_default().trim().to_string())
+                })
+            }
+            Value::Map(entries) if entries.is_empty() => Some(Missing::Empty),
+            Value::Map(_) => None,
+        }
+    }
+
+    /// A value that is present and filled in (not a template placeholder).
+    pub fn filled(&self, path: &FieldPath) -> Option<&'a Node> {
+        let node = self.value(path)?;
+        self.missing(path.as_str(), Some(node))
+            .is_none()
+            .then_some(node)
+    }
+
+    pub fn emit(
+        &self,
+        rule: &Rule,
+        field: Option<&str>,
+        pos: Pos,
+        message: String,
+        fix: String,
+        vars: Vars<'_>,
+    ) -> Finding {
+        Finding {
+            rule: rule.id.clone(),
+            severity: rule.severity,
+            field: field.map(str::to_string),
+            line: pos.line.max(1),
+            column: pos.col.max(1),
+            message: rule
+                .message
+                .as_deref()
+                .map(|t| render(t, vars, self.policy))
+                .unwrap_or(message),
+            fix: rule
+                .fix
+                .as_deref()
+                .map(|t| render(t, vars, self.policy))
+                .unwrap_or(fix),
+        }
+    }
+}
+
+/// Runs every enabled rule of the policy on the packet. Rules that depend on other rules'
+/// results (a conditional with `rules_pass`) run last and see the earlier findings.
+pub fn evaluate(ctx: &Ctx<'_>) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let (late, early): (Vec<&Rule>, Vec<&Rule>) = ctx
+        .policy
+        .rules
+        .iter()
+        .filter(|r| r.enabled)
+        .partition(|r| matches!(&r.check, Check::Conditional(c) if c.needs_findings()));
+    for rule in early {
+        run(rule, ctx, &[], &mut out);
+    }
+    let before = out.clone();
+    for rule in late {
+        run(rule, ctx, &before, &mut out);
+    }
+    out
+}
+
+fn run(rule: &Rule, ctx: &Ctx<'_>, prior: &[Finding], out: &mut Vec<Finding>) {
+    match &rule.check {
+        Check::Required(c) => c.check(rule, ctx, out),
+        Check::KnownFields(c) => c.check(rule, ctx, out),
+        Check::Enum(c) => c.check(rule, ctx, out),
+        Check::Pattern(c) => c.check(rule, ctx, out),
+        Check::Type(c) => c.check(rule, ctx, out),
+        Check::MinItems(c) => c.check(rule, ctx, out),
+        Check::Date(c) => c.check(rule, ctx, out),
+        Check::Url(c) => c.check(rule, ctx, out),
+        Check::UrlHosts(c) => c.check(rule, ctx, out),
+        Check::Conditional(c) => c.check(rule, ctx, prior, out),
+        Check::Claim(c) => c.check(rule, ctx, out),
+        Check::Secret(c) => c.check(rule, ctx, out),
+    }
+}
+
+// ---- decoding helpers shared by the kinds ----
+
+pub fn decode_path(e: Entry<'_>, p: &mut Problems) -> Option<FieldPath> {
+    let text = e.text(p)?;
+    FieldPath::parse(text)
+        .map_err(|msg| e.problem(p, format!("bad field path: {msg}")))
+        .ok()
+}
+
+pub fn decode_paths(e: Entry<'_>, p: &mut Problems) -> Option<Vec<FieldPath>> {
+    let mut out = Vec::new();
+    let mut ok = true;
+    for (text, pos) in e.texts(p)? {
+        match FieldPath::parse(text) {
+            Ok(path) => out.push(path),
+            Err(msg) => {
+                ok = false;
+                p.push(e.file, pos, format!("bad field path: {msg}"));
+            }
+        }
+    }
+    ok.then_some(out)
+}
+
+/// Compiles a policy regex; `anchored` wraps it so it must match the whole value.
+pub fn decode_regex(
+    e: Entry<'_>,
+    text: &str,
+    pos: Pos,
+    anchored: bool,
+    p: &mut Problems,
+) -> Option<Regex> {
+    let source = if anchored {
+        format!("^(?:{text})$")
+    } else {
+        text.to_string()
+    };
+    match regex::RegexBuilder::new(&source)
+        .size_limit(1 << 20)
+        .build()
+    {
+        Ok(r) => Some(r),
+        Err(err) => {
+            let first = err.to_string();
+            let first = first.lines().last().unwrap_or("invalid").trim().to_string();
+            p.push(
+                e.file,
+                pos,
+                format!("`{}` is not a valid regex: {first}", e.name()),
+            );
+            None
+        }
+    }
+}
+
+/// Does the concrete path fall under any of the patterns?
+pub fn path_in(path: &str, patterns: &[FieldPath]) -> bool {
+    patterns.iter().any(|p| p.matches(path))
+}

@@ -1,0 +1,266 @@
+//! `secret`: real-looking API keys, bearer tokens and copied `Authorization:` / `x-api-key`
+//! headers anywhere in the file — fields, prose, comments. Only placeholders belong in a
+//! packet. The secret itself is never repeated: [`mask`] keeps a short prefix, and the engine
+//! masks every output string with [`Masker`] whether or not the rule is enabled.
+
+use super::{decode_paths, decode_regex, path_in, Ctx, Rule, Vars};
+use crate::config::decode::{Entries, Problems};
+use crate::fieldpath::FieldPath;
+use crate::finding::Finding;
+use crate::yaml::Pos;
+use regex::Regex;
+
+pub const KEYS: &[&str] = &["patterns", "allow", "fields", "token_like"];
+
+#[derive(Debug, Clone)]
+pub struct Secret {
+    /// (name, regex): when the regex has a capture group, group 1 is the secret.
+    pub patterns: Vec<(String, Regex)>,
+    pub allow: Vec<Regex>,
+    /// Limit the scan to these fields (default: the whole file, every line).
+    pub fields: Vec<FieldPath>,
+    /// Also flag random-looking tokens (a 20+ character alphanumeric run with many digits).
+    pub token_like: bool,
+}
+
+/// A secret found in the text, by line and char column.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hit {
+    pub name: String,
+    pub line: u32,
+    pub col: u32,
+    pub secret: String,
+}
+
+/// The masked form: a short prefix, then `****`. Short secrets show less.
+pub fn mask(secret: &str) -> String {
+    let keep = (secret.chars().count() / 4).min(4);
+    let prefix: String = secret.chars().take(keep).collect();
+    format!("{prefix}****")
+}
+
+fn token_like(word: &str) -> bool {
+    word.len() >= 20
+        && word.chars().any(|c| c.is_ascii_digit())
+        && word.chars().any(|c| c.is_ascii_alphabetic())
+        && word.chars().filter(|c| c.is_ascii_digit()).count() * 8 >= word.len()
+}
+
+impl Secret {
+    pub fn decode(e: &mut Entries<'_>, p: &mut Problems) -> Option<Self> {
+        let fields = match e.take("fields") {
+            Some(f) => decode_paths(f, p),
+            None => Some(Vec::new()),
+        };
+        let token_like = e.boolean("token_like", p).unwrap_or(false);
+        let mut allow = Vec::new();
+        if let Some(a) = e.take("allow") {
+            for (text, pos) in a.texts(p).unwrap_or_default() {
+                allow.extend(decode_regex(a, text, pos, false, p));
+            }
+        }
+        let mut patterns = Vec::new();
+        if let Some(entry) = e.take("patterns") {
+            let mut ok = true;
+            match entry.value.as_seq() {
+                Some(items) => {
+                    for item in items {
+                        let sub = crate::config::decode::Entry {
+                            key: entry.key,
+                            value: item,
+                            file: entry.file,
+                        };
+                        let Some(mut m) = sub.map("a secret pattern", p) else {
+                            ok = false;
+                            continue;
+                        };
+                        let name = m
+                            .require("name", "a secret pattern", p)
+                            .and_then(|n| n.text(p));
+                        let regex = m.require("pattern", "a secret pattern", p).and_then(|r| {
+                            let t = r.text(p)?;
+                            decode_regex(r, t, r.value.pos, false, p)
+                        });
+                        m.finish(&["name", "pattern"], "a secret pattern", p);
+                        match (name, regex) {
+                            (Some(n), Some(r)) => patterns.push((n.to_string(), r)),
+                            _ => ok = false,
+                        }
+                    }
+                }
+                None => {
+                    entry.problem(p, "`patterns` must be a list of `{name, pattern}`");
+                    ok = false;
+                }
+            }
+            if !ok {
+                return None;
+            }
+        }
+        if patterns.is_empty() && !token_like {
+            p.push(
+                e.file,
+                e.pos,
+                "a `secret` rule needs `patterns:` or `token_like: true`",
+            );
+            return None;
+        }
+        Some(Secret {
+            patterns,
+            allow,
+            fields: fields?,
+            token_like,
+        })
+    }
+
+    fn allowed(&self, secret: &str) -> bool {
+        self.allow.iter().any(|a| a.is_match(secret))
+    }
+
+    /// Secrets in one line of text.
+    pub fn scan_line(&self, line_no: u32, line: &str, out: &mut Vec<Hit>) {
+        for (name, re) in &self.patterns {
+            for caps in re.captures_iter(line) {
+                let Some(m) = caps.get(1).or_else(|| caps.get(0)) else {
+                    continue;
+                };
+                let secret = m.as_str();
+                if secret.is_empty() || self.allowed(secret) {
+                    continue;
+                }
+                out.push(Hit {
+                    name: name.clone(),
+                    line: line_no,
+                    col: line[..m.start()].chars().count() as u32 + 1,
+                    secret: secret.to_string(),
+                });
+            }
+        }
+        if self.token_like {
+            let mut offset = 0;
+            for word in line.split(|c: char| !c.is_ascii_alphanumeric()) {
+                let start = offset;
+                offset += word.len() + 1;
+                if token_like(word)
+                    && !self.allowed(word)
+                    && !out
+                        .iter()
+                        .any(|h| h.line == line_no && h.secret.contains(word))
+                {
+                    out.push(Hit {
+                        name: "random-looking token".into(),
+                        line: line_no,
+                        col: line[..start].chars().count() as u32 + 1,
+                        secret: word.to_string(),
+                    });
+                }
+            }
+        }
+    }
+
+    /// Every secret the rule sees in the packet: the scanned fields' lines, or every line.
+    pub fn scan(&self, ctx: &Ctx<'_>) -> Vec<Hit> {
+        let mut hits = Vec::new();
+        if self.fields.is_empty() {
+            for (i, line) in ctx.packet.text.lines().enumerate() {
+                self.scan_line(i as u32 + 1, line, &mut hits);
+            }
+        } else {
+            for (path, node) in &ctx.scalars {
+                if !path_in(path, &self.fields) {
+                    continue;
+                }
+                if let Some(text) = node.as_str() {
+                    let mut found = Vec::new();
+                    self.scan_line(node.pos.line, text, &mut found);
+                    for mut h in found {
+                        h.col = super::urls::locate(ctx, node, &h.secret).col;
+                        hits.push(h);
+                    }
+                }
+            }
+        }
+        hits
+    }
+
+    pub fn check(&self, rule: &Rule, ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
+        for hit in self.scan(ctx) {
+            let field = ctx
+                .scalars
+                .iter()
+                .find(|(_, n)| {
+                    n.pos.line == hit.line && n.as_str().is_some_and(|t| t.contains(&hit.secret))
+                })
+                .map(|(p, _)| p.as_str());
+            let masked = mask(&hit.secret);
+            out.push(ctx.emit(
+                rule,
+                field,
+                Pos::new(hit.line, hit.col),
+                format!("{} in the packet: `{masked}`", hit.name),
+                "remove it, reference the secret store or a placeholder such as `<API_KEY_PLACEHOLDER>` instead, and rotate the key".into(),
+                Vars { field: field.unwrap_or(""), value: &masked, expected: "" },
+            ));
+        }
+    }
+}
+
+/// Replaces every secret found in a packet wherever it appears in output text.
+#[derive(Debug, Default, Clone)]
+pub struct Masker {
+    secrets: Vec<String>,
+}
+
+impl Masker {
+    pub fn new(mut secrets: Vec<String>) -> Self {
+        // Longest first, so a secret that contains another is masked whole.
+        secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+        secrets.dedup();
+        Masker { secrets }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.secrets.is_empty()
+    }
+
+    pub fn apply(&self, text: &str) -> String {
+        let mut out = text.to_string();
+        for s in &self.secrets {
+            if out.contains(s.as_str()) {
+                out = out.replace(s.as_str(), &mask(s));
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masks_with_a_short_prefix() {
+        assert_eq!(
+            mask("sk-proj-378N4QvLVj63ITEaWXW2bWUzByWltYFNg6Dn896R"),
+            "sk-p****"
+        );
+        assert_eq!(mask("hunter2"), "h****");
+        assert_eq!(mask("abc"), "****");
+    }
+
+    #[test]
+    fn masker_masks_every_occurrence() {
+        let m = Masker::new(vec!["secret-value-123".into()]);
+        assert_eq!(
+            m.apply("a secret-value-123 b secret-value-123"),
+            "a secr**** b secr****"
+        );
+    }
+
+    #[test]
+    fn token_heuristic() {
+        assert!(token_like("a8f9d7c6b5a4e3f2d1c0b9a8"));
+        assert!(!token_like("finops-cometapi-test-key"));
+        assert!(!token_like("cost_per_resolved_ticket"));
+    }
+}

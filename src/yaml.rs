@@ -1,0 +1,615 @@
+//! Spanned YAML: turns text into a small tree where every key and value keeps its line and
+//! column, so a finding can point at the exact spot a person wrote.
+//!
+//! It sits at the very start of the flow: packets, policies and the repository config are all
+//! read through [`parse`]. We build on `saphyr-parser`'s event stream instead of a serde
+//! deserializer because we need positions for *every* value (not only the ones a struct
+//! names), we need to see duplicate keys (serde maps silently keep one), and we need hard
+//! budgets — depth, node count, alias expansion — so a hostile file cannot eat memory or
+//! stack. The tree is built iteratively, never by recursion over the input.
+
+use saphyr_parser::{Event, Parser, ScalarStyle, Span};
+use std::fmt;
+
+/// A 1-based line and column (columns count characters, not bytes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Pos {
+    pub line: u32,
+    pub col: u32,
+}
+
+impl Pos {
+    pub fn new(line: u32, col: u32) -> Self {
+        Pos { line, col }
+    }
+
+    /// Moves a position found in a slice of a file (Markdown front matter) to the file's own
+    /// numbering.
+    pub fn offset_lines(self, lines: u32) -> Self {
+        Pos::new(self.line + lines, self.col)
+    }
+}
+
+impl fmt::Display for Pos {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.line, self.col)
+    }
+}
+
+/// How a scalar was written, which decides its YAML 1.2 core-schema type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScalarKind {
+    Str,
+    Bool(bool),
+    Int,
+    Float,
+    Null,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Scalar { text: String, kind: ScalarKind },
+    Seq(Vec<Node>),
+    Map(Vec<(Key, Node)>),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Key {
+    pub text: String,
+    pub pos: Pos,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Node {
+    pub pos: Pos,
+    pub value: Value,
+}
+
+impl Node {
+    pub fn as_map(&self) -> Option<&[(Key, Node)]> {
+        match &self.value {
+            Value::Map(m) => Some(m),
+            _ => None,
+        }
+    }
+
+    pub fn as_seq(&self) -> Option<&[Node]> {
+        match &self.value {
+            Value::Seq(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The text of a scalar (`None` for collections and nulls).
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.value {
+            Value::Scalar {
+                kind: ScalarKind::Null,
+                ..
+            } => None,
+            Value::Scalar { text, .. } => Some(text),
+            _ => None,
+        }
+    }
+
+    pub fn as_bool(&self) -> Option<bool> {
+        match &self.value {
+            Value::Scalar {
+                kind: ScalarKind::Bool(b),
+                ..
+            } => Some(*b),
+            _ => None,
+        }
+    }
+
+    pub fn is_null(&self) -> bool {
+        matches!(
+            self.value,
+            Value::Scalar {
+                kind: ScalarKind::Null,
+                ..
+            }
+        )
+    }
+
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        self.entry(key).map(|(_, v)| v)
+    }
+
+    pub fn entry(&self, key: &str) -> Option<(&Key, &Node)> {
+        self.as_map()?
+            .iter()
+            .find(|(k, _)| k.text == key)
+            .map(|(k, v)| (k, v))
+    }
+
+    /// A short name of the node's type for messages ("a list", "a mapping", "text").
+    pub fn type_name(&self) -> &'static str {
+        match &self.value {
+            Value::Map(_) => "a mapping",
+            Value::Seq(_) => "a list",
+            Value::Scalar { kind, .. } => match kind {
+                ScalarKind::Str => "text",
+                ScalarKind::Bool(_) => "a boolean",
+                ScalarKind::Int | ScalarKind::Float => "a number",
+                ScalarKind::Null => "empty",
+            },
+        }
+    }
+
+    /// Moves every position in the tree down by `lines` (Markdown front matter).
+    pub fn shift_lines(&mut self, lines: u32) {
+        let mut stack: Vec<&mut Node> = vec![self];
+        while let Some(node) = stack.pop() {
+            node.pos = node.pos.offset_lines(lines);
+            match &mut node.value {
+                Value::Seq(items) => stack.extend(items.iter_mut()),
+                Value::Map(entries) => {
+                    for (k, v) in entries.iter_mut() {
+                        k.pos = k.pos.offset_lines(lines);
+                        stack.push(v);
+                    }
+                }
+                Value::Scalar { .. } => {}
+            }
+        }
+    }
+}
+
+/// Budgets that bound the work a single document may cause.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub max_depth: usize,
+    pub max_nodes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_depth: 64,
+            max_nodes: 50_000,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// The text is not YAML.
+    Syntax(String),
+    /// Nesting deeper than the budget.
+    TooDeep(usize),
+    /// More nodes than the budget, counting every alias expansion.
+    TooManyNodes(usize),
+    /// More than one document in one file.
+    MultipleDocuments,
+    /// An alias whose anchor is not defined before it.
+    UnknownAlias,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Error {
+    pub pos: Pos,
+    pub kind: ErrorKind,
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.kind {
+            ErrorKind::Syntax(msg) => write!(f, "YAML syntax error: {msg}"),
+            ErrorKind::TooDeep(max) => write!(f, "YAML nesting is deeper than {max} levels"),
+            ErrorKind::TooManyNodes(max) => write!(
+                f,
+                "YAML document has more than {max} values (aliases counted as expanded)"
+            ),
+            ErrorKind::MultipleDocuments => {
+                write!(f, "file holds more than one YAML document")
+            }
+            ErrorKind::UnknownAlias => write!(f, "alias refers to an anchor that is not defined"),
+        }
+    }
+}
+
+/// A duplicate mapping key: YAML forbids it and serde-style loaders silently keep one value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Duplicate {
+    pub key: String,
+    pub pos: Pos,
+    pub first: Pos,
+}
+
+/// The result of parsing one document.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Document {
+    /// `None` when the text holds no document at all (empty, or only comments).
+    pub root: Option<Node>,
+    pub duplicates: Vec<Duplicate>,
+}
+
+fn pos_of(span: &Span) -> Pos {
+    let m = span.start;
+    Pos::new(m.line() as u32, m.col() as u32 + 1)
+}
+
+fn scalar_kind(text: &str, style: ScalarStyle) -> ScalarKind {
+    if style != ScalarStyle::Plain {
+        return ScalarKind::Str;
+    }
+    match text {
+        "" | "~" | "null" | "Null" | "NULL" => ScalarKind::Null,
+        "true" | "True" | "TRUE" => ScalarKind::Bool(true),
+        "false" | "False" | "FALSE" => ScalarKind::Bool(false),
+        _ if is_int(text) => ScalarKind::Int,
+        _ if is_float(text) => ScalarKind::Float,
+        _ => ScalarKind::Str,
+    }
+}
+
+fn is_int(t: &str) -> bool {
+    let digits = t.strip_prefix(['-', '+']).unwrap_or(t);
+    if let Some(hex) = digits.strip_prefix("0x") {
+        return !hex.is_empty() && hex.bytes().all(|b| b.is_ascii_hexdigit());
+    }
+    if let Some(oct) = digits.strip_prefix("0o") {
+        return !oct.is_empty() && oct.bytes().all(|b| (b'0'..=b'7').contains(&b));
+    }
+    !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
+}
+
+fn is_float(t: &str) -> bool {
+    let lower = t.to_ascii_lowercase();
+    if matches!(lower.as_str(), ".inf" | "+.inf" | "-.inf" | ".nan") {
+        return true;
+    }
+    let body = t.strip_prefix(['-', '+']).unwrap_or(t);
+    let mut seen_digit = false;
+    let mut seen_dot = false;
+    let mut chars = body.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '0'..='9' => seen_digit = true,
+            '.' if !seen_dot => seen_dot = true,
+            'e' | 'E' if seen_digit => {
+                let rest: String = chars.collect();
+                let exp = rest.strip_prefix(['-', '+']).unwrap_or(&rest);
+                return !exp.is_empty() && exp.bytes().all(|b| b.is_ascii_digit());
+            }
+            _ => return false,
+        }
+    }
+    seen_digit && seen_dot
+}
+
+/// A collection being built; its parent gets it when its end event arrives.
+enum Frame {
+    Seq {
+        pos: Pos,
+        anchor: usize,
+        items: Vec<Node>,
+    },
+    Map {
+        pos: Pos,
+        anchor: usize,
+        entries: Vec<(Key, Node)>,
+        pending_key: Option<Key>,
+    },
+}
+
+struct Builder {
+    limits: Limits,
+    stack: Vec<Frame>,
+    anchors: Vec<(usize, Node, usize)>,
+    nodes: usize,
+    root: Option<Node>,
+    documents: usize,
+    duplicates: Vec<Duplicate>,
+}
+
+fn node_weight(node: &Node) -> usize {
+    let mut count = 0;
+    let mut stack = vec![node];
+    while let Some(n) = stack.pop() {
+        count += 1;
+        match &n.value {
+            Value::Seq(items) => stack.extend(items.iter()),
+            Value::Map(entries) => stack.extend(entries.iter().map(|(_, v)| v)),
+            Value::Scalar { .. } => {}
+        }
+    }
+    count
+}
+
+fn key_text(node: &Node) -> String {
+    match &node.value {
+        Value::Scalar { text, .. } => text.clone(),
+        // Complex keys are legal YAML but never a packet field; give them a readable name.
+        Value::Seq(_) => "[…]".to_string(),
+        Value::Map(_) => "{…}".to_string(),
+    }
+}
+
+impl Builder {
+    fn count(&mut self, n: usize, pos: Pos) -> Result<(), Error> {
+        self.nodes = self.nodes.saturating_add(n);
+        if self.nodes > self.limits.max_nodes {
+            return Err(Error {
+                pos,
+                kind: ErrorKind::TooManyNodes(self.limits.max_nodes),
+            });
+        }
+        Ok(())
+    }
+
+    fn push_frame(&mut self, frame: Frame, pos: Pos) -> Result<(), Error> {
+        if self.stack.len() >= self.limits.max_depth {
+            return Err(Error {
+                pos,
+                kind: ErrorKind::TooDeep(self.limits.max_depth),
+            });
+        }
+        self.count(1, pos)?;
+        self.stack.push(frame);
+        Ok(())
+    }
+
+    /// Hands a finished node to its parent (or makes it the root).
+    fn finish(&mut self, node: Node, anchor: usize) {
+        if anchor != 0 {
+            let weight = node_weight(&node);
+            self.anchors.push((anchor, node.clone(), weight));
+        }
+        match self.stack.last_mut() {
+            None => {
+                if self.root.is_none() {
+                    self.root = Some(node);
+                }
+            }
+            Some(Frame::Seq { items, .. }) => items.push(node),
+            Some(Frame::Map {
+                entries,
+                pending_key,
+                ..
+            }) => match pending_key.take() {
+                None => {
+                    *pending_key = Some(Key {
+                        text: key_text(&node),
+                        pos: node.pos,
+                    })
+                }
+                Some(key) => {
+                    if let Some((first, _)) = entries.iter().find(|(k, _)| k.text == key.text) {
+                        self.duplicates.push(Duplicate {
+                            key: key.text.clone(),
+                            pos: key.pos,
+                            first: first.pos,
+                        });
+                    } else {
+                        entries.push((key, node));
+                    }
+                }
+            },
+        }
+    }
+
+    fn event(&mut self, event: Event<'_>, span: &Span) -> Result<bool, Error> {
+        let pos = pos_of(span);
+        match event {
+            Event::StreamStart | Event::Nothing | Event::DocumentEnd => {}
+            Event::StreamEnd => return Ok(false),
+            Event::DocumentStart(_) => {
+                self.documents += 1;
+                if self.documents > 1 {
+                    return Err(Error {
+                        pos,
+                        kind: ErrorKind::MultipleDocuments,
+                    });
+                }
+            }
+            Event::Scalar(text, style, anchor, _tag) => {
+                self.count(1, pos)?;
+                let kind = scalar_kind(&text, style);
+                let node = Node {
+                    pos,
+                    value: Value::Scalar {
+                        text: text.into_owned(),
+                        kind,
+                    },
+                };
+                self.finish(node, anchor);
+            }
+            Event::SequenceStart(anchor, _tag) => self.push_frame(
+                Frame::Seq {
+                    pos,
+                    anchor,
+                    items: Vec::new(),
+                },
+                pos,
+            )?,
+            Event::MappingStart(anchor, _tag) => self.push_frame(
+                Frame::Map {
+                    pos,
+                    anchor,
+                    entries: Vec::new(),
+                    pending_key: None,
+                },
+                pos,
+            )?,
+            Event::SequenceEnd | Event::MappingEnd => {
+                let (node, anchor) = match self.stack.pop() {
+                    Some(Frame::Seq { pos, anchor, items }) => (
+                        Node {
+                            pos,
+                            value: Value::Seq(items),
+                        },
+                        anchor,
+                    ),
+                    Some(Frame::Map {
+                        pos,
+                        anchor,
+                        entries,
+                        ..
+                    }) => (
+                        Node {
+                            pos,
+                            value: Value::Map(entries),
+                        },
+                        anchor,
+                    ),
+                    None => return Ok(true),
+                };
+                self.finish(node, anchor);
+            }
+            Event::Alias(id) => {
+                let Some((_, node, weight)) = self
+                    .anchors
+                    .iter()
+                    .rev()
+                    .find(|(a, _, _)| *a == id)
+                    .cloned()
+                else {
+                    return Err(Error {
+                        pos,
+                        kind: ErrorKind::UnknownAlias,
+                    });
+                };
+                // Expanding an alias costs as much as the value it copies: this is what stops
+                // "billion laughs" documents.
+                self.count(weight, pos)?;
+                let mut copy = node;
+                copy.pos = pos;
+                self.finish(copy, 0);
+            }
+        }
+        Ok(true)
+    }
+}
+
+/// Parses one YAML document with the given budgets.
+pub fn parse(text: &str, limits: Limits) -> Result<Document, Error> {
+    let mut parser = Parser::new_from_str(text);
+    let mut builder = Builder {
+        limits,
+        stack: Vec::new(),
+        anchors: Vec::new(),
+        nodes: 0,
+        root: None,
+        documents: 0,
+        duplicates: Vec::new(),
+    };
+    while let Some(item) = parser.next_event() {
+        match item {
+            Ok((event, span)) => {
+                if !builder.event(event, &span)? {
+                    break;
+                }
+            }
+            Err(e) => {
+                let m = e.marker();
+                let pos = Pos::new(m.line().max(1) as u32, m.col() as u32 + 1);
+                // The scanner has its own nesting guard for flow collections; report it
+                // the same way as ours.
+                let kind = if e.info().contains("recursion limit") {
+                    ErrorKind::TooDeep(limits.max_depth)
+                } else {
+                    ErrorKind::Syntax(e.info().to_string())
+                };
+                return Err(Error { pos, kind });
+            }
+        }
+    }
+    Ok(Document {
+        root: builder.root,
+        duplicates: builder.duplicates,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn root(text: &str) -> Node {
+        parse(text, Limits::default()).unwrap().root.unwrap()
+    }
+
+    #[test]
+    fn keeps_positions_of_keys_and_values() {
+        let n = root("a: 1\nlist:\n  - x: hello\n    y: [1, 2]\n");
+        let (k, v) = n.entry("list").unwrap();
+        assert_eq!(k.pos, Pos::new(2, 1));
+        let item = &v.as_seq().unwrap()[0];
+        assert_eq!(item.pos, Pos::new(3, 5));
+        let (yk, yv) = item.entry("y").unwrap();
+        assert_eq!(yk.pos, Pos::new(4, 5));
+        assert_eq!(yv.as_seq().unwrap()[1].pos, Pos::new(4, 12));
+    }
+
+    #[test]
+    fn types_plain_scalars_by_core_schema() {
+        let n = root("a: true\nb: 'true'\nc: ~\nd: 12\ne: 1.5\nf: 2026-07-01\ng:\n");
+        assert_eq!(n.get("a").unwrap().as_bool(), Some(true));
+        assert_eq!(n.get("b").unwrap().as_bool(), None);
+        assert!(n.get("c").unwrap().is_null());
+        assert_eq!(n.get("d").unwrap().type_name(), "a number");
+        assert_eq!(n.get("e").unwrap().type_name(), "a number");
+        assert_eq!(n.get("f").unwrap().as_str(), Some("2026-07-01"));
+        assert!(n.get("g").unwrap().is_null());
+    }
+
+    #[test]
+    fn reports_duplicate_keys_and_keeps_the_first() {
+        let d = parse("a: 1\nb: 2\na: 3\n", Limits::default()).unwrap();
+        assert_eq!(d.duplicates.len(), 1);
+        assert_eq!(d.duplicates[0].pos, Pos::new(3, 1));
+        assert_eq!(d.duplicates[0].first, Pos::new(1, 1));
+        assert_eq!(d.root.unwrap().get("a").unwrap().as_str(), Some("1"));
+    }
+
+    #[test]
+    fn stops_alias_bombs() {
+        let mut bomb = String::from("a: &a [x, x, x, x, x, x, x, x, x, x]\n");
+        let mut prev = 'a';
+        for c in 'b'..='j' {
+            bomb.push_str(&format!(
+                "{c}: &{c} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]\n"
+            ));
+            prev = c;
+        }
+        let err = parse(&bomb, Limits::default()).unwrap_err();
+        assert!(matches!(err.kind, ErrorKind::TooManyNodes(_)), "{err:?}");
+    }
+
+    #[test]
+    fn stops_deep_nesting_without_recursion() {
+        let deep = "[".repeat(10_000) + &"]".repeat(10_000);
+        let err = parse(&deep, Limits::default()).unwrap_err();
+        assert!(matches!(err.kind, ErrorKind::TooDeep(64)), "{err:?}");
+        let mut block = String::new();
+        for depth in 0..200 {
+            block.push_str(&" ".repeat(depth));
+            block.push_str("k:\n");
+        }
+        let err = parse(&block, Limits::default()).unwrap_err();
+        assert!(matches!(err.kind, ErrorKind::TooDeep(64)), "{err:?}");
+    }
+
+    #[test]
+    fn syntax_errors_carry_a_line() {
+        let err = parse("a: 1\nb: [1, 2\nc: 3\n", Limits::default()).unwrap_err();
+        assert!(matches!(err.kind, ErrorKind::Syntax(_)));
+        assert!(err.pos.line >= 2, "{err:?}");
+    }
+
+    #[test]
+    fn rejects_a_second_document() {
+        let err = parse("a: 1\n---\nb: 2\n", Limits::default()).unwrap_err();
+        assert_eq!(err.kind, ErrorKind::MultipleDocuments);
+        assert_eq!(err.pos.line, 2);
+    }
+
+    #[test]
+    fn empty_text_has_no_root() {
+        assert!(parse("# just a comment\n", Limits::default())
+            .unwrap()
+            .root
+            .is_none());
+    }
+}
