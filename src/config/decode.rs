@@ -59,9 +59,10 @@ impl Problems {
     }
 
     pub fn render(&self, sources: &Sources) -> ProblemList {
-        let mut lines: Vec<String> = self
-            .list
-            .iter()
+        let mut sorted: Vec<&Problem> = self.list.iter().collect();
+        sorted.sort_by_key(|p| (p.file, p.pos));
+        let mut lines: Vec<String> = sorted
+            .into_iter()
             .map(|p| format!("{}:{}: {}", sources.name(p.file), p.pos, p.message))
             .collect();
         lines.dedup();

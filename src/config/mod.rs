@@ -45,6 +45,8 @@ pub struct PacketGlob {
     pub pattern: String,
     pub matcher: GlobMatcher,
     pub kind: Option<String>,
+    /// Where the kind was written, for config errors.
+    kind_at: Option<(decode::FileId, crate::yaml::Pos)>,
 }
 
 #[derive(Debug, Clone)]
@@ -128,7 +130,7 @@ pub fn load(root: &Path, explicit: Option<&Path>) -> Result<Config, ConfigError>
             .filter(|p| !p.as_os_str().is_empty())
             .unwrap_or(Path::new("."))
             .to_path_buf();
-        let file = sources.add(path.display().to_string());
+        let file = sources.add(crate::discover::display(path));
         parsed = crate::yaml::parse(&text, crate::yaml::Limits::default());
         match &parsed {
             Err(e) => problems.push(file, e.pos, e.to_string()),
@@ -155,21 +157,17 @@ pub fn load(root: &Path, explicit: Option<&Path>) -> Result<Config, ConfigError>
     }
     let docs = Documents::parse(&repo_policies, &mut sources, &mut problems);
     config.policies = docs.resolve(&sources, &mut problems);
+    let defined = docs.kinds();
     for g in &config.packets {
-        if let Some(kind) = &g.kind {
-            if !config
-                .policies
-                .iter()
-                .any(|p| &p.id == kind && !p.is_abstract)
-            {
-                let known: Vec<&str> = config.kinds();
+        if let (Some(kind), Some((file, pos))) = (&g.kind, g.kind_at) {
+            if !defined.contains(&kind.as_str()) {
+                let hint = crate::suggest::hint(kind, defined.iter().copied());
                 problems.push(
-                    0,
-                    crate::yaml::Pos::new(1, 1),
+                    file,
+                    pos,
                     format!(
-                        "packets glob `{}` names kind `{kind}`, which no policy defines{}",
-                        g.pattern,
-                        crate::suggest::hint(kind, known)
+                        "packets glob `{}` names kind `{kind}`, which no policy defines{hint}",
+                        g.pattern
                     ),
                 );
             }
@@ -193,7 +191,7 @@ fn read_config(
         for (rel, pos) in e.texts(p).unwrap_or_default() {
             let path = config.root.join(rel);
             match std::fs::read_to_string(&path) {
-                Ok(t) => repo_policies.push((path.display().to_string(), t)),
+                Ok(t) => repo_policies.push((crate::discover::display(&path), t)),
                 Err(err) => p.push(
                     e.file,
                     pos,
@@ -218,7 +216,9 @@ fn read_config(
                     let pattern = m
                         .require("path", "a `packets` entry", p)
                         .and_then(|x| x.text(p).map(|t| (t, x)));
-                    let kind = m.text("kind", p).map(str::to_string);
+                    let kind_entry = m.take("kind");
+                    let kind = kind_entry.and_then(|k| k.text(p)).map(str::to_string);
+                    let kind_at = kind_entry.map(|k| (k.file, k.value.pos));
                     m.finish(PACKETS_KEYS, "a `packets` entry", p);
                     if let Some((pattern, entry)) = pattern {
                         match glob(pattern) {
@@ -226,6 +226,7 @@ fn read_config(
                                 pattern: pattern.to_string(),
                                 matcher,
                                 kind,
+                                kind_at,
                             }),
                             Err(msg) => entry.problem(p, format!("bad glob `{pattern}`: {msg}")),
                         }

@@ -183,6 +183,16 @@ impl Documents {
         Documents { docs }
     }
 
+    /// Ids of every non-abstract policy defined, even ones whose rules do not decode (so a
+    /// config naming a kind is judged against what the files say).
+    pub fn kinds(&self) -> Vec<&str> {
+        self.docs
+            .iter()
+            .filter(|(_, root, _)| root.get("abstract").and_then(Node::as_bool) != Some(true))
+            .filter_map(|(_, root, _)| root.get("policy").and_then(Node::as_str))
+            .collect()
+    }
+
     /// Resolves `extends`, merges and decodes every policy.
     pub fn resolve(&self, sources: &Sources, problems: &mut Problems) -> Vec<Policy> {
         let mut layers: Vec<Layer<'_>> = Vec::new();

@@ -206,17 +206,21 @@ impl Test {
             Op::Matches(re) => format!("`{f}` must match `{}`", re.as_str()),
             Op::MinWords(n) => format!("`{f}` must say more than a bare word ({n}+ words)"),
             Op::MentionsField => format!("`{f}` must name the missing field(s)"),
-            Op::RulesPass(ids) => format!("rules {} must pass", ids.join(", ")),
+            Op::RulesPass(_) => {
+                "every required field must be filled in and every evidence date valid".into()
+            }
         }
     }
 
     fn describe_actual(&self, ctx: &Ctx<'_>, prior: &[Finding]) -> String {
         if let Op::RulesPass(ids) = &self.op {
-            let n = prior
+            let failing: Vec<&Finding> = prior
                 .iter()
                 .filter(|f| f.severity == Severity::Error && ids.iter().any(|id| *id == f.rule))
-                .count();
-            return format!("they report {n} error(s)");
+                .collect();
+            let mut names: Vec<&str> = failing.iter().map(|f| f.rule.as_str()).collect();
+            names.dedup();
+            return format!("{} report {} error(s)", names.join(", "), failing.len());
         }
         match self.value(ctx) {
             None => "it is missing".into(),
@@ -286,6 +290,15 @@ impl Conditional {
                 continue;
             }
             let target = req.value(ctx);
+            // "Is required" restates a finding another rule already made about this field:
+            // one mistake, one finding.
+            if matches!(req.op, Op::Present(true))
+                && out
+                    .iter()
+                    .any(|f| f.field.as_deref() == Some(req.field_name()))
+            {
+                continue;
+            }
             let field = match &req.op {
                 Op::RulesPass(_) => self.when.first().map(Test::field_name).unwrap_or(""),
                 _ => req.field_name(),
@@ -299,7 +312,13 @@ impl Conditional {
                 req.describe_requirement(),
                 req.describe_actual(ctx, prior)
             );
-            let fix = fix_for(req, &because);
+            let fix = match &req.op {
+                Op::Present(true) => {
+                    let key = field.rsplit('.').next().unwrap_or(field);
+                    super::required::default_fix(ctx, field, key, &super::Missing::Absent)
+                }
+                _ => fix_for(req, &because),
+            };
             let value = target.and_then(Node::as_str).unwrap_or_default();
             out.push(ctx.emit(
                 rule,
@@ -320,7 +339,7 @@ impl Conditional {
 fn fix_for(req: &Test, because: &str) -> String {
     let f = req.field_name();
     match &req.op {
-        Op::Equals(v) => format!("set `{f}: {v}` once it is true, or change the status: {because} no longer fits"),
+        Op::Equals(v) => format!("make `{f}` `{v}`, or revise what requires it ({because})"),
         Op::NotEquals(v) => format!("replace `{v}` in `{f}` with the real value"),
         Op::In(vs) => format!("set `{f}` to one of {}", vs.join(", ")),
         Op::NotIn(vs) => format!("`{f}` must not be {}", vs.join(" or ")),

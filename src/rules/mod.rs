@@ -259,8 +259,13 @@ pub fn evaluate(ctx: &Ctx<'_>) -> Vec<Finding> {
         .iter()
         .filter(|r| r.enabled)
         .partition(|r| matches!(&r.check, Check::Conditional(c) if c.needs_findings()));
+    let mut secret_hits = Vec::new();
     for rule in early {
-        run(rule, ctx, &[], &mut out);
+        match &rule.check {
+            // Secret rules see each other's hits so one leaked key gives one finding.
+            Check::Secret(c) => c.check(rule, ctx, &mut secret_hits, &mut out),
+            _ => run(rule, ctx, &[], &mut out),
+        }
     }
     let before = out.clone();
     for rule in late {
@@ -282,7 +287,7 @@ fn run(rule: &Rule, ctx: &Ctx<'_>, prior: &[Finding], out: &mut Vec<Finding>) {
         Check::UrlHosts(c) => c.check(rule, ctx, out),
         Check::Conditional(c) => c.check(rule, ctx, prior, out),
         Check::Claim(c) => c.check(rule, ctx, out),
-        Check::Secret(c) => c.check(rule, ctx, out),
+        Check::Secret(c) => c.check(rule, ctx, &mut Vec::new(), out),
     }
 }
 

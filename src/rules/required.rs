@@ -50,6 +50,10 @@ pub fn check_path(rule: &Rule, ctx: &Ctx<'_>, path: &FieldPath, out: &mut Vec<Fi
         parent.select(ctx.root())
     };
     for (ppath, pnode) in parents {
+        // A parent that is itself empty or a template value is its own requirement's finding.
+        if !ppath.is_empty() && ctx.missing(&ppath, Some(pnode)).is_some() {
+            continue;
+        }
         let field = if ppath.is_empty() {
             key.to_string()
         } else {
@@ -81,17 +85,6 @@ pub fn check_path(rule: &Rule, ctx: &Ctx<'_>, path: &FieldPath, out: &mut Vec<Fi
                     ));
                 }
             },
-            Value::Scalar { .. } if pnode.is_null() => out.push(ctx.emit(
-                rule,
-                Some(&field),
-                pnode.pos,
-                Missing::Absent.describe(&field),
-                default_fix(ctx, &field, key, &Missing::Absent),
-                Vars {
-                    field: &field,
-                    ..Vars::default()
-                },
-            )),
             _ => out.push(ctx.emit(
                 rule,
                 Some(&field),
@@ -134,7 +127,8 @@ fn report(rule: &Rule, ctx: &Ctx<'_>, field: &str, node: &Node, m: Missing) -> F
     )
 }
 
-fn default_fix(ctx: &Ctx<'_>, field: &str, key: &str, m: &Missing) -> String {
+/// "add `key:` with <what the field doc says>", shared with `conditional`.
+pub fn default_fix(ctx: &Ctx<'_>, field: &str, key: &str, m: &Missing) -> String {
     if field != key {
         let parent = &field[..field.len() - key.len()].trim_end_matches('.');
         return match m {

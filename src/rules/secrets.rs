@@ -32,6 +32,16 @@ pub struct Hit {
     pub secret: String,
 }
 
+impl Hit {
+    /// Does this hit's text span contain the other's (same line)?
+    fn covers(&self, other: &Hit) -> bool {
+        let len = |h: &Hit| h.secret.chars().count() as u32;
+        self.line == other.line
+            && self.col <= other.col
+            && other.col + len(other) <= self.col + len(self)
+    }
+}
+
 /// The masked form: a short prefix, then `****`. Short secrets show less.
 pub fn mask(secret: &str) -> String {
     let keep = (secret.chars().count() / 4).min(4);
@@ -160,6 +170,18 @@ impl Secret {
 
     /// Every secret the rule sees in the packet: the scanned fields' lines, or every line.
     pub fn scan(&self, ctx: &Ctx<'_>) -> Vec<Hit> {
+        let mut hits = self.scan_raw(ctx);
+        let mut kept: Vec<Hit> = Vec::new();
+        hits.sort_by_key(|h| (h.line, h.col, std::cmp::Reverse(h.secret.len())));
+        for h in hits.drain(..) {
+            if !kept.iter().any(|k| k.covers(&h)) {
+                kept.push(h);
+            }
+        }
+        kept
+    }
+
+    fn scan_raw(&self, ctx: &Ctx<'_>) -> Vec<Hit> {
         let mut hits = Vec::new();
         if self.fields.is_empty() {
             for (i, line) in ctx.packet.text.lines().enumerate() {
@@ -183,8 +205,14 @@ impl Secret {
         hits
     }
 
-    pub fn check(&self, rule: &Rule, ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
+    /// Reports hits not already covered by `seen` (hits of earlier secret rules), and adds
+    /// them to it.
+    pub fn check(&self, rule: &Rule, ctx: &Ctx<'_>, seen: &mut Vec<Hit>, out: &mut Vec<Finding>) {
         for hit in self.scan(ctx) {
+            if seen.iter().any(|s| s.covers(&hit)) {
+                continue;
+            }
+            seen.push(hit.clone());
             let field = ctx
                 .scalars
                 .iter()

@@ -1,0 +1,624 @@
+//! The binary as a user drives it: examples, exit codes, every output format, secrets never
+//! printed, repository config and policy extension, `--changed-since` on a real git repo.
+
+mod support;
+
+use std::fs;
+use std::path::Path;
+use support::{check_json, finding_lines, root, run_in, scratch, TODAY};
+
+const LEAKED: &[&str] = &[
+    "sk-proj-378N4QvLVj63ITEaWXW2bWUzByWltYFNg6Dn896R",
+    "o4pzfgfeUVYHXmN1ty33AmLvChNEuV2f3G9JptwYWFDdFdHdGI436dqV",
+    "hunter2",
+];
+
+fn packet<'a>(json: &'a serde_json::Value, path_end: &str) -> &'a serde_json::Value {
+    json["packets"]
+        .as_array()
+        .and_then(|ps| {
+            ps.iter()
+                .find(|p| p["path"].as_str().is_some_and(|s| s.ends_with(path_end)))
+        })
+        .unwrap_or_else(|| panic!("no packet {path_end} in {json}"))
+}
+
+fn rules_of(p: &serde_json::Value) -> Vec<String> {
+    p["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn examples_valid_pass_and_invalid_fail() {
+    let (code, json) = check_json(&root(), &["examples"]);
+    assert_eq!(code, 1);
+    assert_eq!(json["verdict"], "fail");
+    let packets = json["packets"].as_array().unwrap();
+    assert_eq!(packets.len(), 14);
+    for p in packets {
+        let path = p["path"].as_str().unwrap();
+        let want = if path.starts_with("examples/valid/") {
+            "pass"
+        } else {
+            "fail"
+        };
+        assert_eq!(
+            p["verdict"],
+            want,
+            "{path}: {}",
+            finding_lines(p).join("\n")
+        );
+    }
+    let (code, json) = check_json(&root(), &["examples/valid"]);
+    assert_eq!((code, json["verdict"].as_str()), (0, Some("pass")));
+    assert_eq!(json["summary"]["packets"], 4);
+}
+
+#[test]
+fn json_contract_shape() {
+    let (_, json) = check_json(
+        &root(),
+        &["examples/invalid/budget-change-approved-incomplete.md"],
+    );
+    assert_eq!(json["version"], 1);
+    assert_eq!(json["links"]["opened"], false);
+    let p = &json["packets"][0];
+    assert_eq!(p["kind"], "budget-change");
+    assert_eq!(p["verdict"], "fail");
+    let f = p["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "bc-required")
+        .unwrap();
+    let mut keys: Vec<&str> = f.as_object().unwrap().keys().map(String::as_str).collect();
+    keys.sort_unstable();
+    assert_eq!(
+        keys,
+        ["column", "field", "fix", "line", "message", "rule", "severity"]
+    );
+    assert_eq!(f["field"], "unit_metric");
+    assert_eq!(f["severity"], "error");
+    assert_eq!(f["line"], 2);
+    // Prose findings have a null field and the prose line.
+    let (_, json) = check_json(
+        &root(),
+        &["examples/invalid/budget-change-pricing-claims.md"],
+    );
+    let uptime = json["packets"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "claim-uptime")
+        .unwrap();
+    assert!(uptime["field"].is_null());
+    assert_eq!(uptime["line"], 33);
+}
+
+#[test]
+fn human_report_points_at_the_line() {
+    let r = run_in(
+        &root(),
+        &[
+            "check",
+            "--offline",
+            "--today",
+            TODAY,
+            "examples/invalid/budget-change-returned-vague.yaml",
+        ],
+    );
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let expected = "\
+error[bc-returned-note-names-fields]: `approval_status` is `returned` and `decision_note` is filled in, so `decision_note` must name the missing field(s) (it is `needs more work`)
+  --> examples/invalid/budget-change-returned-vague.yaml:21:16
+   |
+21 | decision_note: \"needs more work\"
+   |                ^
+   = field: decision_note
+   = fix: name in `decision_note` each field the change was returned for, e.g. `missing unit_metric and retry_behavior`
+
+FAIL examples/invalid/budget-change-returned-vague.yaml (budget-change): 1 error
+
+fail: 1 packet checked, 0 passed, 1 failed; 1 error, 0 warnings, 0 notices
+dates judged as of 2026-11-20 (fail level: error)
+links were not opened: --offline
+";
+    assert_eq!(r.stdout, expected);
+    assert!(!r.stdout.contains('\x1b'), "no colour when not a terminal");
+}
+
+#[test]
+fn secrets_are_masked_in_every_format() {
+    for format in ["human", "json", "sarif", "github"] {
+        let r = run_in(
+            &root(),
+            &[
+                "check",
+                "--offline",
+                "--today",
+                TODAY,
+                "--format",
+                format,
+                "examples/invalid/budget-change-leaked-key.md",
+                "examples/invalid/budget-change-dirty-links.yaml",
+            ],
+        );
+        assert_eq!(r.code, 1, "{format}: {}", r.stderr);
+        for secret in LEAKED {
+            assert!(
+                !r.stdout.contains(secret),
+                "{format} output leaks {secret}:\n{}",
+                r.stdout
+            );
+        }
+        assert!(
+            r.stdout.contains("sk-p****"),
+            "{format} shows the masked prefix"
+        );
+    }
+}
+
+#[test]
+fn sarif_validates_against_the_official_schema() {
+    let r = run_in(
+        &root(),
+        &[
+            "check",
+            "--offline",
+            "--today",
+            TODAY,
+            "--format",
+            "sarif",
+            "examples",
+        ],
+    );
+    assert_eq!(r.code, 1);
+    let log: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let schema_text =
+        fs::read_to_string(root().join("tests/fixtures/sarif/sarif-schema-2.1.0.json")).unwrap();
+    let mut schema: serde_json::Value = serde_json::from_str(&schema_text).unwrap();
+    // The published draft-07 file has a stray `]` in one regex that strict validators refuse
+    // to compile; use the corrected pattern from the 2020-12 edition of the same schema.
+    for def in ["run", "toolComponent"] {
+        *schema
+            .pointer_mut(&format!("/definitions/{def}/properties/language/pattern"))
+            .unwrap() = "^[a-zA-Z]{2}(-[a-zA-Z]{2})?$".into();
+    }
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&log)
+        .map(|e| format!("{}: {e}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    let results = log["runs"][0]["results"].as_array().unwrap();
+    assert!(results.len() > 40);
+    assert!(results
+        .iter()
+        .all(|r| r["locations"][0]["physicalLocation"]["region"]["startLine"].as_u64() >= Some(1)));
+    // The validator is not a rubber stamp: a broken log is refused.
+    let mut broken = log.clone();
+    broken["version"] = "9".into();
+    assert!(!validator.is_valid(&broken));
+}
+
+#[test]
+fn github_format_is_workflow_commands() {
+    let r = run_in(
+        &root(),
+        &[
+            "check",
+            "--offline",
+            "--today",
+            TODAY,
+            "--format",
+            "github",
+            "examples/invalid/budget-change-stale-evidence.yaml",
+        ],
+    );
+    assert_eq!(r.code, 1);
+    let first = r.stdout.lines().next().unwrap();
+    assert!(
+        first.starts_with("::error file=examples/invalid/budget-change-stale-evidence.yaml,line=12,col=15,title=evidence-date (evidence_urls_checked[0].accessed)::"),
+        "{first}"
+    );
+    assert!(
+        first.contains("%0Afix: "),
+        "message and fix on separate lines: {first}"
+    );
+    assert!(r
+        .stdout
+        .lines()
+        .last()
+        .unwrap()
+        .starts_with("packetgate: 1 of 1 packet(s) failed"));
+}
+
+#[test]
+fn exit_code_two_is_for_usage_and_config_only() {
+    let r = run_in(&root(), &["check", "--format", "xml", "examples"]);
+    assert_eq!(r.code, 2);
+    let r = run_in(&root(), &["check", "--today", "2026-13-01", "examples"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("--today"), "{}", r.stderr);
+    let r = run_in(&root(), &["check", "--offline", "no/such/packet.md"]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr
+            .contains("no such file or folder: no/such/packet.md"),
+        "{}",
+        r.stderr
+    );
+    let r = run_in(&root(), &["explain", "bc-requird"]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("did you mean `bc-required`"),
+        "{}",
+        r.stderr
+    );
+    // A malformed packet is a finding (exit 1), never 2.
+    let dir = scratch("exit-bad-packet");
+    fs::write(
+        dir.join("bad.yaml"),
+        "packet: budget-change\nowner: [unclosed\n",
+    )
+    .unwrap();
+    let (code, json) = check_json(&dir, &["bad.yaml"]);
+    assert_eq!(code, 1);
+    assert_eq!(json["packets"][0]["findings"][0]["rule"], "yaml-syntax");
+}
+
+#[test]
+fn folder_scan_judges_only_packets_but_named_files_must_be_packets() {
+    let dir = scratch("folder-scan");
+    fs::create_dir_all(dir.join(".github/workflows")).unwrap();
+    fs::write(dir.join(".github/workflows/ci.yml"), "on: push\n").unwrap();
+    fs::write(dir.join("README.md"), "# Budget packets\n").unwrap();
+    fs::write(dir.join("notes.yaml"), "title: not a packet\n").unwrap();
+    fs::copy(
+        root().join("examples/valid/cost-trace-summarizer.yaml"),
+        dir.join("trace.yaml"),
+    )
+    .unwrap();
+    let (code, json) = check_json(&dir, &[]);
+    assert_eq!(code, 0, "{json}");
+    assert_eq!(json["packets"].as_array().unwrap().len(), 1);
+    let (code, json) = check_json(&dir, &["notes.yaml"]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        finding_lines(&json["packets"][0]),
+        ["1:1 packet-kind packet"]
+    );
+}
+
+#[test]
+fn oversized_files_are_a_finding_not_a_crash() {
+    let dir = scratch("oversized");
+    let mut big = String::from("packet: cost-trace\nnotes: |\n");
+    while big.len() < 1_100_000 {
+        big.push_str("  padding padding padding padding padding padding padding padding\n");
+    }
+    fs::write(dir.join("big.yaml"), big).unwrap();
+    let (code, json) = check_json(&dir, &["big.yaml"]);
+    assert_eq!(code, 1);
+    assert_eq!(finding_lines(&json["packets"][0]), ["1:1 file-too-large -"]);
+}
+
+fn write_config_repo(name: &str, config: &str, policy: Option<&str>) -> std::path::PathBuf {
+    let dir = scratch(name);
+    fs::create_dir_all(dir.join("budget-changes")).unwrap();
+    fs::create_dir_all(dir.join("traces")).unwrap();
+    fs::write(dir.join(".packetgate.yml"), config).unwrap();
+    if let Some(p) = policy {
+        fs::create_dir_all(dir.join("policies")).unwrap();
+        fs::write(dir.join("policies/acme.yml"), p).unwrap();
+    }
+    dir
+}
+
+#[test]
+fn config_globs_assign_kinds_and_exclude() {
+    let dir = write_config_repo(
+        "config-globs",
+        "packets:\n  - path: 'traces/**'\n    kind: cost-trace\nexclude: ['traces/drafts/**']\n",
+        None,
+    );
+    // No `packet:` line: the glob assigns the kind.
+    let trace =
+        fs::read_to_string(root().join("examples/valid/cost-trace-summarizer.yaml")).unwrap();
+    fs::write(
+        dir.join("traces/t.yaml"),
+        trace.replace("packet: cost-trace\n", ""),
+    )
+    .unwrap();
+    fs::create_dir_all(dir.join("traces/drafts")).unwrap();
+    fs::write(dir.join("traces/drafts/wip.yaml"), "owner: nobody yet\n").unwrap();
+    let (code, json) = check_json(&dir, &[]);
+    assert_eq!(code, 0, "{json}");
+    assert_eq!(json["packets"].as_array().unwrap().len(), 1);
+    assert_eq!(json["packets"][0]["kind"], "cost-trace");
+}
+
+#[test]
+fn config_sets_window_and_fail_level() {
+    let dir = write_config_repo(
+        "config-window",
+        "max_age_days: 200\nfail_on: warning\n",
+        None,
+    );
+    fs::copy(
+        root().join("examples/invalid/budget-change-stale-evidence.yaml"),
+        dir.join("stale.yaml"),
+    )
+    .unwrap();
+    let (_, json) = check_json(&dir, &["stale.yaml"]);
+    let lines = finding_lines(&json["packets"][0]);
+    // With a 200-day window only the future date and the impossible date remain.
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    // fail_on: warning turns a warning-only packet into a failure.
+    let valid =
+        fs::read_to_string(root().join("examples/valid/cost-trace-summarizer.yaml")).unwrap();
+    fs::write(dir.join("typo.yaml"), format!("{valid}ownr: someone\n")).unwrap();
+    let (code, json) = check_json(&dir, &["typo.yaml"]);
+    assert_eq!(code, 1);
+    assert_eq!(finding_lines(&json["packets"][0]).len(), 1);
+    assert_eq!(json["packets"][0]["findings"][0]["severity"], "warning");
+    let (code, _) = check_json(&dir, &["--fail-on", "error", "typo.yaml"]);
+    assert_eq!(code, 0, "--fail-on overrides the config");
+}
+
+const ACME_POLICY: &str = r#"policy: budget-change
+extends: budget-change
+fields:
+  cost_center: {description: "the finance cost center", example: CC-1234}
+rules:
+  - id: bc-environment
+    values: [test, staging, production, sandbox]
+  - id: claim-uptime
+    severity: warning
+  - id: url-tracking
+    enabled: false
+  - id: acme-cost-center
+    kind: pattern
+    field: cost_center
+    pattern: 'CC-\d{4}'
+    expected: a cost center like CC-1234
+    summary: Cost centers look like CC-1234
+  - id: acme-cost-center-required
+    kind: required
+    fields: [cost_center]
+"#;
+
+#[test]
+fn repository_policy_extends_a_builtin() {
+    let dir = write_config_repo(
+        "policy-extends",
+        "policies: [policies/acme.yml]\n",
+        Some(ACME_POLICY),
+    );
+    let base =
+        fs::read_to_string(root().join("examples/valid/budget-change-new-request-class.yaml"))
+            .unwrap();
+    let p = base.replace("environment: staging", "environment: sandbox").replace("\nnotes:", "\nold_notes:")
+        + "cost_center: 12\nnotes: \"Vendor page says 99.9% uptime, see https://apidoc.cometapi.com/?utm_source=x\"\n";
+    fs::write(dir.join("budget-changes/a.yaml"), p).unwrap();
+    let (code, json) = check_json(&dir, &["budget-changes/a.yaml"]);
+    assert_eq!(code, 1);
+    let p = &json["packets"][0];
+    let rules = rules_of(p);
+    assert!(
+        !rules.contains(&"bc-environment".to_string()),
+        "sandbox is allowed now: {rules:?}"
+    );
+    assert!(
+        !rules.contains(&"url-tracking".to_string()),
+        "url-tracking is off: {rules:?}"
+    );
+    assert!(rules.contains(&"acme-cost-center".to_string()), "{rules:?}");
+    let uptime = p["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "claim-uptime")
+        .unwrap();
+    assert_eq!(uptime["severity"], "warning");
+    // `rules` shows the override and where it came from; `new` includes the added field.
+    let r = run_in(&dir, &["rules"]);
+    assert!(
+        r.stdout
+            .lines()
+            .any(|l| l.starts_with("url-tracking") && l.contains(" off ")),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.lines().any(|l| l.starts_with("acme-cost-center ")),
+        "{}",
+        r.stdout
+    );
+    let r = run_in(&dir, &["new", "budget-change"]);
+    assert!(
+        r.stdout.contains("cost_center: \"<COST_CENTER>\""),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn broken_policy_lists_every_problem_with_its_line() {
+    let policy = "policy: budget-change\nextends: budget-change\nrules:\n  - id: bc-environment\n    valuse: [x]\n  - id: new-rule\n    kind: patern\n  - id: other\n    kind: enum\n    field: environment\n    values: [a]\n    severity: fatal\nsetings: {}\n";
+    let dir = write_config_repo("policy-broken", "policies: [policies/acme.yml]\npackets:\n  - path: 'x/**'\n    kind: budget-chnage\nfail_onn: warning\n", Some(policy));
+    fs::copy(
+        root().join("examples/valid/cost-trace-summarizer.yaml"),
+        dir.join("t.yaml"),
+    )
+    .unwrap();
+    let r = run_in(&dir, &["check", "--offline", "t.yaml"]);
+    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.is_empty(),
+        "no packet is judged with a broken config"
+    );
+    for needle in [
+        "policies/acme.yml:5:5: unknown key `valuse` in rule `bc-environment` (kind `enum`); did you mean `values`?",
+        "policies/acme.yml:7:11: unknown rule kind `patern`; did you mean `pattern`?",
+        "policies/acme.yml:12:15: unknown severity `fatal`",
+        "policies/acme.yml:13:1: unknown key `setings` in a policy file; did you mean `settings`?",
+        ".packetgate.yml:5:1: unknown key `fail_onn` in the config file; did you mean `fail_on`?",
+        "names kind `budget-chnage`, which no policy defines; did you mean `budget-change`?",
+    ] {
+        assert!(r.stderr.contains(needle), "missing `{needle}` in:\n{}", r.stderr);
+    }
+    let r = run_in(
+        &dir,
+        &["check", "--offline", "--config", "nope.yml", "t.yaml"],
+    );
+    assert_eq!(r.code, 2);
+}
+
+fn git(dir: &Path, args: &[&str]) {
+    let ok = std::process::Command::new("git")
+        .current_dir(dir)
+        .args([
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@example.com",
+            "-c",
+            "commit.gpgsign=false",
+        ])
+        .args(args)
+        .output()
+        .expect("git")
+        .status
+        .success();
+    assert!(ok, "git {args:?}");
+}
+
+#[test]
+fn changed_since_follows_git() {
+    let dir = scratch("changed-since");
+    git(&dir, &["init", "-q", "-b", "main"]);
+    let valid = root().join("examples/valid");
+    for f in [
+        "cost-trace-summarizer.yaml",
+        "budget-change-new-request-class.yaml",
+        "cost-trace-batch-embeddings.md",
+    ] {
+        fs::copy(valid.join(f), dir.join(f)).unwrap();
+    }
+    fs::write(
+        dir.join("old-name.yaml"),
+        fs::read(valid.join("cost-trace-summarizer.yaml")).unwrap(),
+    )
+    .unwrap();
+    git(&dir, &["add", "."]);
+    git(&dir, &["commit", "-qm", "base"]);
+    git(&dir, &["checkout", "-qb", "change"]);
+    // Modified (now failing), removed, renamed, added; one untouched.
+    let mut bad = fs::read_to_string(dir.join("cost-trace-summarizer.yaml")).unwrap();
+    bad = bad.replace("decision: PASS", "decision: MAYBE");
+    fs::write(dir.join("cost-trace-summarizer.yaml"), bad).unwrap();
+    fs::remove_file(dir.join("budget-change-new-request-class.yaml")).unwrap();
+    git(&dir, &["mv", "old-name.yaml", "new-name.yaml"]);
+    fs::copy(
+        root().join("examples/invalid/cost-trace-template-unfilled.yaml"),
+        dir.join("added.yaml"),
+    )
+    .unwrap();
+    git(&dir, &["add", "-A"]);
+    git(&dir, &["commit", "-qm", "change"]);
+    let (code, json) = check_json(&dir, &["--changed-since", "main"]);
+    assert_eq!(code, 1);
+    let mut paths: Vec<&str> = json["packets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["path"].as_str().unwrap())
+        .collect();
+    paths.sort_unstable();
+    assert_eq!(
+        paths,
+        ["added.yaml", "cost-trace-summarizer.yaml", "new-name.yaml"]
+    );
+    assert_eq!(packet(&json, "new-name.yaml")["verdict"], "pass");
+    assert_eq!(
+        packet(&json, "cost-trace-summarizer.yaml")["verdict"],
+        "fail"
+    );
+    let r = run_in(
+        &dir,
+        &["check", "--offline", "--changed-since", "no-such-ref"],
+    );
+    assert_eq!(r.code, 2);
+}
+
+#[test]
+fn new_prints_a_template_that_fails_until_filled() {
+    let dir = scratch("new-template");
+    for (kind, ext, flag) in [
+        ("budget-change", "yaml", None),
+        ("cost-trace", "md", Some("--markdown")),
+    ] {
+        let mut args = vec!["new", kind];
+        args.extend(flag);
+        let r = run_in(&dir, &args);
+        assert_eq!(r.code, 0);
+        let file = format!("{kind}.{ext}");
+        fs::write(dir.join(&file), &r.stdout).unwrap();
+        let (code, json) = check_json(&dir, &[&file]);
+        assert_eq!(code, 1);
+        let p = &json["packets"][0];
+        assert_eq!(p["kind"], kind);
+        let required = if kind == "budget-change" {
+            "bc-required"
+        } else {
+            "ct-required"
+        };
+        let n = rules_of(p).iter().filter(|r| *r == required).count();
+        // Every required field but `credential_ref`, where a placeholder is the right value.
+        let want = if kind == "budget-change" { 12 } else { 13 };
+        assert_eq!(
+            n,
+            want,
+            "{kind}: every required field is a placeholder: {:?}",
+            finding_lines(p)
+        );
+        assert!(
+            !rules_of(p)
+                .iter()
+                .any(|r| r.starts_with("yaml") || r == "unknown-field"),
+            "{:?}",
+            finding_lines(p)
+        );
+    }
+}
+
+#[test]
+fn explain_and_rules_cover_every_rule() {
+    let r = run_in(&root(), &["rules"]);
+    assert_eq!(r.code, 0);
+    let ids: Vec<&str> = r
+        .stdout
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    assert!(ids.len() > 50);
+    let mut unique = ids.clone();
+    unique.sort_unstable();
+    unique.dedup();
+    assert_eq!(unique.len(), ids.len(), "rule ids are unique");
+    for id in ids {
+        let r = run_in(&root(), &["explain", id]);
+        assert_eq!(r.code, 0, "{id}");
+        assert!(
+            r.stdout.contains("What:") && r.stdout.contains("Why:") && r.stdout.contains("Example"),
+            "{id} doc:\n{}",
+            r.stdout
+        );
+    }
+}
