@@ -143,6 +143,7 @@ fn check(args: CheckArgs) -> Result<Exit> {
         fail_on,
         max_age_days: args.max_age_days,
         links_not_opened,
+        keep_lines: args.format == Format::Human,
     };
     let report = engine::run(&config, &candidates, &opts);
     let color = match args.color {
@@ -159,7 +160,10 @@ fn check(args: CheckArgs) -> Result<Exit> {
     } else {
         Vec::new()
     };
-    print(&report::render(args.format, &report, &rules, color));
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    // A closed pipe (`| head`) ends the output early; it is not a failure of the check.
+    let _ = report::write(args.format, &report, &rules, color, &mut out).and_then(|()| out.flush());
     Ok(match report.verdict {
         Verdict::Pass => Exit::Pass,
         Verdict::Fail => Exit::Fail,

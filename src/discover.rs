@@ -31,10 +31,15 @@ pub enum DiscoverError {
 
 const SKIP_DIRS: &[&str] = &["target", "node_modules"];
 
+fn cwd() -> &'static Option<PathBuf> {
+    static CWD: std::sync::OnceLock<Option<PathBuf>> = std::sync::OnceLock::new();
+    CWD.get_or_init(|| std::env::current_dir().ok())
+}
+
 pub fn display(path: &Path) -> String {
-    let rel = std::env::current_dir()
-        .ok()
-        .and_then(|cwd| path.strip_prefix(&cwd).ok().map(Path::to_path_buf))
+    let rel = cwd()
+        .as_ref()
+        .and_then(|cwd| path.strip_prefix(cwd).ok().map(Path::to_path_buf))
         .unwrap_or_else(|| path.to_path_buf());
     let mut parts: Vec<String> = Vec::new();
     for c in rel.components() {
@@ -54,7 +59,12 @@ pub fn display(path: &Path) -> String {
 /// The path relative to the config root, for glob matching.
 fn relative<'a>(config: &Config, path: &'a Path) -> std::borrow::Cow<'a, Path> {
     let clean = path.strip_prefix("./").unwrap_or(path);
-    if let Ok(r) = clean.strip_prefix(&config.root) {
+    let root = config.root.strip_prefix("./").unwrap_or(&config.root);
+    if root.as_os_str().is_empty() || root == Path::new(".") {
+        if clean.is_relative() && !clean.starts_with("..") {
+            return std::borrow::Cow::Borrowed(clean);
+        }
+    } else if let Ok(r) = clean.strip_prefix(root) {
         return std::borrow::Cow::Owned(r.to_path_buf());
     }
     if let (Ok(abs), Ok(root)) = (

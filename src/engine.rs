@@ -21,6 +21,8 @@ pub struct Options {
     pub max_age_days: Option<u32>,
     /// Why links were not opened, when they were not.
     pub links_not_opened: Option<String>,
+    /// Keep the source lines findings point at (only the human report shows them).
+    pub keep_lines: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -141,7 +143,7 @@ pub fn check_one(config: &Config, c: &Candidate, opts: &Options) -> Option<Packe
         } => {
             let masker = text
                 .as_deref()
-                .map(|t| text_masker(config, None, t))
+                .map(|t| text_masker(config, t))
                 .unwrap_or_default();
             Some(finish(c, kind, findings, text.as_deref(), &masker, opts))
         }
@@ -162,8 +164,14 @@ pub fn check_one(config: &Config, c: &Candidate, opts: &Options) -> Option<Packe
                 .or(config.max_age_days)
                 .unwrap_or(policy.settings.max_age_days);
             let ctx = Ctx::new(&p, policy, opts.today, window);
-            findings.extend(rules::evaluate(&ctx));
-            let masker = ctx_masker(config, &ctx);
+            let eval = rules::evaluate(&ctx);
+            findings.extend(eval.findings);
+            let mut secrets = eval.secrets;
+            // A repository policy that does not extend `common` still gets its secrets masked.
+            for s in common_secret_rules(config, policy) {
+                secrets.extend(s.scan(&ctx).into_iter().map(|h| h.secret));
+            }
+            let masker = Masker::new(secrets);
             Some(finish(
                 c,
                 Some(p.kind.clone()),
@@ -185,33 +193,36 @@ fn read_capped(c: &Candidate, cap: u64) -> std::io::Result<Vec<u8>> {
     Ok(bytes)
 }
 
-/// Every secret rule of the policy and of `common`, enabled or not: masking never depends
-/// on a rule being switched on.
-fn secret_rules<'a>(
+/// `common`'s secret rules that the packet's policy does not already run.
+fn common_secret_rules<'a>(
     config: &'a Config,
-    policy: Option<&'a Policy>,
+    policy: &'a Policy,
 ) -> impl Iterator<Item = &'a rules::secrets::Secret> {
-    policy
-        .into_iter()
-        .chain(config.policies.iter().filter(|p| p.id == "common"))
+    config
+        .policies
+        .iter()
+        .filter(|p| p.id == "common")
         .flat_map(|p| p.rules.iter())
+        .filter(move |r| policy.rule(&r.id).is_none())
         .filter_map(|r| match &r.check {
             Check::Secret(s) => Some(s),
             _ => None,
         })
 }
 
-fn ctx_masker(config: &Config, ctx: &Ctx<'_>) -> Masker {
-    let secrets = secret_rules(config, Some(ctx.policy))
-        .flat_map(|s| s.scan(ctx))
-        .map(|h| h.secret)
-        .collect();
-    Masker::new(secrets)
-}
-
-fn text_masker(config: &Config, policy: Option<&Policy>, text: &str) -> Masker {
+/// Masking for a file that could not be evaluated: every whole-file secret rule of `common`.
+fn text_masker(config: &Config, text: &str) -> Masker {
     let mut hits = Vec::new();
-    for s in secret_rules(config, policy).filter(|s| s.fields.is_empty()) {
+    let rules = config
+        .policies
+        .iter()
+        .filter(|p| p.id == "common")
+        .flat_map(|p| p.rules.iter())
+        .filter_map(|r| match &r.check {
+            Check::Secret(s) if s.fields.is_empty() => Some(s),
+            _ => None,
+        });
+    for s in rules {
         for (i, line) in text.lines().enumerate() {
             s.scan_line(i as u32 + 1, line, &mut hits);
         }
@@ -236,7 +247,7 @@ fn finish(
     findings.sort_by(|a, b| (a.line, a.column, &a.rule).cmp(&(b.line, b.column, &b.rule)));
     findings.dedup();
     let mut lines = BTreeMap::new();
-    if let Some(text) = text {
+    if let Some(text) = text.filter(|_| opts.keep_lines) {
         let wanted: Vec<u32> = findings.iter().map(|f| f.line).collect();
         for (i, line) in text.lines().enumerate() {
             let n = i as u32 + 1;

@@ -155,53 +155,69 @@ impl FieldPath {
 
     /// Does a concrete path (as produced by [`select`](Self::select)) match this pattern?
     pub fn matches(&self, concrete: &str) -> bool {
-        let parts = split_concrete(concrete);
-        match_steps(&self.steps, &parts)
+        self.matches_concrete(&Concrete::new(concrete.to_string()))
+    }
+
+    pub fn matches_concrete(&self, c: &Concrete) -> bool {
+        match_steps(&self.steps, &c.text, &c.segs)
     }
 }
 
-#[derive(Debug, PartialEq)]
-enum Part<'a> {
-    Key(&'a str),
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Seg {
+    /// A key, as a byte range of the path text.
+    Key(usize, usize),
     Index(usize),
 }
 
-fn split_concrete(path: &str) -> Vec<Part<'_>> {
-    let mut parts = Vec::new();
-    for seg in path.split('.') {
-        let (name, mut rest) = match seg.find('[') {
-            Some(i) => (&seg[..i], &seg[i..]),
-            None => (seg, ""),
-        };
-        if !name.is_empty() {
-            parts.push(Part::Key(name));
-        }
-        while let Some(end) = rest.find(']') {
-            if let Ok(i) = rest[1..end].parse() {
-                parts.push(Part::Index(i));
-            }
-            rest = &rest[end + 1..];
-        }
-    }
-    parts
+/// A concrete path (`evidence_urls_checked[0].url`) split once into its segments, so
+/// matching it against many patterns allocates nothing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Concrete {
+    pub text: String,
+    segs: Vec<Seg>,
 }
 
-fn match_steps(steps: &[Step], parts: &[Part<'_>]) -> bool {
+impl Concrete {
+    pub fn new(text: String) -> Self {
+        let mut segs = Vec::new();
+        let mut start = 0;
+        for seg in text.split('.') {
+            let name_len = seg.find('[').unwrap_or(seg.len());
+            if name_len > 0 {
+                segs.push(Seg::Key(start, start + name_len));
+            }
+            let mut rest = &seg[name_len..];
+            while let Some(end) = rest.find(']') {
+                if let Ok(i) = rest[1..end].parse() {
+                    segs.push(Seg::Index(i));
+                }
+                rest = &rest[end + 1..];
+            }
+            start += seg.len() + 1;
+        }
+        Concrete { text, segs }
+    }
+}
+
+fn match_steps(steps: &[Step], text: &str, segs: &[Seg]) -> bool {
     match steps.first() {
-        None => parts.is_empty(),
-        Some(Step::Deep) => (0..=parts.len()).any(|skip| match_steps(&steps[1..], &parts[skip..])),
+        None => segs.is_empty(),
+        Some(Step::Deep) => {
+            (0..=segs.len()).any(|skip| match_steps(&steps[1..], text, &segs[skip..]))
+        }
         Some(step) => {
-            let Some(part) = parts.first() else {
+            let Some(seg) = segs.first() else {
                 return false;
             };
-            let ok = match (step, part) {
-                (Step::Key(k), Part::Key(p)) => k == p,
-                (Step::AnyKey, Part::Key(_)) => true,
-                (Step::Index(i), Part::Index(p)) => i == p,
-                (Step::AnyIndex, Part::Index(_)) => true,
+            let ok = match (step, seg) {
+                (Step::Key(k), Seg::Key(a, b)) => k == &text[*a..*b],
+                (Step::AnyKey, Seg::Key(..)) => true,
+                (Step::Index(i), Seg::Index(p)) => i == p,
+                (Step::AnyIndex, Seg::Index(_)) => true,
                 _ => false,
             };
-            ok && match_steps(&steps[1..], &parts[1..])
+            ok && match_steps(&steps[1..], text, &segs[1..])
         }
     }
 }
@@ -236,12 +252,14 @@ fn descend<'a>(path: &str, node: &'a Node, out: &mut Vec<(String, &'a Node)>) {
 }
 
 /// Every scalar in the tree with its path, in document order (used by text-scanning rules).
-pub fn scalars(root: &Node) -> Vec<(String, &Node)> {
+pub fn scalars(root: &Node) -> Vec<(Concrete, &Node)> {
     let mut all = Vec::new();
     descend("", root, &mut all);
     all.retain(|(p, n)| !p.is_empty() && matches!(n.value, Value::Scalar { .. }));
     all.sort_by_key(|(_, n)| n.pos);
-    all
+    all.into_iter()
+        .map(|(p, n)| (Concrete::new(p), n))
+        .collect()
 }
 
 #[cfg(test)]

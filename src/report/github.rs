@@ -3,7 +3,7 @@
 
 use crate::engine::Report;
 use crate::finding::Severity;
-use std::fmt::Write;
+use std::fmt::Write as _;
 
 /// Escapes a command's message (`%`, CR, LF).
 pub fn escape_data(s: &str) -> String {
@@ -17,9 +17,11 @@ pub fn escape_property(s: &str) -> String {
     escape_data(s).replace(':', "%3A").replace(',', "%2C")
 }
 
-pub fn render(report: &Report) -> String {
+pub fn write(report: &Report, w: &mut dyn std::io::Write) -> std::io::Result<()> {
     let mut out = String::new();
     for packet in &report.packets {
+        w.write_all(out.as_bytes())?;
+        out.clear();
         for f in &packet.findings {
             let cmd = match f.severity {
                 Severity::Error => "error",
@@ -51,7 +53,7 @@ pub fn render(report: &Report) -> String {
         report.count(Severity::Warning),
         report.count(Severity::Notice)
     );
-    out
+    w.write_all(out.as_bytes())
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@
 use super::plural;
 use crate::engine::Report;
 use crate::finding::{Severity, Verdict};
-use std::fmt::Write;
+use std::fmt::Write as _;
 
 struct Paint {
     on: bool,
@@ -30,10 +30,12 @@ impl Paint {
     }
 }
 
-pub fn render(report: &Report, color: bool) -> String {
+pub fn write(report: &Report, color: bool, w: &mut dyn std::io::Write) -> std::io::Result<()> {
     let paint = Paint { on: color };
     let mut out = String::new();
     for packet in &report.packets {
+        w.write_all(out.as_bytes())?;
+        out.clear();
         for f in &packet.findings {
             let _ = writeln!(
                 out,
@@ -128,5 +130,5 @@ pub fn render(report: &Report, color: bool) -> String {
     if let Some(why) = &report.links_not_opened {
         let _ = writeln!(out, "links were not opened: {why}");
     }
-    out
+    w.write_all(out.as_bytes())
 }

@@ -40,7 +40,7 @@ struct Links<'a> {
     reason: Option<&'a str>,
 }
 
-pub fn render(report: &Report) -> String {
+pub fn write(report: &Report, w: &mut dyn std::io::Write) -> std::io::Result<()> {
     let out = Out {
         version: 1,
         verdict: report.verdict,
@@ -69,8 +69,6 @@ pub fn render(report: &Report) -> String {
             reason: report.links_not_opened.as_deref(),
         },
     };
-    let mut s =
-        serde_json::to_string_pretty(&out).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
-    s.push('\n');
-    s
+    serde_json::to_writer_pretty(&mut *w, &out)?;
+    writeln!(w)
 }

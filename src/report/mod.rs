@@ -68,13 +68,28 @@ pub fn catalog(config: &Config) -> Vec<RuleInfo> {
     out
 }
 
-pub fn render(format: Format, report: &Report, rules: &[RuleInfo], color: bool) -> String {
+/// Writes the report in `format`. Reports are streamed: 10,000 packets never sit in memory
+/// twice as one big string.
+pub fn write(
+    format: Format,
+    report: &Report,
+    rules: &[RuleInfo],
+    color: bool,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
     match format {
-        Format::Human => human::render(report, color),
-        Format::Json => json::render(report),
-        Format::Sarif => sarif::render(report, rules),
-        Format::Github => github::render(report),
+        Format::Human => human::write(report, color, out),
+        Format::Json => json::write(report, out),
+        Format::Sarif => sarif::write(report, rules, out),
+        Format::Github => github::write(report, out),
     }
+}
+
+/// The report as a string (tests, previews).
+pub fn render(format: Format, report: &Report, rules: &[RuleInfo], color: bool) -> String {
+    let mut buf = Vec::new();
+    let _ = write(format, report, rules, color, &mut buf);
+    String::from_utf8_lossy(&buf).into_owned()
 }
 
 /// "3 errors", "1 warning", "0 notices".

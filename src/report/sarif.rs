@@ -14,7 +14,11 @@ fn level(s: Severity) -> &'static str {
     }
 }
 
-pub fn render(report: &Report, rules: &[RuleInfo]) -> String {
+pub fn write(
+    report: &Report,
+    rules: &[RuleInfo],
+    w: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
     let rule_list: Vec<Value> = rules
         .iter()
         .map(|r| {
@@ -63,7 +67,6 @@ pub fn render(report: &Report, rules: &[RuleInfo]) -> String {
             "results": results,
         }],
     });
-    let mut s = serde_json::to_string_pretty(&log).unwrap_or_default();
-    s.push('\n');
-    s
+    serde_json::to_writer_pretty(&mut *w, &log)?;
+    writeln!(w)
 }

@@ -64,6 +64,9 @@ impl Claim {
     }
 
     pub fn check(&self, rule: &Rule, ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
+        if !ctx.may_match(&self.regex) {
+            return;
+        }
         if !self.unless.is_empty() && self.unless.iter().all(|t| t.holds(ctx, &[])) {
             return;
         }
@@ -80,7 +83,7 @@ impl Claim {
                     continue;
                 }
                 let pos = locate(ctx, node, m.as_str());
-                out.push(self.finding(rule, ctx, Some(path), pos, m.as_str()));
+                out.push(self.finding(rule, ctx, Some(&path.text), pos, m.as_str()));
             }
         }
         if !self.prose {

@@ -168,7 +168,7 @@ impl Test {
             Op::MentionsField => self.text(ctx).is_some_and(|t| mentions_field(ctx, t)),
             Op::RulesPass(ids) => !prior
                 .iter()
-                .any(|f| f.severity == Severity::Error && ids.iter().any(|id| *id == f.rule)),
+                .any(|f| f.severity == Severity::Error && ids.contains(&f.rule)),
         }
     }
 
@@ -216,7 +216,7 @@ impl Test {
         if let Op::RulesPass(ids) = &self.op {
             let failing: Vec<&Finding> = prior
                 .iter()
-                .filter(|f| f.severity == Severity::Error && ids.iter().any(|id| *id == f.rule))
+                .filter(|f| f.severity == Severity::Error && ids.contains(&f.rule))
                 .collect();
             let mut names: Vec<&str> = failing.iter().map(|f| f.rule.as_str()).collect();
             names.dedup();

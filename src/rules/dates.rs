@@ -36,9 +36,15 @@ impl DateRule {
     pub fn check(&self, rule: &Rule, ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
         let window = self.max_age_days.unwrap_or(ctx.max_age_days);
         let today = ctx.today;
-        for path in &self.fields {
-            for (field, node) in path.select(ctx.root()) {
-                if ctx.missing(&field, Some(node)).is_some() {
+        // Dates are scalars: match the packet's scalars (paths already split) against the
+        // patterns instead of walking the tree once per pattern.
+        for (path, node) in &ctx.scalars {
+            if !super::path_in(path, &self.fields) {
+                continue;
+            }
+            let field = &path.text;
+            {
+                if ctx.missing(field, Some(node)).is_some() {
                     continue;
                 }
                 let written = node.as_str().unwrap_or(node.type_name()).trim();
@@ -68,12 +74,12 @@ impl DateRule {
                 let window_text = window.to_string();
                 out.push(ctx.emit(
                     rule,
-                    Some(&field),
+                    Some(field),
                     node.pos,
                     message,
                     fix,
                     Vars {
-                        field: &field,
+                        field,
                         value: written,
                         expected: &window_text,
                     },

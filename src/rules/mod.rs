@@ -17,7 +17,7 @@ pub mod values;
 use crate::config::decode::{Entries, Entry, Problems};
 use crate::config::policy::Policy;
 use crate::dates::Date;
-use crate::fieldpath::{self, FieldPath};
+use crate::fieldpath::{self, Concrete, FieldPath};
 use crate::finding::{Finding, Severity};
 use crate::packet::Packet;
 use crate::yaml::{Node, Pos, Value};
@@ -149,18 +149,64 @@ pub struct Ctx<'a> {
     pub today: Date,
     pub max_age_days: u32,
     /// Every scalar with its path, in document order.
-    pub scalars: Vec<(String, &'a Node)>,
+    pub scalars: Vec<(Concrete, &'a Node)>,
+    /// Byte offset where each line of the packet text starts.
+    line_starts: Vec<usize>,
+    /// Scalar values whose text differs from what the file shows (escapes, folded blocks),
+    /// one per line: text scans look here too, so an escape cannot hide a claim or a key.
+    pub decoded: String,
+    links: std::cell::OnceCell<Vec<urls::Link>>,
 }
 
 impl<'a> Ctx<'a> {
     pub fn new(packet: &'a Packet, policy: &'a Policy, today: Date, max_age_days: u32) -> Self {
-        Ctx {
+        let scalars = fieldpath::scalars(&packet.root);
+        let line_starts: Vec<usize> = std::iter::once(0)
+            .chain(packet.text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        let mut ctx = Ctx {
             packet,
             policy,
             today,
             max_age_days,
-            scalars: fieldpath::scalars(&packet.root),
+            scalars,
+            line_starts,
+            decoded: String::new(),
+            links: std::cell::OnceCell::new(),
+        };
+        let mut decoded = String::new();
+        for (_, node) in &ctx.scalars {
+            if let Some(t) = node.as_str() {
+                if !ctx.line(node.pos.line).contains(t) {
+                    decoded.push_str(t);
+                    decoded.push('\n');
+                }
+            }
         }
+        ctx.decoded = decoded;
+        ctx
+    }
+
+    /// One line of the packet text (1-based), without its line break.
+    pub fn line(&self, n: u32) -> &'a str {
+        let text = self.packet.text.as_str();
+        let i = n.saturating_sub(1) as usize;
+        let Some(&start) = self.line_starts.get(i) else {
+            return "";
+        };
+        let end = self.line_starts.get(i + 1).map_or(text.len(), |e| e - 1);
+        &text[start..end.max(start)]
+    }
+
+    /// Could the regex match anywhere in the packet? One fast pass over the whole text
+    /// (and decoded values) lets text-scanning rules skip the per-value work.
+    pub fn may_match(&self, re: &Regex) -> bool {
+        re.is_match(&self.packet.text) || (!self.decoded.is_empty() && re.is_match(&self.decoded))
+    }
+
+    /// Every link in fields and prose, found once per packet and shared by the url rules.
+    pub fn links(&self) -> &[urls::Link] {
+        self.links.get_or_init(|| urls::all_links(self))
     }
 
     pub fn root(&self) -> &'a Node {
@@ -249,29 +295,44 @@ impl<'a> Ctx<'a> {
     }
 }
 
+/// What evaluating one packet produced.
+#[derive(Debug, Default)]
+pub struct Evaluation {
+    pub findings: Vec<Finding>,
+    /// Every secret any secret rule saw — switched-off rules included — for masking.
+    pub secrets: Vec<String>,
+}
+
 /// Runs every enabled rule of the policy on the packet. Rules that depend on other rules'
 /// results (a conditional with `rules_pass`) run last and see the earlier findings.
-pub fn evaluate(ctx: &Ctx<'_>) -> Vec<Finding> {
+pub fn evaluate(ctx: &Ctx<'_>) -> Evaluation {
     let mut out = Vec::new();
     let (late, early): (Vec<&Rule>, Vec<&Rule>) = ctx
         .policy
         .rules
         .iter()
-        .filter(|r| r.enabled)
         .partition(|r| matches!(&r.check, Check::Conditional(c) if c.needs_findings()));
     let mut secret_hits = Vec::new();
+    let mut secrets = Vec::new();
     for rule in early {
         match &rule.check {
-            // Secret rules see each other's hits so one leaked key gives one finding.
-            Check::Secret(c) => c.check(rule, ctx, &mut secret_hits, &mut out),
-            _ => run(rule, ctx, &[], &mut out),
+            // Secret rules see each other's hits so one leaked key gives one finding; a
+            // switched-off one still scans, because masking never depends on a rule.
+            Check::Secret(c) if rule.enabled => c.check(rule, ctx, &mut secret_hits, &mut out),
+            Check::Secret(c) => secrets.extend(c.scan(ctx).into_iter().map(|h| h.secret)),
+            _ if rule.enabled => run(rule, ctx, &[], &mut out),
+            _ => {}
         }
     }
+    secrets.extend(secret_hits.into_iter().map(|h| h.secret));
     let before = out.clone();
-    for rule in late {
+    for rule in late.into_iter().filter(|r| r.enabled) {
         run(rule, ctx, &before, &mut out);
     }
-    out
+    Evaluation {
+        findings: out,
+        secrets,
+    }
 }
 
 fn run(rule: &Rule, ctx: &Ctx<'_>, prior: &[Finding], out: &mut Vec<Finding>) {
@@ -347,6 +408,6 @@ pub fn decode_regex(
 }
 
 /// Does the concrete path fall under any of the patterns?
-pub fn path_in(path: &str, patterns: &[FieldPath]) -> bool {
-    patterns.iter().any(|p| p.matches(path))
+pub fn path_in(path: &Concrete, patterns: &[FieldPath]) -> bool {
+    patterns.iter().any(|p| p.matches_concrete(path))
 }

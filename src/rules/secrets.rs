@@ -8,7 +8,7 @@ use crate::config::decode::{Entries, Problems};
 use crate::fieldpath::FieldPath;
 use crate::finding::Finding;
 use crate::yaml::Pos;
-use regex::Regex;
+use regex::{Regex, RegexSet};
 
 pub const KEYS: &[&str] = &["patterns", "allow", "fields", "token_like"];
 
@@ -16,6 +16,8 @@ pub const KEYS: &[&str] = &["patterns", "allow", "fields", "token_like"];
 pub struct Secret {
     /// (name, regex): when the regex has a capture group, group 1 is the secret.
     pub patterns: Vec<(String, Regex)>,
+    /// The same patterns as one set: one pass over the packet says which can match at all.
+    set: RegexSet,
     pub allow: Vec<Regex>,
     /// Limit the scan to these fields (default: the whole file, every line).
     pub fields: Vec<FieldPath>,
@@ -115,8 +117,20 @@ impl Secret {
             );
             return None;
         }
+        let set = match RegexSet::new(patterns.iter().map(|(_, r)| r.as_str())) {
+            Ok(set) => set,
+            Err(err) => {
+                p.push(
+                    e.file,
+                    e.pos,
+                    format!("secret patterns do not combine: {err}"),
+                );
+                return None;
+            }
+        };
         Some(Secret {
             patterns,
+            set,
             allow,
             fields: fields?,
             token_like,
@@ -127,9 +141,15 @@ impl Secret {
         self.allow.iter().any(|a| a.is_match(secret))
     }
 
-    /// Secrets in one line of text.
+    /// Secrets in one line of text (every pattern).
     pub fn scan_line(&self, line_no: u32, line: &str, out: &mut Vec<Hit>) {
-        for (name, re) in &self.patterns {
+        let all: Vec<usize> = (0..self.patterns.len()).collect();
+        self.scan_line_with(&all, line_no, line, out);
+    }
+
+    /// Secrets in one line of text, trying only the patterns listed.
+    fn scan_line_with(&self, which: &[usize], line_no: u32, line: &str, out: &mut Vec<Hit>) {
+        for (name, re) in which.iter().filter_map(|&i| self.patterns.get(i)) {
             for caps in re.captures_iter(line) {
                 let Some(m) = caps.get(1).or_else(|| caps.get(0)) else {
                     continue;
@@ -184,8 +204,27 @@ impl Secret {
     fn scan_raw(&self, ctx: &Ctx<'_>) -> Vec<Hit> {
         let mut hits = Vec::new();
         if self.fields.is_empty() {
+            let mut which: Vec<usize> = self.set.matches(&ctx.packet.text).into_iter().collect();
+            if !ctx.decoded.is_empty() {
+                which.extend(&self.set.matches(&ctx.decoded));
+                which.sort_unstable();
+                which.dedup();
+            }
+            if which.is_empty() && !self.token_like {
+                return hits;
+            }
             for (i, line) in ctx.packet.text.lines().enumerate() {
-                self.scan_line(i as u32 + 1, line, &mut hits);
+                self.scan_line_with(&which, i as u32 + 1, line, &mut hits);
+            }
+            // Values written with escapes or folded across lines: scan what they decode to.
+            if !ctx.decoded.is_empty() {
+                for (_, node) in &ctx.scalars {
+                    let Some(text) = node.as_str() else { continue };
+                    if ctx.line(node.pos.line).contains(text) {
+                        continue;
+                    }
+                    self.scan_line_with(&which, node.pos.line, text, &mut hits);
+                }
             }
         } else {
             for (path, node) in &ctx.scalars {
@@ -219,7 +258,7 @@ impl Secret {
                 .find(|(_, n)| {
                     n.pos.line == hit.line && n.as_str().is_some_and(|t| t.contains(&hit.secret))
                 })
-                .map(|(p, _)| p.as_str());
+                .map(|(p, _)| p.text.as_str());
             let masked = mask(&hit.secret);
             out.push(ctx.emit(
                 rule,

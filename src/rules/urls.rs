@@ -4,7 +4,7 @@
 
 use super::{decode_path, decode_paths, path_in, Ctx, Rule, Vars};
 use crate::config::decode::{Entries, Problems};
-use crate::fieldpath::FieldPath;
+use crate::fieldpath::{Concrete, FieldPath};
 use crate::finding::Finding;
 use crate::suggest;
 use crate::yaml::{Node, Pos};
@@ -40,19 +40,20 @@ pub fn find_urls(text: &str) -> Vec<(usize, &str)> {
 /// One link found in the packet and where it stands.
 #[derive(Debug, Clone)]
 pub struct Link {
-    pub field: Option<String>,
+    /// The field holding it; `None` for Markdown prose.
+    pub field: Option<Concrete>,
     pub pos: Pos,
     pub url: String,
 }
 
-/// Links in the selected fields (all scalars when `fields` is empty) and, if asked, the prose.
-pub fn links(ctx: &Ctx<'_>, fields: &[FieldPath], skip: &[FieldPath], prose: bool) -> Vec<Link> {
+/// Every link in every scalar and in the prose (see [`Ctx::links`], which caches it).
+pub fn all_links(ctx: &Ctx<'_>) -> Vec<Link> {
     let mut out = Vec::new();
     for (path, node) in &ctx.scalars {
-        if (!fields.is_empty() && !path_in(path, fields)) || path_in(path, skip) {
+        let Some(text) = node.as_str() else { continue };
+        if !text.contains("://") {
             continue;
         }
-        let Some(text) = node.as_str() else { continue };
         for (_, url) in find_urls(text) {
             out.push(Link {
                 field: Some(path.clone()),
@@ -61,28 +62,37 @@ pub fn links(ctx: &Ctx<'_>, fields: &[FieldPath], skip: &[FieldPath], prose: boo
             });
         }
     }
-    if prose {
-        for (line, text) in ctx.packet.prose() {
-            for (col, url) in find_urls(text) {
-                out.push(Link {
-                    field: None,
-                    pos: Pos::new(line, col as u32 + 1),
-                    url: url.to_string(),
-                });
-            }
+    for (line, text) in ctx.packet.prose() {
+        if !text.contains("://") {
+            continue;
+        }
+        for (col, url) in find_urls(text) {
+            out.push(Link {
+                field: None,
+                pos: Pos::new(line, col as u32 + 1),
+                url: url.to_string(),
+            });
         }
     }
     out
 }
 
+/// The links a rule looks at: in `fields` (all when empty) but not `skip`, plus the prose.
+pub fn links<'c>(
+    ctx: &'c Ctx<'_>,
+    fields: &'c [FieldPath],
+    skip: &'c [FieldPath],
+    prose: bool,
+) -> impl Iterator<Item = &'c Link> {
+    ctx.links().iter().filter(move |l| match &l.field {
+        Some(path) => (fields.is_empty() || path_in(path, fields)) && !path_in(path, skip),
+        None => prose,
+    })
+}
+
 /// The position of `needle` on the node's own line, or the node's position.
 pub fn locate(ctx: &Ctx<'_>, node: &Node, needle: &str) -> Pos {
-    let line = ctx
-        .packet
-        .text
-        .lines()
-        .nth(node.pos.line as usize - 1)
-        .unwrap_or("");
+    let line = ctx.line(node.pos.line);
     match line.find(needle) {
         Some(i) => Pos::new(node.pos.line, line[..i].chars().count() as u32 + 1),
         None => node.pos,
@@ -172,7 +182,7 @@ impl UrlRule {
             let Some((message, fix)) = self.judge(&link.url) else {
                 continue;
             };
-            let field = link.field.as_deref();
+            let field = link.field.as_ref().map(|c| c.text.as_str());
             out.push(ctx.emit(
                 rule,
                 field,
