@@ -411,3 +411,6 @@ pub fn decode_regex(
 pub fn path_in(path: &Concrete, patterns: &[FieldPath]) -> bool {
     patterns.iter().any(|p| p.matches_concrete(path))
 }
+
+#[cfg(test)]
+mod tests;
