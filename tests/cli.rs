@@ -5,7 +5,7 @@ mod support;
 
 use std::fs;
 use std::path::Path;
-use support::{check_json, finding_lines, root, run_in, scratch, TODAY};
+use support::{check, check_json, finding_lines, root, run_in, scratch};
 
 const LEAKED: &[&str] = &[
     "sk-proj-378N4QvLVj63ITEaWXW2bWUzByWltYFNg6Dn896R",
@@ -101,15 +101,9 @@ fn json_contract_shape() {
 
 #[test]
 fn human_report_points_at_the_line() {
-    let r = run_in(
+    let r = check(
         &root(),
-        &[
-            "check",
-            "--offline",
-            "--today",
-            TODAY,
-            "examples/invalid/budget-change-returned-vague.yaml",
-        ],
+        &["examples/invalid/budget-change-returned-vague.yaml"],
     );
     assert_eq!(r.code, 1, "{}", r.stderr);
     let expected = "\
@@ -134,13 +128,9 @@ links were not opened: --offline
 #[test]
 fn secrets_are_masked_in_every_format() {
     for format in ["human", "json", "sarif", "github"] {
-        let r = run_in(
+        let r = check(
             &root(),
             &[
-                "check",
-                "--offline",
-                "--today",
-                TODAY,
                 "--format",
                 format,
                 "examples/invalid/budget-change-leaked-key.md",
@@ -164,18 +154,7 @@ fn secrets_are_masked_in_every_format() {
 
 #[test]
 fn sarif_validates_against_the_official_schema() {
-    let r = run_in(
-        &root(),
-        &[
-            "check",
-            "--offline",
-            "--today",
-            TODAY,
-            "--format",
-            "sarif",
-            "examples",
-        ],
-    );
+    let r = check(&root(), &["--format", "sarif", "examples"]);
     assert_eq!(r.code, 1);
     let log: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
     let schema_text =
@@ -207,13 +186,9 @@ fn sarif_validates_against_the_official_schema() {
 
 #[test]
 fn github_format_is_workflow_commands() {
-    let r = run_in(
+    let r = check(
         &root(),
         &[
-            "check",
-            "--offline",
-            "--today",
-            TODAY,
             "--format",
             "github",
             "examples/invalid/budget-change-stale-evidence.yaml",

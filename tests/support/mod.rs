@@ -42,11 +42,18 @@ pub fn run_in(dir: &Path, args: &[&str]) -> Run {
         .into()
 }
 
+/// `packetgate check --offline --today TODAY ARGS…` in `dir`.
+pub fn check(dir: &Path, args: &[&str]) -> Run {
+    let mut all = vec!["check", "--offline", "--today", TODAY];
+    all.extend_from_slice(args);
+    run_in(dir, &all)
+}
+
 /// `packetgate check --offline --today TODAY --format json ARGS…` in `dir`, parsed.
 pub fn check_json(dir: &Path, args: &[&str]) -> (i32, serde_json::Value) {
-    let mut all = vec!["check", "--offline", "--today", TODAY, "--format", "json"];
+    let mut all = vec!["--format", "json"];
     all.extend_from_slice(args);
-    let r = run_in(dir, &all);
+    let r = check(dir, &all);
     let v = serde_json::from_str(&r.stdout).unwrap_or_else(|e| {
         panic!(
             "bad JSON ({e}); stdout:\n{}\nstderr:\n{}",
