@@ -159,7 +159,13 @@ impl FieldPath {
     }
 
     pub fn matches_concrete(&self, c: &Concrete) -> bool {
-        match_steps(&self.steps, &c.text, &c.segs)
+        match_steps(&self.steps, &c.text, &c.segs, false)
+    }
+
+    /// Does the pattern name this path or one of its ancestors? (`does_not_prove` covers
+    /// `does_not_prove[2]`: a field filter names a whole subtree.)
+    pub fn covers_concrete(&self, c: &Concrete) -> bool {
+        match_steps(&self.steps, &c.text, &c.segs, true)
     }
 }
 
@@ -200,11 +206,11 @@ impl Concrete {
     }
 }
 
-fn match_steps(steps: &[Step], text: &str, segs: &[Seg]) -> bool {
+fn match_steps(steps: &[Step], text: &str, segs: &[Seg], prefix: bool) -> bool {
     match steps.first() {
-        None => segs.is_empty(),
+        None => prefix || segs.is_empty(),
         Some(Step::Deep) => {
-            (0..=segs.len()).any(|skip| match_steps(&steps[1..], text, &segs[skip..]))
+            (0..=segs.len()).any(|skip| match_steps(&steps[1..], text, &segs[skip..], prefix))
         }
         Some(step) => {
             let Some(seg) = segs.first() else {
@@ -217,7 +223,7 @@ fn match_steps(steps: &[Step], text: &str, segs: &[Seg]) -> bool {
                 (Step::AnyIndex, Seg::Index(_)) => true,
                 _ => false,
             };
-            ok && match_steps(&steps[1..], text, &segs[1..])
+            ok && match_steps(&steps[1..], text, &segs[1..], prefix)
         }
     }
 }
@@ -297,6 +303,11 @@ mod tests {
         assert!(!p.matches("sources[3].url"));
         assert!(FieldPath::parse("**.url").unwrap().matches("a.b[2].url"));
         assert!(FieldPath::parse("notes").unwrap().matches("notes"));
+        let skip = FieldPath::parse("does_not_prove").unwrap();
+        let item = Concrete::new("does_not_prove[2]".into());
+        assert!(!skip.matches_concrete(&item));
+        assert!(skip.covers_concrete(&item));
+        assert!(!skip.covers_concrete(&Concrete::new("does_not_prove_x".into())));
     }
 
     #[test]

@@ -62,6 +62,9 @@ pub struct Key {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Node {
     pub pos: Pos,
+    /// Last line the value's text covers (a block scalar spans several); collections keep
+    /// their first line.
+    pub end_line: u32,
     pub value: Value,
 }
 
@@ -142,6 +145,7 @@ impl Node {
         let mut stack: Vec<&mut Node> = vec![self];
         while let Some(node) = stack.pop() {
             node.pos = node.pos.offset_lines(lines);
+            node.end_line += lines;
             match &mut node.value {
                 Value::Seq(items) => stack.extend(items.iter_mut()),
                 Value::Map(entries) => {
@@ -212,7 +216,9 @@ impl fmt::Display for Error {
 /// A duplicate mapping key: YAML forbids it and serde-style loaders silently keep one value.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Duplicate {
+    /// The key as written, and its dotted path (`pricing_source.accessed`).
     pub key: String,
+    pub path: String,
     pub pos: Pos,
     pub first: Pos,
 }
@@ -294,7 +300,10 @@ enum Frame {
     },
 }
 
-struct Builder {
+struct Builder<'t> {
+    /// The source, to step over an `&anchor` or `!tag` written before a value.
+    text: &'t str,
+    line_starts: Vec<usize>,
     limits: Limits,
     stack: Vec<Frame>,
     anchors: Vec<(usize, Node, usize)>,
@@ -318,6 +327,43 @@ fn node_weight(node: &Node) -> usize {
     count
 }
 
+/// Resolves YAML merge keys (`<<: *defaults`, `<<: [*a, *b]`): the merged mappings' entries
+/// are added unless the mapping writes the key itself. A `<<` holding anything else stays an
+/// ordinary key (and an unknown field).
+fn merge_keys(entries: Vec<(Key, Node)>) -> Vec<(Key, Node)> {
+    let is_merge = |(k, v): &(Key, Node)| {
+        k.text == "<<"
+            && match &v.value {
+                Value::Map(_) => true,
+                Value::Seq(items) => items.iter().all(|i| i.as_map().is_some()),
+                Value::Scalar { .. } => false,
+            }
+    };
+    if !entries.iter().any(is_merge) {
+        return entries;
+    }
+    let (merges, mut own): (Vec<_>, Vec<_>) = entries.into_iter().partition(is_merge);
+    for (_, value) in merges {
+        let sources = match value.value {
+            Value::Map(m) => vec![m],
+            Value::Seq(items) => items
+                .into_iter()
+                .filter_map(|i| match i.value {
+                    Value::Map(m) => Some(m),
+                    _ => None,
+                })
+                .collect(),
+            Value::Scalar { .. } => Vec::new(),
+        };
+        for (k, v) in sources.into_iter().flatten() {
+            if !own.iter().any(|(o, _)| o.text == k.text) {
+                own.push((k, v));
+            }
+        }
+    }
+    own
+}
+
 fn key_text(node: &Node) -> String {
     match &node.value {
         Value::Scalar { text, .. } => text.clone(),
@@ -327,7 +373,7 @@ fn key_text(node: &Node) -> String {
     }
 }
 
-impl Builder {
+impl Builder<'_> {
     fn count(&mut self, n: usize, pos: Pos) -> Result<(), Error> {
         self.nodes = self.nodes.saturating_add(n);
         if self.nodes > self.limits.max_nodes {
@@ -351,8 +397,27 @@ impl Builder {
         Ok(())
     }
 
+    /// The dotted path of the collection being built (the top of the stack).
+    fn open_path(&self) -> String {
+        let mut path = String::new();
+        let depth = self.stack.len().saturating_sub(1);
+        for frame in &self.stack[..depth] {
+            match frame {
+                Frame::Map { pending_key, .. } => {
+                    if !path.is_empty() {
+                        path.push('.');
+                    }
+                    path.push_str(pending_key.as_ref().map_or("", |k| k.text.as_str()));
+                }
+                Frame::Seq { items, .. } => path.push_str(&format!("[{}]", items.len())),
+            }
+        }
+        path
+    }
+
     /// Hands a finished node to its parent (or makes it the root).
     fn finish(&mut self, node: Node, anchor: usize) {
+        let parent = self.open_path();
         if anchor != 0 {
             let weight = node_weight(&node);
             self.anchors.push((anchor, node.clone(), weight));
@@ -378,6 +443,11 @@ impl Builder {
                 Some(key) => {
                     if let Some((first, _)) = entries.iter().find(|(k, _)| k.text == key.text) {
                         self.duplicates.push(Duplicate {
+                            path: if parent.is_empty() {
+                                key.text.clone()
+                            } else {
+                                format!("{parent}.{}", key.text)
+                            },
                             key: key.text.clone(),
                             pos: key.pos,
                             first: first.pos,
@@ -388,6 +458,149 @@ impl Builder {
                 }
             },
         }
+    }
+
+    /// Turns a parser error into ours, pointing where a person would look: the scanner
+    /// reports some errors where it gave up, not where the mistake is.
+    fn explain(&self, pos: Pos, info: &str) -> Error {
+        if info.contains("recursion limit") {
+            // The scanner's own flow-nesting guard (it reads ahead of our depth count):
+            // point at the bracket that crosses our budget instead.
+            let pos = self
+                .flow_bracket_at(self.limits.max_depth + 1)
+                .unwrap_or(pos);
+            return Error {
+                pos,
+                kind: ErrorKind::TooDeep(self.limits.max_depth),
+            };
+        }
+        if info.contains("tab") {
+            if let Some(tab) = self.indent_tab_from(pos.line) {
+                return Error {
+                    pos: tab,
+                    kind: ErrorKind::Syntax(
+                        "a tab in the indentation; YAML indents with spaces".into(),
+                    ),
+                };
+            }
+        }
+        let at_end = pos.line as usize >= self.line_starts.len()
+            && self.text[self.line_starts[pos.line as usize - 1]..]
+                .trim()
+                .is_empty();
+        if at_end {
+            if let Some((open, c)) = self.open_flow_frame() {
+                return Error {
+                    pos: open,
+                    kind: ErrorKind::Syntax(format!("`{c}` opened here is never closed ({info})")),
+                };
+            }
+        }
+        Error {
+            pos,
+            kind: ErrorKind::Syntax(info.to_string()),
+        }
+    }
+
+    fn char_at(&self, pos: Pos) -> Option<char> {
+        let start = *self.line_starts.get(pos.line.checked_sub(1)? as usize)?;
+        self.text[start..]
+            .chars()
+            .nth(pos.col.checked_sub(1)? as usize)
+    }
+
+    /// The innermost collection still open that was written in flow style (`[` / `{`).
+    fn open_flow_frame(&self) -> Option<(Pos, char)> {
+        self.stack.iter().rev().find_map(|f| {
+            let pos = match f {
+                Frame::Seq { pos, .. } | Frame::Map { pos, .. } => *pos,
+            };
+            self.char_at(pos)
+                .filter(|c| matches!(c, '[' | '{'))
+                .map(|c| (pos, c))
+        })
+    }
+
+    /// The first line from `line` on whose indentation holds a tab, and the tab's column.
+    fn indent_tab_from(&self, line: u32) -> Option<Pos> {
+        let first = line.saturating_sub(1) as usize;
+        self.text
+            .split('\n')
+            .enumerate()
+            .skip(first)
+            .find_map(|(i, l)| {
+                let indent = l.len() - l.trim_start().len();
+                l[..indent]
+                    .find('\t')
+                    .map(|b| Pos::new(i as u32 + 1, l[..b].chars().count() as u32 + 1))
+            })
+    }
+
+    /// Where flow nesting reaches `depth`, counting from the deepest collection the builder
+    /// has opened (brackets inside quotes are not counted).
+    fn flow_bracket_at(&self, depth: usize) -> Option<Pos> {
+        let (start, mut level) = match self.stack.last() {
+            Some(Frame::Seq { pos, .. } | Frame::Map { pos, .. }) => (*pos, self.stack.len() - 1),
+            None => (Pos::new(1, 1), 0),
+        };
+        let (mut line, mut col) = (start.line, start.col);
+        let offset = self.line_starts.get(line as usize - 1)?;
+        let line_text = &self.text[*offset..];
+        let skip: usize = line_text
+            .chars()
+            .take(col as usize - 1)
+            .map(char::len_utf8)
+            .sum();
+        let mut quote: Option<char> = None;
+        for c in self.text[offset + skip..].chars() {
+            match (quote, c) {
+                (_, '\n') => {
+                    line += 1;
+                    col = 0;
+                }
+                (Some(q), c) if c == q => quote = None,
+                (Some(_), _) => {}
+                (None, '"' | '\'') => quote = Some(c),
+                (None, '[' | '{') => {
+                    level += 1;
+                    if level >= depth {
+                        return Some(Pos::new(line, col));
+                    }
+                }
+                (None, ']' | '}') => level = level.saturating_sub(1),
+                _ => {}
+            }
+            col += 1;
+        }
+        None
+    }
+
+    /// Where the value itself starts: past any `&anchor` / `!tag` properties on its line.
+    fn value_pos(&self, pos: Pos) -> Pos {
+        let Some(&start) = self.line_starts.get(pos.line.saturating_sub(1) as usize) else {
+            return pos;
+        };
+        let line = self.text[start..].split('\n').next().unwrap_or("");
+        let mut chars = line
+            .chars()
+            .skip(pos.col.saturating_sub(1) as usize)
+            .peekable();
+        let mut col = pos.col;
+        while chars.peek().is_some_and(|c| matches!(c, '&' | '!')) {
+            while chars.peek().is_some_and(|c| !c.is_whitespace()) {
+                chars.next();
+                col += 1;
+            }
+            while chars.peek().is_some_and(|c| *c == ' ' || *c == '\t') {
+                chars.next();
+                col += 1;
+            }
+        }
+        if chars.peek().is_none() {
+            // Properties alone on the line: the value starts on a later line.
+            return pos;
+        }
+        Pos::new(pos.line, col)
     }
 
     fn event(&mut self, event: Event<'_>, span: &Span) -> Result<bool, Error> {
@@ -408,7 +621,12 @@ impl Builder {
                 self.count(1, pos)?;
                 let kind = scalar_kind(&text, style);
                 let node = Node {
-                    pos,
+                    pos: if anchor != 0 || _tag.is_some() {
+                        self.value_pos(pos)
+                    } else {
+                        pos
+                    },
+                    end_line: (span.end.line() as u32).max(pos.line),
                     value: Value::Scalar {
                         text: text.into_owned(),
                         kind,
@@ -438,6 +656,7 @@ impl Builder {
                     Some(Frame::Seq { pos, anchor, items }) => (
                         Node {
                             pos,
+                            end_line: pos.line,
                             value: Value::Seq(items),
                         },
                         anchor,
@@ -450,7 +669,8 @@ impl Builder {
                     }) => (
                         Node {
                             pos,
-                            value: Value::Map(entries),
+                            end_line: pos.line,
+                            value: Value::Map(merge_keys(entries)),
                         },
                         anchor,
                     ),
@@ -476,6 +696,7 @@ impl Builder {
                 self.count(weight, pos)?;
                 let mut copy = node;
                 copy.pos = pos;
+                copy.end_line = pos.line;
                 self.finish(copy, 0);
             }
         }
@@ -487,6 +708,10 @@ impl Builder {
 pub fn parse(text: &str, limits: Limits) -> Result<Document, Error> {
     let mut parser = Parser::new_from_str(text);
     let mut builder = Builder {
+        text,
+        line_starts: std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect(),
         limits,
         stack: Vec::new(),
         anchors: Vec::new(),
@@ -505,14 +730,7 @@ pub fn parse(text: &str, limits: Limits) -> Result<Document, Error> {
             Err(e) => {
                 let m = e.marker();
                 let pos = Pos::new(m.line().max(1) as u32, m.col() as u32 + 1);
-                // The scanner has its own nesting guard for flow collections; report it
-                // the same way as ours.
-                let kind = if e.info().contains("recursion limit") {
-                    ErrorKind::TooDeep(limits.max_depth)
-                } else {
-                    ErrorKind::Syntax(e.info().to_string())
-                };
-                return Err(Error { pos, kind });
+                return Err(builder.explain(pos, e.info()));
             }
         }
     }

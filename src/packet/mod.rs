@@ -59,6 +59,11 @@ impl Packet {
             .map(|(i, l)| (i as u32 + 1, l))
             .filter(move |(n, _)| *n >= start)
     }
+
+    /// The prose as paragraphs (wrapped sentences joined), for rules that read sentences.
+    pub fn paragraphs(&self) -> Vec<markdown::Paragraph> {
+        markdown::paragraphs(self.prose())
+    }
 }
 
 /// What the loader made of a file.
@@ -128,18 +133,44 @@ pub fn decode_text(bytes: &[u8]) -> Result<String, (Pos, String)> {
     } else if let Some(rest) = bytes.strip_prefix(&[0xFE, 0xFF]) {
         utf16(rest, u16::from_be_bytes)?
     } else {
+        if looks_like_utf16(bytes) {
+            return Err((
+                Pos::new(1, 1),
+                "file looks like UTF-16 without a byte-order mark; save it as UTF-8".into(),
+            ));
+        }
+        // A NUL before the first invalid byte says "binary" better than "bad UTF-8".
+        let valid = std::str::from_utf8(bytes).map_or_else(|e| e.valid_up_to(), |_| bytes.len());
+        if let Some(i) = bytes[..valid].iter().position(|&b| b == 0) {
+            return Err((
+                pos_at(&String::from_utf8_lossy(&bytes[..i]), i),
+                nul_message(),
+            ));
+        }
         utf8(bytes)?
     };
     if let Some(i) = text.find('\0') {
-        return Err((
-            pos_at(&text, i),
-            "file contains NUL bytes: it is binary, not a packet".into(),
-        ));
+        return Err((pos_at(&text, i), nul_message()));
     }
     if !text.contains('\r') {
         return Ok(text);
     }
     Ok(text.replace("\r\n", "\n").replace('\r', "\n"))
+}
+
+fn nul_message() -> String {
+    "file contains NUL bytes: it is binary, not a packet".into()
+}
+
+/// Text where every other byte of the first line is NUL: UTF-16 with its mark lost.
+fn looks_like_utf16(bytes: &[u8]) -> bool {
+    let head = &bytes[..bytes.len().min(64) & !1];
+    head.len() >= 4 && {
+        let (even, odd): (Vec<u8>, Vec<u8>) = head.chunks_exact(2).map(|c| (c[0], c[1])).unzip();
+        let zeros = |v: &[u8]| v.iter().filter(|&&b| b == 0).count();
+        let ascii = |v: &[u8]| v.iter().all(|&b| b != 0 && b < 0x80);
+        (zeros(&odd) == odd.len() && ascii(&even)) || (zeros(&even) == even.len() && ascii(&odd))
+    }
 }
 
 fn utf8(bytes: &[u8]) -> Result<String, (Pos, String)> {
@@ -278,7 +309,7 @@ pub fn load(
             Some(text.clone()),
             vec![finding(
                 core::PACKET_SHAPE,
-                Some("packet"),
+                None,
                 Pos::new(1 + line_offset, 1),
                 "packet is empty".into(),
                 "start from `packetgate new budget-change` (or cost-trace) and fill in every field",
@@ -307,11 +338,11 @@ pub fn load(
         .map(|d| {
             finding(
                 core::YAML_DUPLICATE_KEY,
-                Some(&d.key),
+                Some(&d.path),
                 d.pos.offset_lines(line_offset),
                 format!(
                     "`{}` is written twice (first at line {}); only the first value is read",
-                    d.key,
+                    d.path,
                     d.first.line + line_offset
                 ),
                 "keep one value for the field and delete the other line",
@@ -320,7 +351,14 @@ pub fn load(
         .collect();
 
     let (kind, kind_pos) = match root.entry("packet") {
-        Some((key, value)) => match value.as_str() {
+        // Kinds are enumerated values: matched case-insensitively like the others.
+        Some((key, value)) => match value.as_str().map(|k| {
+            known_kinds
+                .iter()
+                .find(|known| known.eq_ignore_ascii_case(k.trim()))
+                .copied()
+                .unwrap_or(k)
+        }) {
             Some(k) if known_kinds.contains(&k) => (k.to_string(), Some(key.pos)),
             Some(k) if origin.assigned_kind.is_some() && !k.is_empty() => {
                 let assigned = origin.assigned_kind.unwrap_or_default();
@@ -446,7 +484,7 @@ mod tests {
                 "a.yaml",
                 b"packet: cost-trace\nowner: [a\n",
                 core::YAML_SYNTAX,
-                3,
+                2,
             ),
             ("a.yaml", b"", core::PACKET_SHAPE, 1),
             ("a.yaml", b"- packet: cost-trace\n", core::PACKET_SHAPE, 1),

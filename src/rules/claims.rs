@@ -82,20 +82,25 @@ impl Claim {
                 if negated(text, m.start(), negations) {
                     continue;
                 }
-                let pos = locate(ctx, node, m.as_str());
+                let pos = locate(ctx, node, text, m.start());
                 out.push(self.finding(rule, ctx, Some(&path.text), pos, m.as_str()));
             }
         }
         if !self.prose {
             return;
         }
-        for (line, text) in ctx.packet.prose() {
+        // A section headed "What this test does not prove" negates everything under it.
+        let mut negating_section = false;
+        for para in ctx.packet.paragraphs() {
+            let text = para.text.as_str();
+            if text.trim_start().starts_with('#') {
+                negating_section = negated(text, text.len(), negations);
+            }
             for m in self.regex.find_iter(text) {
-                if negated(text, m.start(), negations) {
+                if negating_section || negated(text, m.start(), negations) {
                     continue;
                 }
-                let col = text[..m.start()].chars().count() as u32 + 1;
-                out.push(self.finding(rule, ctx, None, Pos::new(line, col), m.as_str()));
+                out.push(self.finding(rule, ctx, None, para.pos(m.start()), m.as_str()));
             }
         }
     }
@@ -120,20 +125,40 @@ impl Claim {
     }
 }
 
+const CONJUNCTIONS: &[&str] = &[
+    ", and ",
+    ", but ",
+    ", so ",
+    ", while ",
+    ", yet ",
+    ", although ",
+    ", though ",
+    ", whereas ",
+];
+
 /// Is the match inside a clause that negates it? Looks back to the start of the clause (a
-/// sentence end, `;`, or a line start) for a negation word.
+/// sentence end or `;`; a line break inside a paragraph is no boundary) for a negation word.
 pub fn negated(text: &str, start: usize, negations: &[String]) -> bool {
     let before = &text[..start];
     let clause_start = before
         .char_indices()
         .rev()
         .find(|(i, c)| {
-            matches!(c, ';' | '!' | '?' | '\n')
+            matches!(c, ';' | '!' | '?')
                 || (*c == '.' && before[i + 1..].starts_with(char::is_whitespace))
         })
         .map(|(i, _)| i + 1)
         .unwrap_or(0);
-    let clause = before[clause_start..].to_ascii_lowercase();
+    let mut clause = before[clause_start..].to_ascii_lowercase();
+    // ", and the provider guarantees …" starts a new clause; a bare comma does not ("does
+    // not prove spend, rate limits or 99.9% uptime" stays negated).
+    if let Some(i) = CONJUNCTIONS
+        .iter()
+        .filter_map(|c| clause.rfind(c).map(|i| i + c.len()))
+        .max()
+    {
+        clause = clause[i..].to_string();
+    }
     let words: Vec<&str> = clause
         .split(|c: char| !(c.is_alphanumeric() || c == '\'' || c == '’'))
         .filter(|w| !w.is_empty())
@@ -165,5 +190,8 @@ mod tests {
             "$0.40"
         ));
         assert!(!neg("Nothing else; $0.40 per 1M tokens", "$0.40"));
+        assert!(neg("This does not prove the\n99.9% uptime", "99.9%"));
+        assert!(!neg("No retries, and it guarantees 99.9% uptime", "99.9%"));
+        assert!(neg("Does not prove spend, limits or 99.9% uptime", "99.9%"));
     }
 }

@@ -125,20 +125,27 @@ fn words(s: &str) -> usize {
         .count()
 }
 
-/// Does the text name a field of the policy (`unit_metric`, or `unit metric`)?
-fn mentions_field(ctx: &Ctx<'_>, text: &str) -> bool {
+/// Does the text name a field of the policy (`unit_metric`, or `unit metric`)? The kind
+/// marker `packet` and the field holding the text do not count ("this packet needs work"
+/// names nothing).
+fn mentions_field(ctx: &Ctx<'_>, own: Option<&FieldPath>, text: &str) -> bool {
     let lower = text.to_ascii_lowercase();
-    ctx.policy.fields.iter().any(|f| {
-        let spaced = f.name.replace('_', " ");
-        [f.name.as_str(), spaced.as_str()].iter().any(|name| {
-            lower.match_indices(name).any(|(i, _)| {
-                let before = lower[..i].chars().next_back();
-                let after = lower[i + name.len()..].chars().next();
-                !before.is_some_and(|c| c.is_alphanumeric() || c == '_')
-                    && !after.is_some_and(|c| c.is_alphanumeric() || c == '_')
+    let own = own.map(FieldPath::as_str);
+    ctx.policy
+        .fields
+        .iter()
+        .filter(|f| f.name != "packet" && Some(f.name.as_str()) != own)
+        .any(|f| {
+            let spaced = f.name.replace('_', " ");
+            [f.name.as_str(), spaced.as_str()].iter().any(|name| {
+                lower.match_indices(name).any(|(i, _)| {
+                    let before = lower[..i].chars().next_back();
+                    let after = lower[i + name.len()..].chars().next();
+                    !before.is_some_and(|c| c.is_alphanumeric() || c == '_')
+                        && !after.is_some_and(|c| c.is_alphanumeric() || c == '_')
+                })
             })
         })
-    })
 }
 
 impl Test {
@@ -165,7 +172,9 @@ impl Test {
             Op::Present(want) => self.filled(ctx).is_some() == *want,
             Op::Matches(re) => self.text(ctx).is_some_and(|t| re.is_match(t)),
             Op::MinWords(n) => self.text(ctx).is_some_and(|t| words(t) >= *n),
-            Op::MentionsField => self.text(ctx).is_some_and(|t| mentions_field(ctx, t)),
+            Op::MentionsField => self
+                .text(ctx)
+                .is_some_and(|t| mentions_field(ctx, self.field.as_ref(), t)),
             Op::RulesPass(ids) => !prior
                 .iter()
                 .any(|f| f.severity == Severity::Error && ids.contains(&f.rule)),

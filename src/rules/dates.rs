@@ -39,7 +39,7 @@ impl DateRule {
         // Dates are scalars: match the packet's scalars (paths already split) against the
         // patterns instead of walking the tree once per pattern.
         for (path, node) in &ctx.scalars {
-            if !super::path_in(path, &self.fields) {
+            if !self.fields.iter().any(|f| f.matches_concrete(path)) {
                 continue;
             }
             let field = &path.text;
@@ -82,6 +82,31 @@ impl DateRule {
                         field,
                         value: written,
                         expected: &window_text,
+                    },
+                ));
+            }
+        }
+        self.check_containers(rule, ctx, out);
+    }
+
+    /// A date field holding a list or a mapping (`review_date: [2026-11-14]`) is no date.
+    fn check_containers(&self, rule: &Rule, ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
+        for pattern in &self.fields {
+            for (field, node) in pattern.select(ctx.root()) {
+                if node.as_str().is_some() || ctx.missing(&field, Some(node)).is_some() {
+                    continue;
+                }
+                let what = node.type_name();
+                out.push(ctx.emit(
+                    rule,
+                    Some(&field),
+                    node.pos,
+                    format!("`{field}` is {what}, not a date in YYYY-MM-DD form"),
+                    format!("write one date, e.g. `{field}: {}`", ctx.today),
+                    Vars {
+                        field: &field,
+                        value: what,
+                        expected: "",
                     },
                 ));
             }

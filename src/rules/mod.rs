@@ -408,8 +408,9 @@ pub fn decode_regex(
 }
 
 /// Does the concrete path fall under any of the patterns?
+/// Is the scalar at `path` inside one of the fields (or subtrees) the patterns name?
 pub fn path_in(path: &Concrete, patterns: &[FieldPath]) -> bool {
-    patterns.iter().any(|p| p.matches_concrete(path))
+    patterns.iter().any(|p| p.covers_concrete(path))
 }
 
 #[cfg(test)]

@@ -85,6 +85,9 @@ pub fn check_path(rule: &Rule, ctx: &Ctx<'_>, path: &FieldPath, out: &mut Vec<Fi
                     ));
                 }
             },
+            // A link written as a plain string is its own `url` (packet-format: "or, where
+            // only the URL matters, as a plain string"); the other keys are still missing.
+            Value::Scalar { .. } if key == "url" && pnode.as_str().is_some() => {}
             _ => out.push(ctx.emit(
                 rule,
                 Some(&field),

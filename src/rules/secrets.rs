@@ -51,6 +51,13 @@ pub fn mask(secret: &str) -> String {
     format!("{prefix}****")
 }
 
+/// The byte offset of a 1-based character column in a text.
+fn byte_at(text: &str, col: u32) -> usize {
+    text.char_indices()
+        .nth(col.saturating_sub(1) as usize)
+        .map_or(text.len(), |(i, _)| i)
+}
+
 fn token_like(word: &str) -> bool {
     word.len() >= 20
         && word.chars().any(|c| c.is_ascii_digit())
@@ -168,7 +175,8 @@ impl Secret {
         }
         if self.token_like {
             let mut offset = 0;
-            for word in line.split(|c: char| !c.is_ascii_alphanumeric()) {
+            // `_` stays inside a word so `req_01HX…` is judged whole (and can be allowed).
+            for word in line.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')) {
                 let start = offset;
                 offset += word.len() + 1;
                 if token_like(word)
@@ -223,7 +231,18 @@ impl Secret {
                     if ctx.line(node.pos.line).contains(text) {
                         continue;
                     }
-                    self.scan_line_with(&which, node.pos.line, text, &mut hits);
+                    let mut found = Vec::new();
+                    self.scan_line_with(&which, node.pos.line, text, &mut found);
+                    for mut h in found {
+                        // Written literally on one of the value's lines: the line scan has it.
+                        if (node.pos.line..=node.end_line).any(|l| ctx.line(l).contains(&h.secret))
+                        {
+                            continue;
+                        }
+                        let pos = super::urls::locate(ctx, node, text, byte_at(text, h.col));
+                        (h.line, h.col) = (pos.line, pos.col);
+                        hits.push(h);
+                    }
                 }
             }
         } else {
@@ -235,7 +254,8 @@ impl Secret {
                     let mut found = Vec::new();
                     self.scan_line(node.pos.line, text, &mut found);
                     for mut h in found {
-                        h.col = super::urls::locate(ctx, node, &h.secret).col;
+                        let pos = super::urls::locate(ctx, node, text, byte_at(text, h.col));
+                        (h.line, h.col) = (pos.line, pos.col);
                         hits.push(h);
                     }
                 }
@@ -256,7 +276,8 @@ impl Secret {
                 .scalars
                 .iter()
                 .find(|(_, n)| {
-                    n.pos.line == hit.line && n.as_str().is_some_and(|t| t.contains(&hit.secret))
+                    (n.pos.line..=n.end_line).contains(&hit.line)
+                        && n.as_str().is_some_and(|t| t.contains(&hit.secret))
                 })
                 .map(|(p, _)| p.text.as_str());
             let masked = mask(&hit.secret);

@@ -67,14 +67,15 @@ fn required_reports_absent_empty_and_template_values() {
             r,
             "a: TBD\nb: ''\nlist:\n  - {url: x}\n  - {name: y}\n  - plain\n"
         ),
-        [
-            "2 req a",
-            "3 req b",
-            "6 req list[1].url",
-            "7 req list[2].url",
-        ]
+        ["2 req a", "3 req b", "6 req list[1].url",]
     );
     assert_eq!(yaml(r, "a: 1\nb: <B>\n"), ["3 req b", "1 req list"]);
+    // A plain-string link is its own `url`; its date is still missing.
+    let r = "  - {id: req, kind: required, fields: ['list[*].url', 'list[*].accessed']}\n";
+    assert_eq!(
+        yaml(r, "list:\n  - https://a.example/\n"),
+        ["3 req list[0].accessed"]
+    );
 }
 
 #[test]

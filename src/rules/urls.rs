@@ -12,7 +12,14 @@ use regex::Regex;
 use std::sync::OnceLock;
 use url::Url;
 
-pub const URL_KEYS: &[&str] = &["check", "fields", "skip_fields", "prose", "params"];
+pub const URL_KEYS: &[&str] = &[
+    "check",
+    "fields",
+    "skip_fields",
+    "prose",
+    "params",
+    "url_fields",
+];
 pub const HOSTS_KEYS: &[&str] = &["field", "provider_field", "providers", "min"];
 
 const CHECKS: &[&str] = &["https", "no-tracking", "no-credentials"];
@@ -54,10 +61,11 @@ pub fn all_links(ctx: &Ctx<'_>) -> Vec<Link> {
         if !text.contains("://") {
             continue;
         }
-        for (_, url) in find_urls(text) {
+        for (at, url) in find_urls(text) {
+            let offset = text.char_indices().nth(at).map_or(text.len(), |(i, _)| i);
             out.push(Link {
                 field: Some(path.clone()),
-                pos: locate(ctx, node, url),
+                pos: locate(ctx, node, text, offset),
                 url: url.to_string(),
             });
         }
@@ -90,13 +98,68 @@ pub fn links<'c>(
     })
 }
 
-/// The position of `needle` on the node's own line, or the node's position.
-pub fn locate(ctx: &Ctx<'_>, node: &Node, needle: &str) -> Pos {
-    let line = ctx.line(node.pos.line);
-    match line.find(needle) {
-        Some(i) => Pos::new(node.pos.line, line[..i].chars().count() as u32 + 1),
-        None => node.pos,
+/// Where a match inside a scalar's value (`text[offset..]`) stands in the file: the same
+/// occurrence of its first word, searched from the value's start to its last line (block
+/// scalars span several). Falls back to the value's position when the source spells the
+/// value differently (escapes).
+pub fn locate(ctx: &Ctx<'_>, node: &Node, text: &str, offset: usize) -> Pos {
+    let found = text.get(offset..).unwrap_or("");
+    let token = found.split_whitespace().next().unwrap_or("");
+    if token.is_empty() {
+        return node.pos;
     }
+    let nth = text[..offset].matches(token).count();
+    let mut seen = 0;
+    for line_no in node.pos.line..=node.end_line.max(node.pos.line) {
+        let line = ctx.line(line_no);
+        let from = if line_no == node.pos.line {
+            line.char_indices()
+                .nth(node.pos.col.saturating_sub(1) as usize)
+                .map_or(line.len(), |(i, _)| i)
+        } else {
+            0
+        };
+        for (i, _) in line[from..].match_indices(token) {
+            if seen == nth {
+                return Pos::new(line_no, line[..from + i].chars().count() as u32 + 1);
+            }
+            seen += 1;
+        }
+    }
+    // Not spelled the same in the source: a double-quoted value with escapes (`\x73k-…`).
+    let line = ctx.line(node.pos.line);
+    let target = text[..offset].chars().count();
+    quoted_col(line, node.pos.col, target).map_or(node.pos, |col| Pos::new(node.pos.line, col))
+}
+
+/// The column of the `target`-th decoded character of a double-quoted scalar that starts
+/// (with its `"`) at `quote_col`, stepping over escapes; `None` if it is not on this line.
+fn quoted_col(line: &str, quote_col: u32, target: usize) -> Option<u32> {
+    let mut chars = line.chars().skip(quote_col.saturating_sub(1) as usize);
+    if chars.next()? != '"' {
+        return None;
+    }
+    let mut col = quote_col + 1;
+    for _ in 0..target {
+        let c = chars.next()?;
+        if c == '"' {
+            return None;
+        }
+        if c == '\\' {
+            let extra = match chars.next()? {
+                'x' => 2,
+                'u' => 4,
+                'U' => 8,
+                _ => 0,
+            };
+            for _ in 0..extra {
+                chars.next()?;
+            }
+            col += 1 + extra;
+        }
+        col += 1;
+    }
+    Some(col)
 }
 
 /// The URL with any password replaced, so a report never repeats it.
@@ -121,6 +184,9 @@ pub struct UrlRule {
     pub fields: Vec<FieldPath>,
     pub skip_fields: Vec<FieldPath>,
     pub prose: bool,
+    /// Fields whose whole value must be a link (`https` check only): `www.example.com/x`
+    /// there is a finding, not silently no link at all.
+    pub url_fields: Vec<FieldPath>,
 }
 
 impl UrlRule {
@@ -134,6 +200,10 @@ impl UrlRule {
             None => Vec::new(),
         };
         let prose = e.boolean("prose", p).unwrap_or(true);
+        let url_fields = match e.take("url_fields") {
+            Some(f) => decode_paths(f, p)?,
+            None => Vec::new(),
+        };
         let params: Vec<String> = match e.take("params") {
             Some(v) => v
                 .texts(p)?
@@ -169,11 +239,16 @@ impl UrlRule {
                 return None;
             }
         };
+        if !url_fields.is_empty() && !matches!(check, UrlCheck::Https) {
+            entry.problem(p, "`url_fields` belongs to the `https` check");
+            return None;
+        }
         Some(UrlRule {
             check,
             fields,
             skip_fields,
             prose,
+            url_fields,
         })
     }
 
@@ -192,6 +267,41 @@ impl UrlRule {
                 Vars {
                     field: field.unwrap_or(""),
                     value: &link.url,
+                    ..Vars::default()
+                },
+            ));
+        }
+        self.check_url_fields(rule, ctx, out);
+    }
+
+    /// Values of `url_fields` that hold no link at all.
+    fn check_url_fields(&self, rule: &Rule, ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
+        if self.url_fields.is_empty() {
+            return;
+        }
+        for (path, node) in &ctx.scalars {
+            if !self.url_fields.iter().any(|f| f.matches_concrete(path))
+                || path_in(path, &self.skip_fields)
+            {
+                continue;
+            }
+            let Some(text) = node.as_str() else { continue };
+            if text.contains("://") || ctx.missing(&path.text, Some(node)).is_some() {
+                continue;
+            }
+            let shown = text.trim();
+            out.push(ctx.emit(
+                rule,
+                Some(&path.text),
+                node.pos,
+                format!("`{}` is `{shown}`, not a full https link", path.text),
+                format!(
+                    "write the full address, e.g. `https://{}`",
+                    shown.trim_start_matches('/')
+                ),
+                Vars {
+                    field: &path.text,
+                    value: shown,
                     ..Vars::default()
                 },
             ));
