@@ -162,6 +162,14 @@ impl FieldPath {
         match_steps(&self.steps, &c.text, &c.segs, false)
     }
 
+    /// The shortest proper ancestor of `c` that this pattern names exactly, as a path
+    /// (`review_date` for `review_date[0]`).
+    pub fn matched_ancestor(&self, c: &Concrete) -> Option<String> {
+        (1..c.segs.len())
+            .find(|&n| match_steps(&self.steps, &c.text, &c.segs[..n], false))
+            .map(|n| c.prefix(n))
+    }
+
     /// Does the pattern name this path or one of its ancestors? (`does_not_prove` covers
     /// `does_not_prove[2]`: a field filter names a whole subtree.)
     pub fn covers_concrete(&self, c: &Concrete) -> bool {
@@ -203,6 +211,23 @@ impl Concrete {
             start += seg.len() + 1;
         }
         Concrete { text, segs }
+    }
+
+    /// The path of the first `n` segments.
+    fn prefix(&self, n: usize) -> String {
+        let mut out = String::new();
+        for seg in &self.segs[..n] {
+            match *seg {
+                Seg::Key(a, b) => {
+                    if !out.is_empty() {
+                        out.push('.');
+                    }
+                    out.push_str(&self.text[a..b]);
+                }
+                Seg::Index(i) => out.push_str(&format!("[{i}]")),
+            }
+        }
+        out
     }
 }
 

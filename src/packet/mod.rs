@@ -7,6 +7,7 @@
 //! stops the run.
 
 mod markdown;
+pub use markdown::Paragraph;
 
 use crate::finding::{Finding, Severity};
 use crate::rules::core;

@@ -91,7 +91,7 @@ impl Claim {
         }
         // A section headed "What this test does not prove" negates everything under it.
         let mut negating_section = false;
-        for para in ctx.packet.paragraphs() {
+        for para in ctx.paragraphs() {
             let text = para.text.as_str();
             if text.trim_start().starts_with('#') {
                 negating_section = negated(text, text.len(), negations);

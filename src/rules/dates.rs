@@ -38,8 +38,18 @@ impl DateRule {
         let today = ctx.today;
         // Dates are scalars: match the packet's scalars (paths already split) against the
         // patterns instead of walking the tree once per pattern.
+        let mut containers: Vec<String> = Vec::new();
         for (path, node) in &ctx.scalars {
+            let Some(pattern) = self.fields.iter().find(|f| f.covers_concrete(path)) else {
+                continue;
+            };
             if !self.fields.iter().any(|f| f.matches_concrete(path)) {
+                // Inside a date field: the field holds a list or a mapping.
+                if let Some(parent) = pattern.matched_ancestor(path) {
+                    if !containers.contains(&parent) {
+                        containers.push(parent);
+                    }
+                }
                 continue;
             }
             let field = &path.text;
@@ -86,12 +96,21 @@ impl DateRule {
                 ));
             }
         }
-        self.check_containers(rule, ctx, out);
+        self.check_containers(rule, ctx, &containers, out);
     }
 
     /// A date field holding a list or a mapping (`review_date: [2026-11-14]`) is no date.
-    fn check_containers(&self, rule: &Rule, ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
-        for pattern in &self.fields {
+    fn check_containers(
+        &self,
+        rule: &Rule,
+        ctx: &Ctx<'_>,
+        containers: &[String],
+        out: &mut Vec<Finding>,
+    ) {
+        for path in containers {
+            let Ok(pattern) = FieldPath::parse(path) else {
+                continue;
+            };
             for (field, node) in pattern.select(ctx.root()) {
                 if node.as_str().is_some() || ctx.missing(&field, Some(node)).is_some() {
                     continue;

@@ -156,6 +156,7 @@ pub struct Ctx<'a> {
     /// one per line: text scans look here too, so an escape cannot hide a claim or a key.
     pub decoded: String,
     links: std::cell::OnceCell<Vec<urls::Link>>,
+    paragraphs: std::cell::OnceCell<Vec<crate::packet::Paragraph>>,
 }
 
 impl<'a> Ctx<'a> {
@@ -173,6 +174,7 @@ impl<'a> Ctx<'a> {
             line_starts,
             decoded: String::new(),
             links: std::cell::OnceCell::new(),
+            paragraphs: std::cell::OnceCell::new(),
         };
         let mut decoded = String::new();
         for (_, node) in &ctx.scalars {
@@ -207,6 +209,11 @@ impl<'a> Ctx<'a> {
     /// Every link in fields and prose, found once per packet and shared by the url rules.
     pub fn links(&self) -> &[urls::Link] {
         self.links.get_or_init(|| urls::all_links(self))
+    }
+
+    /// The Markdown prose as paragraphs, built once per packet for the rules that read it.
+    pub fn paragraphs(&self) -> &[crate::packet::Paragraph] {
+        self.paragraphs.get_or_init(|| self.packet.paragraphs())
     }
 
     pub fn root(&self) -> &'a Node {
