@@ -9,7 +9,9 @@ use crate::discover;
 use crate::engine::{self, Options};
 use crate::finding::{Severity, Verdict};
 use crate::report::{self, Format};
-use crate::{git, suggest, template};
+use crate::rules::urls::UrlCheck;
+use crate::rules::Check;
+use crate::{git, links, suggest, template};
 use anyhow::{anyhow, Context, Result};
 use std::io::{IsTerminal, Write};
 use std::path::Path;
@@ -108,6 +110,26 @@ fn rules_table(config: &Config) -> String {
     out
 }
 
+/// Query parameters the policies call tracking parameters (for redirect hops).
+fn tracking_params(config: &Config) -> Vec<String> {
+    let mut params: Vec<String> = config
+        .policies
+        .iter()
+        .flat_map(|p| &p.rules)
+        .filter_map(|r| match &r.check {
+            Check::Url(u) => match &u.check {
+                UrlCheck::NoTracking(params) => Some(params.clone()),
+                _ => None,
+            },
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    params.sort();
+    params.dedup();
+    params
+}
+
 fn check(args: CheckArgs) -> Result<Exit> {
     let config = load_config(args.config.config.as_deref())?;
     let today = match &args.today {
@@ -132,20 +154,27 @@ fn check(args: CheckArgs) -> Result<Exit> {
         Some(FailOn::Warning) => Severity::Warning,
         None => config.fail_on,
     };
-    let links_not_opened = Some(if args.offline {
-        "--offline".to_string()
-    } else {
-        "live link checking is not part of this build yet; dates were judged from `accessed`"
-            .to_string()
-    });
+    let links_not_opened = args.offline.then(|| "--offline".to_string());
     let opts = Options {
         today,
         fail_on,
         max_age_days: args.max_age_days,
         links_not_opened,
         keep_lines: args.format == Format::Human,
+        collect_links: !args.offline,
     };
-    let report = engine::run(&config, &candidates, &opts);
+    let mut report = engine::run(&config, &candidates, &opts);
+    if !args.offline {
+        let run = links::RunOptions {
+            tracking_params: tracking_params(&config),
+            progress: args.format == Format::Human
+                && std::io::stderr().is_terminal()
+                && std::env::var_os("CI").is_none(),
+            cache_path: args.link_cache.clone(),
+        };
+        let found = links::check(engine::link_keys(&report), &config.links, &run)?;
+        engine::apply_links(&config, &mut report, found, &opts);
+    }
     let color = match args.color {
         Color::Always => true,
         Color::Never => false,

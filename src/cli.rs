@@ -83,6 +83,9 @@ pub struct CheckArgs {
     /// Do not open any link (date rules still apply; the report says links were not opened).
     #[arg(long)]
     pub offline: bool,
+    /// Cache successful link checks in FILE and reuse them (overrides `links.cache.path`).
+    #[arg(long, value_name = "FILE")]
+    pub link_cache: Option<std::path::PathBuf>,
     /// The day every date rule is judged against (default: today, UTC).
     #[arg(long, value_name = "YYYY-MM-DD")]
     pub today: Option<String>,

@@ -7,7 +7,9 @@ use crate::config::Config;
 use crate::dates::Date;
 use crate::discover::Candidate;
 use crate::finding::{Finding, Severity, Verdict};
+use crate::links::{self, LinkReport, LinkResult, Status};
 use crate::packet::{self, Loaded, Origin};
+use crate::rules::links::LinkClass;
 use crate::rules::secrets::Masker;
 use crate::rules::{self, core, Check, Ctx};
 use std::collections::BTreeMap;
@@ -23,6 +25,22 @@ pub struct Options {
     pub links_not_opened: Option<String>,
     /// Keep the source lines findings point at (only the human report shows them).
     pub keep_lines: bool,
+    /// Record every link each packet cites, for the link phase.
+    pub collect_links: bool,
+}
+
+/// One place a packet cites a link.
+#[derive(Debug, Clone)]
+pub struct Citation {
+    /// The link's key ([`links::key`]): what is fetched.
+    pub key: String,
+    /// As written in the packet.
+    pub url: String,
+    pub field: Option<String>,
+    pub line: u32,
+    pub column: u32,
+    /// The URL holds a secret the packet's rules found: it is never opened.
+    pub secret: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -33,6 +51,10 @@ pub struct PacketReport {
     pub findings: Vec<Finding>,
     /// The source lines findings point at, secrets masked (for snippets).
     pub lines: BTreeMap<u32, String>,
+    /// Links the packet cites (only when the link phase will run).
+    pub citations: Vec<Citation>,
+    /// The packet's secrets, to mask anything added after evaluation.
+    pub masker: Masker,
 }
 
 #[derive(Debug, Clone)]
@@ -42,6 +64,8 @@ pub struct Report {
     pub today: Date,
     pub fail_on: Severity,
     pub links_not_opened: Option<String>,
+    /// What the link phase found, when it ran.
+    pub links: Option<LinkReport>,
 }
 
 impl Report {
@@ -102,6 +126,7 @@ pub fn run(config: &Config, candidates: &[Candidate], opts: &Options) -> Report 
         today: opts.today,
         fail_on: opts.fail_on,
         links_not_opened: opts.links_not_opened.clone(),
+        links: None,
     }
 }
 
@@ -172,14 +197,32 @@ pub fn check_one(config: &Config, c: &Candidate, opts: &Options) -> Option<Packe
                 secrets.extend(s.scan(&ctx).into_iter().map(|h| h.secret));
             }
             let masker = Masker::new(secrets);
-            Some(finish(
+            let citations = if opts.collect_links {
+                citations(&ctx, &masker)
+            } else {
+                Vec::new()
+            };
+            let mut report = finish(
                 c,
                 Some(p.kind.clone()),
                 findings,
                 Some(&p.text),
                 &masker,
                 opts,
-            ))
+            );
+            if opts.keep_lines {
+                for cite in &citations {
+                    if let Some(line) = p.text.lines().nth(cite.line as usize - 1) {
+                        report
+                            .lines
+                            .entry(cite.line)
+                            .or_insert_with(|| masker.apply(line));
+                    }
+                }
+            }
+            report.citations = citations;
+            report.masker = masker;
+            Some(report)
         }
     }
 }
@@ -262,5 +305,167 @@ fn finish(
         verdict: Verdict::of(&findings, opts.fail_on),
         findings,
         lines,
+        citations: Vec::new(),
+        masker: masker.clone(),
+    }
+}
+
+/// Every http(s) link the packet cites, in fields and prose.
+fn citations(ctx: &Ctx<'_>, masker: &Masker) -> Vec<Citation> {
+    ctx.links()
+        .iter()
+        .filter_map(|l| {
+            let key = links::key(&l.url)?;
+            Some(Citation {
+                secret: !masker.is_empty() && masker.apply(&l.url) != l.url,
+                key,
+                url: l.url.clone(),
+                field: l.field.as_ref().map(|f| f.text.clone()),
+                line: l.pos.line,
+                column: l.pos.col,
+            })
+        })
+        .collect()
+}
+
+/// The distinct links the packets cite, each with how often it is cited. Links holding a
+/// secret are left out (see [`refused_secret_links`]).
+pub fn link_keys(report: &Report) -> std::collections::BTreeMap<String, usize> {
+    let mut keys = std::collections::BTreeMap::new();
+    for c in report.packets.iter().flat_map(|p| &p.citations) {
+        if !c.secret {
+            *keys.entry(c.key.clone()).or_insert(0) += 1;
+        }
+    }
+    keys
+}
+
+/// Results for links that hold a secret: never opened.
+pub fn refused_secret_links(report: &Report) -> Vec<LinkResult> {
+    let mut out: Vec<LinkResult> = Vec::new();
+    for p in &report.packets {
+        for c in p.citations.iter().filter(|c| c.secret) {
+            let masked = p.masker.apply(&c.key);
+            match out.iter_mut().find(|r| r.url == masked) {
+                Some(r) => r.cited += 1,
+                None => {
+                    let mut r = LinkResult::new(&masked);
+                    r.status = Status::Refused;
+                    r.reason = "the URL holds a secret; it is not sent anywhere".into();
+                    r.cited = 1;
+                    out.push(r);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Turns link results into findings through each packet's `link` rules, then judges the
+/// packets again. Everything shown is masked with the packets' secrets.
+pub fn apply_links(config: &Config, report: &mut Report, mut links: LinkReport, opts: &Options) {
+    for r in refused_secret_links(report) {
+        links.results.insert(r.url.clone(), r);
+    }
+    let all = Masker::new(
+        report
+            .packets
+            .iter()
+            .flat_map(|p| p.masker.secrets().iter().cloned())
+            .collect(),
+    );
+    for packet in &mut report.packets {
+        let Some(policy) = packet.kind.as_deref().and_then(|k| config.policy(k)) else {
+            continue;
+        };
+        let rules: Vec<(&rules::Rule, LinkClass)> = policy
+            .rules
+            .iter()
+            .filter(|r| r.enabled)
+            .filter_map(|r| match &r.check {
+                Check::Link(l) => Some((r, l.class)),
+                _ => None,
+            })
+            .collect();
+        let mut added = Vec::new();
+        for cite in &packet.citations {
+            let key = if cite.secret {
+                packet.masker.apply(&cite.key)
+            } else {
+                cite.key.clone()
+            };
+            let Some(result) = links.results.get(&key) else {
+                continue;
+            };
+            for (rule, class) in &rules {
+                if let Some((message, fix)) = link_message(*class, cite, result) {
+                    added.push(Finding {
+                        rule: rule.id.clone(),
+                        severity: rule.severity,
+                        field: cite.field.clone(),
+                        line: cite.line,
+                        column: cite.column,
+                        message: packet.masker.apply(&message),
+                        fix: packet.masker.apply(&fix),
+                    });
+                }
+            }
+        }
+        if added.is_empty() {
+            continue;
+        }
+        packet.findings.extend(added);
+        packet
+            .findings
+            .sort_by(|a, b| (a.line, a.column, &a.rule).cmp(&(b.line, b.column, &b.rule)));
+        packet.findings.dedup();
+        packet.verdict = Verdict::of(&packet.findings, opts.fail_on);
+    }
+    for r in links.results.values_mut() {
+        for text in [&mut r.url, &mut r.reason] {
+            *text = all.apply(text);
+        }
+        for text in [&mut r.final_url, &mut r.tracking_hop]
+            .into_iter()
+            .flatten()
+        {
+            *text = all.apply(text);
+        }
+    }
+    report.verdict = if report.packets.iter().any(|p| p.verdict == Verdict::Fail) {
+        Verdict::Fail
+    } else {
+        Verdict::Pass
+    };
+    report.links = Some(links);
+}
+
+/// The finding text for a citation whose result falls in the class.
+fn link_message(class: LinkClass, cite: &Citation, r: &LinkResult) -> Option<(String, String)> {
+    let url = &cite.url;
+    match (class, r.status) {
+        (LinkClass::Dead, Status::Dead) => Some((
+            format!("link `{url}` is dead: {}", r.reason),
+            "link the page's current address, or re-check the evidence and replace the link"
+                .into(),
+        )),
+        (LinkClass::Unverified, Status::Unverified) => Some((
+            format!("link `{url}` could not be verified: {}", r.reason),
+            "open it in a browser to confirm it still holds the evidence; if the site blocks checkers, list it in `links.exclude`".into(),
+        )),
+        (LinkClass::Refused, Status::Refused) => Some((
+            format!("link `{url}` was not opened: {}", r.reason),
+            "link a public page; intranet documentation needs `links.allow_private` in the config".into(),
+        )),
+        (LinkClass::Redirect, Status::Ok) => r.tracking_hop.as_ref().map(|hop| {
+            (
+                format!("link `{url}` redirects through `{hop}`, which carries tracking parameters"),
+                format!(
+                    "link the final page directly: {}",
+                    r.final_url.as_deref().unwrap_or(hop)
+                ),
+            )
+        }),
+        _ => None,
     }
 }

@@ -2,7 +2,7 @@
 //!
 //! The flow runs one way: [`config`] (repository config and policies) → [`discover`] (which
 //! files are packets) → [`packet`] (parse with spans) → [`rules`] (evaluate the policy) →
-//! [`report`] (render findings). [`engine`] strings the stages together.
+//! [`links`] (open the cited links) → [`report`] (render findings). [`engine`] strings the stages together.
 
 pub mod app;
 pub mod cli;
@@ -13,6 +13,7 @@ pub mod engine;
 pub mod fieldpath;
 pub mod finding;
 pub mod git;
+pub mod links;
 pub mod packet;
 pub mod report;
 pub mod rules;

@@ -23,6 +23,7 @@ const CONFIG_KEYS: &[&str] = &[
     "max_age_days",
     "fail_on",
     "limits",
+    "links",
 ];
 const PACKETS_KEYS: &[&str] = &["path", "kind"];
 const LIMITS_KEYS: &[&str] = &["max_file_bytes"];
@@ -62,6 +63,8 @@ pub struct Config {
     pub fail_on: Severity,
     pub limits: LoadLimits,
     pub policies: Vec<Policy>,
+    /// How links are opened (`links:`).
+    pub links: crate::links::LinkSettings,
 }
 
 impl Config {
@@ -116,6 +119,7 @@ pub fn load(root: &Path, explicit: Option<&Path>) -> Result<Config, ConfigError>
         fail_on: Severity::Error,
         limits: LoadLimits::default(),
         policies: Vec::new(),
+        links: crate::links::LinkSettings::default(),
     };
     let mut repo_policies: Vec<(String, String)> = Vec::new();
     let text;
@@ -262,6 +266,9 @@ fn read_config(
             }
             m.finish(LIMITS_KEYS, "`limits`", p);
         }
+    }
+    if let Some(e) = top.take("links") {
+        crate::links::settings::decode(e, &mut config.links, p);
     }
     top.finish(CONFIG_KEYS, "the config file", p);
     Ok(())

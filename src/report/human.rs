@@ -5,6 +5,7 @@
 use super::plural;
 use crate::engine::Report;
 use crate::finding::{Severity, Verdict};
+use crate::links::{LinkReport, Status};
 use std::fmt::Write as _;
 
 struct Paint {
@@ -100,6 +101,9 @@ pub fn write(report: &Report, color: bool, w: &mut dyn std::io::Write) -> std::i
         };
         let _ = writeln!(out, "{mark} {} ({kind}){detail}", packet.path);
     }
+    if let Some(links) = &report.links {
+        link_table(links, &paint, &mut out);
+    }
     let total = report.packets.len();
     let failed = report.failed();
     let _ = writeln!(
@@ -131,4 +135,54 @@ pub fn write(report: &Report, color: bool, w: &mut dyn std::io::Write) -> std::i
         let _ = writeln!(out, "links were not opened: {why}");
     }
     w.write_all(out.as_bytes())
+}
+
+/// One line per distinct link: problems first, then the ones that opened.
+fn link_table(links: &LinkReport, paint: &Paint, out: &mut String) {
+    if links.results.is_empty() {
+        let _ = writeln!(out, "\nlinks: none cited");
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "\nlinks: {} checked in {:.1} s: {} ok, {} dead, {} unverified, {} refused, {} excluded",
+        links.results.len(),
+        links.elapsed.as_secs_f64(),
+        links.count(Status::Ok),
+        links.count(Status::Dead),
+        links.count(Status::Unverified),
+        links.count(Status::Refused),
+        links.count(Status::Excluded),
+    );
+    let rank = |s: Status| match s {
+        Status::Dead => 0,
+        Status::Unverified => 1,
+        Status::Refused => 2,
+        Status::Excluded => 3,
+        Status::Ok => 4,
+    };
+    let mut rows: Vec<_> = links.results.values().collect();
+    rows.sort_by(|a, b| (rank(a.status), &a.url).cmp(&(rank(b.status), &b.url)));
+    for r in rows {
+        let status = format!("{:<10}", r.status.as_str());
+        let status = match r.status {
+            Status::Ok => paint.wrap("32", &status),
+            Status::Dead => paint.wrap("1;31", &status),
+            Status::Unverified | Status::Refused => paint.wrap("33", &status),
+            Status::Excluded => status,
+        };
+        let time = if r.cached {
+            "cached".to_string()
+        } else {
+            format!("{} ms", r.ms)
+        };
+        let mut line = format!("  {status} {:>2}x {time:>8}  {}", r.attempts, r.url);
+        if let Some(end) = r.final_url.as_deref().filter(|f| *f != r.url) {
+            line.push_str(&format!(" -> {end}"));
+        }
+        if r.status != Status::Ok || r.tracking_hop.is_some() {
+            line.push_str(&format!("  ({})", r.reason));
+        }
+        let _ = writeln!(out, "{line}");
+    }
 }

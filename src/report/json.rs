@@ -3,6 +3,7 @@
 
 use crate::engine::Report;
 use crate::finding::{Finding, Severity, Verdict};
+use crate::links::{LinkResult, Status};
 use serde::Serialize;
 
 #[derive(Serialize)]
@@ -38,6 +39,21 @@ struct Summary {
 struct Links<'a> {
     opened: bool,
     reason: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    summary: Option<LinkSummary>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    results: Option<Vec<&'a LinkResult>>,
+}
+
+#[derive(Serialize)]
+struct LinkSummary {
+    checked: usize,
+    ok: usize,
+    dead: usize,
+    unverified: usize,
+    refused: usize,
+    excluded: usize,
+    seconds: f64,
 }
 
 pub fn write(report: &Report, w: &mut dyn std::io::Write) -> std::io::Result<()> {
@@ -67,6 +83,16 @@ pub fn write(report: &Report, w: &mut dyn std::io::Write) -> std::io::Result<()>
         links: Links {
             opened: report.links_not_opened.is_none(),
             reason: report.links_not_opened.as_deref(),
+            summary: report.links.as_ref().map(|l| LinkSummary {
+                checked: l.results.len(),
+                ok: l.count(Status::Ok),
+                dead: l.count(Status::Dead),
+                unverified: l.count(Status::Unverified),
+                refused: l.count(Status::Refused),
+                excluded: l.count(Status::Excluded),
+                seconds: (l.elapsed.as_secs_f64() * 1000.0).round() / 1000.0,
+            }),
+            results: report.links.as_ref().map(|l| l.results.values().collect()),
         },
     };
     serde_json::to_writer_pretty(&mut *w, &out)?;

@@ -9,6 +9,7 @@ pub mod claims;
 pub mod conditional;
 pub mod core;
 pub mod dates;
+pub mod links;
 pub mod required;
 pub mod secrets;
 pub mod urls;
@@ -42,6 +43,7 @@ pub const KINDS: &[(&str, &[&str])] = &[
     ("conditional", conditional::KEYS),
     ("claim", claims::KEYS),
     ("secret", secrets::KEYS),
+    ("link", links::KEYS),
 ];
 
 #[derive(Debug, Clone)]
@@ -58,6 +60,8 @@ pub enum Check {
     Conditional(conditional::Conditional),
     Claim(claims::Claim),
     Secret(secrets::Secret),
+    /// Judged after the link phase, from what opening the links found (see `links`).
+    Link(links::LinkRule),
 }
 
 /// Decodes the kind-specific keys of a rule.
@@ -75,6 +79,7 @@ pub fn decode_check(kind: &str, e: &mut Entries<'_>, p: &mut Problems) -> Option
         "conditional" => Check::Conditional(conditional::Conditional::decode(e, p)?),
         "claim" => Check::Claim(claims::Claim::decode(e, p)?),
         "secret" => Check::Secret(secrets::Secret::decode(e, p)?),
+        "link" => Check::Link(links::LinkRule::decode(e, p)?),
         _ => return None,
     })
 }
@@ -356,6 +361,7 @@ fn run(rule: &Rule, ctx: &Ctx<'_>, prior: &[Finding], out: &mut Vec<Finding>) {
         Check::Conditional(c) => c.check(rule, ctx, prior, out),
         Check::Claim(c) => c.check(rule, ctx, out),
         Check::Secret(c) => c.check(rule, ctx, &mut Vec::new(), out),
+        Check::Link(_) => {}
     }
 }
 
@@ -414,7 +420,6 @@ pub fn decode_regex(
     }
 }
 
-/// Does the concrete path fall under any of the patterns?
 /// Is the scalar at `path` inside one of the fields (or subtrees) the patterns name?
 pub fn path_in(path: &Concrete, patterns: &[FieldPath]) -> bool {
     patterns.iter().any(|p| p.covers_concrete(path))

@@ -311,6 +311,10 @@ impl Masker {
         self.secrets.is_empty()
     }
 
+    pub fn secrets(&self) -> &[String] {
+        &self.secrets
+    }
+
     pub fn apply(&self, text: &str) -> String {
         let mut out = text.to_string();
         for s in &self.secrets {

@@ -27,7 +27,9 @@ const CHECKS: &[&str] = &["https", "no-tracking", "no-credentials"];
 fn url_regex() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
     RE.get_or_init(|| {
-        Regex::new(r#"(?i)\b[a-z][a-z0-9+.\-]*://[^\s<>"'`\)\]\}|]+"#).expect("static regex")
+        // An IPv6 literal host keeps its brackets (`http://[::1]/`).
+        Regex::new(r#"(?i)\b[a-z][a-z0-9+.\-]*://(?:[^\s<>"'`\)\]\}|\[]*\[[0-9a-f:.]+\])?[^\s<>"'`\)\]\}|]*"#)
+            .expect("static regex")
     })
 }
 

@@ -1,0 +1,157 @@
+//! The link phase: opens every distinct URL the checked packets cite and classifies it as
+//! ok, dead, unverified or refused. It runs after evaluation (the URLs come from the packets)
+//! and before reporting; [`crate::engine::apply_links`] turns results into findings through
+//! the policies' `link` rules.
+//!
+//! Each distinct URL (fragment stripped) is fetched once per run. Requests are bounded by a
+//! global and a per-host limit, retried only when retrying can help, and the whole phase has
+//! a time budget. Nothing is sent to a private address unless the config allows it.
+
+pub mod cache;
+pub mod fetch;
+pub mod guard;
+pub mod settings;
+
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+pub use settings::LinkSettings;
+
+/// What opening a link found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Ok,
+    Dead,
+    Unverified,
+    Refused,
+    /// Matched `links.exclude`: not opened.
+    Excluded,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Ok => "ok",
+            Status::Dead => "dead",
+            Status::Unverified => "unverified",
+            Status::Refused => "refused",
+            Status::Excluded => "excluded",
+        }
+    }
+}
+
+/// One distinct URL and what became of it. Serialized as-is in the JSON report.
+#[derive(Debug, Clone, Serialize)]
+pub struct LinkResult {
+    pub url: String,
+    pub status: Status,
+    /// The last HTTP status seen (none when no response came).
+    pub http_status: Option<u16>,
+    /// Where the redirects ended (the URL itself when there were none).
+    pub final_url: Option<String>,
+    pub reason: String,
+    /// HTTP requests sent for this URL: every hop and every retry.
+    pub attempts: u32,
+    pub ms: u64,
+    pub cached: bool,
+    /// How many citations in the checked packets point at it.
+    pub cited: usize,
+    /// A redirect hop that carries tracking parameters (the link works, but is not clean).
+    pub tracking_hop: Option<String>,
+}
+
+impl LinkResult {
+    pub fn new(url: &str) -> Self {
+        LinkResult {
+            url: url.to_string(),
+            status: Status::Unverified,
+            http_status: None,
+            final_url: None,
+            reason: String::new(),
+            attempts: 0,
+            ms: 0,
+            cached: false,
+            cited: 0,
+            tracking_hop: None,
+        }
+    }
+}
+
+/// The whole phase's outcome.
+#[derive(Debug, Clone, Default)]
+pub struct LinkReport {
+    /// By key ([`key`]), sorted.
+    pub results: BTreeMap<String, LinkResult>,
+    pub elapsed: Duration,
+}
+
+impl LinkReport {
+    pub fn count(&self, status: Status) -> usize {
+        self.results.values().filter(|r| r.status == status).count()
+    }
+}
+
+/// The key a URL is fetched under: parsed, normalised, fragment stripped. `None` for
+/// anything that is not an http(s) URL (other schemes are the `url-https` rule's business).
+pub fn key(raw: &str) -> Option<String> {
+    let mut url = url::Url::parse(raw).ok()?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return None;
+    }
+    url.set_fragment(None);
+    Some(url.to_string())
+}
+
+/// How the phase is run.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    /// Query parameters that mark a tracking URL (from the policies' `no-tracking` rules).
+    pub tracking_params: Vec<String>,
+    /// Show a progress bar on stderr.
+    pub progress: bool,
+    /// Overrides `links.cache.path`.
+    pub cache_path: Option<std::path::PathBuf>,
+}
+
+/// Opens every URL (keys with their citation counts) and classifies it.
+pub fn check(
+    urls: BTreeMap<String, usize>,
+    settings: &LinkSettings,
+    opts: &RunOptions,
+) -> anyhow::Result<LinkReport> {
+    let start = Instant::now();
+    let mut cache = cache::Cache::open(settings, opts.cache_path.as_deref());
+    let mut results = BTreeMap::new();
+    let mut to_fetch = Vec::new();
+    for (url, &cited) in &urls {
+        let mut r = if settings.excluded(url) {
+            let mut r = LinkResult::new(url);
+            r.status = Status::Excluded;
+            r.reason = "excluded by `links.exclude`; not opened".into();
+            r
+        } else if let Some(hit) = cache.as_ref().and_then(|c| c.fresh(url)) {
+            hit
+        } else {
+            to_fetch.push(url.clone());
+            continue;
+        };
+        r.cited = cited;
+        results.insert(url.clone(), r);
+    }
+    for mut r in fetch::run(to_fetch, settings, opts)? {
+        if let Some(c) = cache.as_mut() {
+            c.record(&r);
+        }
+        r.cited = urls.get(&r.url).copied().unwrap_or(0);
+        results.insert(r.url.clone(), r);
+    }
+    if let Some(c) = cache {
+        c.save();
+    }
+    Ok(LinkReport {
+        results,
+        elapsed: start.elapsed(),
+    })
+}
