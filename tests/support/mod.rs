@@ -1,6 +1,8 @@
 //! Shared helpers for the integration tests: run the real binary, parse its JSON.
 #![allow(dead_code)]
 
+pub mod http;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 

@@ -1,0 +1,1163 @@
+//! Live link checking, end to end: the real binary opens the links cited in packets, against a
+//! loopback HTTP server (`support::http`) that counts what it receives.
+//!
+//! Every test writes its packets into a `scratch` folder with a `.packetgate.yml` whose `links:`
+//! block allows 127.0.0.1, uses short timeouts and backoff, and excludes the real docs hosts the
+//! policy requires a packet to cite (so nothing leaves the machine). A repository policy turns off
+//! `url-https` (the server is plain http), so a packet with only good links passes cleanly and the
+//! exit code tells the link verdict alone.
+
+mod support;
+
+use std::fs;
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use support::http::{Reply, Request, TestServer};
+use support::{finding_lines, run_in, scratch, Run, TODAY};
+
+// ---------------------------------------------------------------------------------------------
+// The test server itself
+// ---------------------------------------------------------------------------------------------
+
+fn raw(server: &TestServer, request: &str) -> String {
+    let mut s = TcpStream::connect(("127.0.0.1", server.port())).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    s.write_all(request.as_bytes()).unwrap();
+    let mut out = String::new();
+    let _ = s.read_to_string(&mut out);
+    out
+}
+
+#[test]
+fn server_answers_counts_and_drops() {
+    let server = TestServer::start(|req: &Request, hit: usize| match req.path.as_str() {
+        "/hello" => Reply::ok(&format!(
+            "hello {hit} {}",
+            req.query.as_deref().unwrap_or("-")
+        ))
+        .header("X-Test", "yes"),
+        "/drop" => Reply::Drop,
+        "/slow" => Reply::ok("late").after(Duration::from_millis(300)),
+        _ => Reply::status(404),
+    });
+    assert!(server.url("/hello").starts_with("http://127.0.0.1:"));
+
+    let r = raw(
+        &server,
+        "GET /hello?a=1 HTTP/1.1\r\nHost: x\r\nUser-Agent: t\r\n\r\n",
+    );
+    assert!(r.starts_with("HTTP/1.1 200 OK\r\n"), "{r}");
+    assert!(r.contains("Connection: close\r\n"), "{r}");
+    assert!(r.contains("Content-Length: 11\r\n"), "{r}");
+    assert!(r.contains("X-Test: yes\r\n"), "{r}");
+    assert!(r.ends_with("\r\n\r\nhello 0 a=1"), "{r}");
+
+    let r = raw(&server, "HEAD /hello HTTP/1.1\r\nHost: x\r\n\r\n");
+    assert!(
+        r.starts_with("HTTP/1.1 200 OK\r\n") && r.ends_with("\r\n\r\n"),
+        "{r}"
+    );
+    let r = raw(&server, "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n");
+    assert!(r.ends_with("hello 2 -"), "{r}");
+    assert_eq!(server.hits("/hello"), 3);
+    assert_eq!(server.methods("/hello"), ["GET", "HEAD", "GET"]);
+
+    assert_eq!(raw(&server, "GET /drop HTTP/1.1\r\nHost: x\r\n\r\n"), "");
+    assert_eq!(server.hits("/drop"), 1);
+
+    let t = Instant::now();
+    let r = raw(&server, "GET /slow HTTP/1.1\r\nHost: x\r\n\r\n");
+    assert!(
+        t.elapsed() >= Duration::from_millis(250) && r.ends_with("late"),
+        "{r}"
+    );
+
+    let r = raw(&server, "GET /nope HTTP/1.1\r\nHost: x\r\n\r\n");
+    assert!(r.starts_with("HTTP/1.1 404 "), "{r}");
+    assert_eq!(server.hits("/never"), 0);
+    assert_eq!(server.total_hits(), 6);
+
+    let port = server.port();
+    drop(server);
+    std::thread::sleep(Duration::from_millis(50));
+    assert!(
+        TcpStream::connect(("127.0.0.1", port)).is_err(),
+        "the server still accepts after Drop"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fixtures: a scratch repository, packets citing URLs, the live run
+// ---------------------------------------------------------------------------------------------
+
+/// The `links:` settings every test starts from; `overrides` replace a key (value `-` drops it).
+const LINKS: &[(&str, &str)] = &[
+    ("allow_private", "[127.0.0.1]"),
+    ("timeout_secs", "1"),
+    ("connect_timeout_secs", "1"),
+    ("backoff_ms", "10"),
+    ("retry_after_max_secs", "2"),
+    ("exclude", r"['cometapi\.com', 'finops\.org']"),
+];
+
+const NO_HTTPS_RULE: &str = "policy: budget-change\nextends: budget-change\nrules:\n  - id: url-https\n    enabled: false\n";
+
+fn repo(name: &str, overrides: &[(&str, &str)]) -> std::path::PathBuf {
+    let dir = scratch(&format!("links-{name}"));
+    let mut cfg = String::from("policies: [policies/no-https.yml]\nlinks:\n");
+    for (k, v) in LINKS {
+        let v = overrides
+            .iter()
+            .find(|(o, _)| o == k)
+            .map_or(*v, |(_, v)| v);
+        if v != "-" {
+            cfg.push_str(&format!("  {k}: {v}\n"));
+        }
+    }
+    for (k, v) in overrides {
+        if !LINKS.iter().any(|(d, _)| d == k) && *v != "-" {
+            cfg.push_str(&format!("  {k}: {v}\n"));
+        }
+    }
+    fs::write(dir.join(".packetgate.yml"), cfg).unwrap();
+    fs::create_dir_all(dir.join("policies")).unwrap();
+    fs::write(dir.join("policies/no-https.yml"), NO_HTTPS_RULE).unwrap();
+    dir
+}
+
+/// Where a packet cites a URL.
+#[derive(Debug, Clone)]
+struct Cite {
+    url: String,
+    field: String,
+    line: u64,
+    column: u64,
+}
+
+const HEAD: &str = r#"packet: budget-change
+change_id: CHG-2026-0142
+change_reason: "Raise the monthly token budget line for the support bot after ticket volume moved from the web form into chat."
+request_class: support-bot-chat-reply
+owner: support-platform
+environment: staging
+provider: cometapi
+credential_ref: "vault:finops/cometapi-test-key"
+evidence_urls_checked:
+  - url: https://apidoc.cometapi.com/
+    accessed: 2026-11-12
+  - url: https://www.finops.org/framework/capabilities/allocation/
+    accessed: 2026-11-12
+happy_path_result: pass
+error_path_result: pass
+retry_behavior: "bounded: 2 retries with backoff, then error recorded"
+allocation_rule: "Tag cost-center=support-platform and workload=support-bot on every request; spend lands on the support-platform budget line."
+unit_metric: cost per support-bot chat reply
+approval_status: pending
+does_not_prove:
+  - exact future spend for the raised budget line
+  - account-specific rate limits, uptime or latency targets
+  - discount eligibility or final billing totals
+assumptions:
+  - "Assumption (forecasted demand): chat volume stays near the October level; review at the first monthly variance check."
+"#;
+
+/// A valid budget-change packet (YAML) whose `sources` rows cite `urls`, one row each.
+fn write_packet(dir: &Path, file: &str, urls: &[String]) -> Vec<Cite> {
+    let mut text = String::from(HEAD);
+    let mut cites = Vec::new();
+    if !urls.is_empty() {
+        text.push_str("sources:\n");
+    }
+    for (i, url) in urls.iter().enumerate() {
+        text.push_str(&format!(
+            "  - area: Test link {i}\n    verify: The page opens.\n"
+        ));
+        let line = text.lines().count() as u64 + 1;
+        let prefix = "    url: ";
+        text.push_str(&format!("{prefix}{url}\n    accessed: 2026-11-16\n"));
+        cites.push(Cite {
+            url: url.clone(),
+            field: format!("sources[{i}].url"),
+            line,
+            column: prefix.len() as u64 + 1,
+        });
+    }
+    text.push_str("notes: \"Budget amount and ledger row are in the change ticket.\"\n");
+    fs::write(dir.join(file), text).unwrap();
+    cites
+}
+
+/// `packetgate check --today TODAY --format json ARGS…` in `dir`, links opened (no `--offline`).
+fn live(dir: &Path, args: &[&str]) -> (Run, Value, Duration) {
+    let mut all = vec!["check", "--today", TODAY, "--format", "json"];
+    all.extend_from_slice(args);
+    let t = Instant::now();
+    let r = run_in(dir, &all);
+    let took = t.elapsed();
+    let v: Value = serde_json::from_str(&r.stdout).unwrap_or_else(|e| {
+        panic!(
+            "bad JSON ({e}); code {}; stdout:\n{}\nstderr:\n{}",
+            r.code, r.stdout, r.stderr
+        )
+    });
+    (r, v, took)
+}
+
+fn results(json: &Value) -> &Vec<Value> {
+    json["links"]["results"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no links.results in {}", json["links"]))
+}
+
+/// The `links.results` row for `url`.
+fn result<'a>(json: &'a Value, url: &str) -> &'a Value {
+    results(json)
+        .iter()
+        .find(|r| r["url"] == url)
+        .unwrap_or_else(|| panic!("no link result for {url} in {:#}", json["links"]))
+}
+
+fn packet<'a>(json: &'a Value, file: &str) -> &'a Value {
+    json["packets"]
+        .as_array()
+        .and_then(|ps| {
+            ps.iter()
+                .find(|p| p["path"].as_str().is_some_and(|s| s.ends_with(file)))
+        })
+        .unwrap_or_else(|| panic!("no packet {file} in {json}"))
+}
+
+/// The `link-*` findings of a packet.
+fn link_findings(p: &Value) -> Vec<&Value> {
+    p["findings"]
+        .as_array()
+        .map(|fs| {
+            fs.iter()
+                .filter(|f| f["rule"].as_str().is_some_and(|r| r.starts_with("link-")))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The one `rule` finding citing `cite` (by line and field), checked for severity and column.
+fn finding_at<'a>(p: &'a Value, rule: &str, severity: &str, cite: &Cite) -> &'a Value {
+    let hits: Vec<&Value> = link_findings(p)
+        .into_iter()
+        .filter(|f| f["rule"] == rule && f["line"] == cite.line)
+        .collect();
+    assert_eq!(
+        hits.len(),
+        1,
+        "want one {rule} at line {} ({}) for {}; packet findings:\n{}",
+        cite.line,
+        cite.field,
+        cite.url,
+        finding_lines(p).join("\n")
+    );
+    let f = hits[0];
+    assert_eq!(f["field"], cite.field.as_str(), "{f}");
+    assert_eq!(f["column"], cite.column, "{f}");
+    assert_eq!(f["severity"], severity, "{f}");
+    f
+}
+
+fn assert_no_link_findings(p: &Value) {
+    let fs = link_findings(p);
+    assert!(fs.is_empty(), "unexpected link findings: {fs:#?}");
+}
+
+/// `checked` counts every distinct URL: the sum of the classes (as in the contract's example).
+fn assert_summary_adds_up(s: &Value) {
+    let sum: u64 = ["ok", "dead", "unverified", "refused", "excluded"]
+        .iter()
+        .map(|k| {
+            s[*k]
+                .as_u64()
+                .unwrap_or_else(|| panic!("no summary.{k} in {s}"))
+        })
+        .sum();
+    assert_eq!(s["checked"].as_u64(), Some(sum), "{s}");
+}
+
+fn reason(r: &Value) -> String {
+    r["reason"].as_str().unwrap_or("").to_ascii_lowercase()
+}
+
+// ---------------------------------------------------------------------------------------------
+// ok and redirects
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn ok_200_is_one_get() {
+    let server = TestServer::start(|_: &Request, _| Reply::ok("fine"));
+    let dir = repo("ok", &[]);
+    let cites = write_packet(&dir, "p.yaml", &[server.url("/ok")]);
+    let (r, json, _) = live(&dir, &["p.yaml"]);
+
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert_eq!(json["links"]["opened"], true);
+    assert!(json["links"]["reason"].is_null(), "{}", json["links"]);
+    let res = result(&json, &cites[0].url);
+    assert_eq!(res["status"], "ok", "{res}");
+    assert_eq!(res["http_status"], 200, "{res}");
+    assert_eq!(res["final_url"], cites[0].url.as_str(), "{res}");
+    assert_eq!(res["attempts"], 1, "{res}");
+    assert_eq!(res["cached"], false, "{res}");
+    assert_eq!(res["cited"], 1, "{res}");
+    assert!(res["ms"].is_u64(), "{res}");
+    // Only the server URL is checked: the docs hosts are excluded.
+    let s = &json["links"]["summary"];
+    assert_eq!(
+        (s["ok"].as_u64(), s["dead"].as_u64()),
+        (Some(1), Some(0)),
+        "{s}"
+    );
+    assert_eq!(s["excluded"], 2, "{s}");
+    assert!(s["seconds"].is_number(), "{s}");
+    assert_no_link_findings(packet(&json, "p.yaml"));
+    assert_eq!(server.hits("/ok"), 1);
+    assert_eq!(
+        server.methods("/ok"),
+        ["GET"],
+        "links are fetched with GET, never HEAD"
+    );
+}
+
+#[test]
+fn redirect_chain_301_302_200_is_ok_with_final_url() {
+    let server = TestServer::start(|req: &Request, _| match req.path.as_str() {
+        "/start" => Reply::redirect(301, "/middle"), // relative Location
+        "/middle" => Reply::redirect(
+            302,
+            &format!("http://{}/final", req.header("host").unwrap_or("?")), // absolute Location
+        ),
+        "/final" => Reply::ok("landed"),
+        _ => Reply::status(404),
+    });
+    let dir = repo("redirect-chain", &[]);
+    let cites = write_packet(&dir, "p.yaml", &[server.url("/start")]);
+    let (r, json, _) = live(&dir, &["p.yaml"]);
+
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    let res = result(&json, &cites[0].url);
+    assert_eq!(res["status"], "ok", "{res}");
+    assert_eq!(res["http_status"], 200, "{res}");
+    assert_eq!(res["final_url"], server.url("/final").as_str(), "{res}");
+    assert_eq!(res["attempts"], 3, "attempts count every hop: {res}");
+    assert_no_link_findings(packet(&json, "p.yaml"));
+    for p in ["/start", "/middle", "/final"] {
+        assert_eq!(server.methods(p), ["GET"], "{p}");
+    }
+}
+
+#[test]
+fn redirect_through_tracking_hop_is_ok_with_link_redirect_warning() {
+    let server = TestServer::start(|req: &Request, _| match req.path.as_str() {
+        "/campaign" => Reply::redirect(302, "/landing?utm_source=newsletter&id=7"),
+        "/landing" => Reply::ok("landing"),
+        _ => Reply::status(404),
+    });
+    let dir = repo("redirect-tracking", &[]);
+    let cites = write_packet(&dir, "p.yaml", &[server.url("/campaign")]);
+    let (r, json, _) = live(&dir, &["p.yaml"]);
+
+    assert_eq!(
+        r.code, 0,
+        "a warning does not fail the packet: {}",
+        r.stdout
+    );
+    let res = result(&json, &cites[0].url);
+    assert_eq!(res["status"], "ok", "{res}");
+    assert_eq!(res["http_status"], 200, "{res}");
+    assert_eq!(
+        res["final_url"],
+        server.url("/landing?utm_source=newsletter&id=7").as_str(),
+        "{res}"
+    );
+    let p = packet(&json, "p.yaml");
+    let f = finding_at(p, "link-redirect", "warning", &cites[0]);
+    assert!(
+        f["message"].as_str().unwrap().contains("utm_source"),
+        "the message names the hop: {f}"
+    );
+    assert_eq!(link_findings(p).len(), 1, "{}", finding_lines(p).join("\n"));
+    assert_eq!(server.hits("/landing"), 1);
+}
+
+#[test]
+fn redirect_to_private_or_metadata_address_is_refused() {
+    let server = TestServer::start(|req: &Request, _| match req.path.as_str() {
+        "/to-ten" => Reply::redirect(302, "http://10.1.2.3/x"),
+        "/to-metadata" => Reply::redirect(301, "http://169.254.169.254/latest/meta-data/"),
+        "/to-mapped" => Reply::redirect(307, "http://[::ffff:10.0.0.1]/"),
+        _ => Reply::status(404),
+    });
+    let dir = repo("redirect-private", &[]);
+    let urls = [
+        server.url("/to-ten"),
+        server.url("/to-metadata"),
+        server.url("/to-mapped"),
+        // cited directly, too: refused without a request
+        "http://169.254.169.254/latest/meta-data/iam/".to_string(),
+    ];
+    let cites = write_packet(&dir, "p.yaml", &urls);
+    let (r, json, took) = live(&dir, &["p.yaml"]);
+
+    assert_eq!(r.code, 0, "refused is a warning: {}", r.stdout);
+    let p = packet(&json, "p.yaml");
+    for c in &cites {
+        let res = result(&json, &c.url);
+        assert_eq!(res["status"], "refused", "{res}");
+        finding_at(p, "link-refused", "warning", c);
+    }
+    for (c, path) in cites.iter().zip(["/to-ten", "/to-metadata", "/to-mapped"]) {
+        let res = result(&json, &c.url);
+        assert_eq!(res["attempts"], 1, "only the loopback hop is sent: {res}");
+        assert_eq!(
+            res["http_status"],
+            redirect_status(path),
+            "last status seen: {res}"
+        );
+        assert_eq!(server.hits(path), 1, "{path}");
+    }
+    assert_eq!(result(&json, &cites[3].url)["attempts"], 0);
+    // Nothing was attempted towards the refused addresses, so no connect timeouts (1 s each,
+    // retried) were waited out. Lenient, the server cannot see those attempts.
+    assert!(took < Duration::from_millis(2500), "took {took:?}");
+    assert_eq!(
+        json["links"]["summary"]["refused"], 4,
+        "{}",
+        json["links"]["summary"]
+    );
+}
+
+/// The status each redirecting route answers with.
+fn redirect_status(path: &str) -> u64 {
+    match path {
+        "/to-ten" => 302,
+        "/to-metadata" => 301,
+        _ => 307,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// dead
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn not_found_and_gone_are_dead_errors_on_the_citing_line() {
+    let server = TestServer::start(|req: &Request, _| match req.path.as_str() {
+        "/fine" => Reply::ok("fine"),
+        "/missing" => Reply::status(404),
+        "/gone" => Reply::status(410),
+        _ => Reply::status(500),
+    });
+    let dir = repo("dead", &[]);
+    let urls = [
+        server.url("/fine"),
+        server.url("/missing"),
+        server.url("/gone"),
+    ];
+    let cites = write_packet(&dir, "p.yaml", &urls);
+    write_packet(&dir, "clean.yaml", &[server.url("/fine")]);
+    let (r, json, _) = live(&dir, &["p.yaml", "clean.yaml"]);
+
+    assert_eq!(r.code, 1, "a dead link fails the packet: {}", r.stderr);
+    let p = packet(&json, "p.yaml");
+    assert_eq!(p["verdict"], "fail");
+    assert_eq!(packet(&json, "clean.yaml")["verdict"], "pass");
+    for (c, code) in cites[1..].iter().zip([404, 410]) {
+        let res = result(&json, &c.url);
+        assert_eq!(res["status"], "dead", "{res}");
+        assert_eq!(res["http_status"], code, "{res}");
+        assert_eq!(res["attempts"], 1, "404/410 are not retried: {res}");
+        let f = finding_at(p, "link-dead", "error", c);
+        assert!(
+            f["message"].as_str().unwrap().contains(&code.to_string()),
+            "{f}"
+        );
+    }
+    assert_eq!(link_findings(p).len(), 2, "{}", finding_lines(p).join("\n"));
+    assert_eq!(result(&json, &cites[0].url)["cited"], 2);
+    assert_eq!(server.hits("/fine"), 1);
+    assert_eq!(server.hits("/missing"), 1);
+    assert_eq!(server.hits("/gone"), 1);
+    let s = &json["links"]["summary"];
+    assert_summary_adds_up(s);
+    assert_eq!(
+        (s["ok"].as_u64(), s["dead"].as_u64()),
+        (Some(1), Some(2)),
+        "{s}"
+    );
+    // results are sorted by url
+    let got: Vec<&str> = results(&json)
+        .iter()
+        .map(|r| r["url"].as_str().unwrap())
+        .collect();
+    let mut sorted = got.clone();
+    sorted.sort_unstable();
+    assert_eq!(got, sorted);
+}
+
+#[test]
+fn dead_link_in_markdown_prose_has_no_field() {
+    let server = TestServer::start(|_: &Request, _| Reply::status(404));
+    let dir = repo("dead-prose", &[]);
+    let url = server.url("/prose-missing");
+    let text = format!("---\n{HEAD}---\n\n## What changed\n\nThe ledger is at {url} for now.\n");
+    fs::write(dir.join("p.md"), &text).unwrap();
+    let line = text.lines().position(|l| l.contains(&url)).unwrap() as u64 + 1;
+    let (r, json, _) = live(&dir, &["p.md"]);
+
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(result(&json, &url)["status"], "dead");
+    let p = packet(&json, "p.md");
+    let fs = link_findings(p);
+    assert_eq!(fs.len(), 1, "{}", finding_lines(p).join("\n"));
+    assert_eq!(fs[0]["rule"], "link-dead");
+    assert_eq!(fs[0]["line"], line);
+    assert_eq!(fs[0]["column"], "The ledger is at ".len() as u64 + 1);
+    assert!(fs[0]["field"].is_null(), "{}", fs[0]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// retries
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn too_many_requests_with_retry_after_then_ok() {
+    let server = TestServer::start(|_: &Request, hit| {
+        if hit == 0 {
+            Reply::status(429).header("Retry-After", "1")
+        } else {
+            Reply::ok("fine")
+        }
+    });
+    let dir = repo("retry-after", &[]);
+    let cites = write_packet(&dir, "p.yaml", &[server.url("/busy")]);
+    let (r, json, took) = live(&dir, &["p.yaml"]);
+
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    let res = result(&json, &cites[0].url);
+    assert_eq!(res["status"], "ok", "{res}");
+    assert_eq!(res["http_status"], 200, "{res}");
+    assert_eq!(res["attempts"], 2, "{res}");
+    assert_eq!(server.hits("/busy"), 2);
+    assert!(
+        took >= Duration::from_millis(950),
+        "Retry-After: 1 was not honoured (backoff_ms is 10): the run took {took:?}"
+    );
+    assert_no_link_findings(packet(&json, "p.yaml"));
+}
+
+#[test]
+fn too_many_requests_forever_is_unverified_after_retries() {
+    let server = TestServer::start(|_: &Request, _| Reply::status(429));
+    let dir = repo("429-forever", &[("retries", "1")]);
+    let cites = write_packet(&dir, "p.yaml", &[server.url("/busy")]);
+    let (r, json, _) = live(&dir, &["p.yaml"]);
+
+    assert_eq!(r.code, 0, "unverified is a warning: {}", r.stdout);
+    let res = result(&json, &cites[0].url);
+    assert_eq!(res["status"], "unverified", "{res}");
+    assert_eq!(res["http_status"], 429, "{res}");
+    assert_eq!(res["attempts"], 2, "{res}");
+    assert_eq!(server.hits("/busy"), 2, "1 + retries");
+    assert!(reason(res).contains("429"), "{res}");
+    let f = finding_at(
+        packet(&json, "p.yaml"),
+        "link-unverified",
+        "warning",
+        &cites[0],
+    );
+    assert!(f["message"].as_str().unwrap().contains("429"), "{f}");
+}
+
+#[test]
+fn error_500_then_ok_is_ok_after_two_attempts() {
+    let server = TestServer::start(|_: &Request, hit| {
+        if hit == 0 {
+            Reply::status(500)
+        } else {
+            Reply::ok("fine")
+        }
+    });
+    let dir = repo("500-then-ok", &[]);
+    let cites = write_packet(&dir, "p.yaml", &[server.url("/flaky")]);
+    let (r, json, _) = live(&dir, &["p.yaml"]);
+
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    let res = result(&json, &cites[0].url);
+    assert_eq!(res["status"], "ok", "{res}");
+    assert_eq!(res["http_status"], 200, "{res}");
+    assert_eq!(res["attempts"], 2, "{res}");
+    assert_eq!(server.hits("/flaky"), 2);
+    assert_no_link_findings(packet(&json, "p.yaml"));
+}
+
+#[test]
+fn unavailable_forever_is_unverified_after_three_attempts() {
+    let server = TestServer::start(|_: &Request, _| Reply::status(503));
+    let dir = repo("503-forever", &[("retries", "2")]);
+    let cites = write_packet(&dir, "p.yaml", &[server.url("/down")]);
+    let (r, json, _) = live(&dir, &["p.yaml"]);
+
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    let res = result(&json, &cites[0].url);
+    assert_eq!(res["status"], "unverified", "{res}");
+    assert_eq!(res["http_status"], 503, "{res}");
+    assert_eq!(res["attempts"], 3, "{res}");
+    assert_eq!(server.hits("/down"), 3);
+    assert!(reason(res).contains("503"), "{res}");
+    finding_at(
+        packet(&json, "p.yaml"),
+        "link-unverified",
+        "warning",
+        &cites[0],
+    );
+}
+
+#[test]
+fn head_refused_get_ok_is_ok_and_only_get_is_sent() {
+    let server = TestServer::start(|req: &Request, _| {
+        if req.method == "HEAD" {
+            Reply::status(405)
+        } else {
+            Reply::ok("GET only")
+        }
+    });
+    let dir = repo("no-head", &[]);
+    let cites = write_packet(&dir, "p.yaml", &[server.url("/get-only")]);
+    let (r, json, _) = live(&dir, &["p.yaml"]);
+
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    let res = result(&json, &cites[0].url);
+    assert_eq!(res["status"], "ok", "{res}");
+    assert_eq!(res["http_status"], 200, "{res}");
+    assert_eq!(res["attempts"], 1, "{res}");
+    assert_eq!(server.methods("/get-only"), ["GET"]);
+}
+
+#[test]
+fn slow_answer_times_out_as_unverified() {
+    let server =
+        TestServer::start(|_: &Request, _| Reply::ok("too late").after(Duration::from_secs(3)));
+    let dir = repo("slow", &[("retries", "1")]);
+    let cites = write_packet(&dir, "p.yaml", &[server.url("/slow")]);
+    let (r, json, took) = live(&dir, &["p.yaml"]);
+
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    let res = result(&json, &cites[0].url);
+    assert_eq!(res["status"], "unverified", "{res}");
+    assert!(res["http_status"].is_null(), "no response was seen: {res}");
+    let why = reason(res);
+    assert!(
+        why.contains("timed out") || why.contains("timeout"),
+        "{res}"
+    );
+    assert_eq!(res["attempts"], 2, "timeouts are retried: {res}");
+    assert_eq!(server.hits("/slow"), 2);
+    assert!(
+        took >= Duration::from_millis(1900) && took < Duration::from_secs(5),
+        "two 1 s timeouts, took {took:?}"
+    );
+    let f = finding_at(
+        packet(&json, "p.yaml"),
+        "link-unverified",
+        "warning",
+        &cites[0],
+    );
+    let msg = f["message"].as_str().unwrap().to_ascii_lowercase();
+    assert!(msg.contains("timed out") || msg.contains("timeout"), "{f}");
+}
+
+#[test]
+fn dropped_connection_is_unverified_after_retries() {
+    let server = TestServer::start(|_: &Request, _| Reply::Drop);
+    let dir = repo("dropped", &[("retries", "2")]);
+    let cites = write_packet(&dir, "p.yaml", &[server.url("/hangup")]);
+    let (r, json, _) = live(&dir, &["p.yaml"]);
+
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    let res = result(&json, &cites[0].url);
+    assert_eq!(res["status"], "unverified", "{res}");
+    assert!(res["http_status"].is_null(), "{res}");
+    assert_eq!(res["attempts"], 3, "{res}");
+    assert_eq!(server.hits("/hangup"), 3, "1 + retries");
+    finding_at(
+        packet(&json, "p.yaml"),
+        "link-unverified",
+        "warning",
+        &cites[0],
+    );
+}
+
+#[test]
+fn unauthorized_and_forbidden_are_unverified_never_dead() {
+    let server = TestServer::start(|req: &Request, _| match req.path.as_str() {
+        "/login" => Reply::status(401).header("WWW-Authenticate", "Basic realm=\"x\""),
+        "/secret" => Reply::status(403),
+        _ => Reply::status(404),
+    });
+    let dir = repo("auth", &[]);
+    let urls = [server.url("/login"), server.url("/secret")];
+    let cites = write_packet(&dir, "p.yaml", &urls);
+    let (r, json, _) = live(&dir, &["p.yaml"]);
+
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    let p = packet(&json, "p.yaml");
+    for (c, (path, code)) in cites.iter().zip([("/login", 401), ("/secret", 403)]) {
+        let res = result(&json, &c.url);
+        assert_eq!(res["status"], "unverified", "{res}");
+        assert_eq!(res["http_status"], code, "{res}");
+        assert_eq!(res["attempts"], 1, "401/403 are not retried: {res}");
+        assert_eq!(server.hits(path), 1);
+        let f = finding_at(p, "link-unverified", "warning", c);
+        assert!(
+            f["message"].as_str().unwrap().contains(&code.to_string()),
+            "{f}"
+        );
+    }
+    assert!(
+        !link_findings(p).iter().any(|f| f["rule"] == "link-dead"),
+        "{}",
+        finding_lines(p).join("\n")
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// dedupe, safety, offline, exclude, cache
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn fifty_packets_citing_one_url_make_one_request() {
+    let server =
+        TestServer::start(|_: &Request, _| Reply::ok("shared").after(Duration::from_millis(50)));
+    let dir = repo("dedupe", &[]);
+    let base = server.url("/shared");
+    let mut files = Vec::new();
+    for i in 0..50 {
+        let url = match i % 3 {
+            0 => base.clone(),
+            1 => format!("{base}#section-{i}"),
+            _ => format!("{base}#top"),
+        };
+        let file = format!("p{i:02}.yaml");
+        write_packet(&dir, &file, &[url]);
+        files.push(file);
+    }
+    let args: Vec<&str> = files.iter().map(String::as_str).collect();
+    let (r, json, _) = live(&dir, &args);
+
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(json["packets"].as_array().unwrap().len(), 50);
+    assert_eq!(server.hits("/shared"), 1, "one request for every citation");
+    let rows: Vec<&Value> = results(&json)
+        .iter()
+        .filter(|r| r["url"].as_str().unwrap().starts_with(&base))
+        .collect();
+    assert_eq!(rows.len(), 1, "fragments are one URL: {rows:#?}");
+    assert_eq!(rows[0]["url"], base.as_str(), "the key has no fragment");
+    assert_eq!(rows[0]["status"], "ok");
+    assert_eq!(rows[0]["cited"], 50);
+    assert_eq!(rows[0]["attempts"], 1);
+    let s = &json["links"]["summary"];
+    assert_eq!(s["ok"], 1, "{s}");
+    assert_summary_adds_up(s);
+}
+
+#[test]
+fn loopback_is_refused_without_allow_private() {
+    let server = TestServer::start(|_: &Request, _| Reply::ok("should not be asked"));
+    let dir = repo("ssrf-default", &[("allow_private", "-")]);
+    let urls = [
+        server.url("/ok"),
+        format!("http://localhost:{}/ok", server.port()),
+    ];
+    let cites = write_packet(&dir, "p.yaml", &urls);
+    let (r, json, _) = live(&dir, &["p.yaml"]);
+
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    let p = packet(&json, "p.yaml");
+    for c in &cites {
+        let res = result(&json, &c.url);
+        assert_eq!(res["status"], "refused", "{res}");
+        assert_eq!(res["attempts"], 0, "{res}");
+        assert!(res["http_status"].is_null(), "{res}");
+        finding_at(p, "link-refused", "warning", c);
+    }
+    assert_eq!(server.total_hits(), 0, "{:?}", server.targets());
+}
+
+#[test]
+fn offline_opens_nothing() {
+    let server = TestServer::start(|_: &Request, _| Reply::status(404));
+    let dir = repo("offline", &[]);
+    write_packet(&dir, "p.yaml", &[server.url("/missing")]);
+    let (r, json, _) = live(&dir, &["--offline", "p.yaml"]);
+
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    assert_eq!(json["links"]["opened"], false);
+    assert_eq!(json["links"]["reason"], "--offline");
+    assert!(
+        json["links"]["results"]
+            .as_array()
+            .is_none_or(Vec::is_empty),
+        "{}",
+        json["links"]
+    );
+    assert_no_link_findings(packet(&json, "p.yaml"));
+    assert_eq!(server.total_hits(), 0);
+}
+
+#[test]
+fn excluded_links_are_not_opened() {
+    let server = TestServer::start(|_: &Request, _| Reply::status(404));
+    let dir = repo(
+        "exclude",
+        &[("exclude", r"['cometapi\.com', 'finops\.org', '/internal/']")],
+    );
+    let cites = write_packet(&dir, "p.yaml", &[server.url("/internal/ledger")]);
+    let (r, json, _) = live(&dir, &["p.yaml"]);
+
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    let res = result(&json, &cites[0].url);
+    assert_eq!(res["status"], "excluded", "{res}");
+    assert_eq!(res["attempts"], 0, "{res}");
+    assert_no_link_findings(packet(&json, "p.yaml"));
+    assert_eq!(
+        json["links"]["summary"]["excluded"], 3,
+        "{}",
+        json["links"]["summary"]
+    );
+    assert_eq!(server.total_hits(), 0);
+}
+
+#[test]
+fn cache_keeps_ok_links_and_refetches_failures() {
+    let server = TestServer::start(|req: &Request, _| match req.path.as_str() {
+        "/ok" => Reply::ok("fine"),
+        _ => Reply::status(404),
+    });
+    let dir = repo("cache", &[]);
+    let cites = write_packet(&dir, "p.yaml", &[server.url("/ok"), server.url("/missing")]);
+    let cache = dir.join("links-cache.json");
+    let cache_arg = cache.to_str().unwrap();
+
+    let (r, json, _) = live(&dir, &["--link-cache", cache_arg, "p.yaml"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(result(&json, &cites[0].url)["status"], "ok");
+    assert_eq!(result(&json, &cites[0].url)["cached"], false);
+    assert_eq!(result(&json, &cites[1].url)["status"], "dead");
+    assert!(
+        cache.is_file(),
+        "no cache file written at {}",
+        cache.display()
+    );
+    assert_eq!((server.hits("/ok"), server.hits("/missing")), (1, 1));
+
+    let (r, json, _) = live(&dir, &["--link-cache", cache_arg, "p.yaml"]);
+    assert_eq!(r.code, 1, "the dead link is still dead: {}", r.stderr);
+    let ok = result(&json, &cites[0].url);
+    assert_eq!(ok["status"], "ok", "{ok}");
+    assert_eq!(ok["cached"], true, "{ok}");
+    assert_eq!(server.hits("/ok"), 1, "an ok link is served from the cache");
+    let dead = result(&json, &cites[1].url);
+    assert_eq!(dead["status"], "dead", "{dead}");
+    assert_eq!(dead["cached"], false, "failures are never cached: {dead}");
+    assert_eq!(server.hits("/missing"), 2, "a failure is asked again");
+    finding_at(packet(&json, "p.yaml"), "link-dead", "error", &cites[1]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// more of the contract: limits, per-host settings, other statuses, exit codes
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn request_timeout_408_is_retried() {
+    let server = TestServer::start(|_: &Request, hit| {
+        if hit == 0 {
+            Reply::status(408)
+        } else {
+            Reply::ok("fine")
+        }
+    });
+    let dir = repo("408-then-ok", &[]);
+    let cites = write_packet(&dir, "p.yaml", &[server.url("/t")]);
+    let (r, json, _) = live(&dir, &["p.yaml"]);
+
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    let res = result(&json, &cites[0].url);
+    assert_eq!(
+        (res["status"].as_str(), res["attempts"].as_u64()),
+        (Some("ok"), Some(2)),
+        "{res}"
+    );
+    assert_eq!(server.hits("/t"), 2);
+}
+
+#[test]
+fn other_client_errors_are_unverified_and_not_retried() {
+    let server = TestServer::start(|req: &Request, _| match req.path.as_str() {
+        "/bad" => Reply::status(400),
+        _ => Reply::status(418),
+    });
+    let dir = repo("other-4xx", &[("retries", "2")]);
+    let urls = [server.url("/bad"), server.url("/teapot")];
+    let cites = write_packet(&dir, "p.yaml", &urls);
+    let (r, json, _) = live(&dir, &["p.yaml"]);
+
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    let p = packet(&json, "p.yaml");
+    for (c, (path, code)) in cites.iter().zip([("/bad", 400), ("/teapot", 418)]) {
+        let res = result(&json, &c.url);
+        assert_eq!(res["status"], "unverified", "{res}");
+        assert_eq!(res["http_status"], code, "{res}");
+        assert_eq!(res["attempts"], 1, "only 408/429/5xx are retried: {res}");
+        assert_eq!(server.hits(path), 1);
+        finding_at(p, "link-unverified", "warning", c);
+    }
+}
+
+#[test]
+fn fail_on_warning_fails_a_packet_with_an_unverified_link() {
+    let server = TestServer::start(|_: &Request, _| Reply::status(403));
+    let dir = repo("fail-on-warning", &[]);
+    write_packet(&dir, "p.yaml", &[server.url("/secret")]);
+    let (r, json, _) = live(&dir, &["--fail-on", "warning", "p.yaml"]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert_eq!(packet(&json, "p.yaml")["verdict"], "fail");
+}
+
+#[test]
+fn redirect_loop_stops_at_max_redirects_as_unverified() {
+    let server = TestServer::start(|req: &Request, hit| {
+        Reply::redirect(302, &format!("{}?n={hit}", req.path))
+    });
+    let dir = repo("redirect-loop", &[("max_redirects", "3"), ("retries", "2")]);
+    let cites = write_packet(&dir, "p.yaml", &[server.url("/loop")]);
+    let (r, json, _) = live(&dir, &["p.yaml"]);
+
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    let res = result(&json, &cites[0].url);
+    assert_eq!(res["status"], "unverified", "{res}");
+    assert!(reason(res).contains("redirect"), "{res}");
+    // the first request and 3 redirects followed; too many redirects is not retried
+    assert_eq!(server.hits("/loop"), 4, "{:?}", server.targets());
+    assert_eq!(res["attempts"], 4, "{res}");
+    finding_at(
+        packet(&json, "p.yaml"),
+        "link-unverified",
+        "warning",
+        &cites[0],
+    );
+}
+
+#[test]
+fn credentials_in_the_url_are_refused_unsent() {
+    let server = TestServer::start(|_: &Request, _| Reply::ok("should not be asked"));
+    let dir = repo("credentials", &[]);
+    let url = format!("http://reader:s3cr3t-pw@127.0.0.1:{}/ok", server.port());
+    let cites = write_packet(&dir, "p.yaml", &[url]);
+    let (_, json, _) = live(&dir, &["p.yaml"]);
+
+    let rows: Vec<&Value> = results(&json)
+        .iter()
+        .filter(|r| r["url"].as_str().unwrap().contains("127.0.0.1"))
+        .collect();
+    assert_eq!(rows.len(), 1, "{}", json["links"]);
+    assert_eq!(rows[0]["status"], "refused", "{}", rows[0]);
+    assert_eq!(server.total_hits(), 0);
+    let p = packet(&json, "p.yaml");
+    assert!(
+        link_findings(p)
+            .iter()
+            .any(|f| f["rule"] == "link-refused" && f["line"] == cites[0].line),
+        "{}",
+        finding_lines(p).join("\n")
+    );
+}
+
+#[test]
+fn retry_after_is_honoured_only_up_to_the_cap() {
+    let server = TestServer::start(|_: &Request, hit| {
+        if hit == 0 {
+            Reply::status(429).header("Retry-After", "120")
+        } else {
+            Reply::ok("fine")
+        }
+    });
+    // retry_after_max_secs: 1 — never wait the 120 s the server asks for
+    let dir = repo(
+        "retry-after-cap",
+        &[("retry_after_max_secs", "1"), ("budget_secs", "10")],
+    );
+    let cites = write_packet(&dir, "p.yaml", &[server.url("/busy")]);
+    let (_, json, took) = live(&dir, &["p.yaml"]);
+
+    assert!(took < Duration::from_secs(4), "took {took:?}");
+    let res = result(&json, &cites[0].url);
+    assert!(
+        ["ok", "unverified"].contains(&res["status"].as_str().unwrap()),
+        "{res}"
+    );
+    assert!(server.hits("/busy") <= 3, "{}", server.hits("/busy"));
+}
+
+#[test]
+fn time_budget_spent_leaves_links_unverified() {
+    let server =
+        TestServer::start(|_: &Request, _| Reply::ok("too late").after(Duration::from_secs(4)));
+    // one request at a time: the first link uses up the 1 s budget, the second never starts
+    let dir = repo(
+        "budget",
+        &[
+            ("timeout_secs", "10"),
+            ("budget_secs", "1"),
+            ("retries", "0"),
+            ("concurrency", "1"),
+            ("per_host", "1"),
+        ],
+    );
+    let urls = [server.url("/slow-a"), server.url("/slow-b")];
+    let cites = write_packet(&dir, "p.yaml", &urls);
+    let (r, json, took) = live(&dir, &["p.yaml"]);
+
+    assert!(
+        took < Duration::from_millis(3000),
+        "the budget is 1 s; took {took:?}"
+    );
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    let p = packet(&json, "p.yaml");
+    for c in &cites {
+        assert_eq!(
+            result(&json, &c.url)["status"],
+            "unverified",
+            "{}",
+            json["links"]
+        );
+        finding_at(p, "link-unverified", "warning", c);
+    }
+    // The link the server saw first used up the budget; the other should never have started.
+    let first = server
+        .targets()
+        .first()
+        .cloned()
+        .expect("no request at all");
+    let never = if first == "/slow-a" {
+        &cites[1]
+    } else {
+        &cites[0]
+    };
+    let res = result(&json, &never.url);
+    assert!(
+        reason(res).contains("budget"),
+        "want `not checked: time budget spent`, got {res}"
+    );
+    assert_eq!(res["attempts"], 0, "{res}");
+    assert_eq!(
+        server.total_hits(),
+        1,
+        "requests sent after the budget: {:?}",
+        server.targets()
+    );
+}
+
+#[test]
+fn per_host_limits_requests_in_flight_and_sends_configured_headers() {
+    let server =
+        TestServer::start(|_: &Request, _| Reply::ok("fine").after(Duration::from_millis(150)));
+    let host = format!("127.0.0.1:{}", server.port());
+    let hosts = format!(
+        "{{'{host}': {{per_host: 2, headers: {{X-Docs-Token: '${{PG_TEST_DOCS_TOKEN}}'}}}}}}"
+    );
+    let dir = repo("per-host", &[("per_host", "8"), ("hosts", &hosts)]);
+    let urls: Vec<String> = (0..8).map(|i| server.url(&format!("/page{i}"))).collect();
+    write_packet(&dir, "p.yaml", &urls);
+
+    let out = support::bin()
+        .current_dir(&dir)
+        .args(["check", "--today", TODAY, "--format", "json", "p.yaml"])
+        .env("NO_COLOR", "1")
+        .env("PG_TEST_DOCS_TOKEN", "tok-123")
+        .output()
+        .unwrap();
+    let r = Run::from(out);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    let json: Value = serde_json::from_str(&r.stdout).unwrap();
+    for u in &urls {
+        assert_eq!(result(&json, u)["status"], "ok");
+    }
+    assert_eq!(server.total_hits(), 8);
+    assert!(
+        server.max_in_flight() <= 2,
+        "in flight at once: {}",
+        server.max_in_flight()
+    );
+    for i in 0..8 {
+        let req = &server.requests(&format!("/page{i}"))[0];
+        assert_eq!(req.header("x-docs-token"), Some("tok-123"), "{req:?}");
+    }
+    assert!(!r.stdout.contains("tok-123") && !r.stderr.contains("tok-123"));
+}
+
+#[test]
+fn human_report_lists_links_and_no_progress_bar_off_a_terminal() {
+    let server = TestServer::start(|req: &Request, _| match req.path.as_str() {
+        "/start" => Reply::redirect(301, "/final"),
+        "/final" => Reply::ok("fine"),
+        _ => Reply::status(404),
+    });
+    let dir = repo("human", &[]);
+    write_packet(
+        &dir,
+        "p.yaml",
+        &[server.url("/start"), server.url("/missing")],
+    );
+    let r = run_in(&dir, &["check", "--today", TODAY, "p.yaml"]);
+
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(r.stdout.contains("link-dead"), "{}", r.stdout);
+    let row = r
+        .stdout
+        .lines()
+        .find(|l| l.contains(&server.url("/start")) && l.contains(&server.url("/final")))
+        .unwrap_or_else(|| panic!("no table row `start → final`:\n{}", r.stdout));
+    assert!(row.contains("ok"), "{row}");
+    assert!(
+        r.stdout
+            .lines()
+            .any(|l| l.contains(&server.url("/missing")) && l.contains("dead")),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stderr.trim().is_empty(),
+        "stderr is not a terminal: {:?}",
+        r.stderr
+    );
+}
+
+#[test]
+fn cache_path_from_the_config_is_used() {
+    let server = TestServer::start(|_: &Request, _| Reply::ok("fine"));
+    let dir = repo(
+        "cache-config",
+        &[(
+            "cache",
+            "{path: .packetgate/links-cache.json, max_age_hours: 24}",
+        )],
+    );
+    let cites = write_packet(&dir, "p.yaml", &[server.url("/ok")]);
+    let (r, json, _) = live(&dir, &["p.yaml"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(result(&json, &cites[0].url)["cached"], false);
+    assert!(dir.join(".packetgate/links-cache.json").is_file());
+    let (_, json, _) = live(&dir, &["p.yaml"]);
+    assert_eq!(result(&json, &cites[0].url)["cached"], true);
+    assert_eq!(server.hits("/ok"), 1);
+}
