@@ -131,6 +131,8 @@ fn tracking_params(config: &Config) -> Vec<String> {
 }
 
 fn check(args: CheckArgs) -> Result<Exit> {
+    // Started first, so TLS is ready by the time the config is.
+    let mut phase = (!args.offline).then(links::Phase::prepare);
     let config = load_config(args.config.config.as_deref())?;
     let today = match &args.today {
         Some(t) => Date::parse(t)
@@ -155,24 +157,33 @@ fn check(args: CheckArgs) -> Result<Exit> {
         None => config.fail_on,
     };
     let links_not_opened = args.offline.then(|| "--offline".to_string());
-    let opts = Options {
+    // The link phase takes the packets' links as they are judged.
+    if let Some(phase) = &mut phase {
+        phase.configure(
+            &config.links,
+            links::RunOptions {
+                tracking_params: tracking_params(&config),
+                progress: args.format == Format::Human
+                    && std::io::stderr().is_terminal()
+                    && std::env::var_os("CI").is_none(),
+                cache_path: args.link_cache.clone(),
+            },
+        );
+    }
+    let mut opts = Options {
         today,
         fail_on,
         max_age_days: args.max_age_days,
         links_not_opened,
         keep_lines: args.format == Format::Human,
-        collect_links: !args.offline,
+        collect_links: phase.is_some(),
+        link_sink: phase.as_ref().and_then(links::Phase::sink),
     };
     let mut report = engine::run(&config, &candidates, &opts);
-    if !args.offline {
-        let run = links::RunOptions {
-            tracking_params: tracking_params(&config),
-            progress: args.format == Format::Human
-                && std::io::stderr().is_terminal()
-                && std::env::var_os("CI").is_none(),
-            cache_path: args.link_cache.clone(),
-        };
-        let found = links::check(engine::link_keys(&report), &config.links, &run)?;
+    // Every sender must be gone for the link phase to see the end of its feed.
+    opts.link_sink = None;
+    if let Some(phase) = phase {
+        let found = phase.finish(&engine::link_keys(&report))?;
         engine::apply_links(&config, &mut report, found, &opts);
     }
     let color = match args.color {

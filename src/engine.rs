@@ -27,6 +27,8 @@ pub struct Options {
     pub keep_lines: bool,
     /// Record every link each packet cites, for the link phase.
     pub collect_links: bool,
+    /// Where cited links are sent as soon as a packet is judged (the running link phase).
+    pub link_sink: Option<links::Sink>,
 }
 
 /// One place a packet cites a link.
@@ -189,19 +191,40 @@ pub fn check_one(config: &Config, c: &Candidate, opts: &Options) -> Option<Packe
                 .or(config.max_age_days)
                 .unwrap_or(policy.settings.max_age_days);
             let ctx = Ctx::new(&p, policy, opts.today, window);
+            // A repository policy that does not extend `common` still gets its secrets masked.
+            let common = common_secret_rules(config, policy);
+            let mut secrets: Vec<String> = Vec::new();
+            let mut citations = Vec::new();
+            if opts.collect_links {
+                // Links go to the link phase before the rules run, so requests overlap with
+                // evaluation; a link holding a secret (any secret rule's, on or off) is
+                // never sent.
+                secrets = policy
+                    .rules
+                    .iter()
+                    .filter_map(|r| match &r.check {
+                        Check::Secret(s) => Some(s),
+                        _ => None,
+                    })
+                    .chain(common)
+                    .flat_map(|s| s.scan(&ctx))
+                    .map(|h| h.secret)
+                    .collect();
+                citations = self::citations(&ctx, &Masker::new(secrets.clone()));
+                if let Some(sink) = &opts.link_sink {
+                    for cite in citations.iter().filter(|c| !c.secret) {
+                        sink.send(&cite.key);
+                    }
+                }
+            } else {
+                for s in common {
+                    secrets.extend(s.scan(&ctx).into_iter().map(|h| h.secret));
+                }
+            }
             let eval = rules::evaluate(&ctx);
             findings.extend(eval.findings);
-            let mut secrets = eval.secrets;
-            // A repository policy that does not extend `common` still gets its secrets masked.
-            for s in common_secret_rules(config, policy) {
-                secrets.extend(s.scan(&ctx).into_iter().map(|h| h.secret));
-            }
+            secrets.extend(eval.secrets);
             let masker = Masker::new(secrets);
-            let citations = if opts.collect_links {
-                citations(&ctx, &masker)
-            } else {
-                Vec::new()
-            };
             let mut report = finish(
                 c,
                 Some(p.kind.clone()),

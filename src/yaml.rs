@@ -303,7 +303,8 @@ enum Frame {
 struct Builder<'t> {
     /// The source, to step over an `&anchor` or `!tag` written before a value.
     text: &'t str,
-    line_starts: Vec<usize>,
+    /// Where each line starts, computed only when a position must be re-read (rare).
+    line_starts: std::cell::OnceCell<Vec<usize>>,
     limits: Limits,
     stack: Vec<Frame>,
     anchors: Vec<(usize, Node, usize)>,
@@ -484,8 +485,8 @@ impl Builder<'_> {
                 };
             }
         }
-        let at_end = pos.line as usize >= self.line_starts.len()
-            && self.text[self.line_starts[pos.line as usize - 1]..]
+        let at_end = pos.line as usize >= self.line_starts().len()
+            && self.text[self.line_starts()[pos.line as usize - 1]..]
                 .trim()
                 .is_empty();
         if at_end {
@@ -502,8 +503,16 @@ impl Builder<'_> {
         }
     }
 
+    fn line_starts(&self) -> &[usize] {
+        self.line_starts.get_or_init(|| {
+            std::iter::once(0)
+                .chain(self.text.match_indices('\n').map(|(i, _)| i + 1))
+                .collect()
+        })
+    }
+
     fn char_at(&self, pos: Pos) -> Option<char> {
-        let start = *self.line_starts.get(pos.line.checked_sub(1)? as usize)?;
+        let start = *self.line_starts().get(pos.line.checked_sub(1)? as usize)?;
         self.text[start..]
             .chars()
             .nth(pos.col.checked_sub(1)? as usize)
@@ -544,7 +553,7 @@ impl Builder<'_> {
             None => (Pos::new(1, 1), 0),
         };
         let (mut line, mut col) = (start.line, start.col);
-        let offset = self.line_starts.get(line as usize - 1)?;
+        let offset = self.line_starts().get(line as usize - 1)?;
         let line_text = &self.text[*offset..];
         let skip: usize = line_text
             .chars()
@@ -577,7 +586,7 @@ impl Builder<'_> {
 
     /// Where the value itself starts: past any `&anchor` / `!tag` properties on its line.
     fn value_pos(&self, pos: Pos) -> Pos {
-        let Some(&start) = self.line_starts.get(pos.line.saturating_sub(1) as usize) else {
+        let Some(&start) = self.line_starts().get(pos.line.saturating_sub(1) as usize) else {
             return pos;
         };
         let line = self.text[start..].split('\n').next().unwrap_or("");
@@ -709,9 +718,7 @@ pub fn parse(text: &str, limits: Limits) -> Result<Document, Error> {
     let mut parser = Parser::new_from_str(text);
     let mut builder = Builder {
         text,
-        line_starts: std::iter::once(0)
-            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
-            .collect(),
+        line_starts: std::cell::OnceCell::new(),
         limits,
         stack: Vec::new(),
         anchors: Vec::new(),

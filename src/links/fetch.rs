@@ -3,17 +3,19 @@
 //! timeouts, dropped connections) with exponential backoff and `Retry-After`, a global and a
 //! per-host limit, and a deadline for the whole phase.
 
+use super::cache::Cache;
 use super::guard::{Allow, DnsFailure, GuardedResolver};
 use super::settings::{expand_env, LinkSettings};
 use super::{LinkResult, RunOptions, Status};
 use anyhow::Context;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue, LOCATION, RETRY_AFTER};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io::Write;
 use std::net::IpAddr;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use tokio::sync::mpsc::UnboundedReceiver;
+use tokio::sync::oneshot;
 use tokio::sync::Semaphore;
 use url::Url;
 
@@ -24,22 +26,46 @@ pub const USER_AGENT: &str = concat!(
     " (evidence link check; https://crates.io/crates/packetgate)"
 );
 
-/// Opens every URL; results come back in no particular order.
+/// The link thread: prepares TLS, waits for the settings, then opens every URL that arrives
+/// on `urls` (each distinct one once) until the feed closes and every fetch is done. Results
+/// come back in no particular order.
 pub fn run(
-    urls: Vec<String>,
-    settings: &LinkSettings,
-    opts: &RunOptions,
+    setup: oneshot::Receiver<(LinkSettings, RunOptions)>,
+    urls: UnboundedReceiver<String>,
 ) -> anyhow::Result<Vec<LinkResult>> {
-    if urls.is_empty() {
-        return Ok(Vec::new());
-    }
-    // One TLS stack (rustls) with one crypto backend (ring), chosen here for the process.
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let runtime = tokio::runtime::Builder::new_current_thread()
+    // The system's root certificates take a few milliseconds to load: do it now, while the
+    // main thread reads the config.
+    let tls = tls_config();
+    // Waiting dominates, but handling a burst of responses (parsing, TLS) is real work:
+    // one worker per core, at most two.
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get().min(2));
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(workers)
         .enable_all()
         .build()
         .context("starting the link checker")?;
-    runtime.block_on(run_all(urls, settings, opts))
+    runtime.block_on(async move {
+        let Ok((settings, opts)) = setup.await else {
+            return Ok(Vec::new());
+        };
+        run_all(tls?, urls, &settings, &opts).await
+    })
+}
+
+/// One TLS stack (rustls) with one crypto backend (ring), verifying against the platform's
+/// root certificates; HTTP/1.1 only.
+fn tls_config() -> anyhow::Result<rustls::ClientConfig> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let verifier = rustls_platform_verifier::Verifier::new(Arc::clone(&provider))
+        .context("loading the system's root certificates")?;
+    let mut config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .context("TLS versions")?
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(verifier))
+        .with_no_client_auth();
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(config)
 }
 
 struct Fetcher {
@@ -50,16 +76,17 @@ struct Fetcher {
     global: Semaphore,
     hosts: Mutex<HashMap<String, Arc<Semaphore>>>,
     deadline: Instant,
-    done: AtomicUsize,
 }
 
 async fn run_all(
-    urls: Vec<String>,
+    tls: rustls::ClientConfig,
+    mut urls: UnboundedReceiver<String>,
     settings: &LinkSettings,
     opts: &RunOptions,
 ) -> anyhow::Result<Vec<LinkResult>> {
     let allow = Arc::new(settings.allow.clone());
     let client = reqwest::Client::builder()
+        .tls_backend_preconfigured(tls)
         .user_agent(USER_AGENT)
         .redirect(reqwest::redirect::Policy::none())
         // A proxy from the environment would resolve names itself, past the guard.
@@ -79,44 +106,74 @@ async fn run_all(
         global: Semaphore::new(settings.concurrency),
         hosts: Mutex::new(HashMap::new()),
         deadline: Instant::now() + settings.budget,
-        done: AtomicUsize::new(0),
     });
-    let total = urls.len();
+    let mut cache = Cache::open(settings, opts.cache_path.as_deref());
+    let mut seen = HashSet::new();
+    let mut out = Vec::new();
     let mut set = tokio::task::JoinSet::new();
-    for url in urls {
-        let f = Arc::clone(&fetcher);
-        set.spawn(async move { f.check(url).await });
-    }
-    let progress = opts.progress && total > 5;
+    let mut feeding = true;
     let mut ticker = tokio::time::interval(Duration::from_millis(150));
-    let mut out = Vec::with_capacity(total);
+    let mut shown = false;
     loop {
         tokio::select! {
-            joined = set.join_next() => match joined {
-                Some(r) => out.push(r.context("link check task")?),
-                None => break,
+            url = urls.recv(), if feeding => match url {
+                Some(url) => {
+                    if !seen.insert(url.clone()) {
+                        continue;
+                    }
+                    if settings.excluded(&url) {
+                        let mut r = LinkResult::new(&url);
+                        r.status = Status::Excluded;
+                        r.reason = "excluded by `links.exclude`; not opened".into();
+                        out.push(r);
+                    } else if let Some(hit) = cache.as_ref().and_then(|c| c.fresh(&url)) {
+                        out.push(hit);
+                    } else {
+                        let f = Arc::clone(&fetcher);
+                        set.spawn(async move { f.check(url).await });
+                    }
+                }
+                None => feeding = false,
             },
-            _ = ticker.tick(), if progress => {
-                draw_progress(fetcher.done.load(Ordering::Relaxed), total);
+            joined = set.join_next(), if !set.is_empty() => {
+                if let Some(r) = joined {
+                    let r = r.context("link check task")?;
+                    if let Some(c) = cache.as_mut() {
+                        c.record(&r);
+                    }
+                    out.push(r);
+                }
             }
+            _ = ticker.tick(), if opts.progress => {
+                let total = seen.len();
+                if total > 5 {
+                    shown = true;
+                    draw_progress(out.len(), total, feeding);
+                }
+            }
+            else => break,
         }
     }
-    if progress {
+    if shown {
         // Clear the bar's line.
         let mut err = std::io::stderr().lock();
         let _ = write!(err, "\r{:60}\r", "");
         let _ = err.flush();
     }
+    if let Some(c) = cache {
+        c.save();
+    }
     Ok(out)
 }
 
-fn draw_progress(done: usize, total: usize) {
+fn draw_progress(done: usize, total: usize, still_reading: bool) {
     let width = 30;
-    let filled = done * width / total.max(1);
+    let filled = (done * width / total.max(1)).min(width);
+    let more = if still_reading { "+" } else { "" };
     let mut err = std::io::stderr().lock();
     let _ = write!(
         err,
-        "\r  links [{}{}] {done}/{total}",
+        "\r  links [{}{}] {done}/{total}{more}",
         "#".repeat(filled),
         ".".repeat(width - filled)
     );
@@ -133,7 +190,6 @@ enum Step {
 
 impl Fetcher {
     async fn check(self: Arc<Self>, url: String) -> LinkResult {
-        let start = Instant::now();
         let mut r = LinkResult::new(&url);
         let (status, reason) = self.follow(&url, &mut r).await;
         r.status = status;
@@ -143,9 +199,13 @@ impl Fetcher {
             }
             _ => reason,
         };
-        r.ms = start.elapsed().as_millis() as u64;
-        self.done.fetch_add(1, Ordering::Relaxed);
         r
+    }
+
+    /// Too little of the phase's time budget is left to try a request (timers are coarse, so
+    /// a few milliseconds left would only send a request that is cut off at once).
+    fn budget_spent(&self) -> bool {
+        self.deadline.saturating_duration_since(Instant::now()) < Duration::from_millis(50)
     }
 
     /// Follows redirects by hand, judging every hop before opening it.
@@ -252,8 +312,7 @@ impl Fetcher {
         let (host_slots, headers) = self.host_limit(url);
         let mut attempt = 0;
         loop {
-            let now = Instant::now();
-            if now >= self.deadline {
+            if self.budget_spent() {
                 return Step::Done(Status::Unverified, "not checked: time budget spent".into());
             }
             let outcome = {
@@ -264,13 +323,22 @@ impl Fetcher {
                 let Ok(_slot) = self.global.acquire().await else {
                     return Step::Done(Status::Unverified, "internal: limit closed".into());
                 };
+                // Waiting for a slot may have used up the budget.
+                if self.budget_spent() {
+                    return Step::Done(Status::Unverified, "not checked: time budget spent".into());
+                }
                 let timeout = self
                     .settings
                     .timeout
                     .min(self.deadline.saturating_duration_since(Instant::now()));
                 r.attempts += 1;
-                self.request(url, headers.clone(), timeout, &mut r.http_status)
-                    .await
+                let sent = Instant::now();
+                let outcome = self
+                    .request(url, headers.clone(), timeout, &mut r.http_status)
+                    .await;
+                // Time spent on requests, not waiting for a slot or a retry.
+                r.ms += sent.elapsed().as_millis() as u64;
+                outcome
             };
             let retry = match outcome {
                 Outcome::Final(step) => return step,

@@ -115,43 +115,76 @@ pub struct RunOptions {
     pub cache_path: Option<std::path::PathBuf>,
 }
 
-/// Opens every URL (keys with their citation counts) and classifies it.
-pub fn check(
-    urls: BTreeMap<String, usize>,
-    settings: &LinkSettings,
-    opts: &RunOptions,
-) -> anyhow::Result<LinkReport> {
-    let start = Instant::now();
-    let mut cache = cache::Cache::open(settings, opts.cache_path.as_deref());
-    let mut results = BTreeMap::new();
-    let mut to_fetch = Vec::new();
-    for (url, &cited) in &urls {
-        let mut r = if settings.excluded(url) {
-            let mut r = LinkResult::new(url);
-            r.status = Status::Excluded;
-            r.reason = "excluded by `links.exclude`; not opened".into();
-            r
-        } else if let Some(hit) = cache.as_ref().and_then(|c| c.fresh(url)) {
-            hit
-        } else {
-            to_fetch.push(url.clone());
-            continue;
-        };
-        r.cited = cited;
-        results.insert(url.clone(), r);
+/// A running link phase. It is started before the config is read, so the system's root
+/// certificates load while the policies compile; then URLs are fed in while packets are
+/// still being judged, so the first requests leave as soon as the first packet is read.
+/// [`Phase::finish`] waits for the rest.
+#[derive(Debug)]
+pub struct Phase {
+    setup: Option<tokio::sync::oneshot::Sender<(LinkSettings, RunOptions)>>,
+    sink: Option<Sink>,
+    thread: std::thread::JoinHandle<anyhow::Result<Vec<LinkResult>>>,
+    start: Instant,
+}
+
+/// Where URLs to open are sent (cheap to clone, one per worker).
+#[derive(Debug, Clone)]
+pub struct Sink(tokio::sync::mpsc::UnboundedSender<String>);
+
+impl Sink {
+    /// Queues a URL key; repeats are opened once.
+    pub fn send(&self, key: &str) {
+        // A phase that could not start drops the URL; finish() reports why.
+        let _ = self.0.send(key.to_string());
     }
-    for mut r in fetch::run(to_fetch, settings, opts)? {
-        if let Some(c) = cache.as_mut() {
-            c.record(&r);
+}
+
+impl Phase {
+    /// Starts the link thread; it prepares TLS and waits for [`Phase::configure`]. Dropped
+    /// without being configured (a config error), it ends without a request.
+    pub fn prepare() -> Phase {
+        let (setup_tx, setup_rx) = tokio::sync::oneshot::channel();
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        let thread = std::thread::Builder::new()
+            .name("links".into())
+            .spawn(move || fetch::run(setup_rx, rx))
+            .expect("spawn the link thread");
+        Phase {
+            setup: Some(setup_tx),
+            sink: Some(Sink(tx)),
+            thread,
+            start: Instant::now(),
         }
-        r.cited = urls.get(&r.url).copied().unwrap_or(0);
-        results.insert(r.url.clone(), r);
     }
-    if let Some(c) = cache {
-        c.save();
+
+    /// Hands the settings over; fetching starts with the first URL sent.
+    pub fn configure(&mut self, settings: &LinkSettings, opts: RunOptions) {
+        if let Some(setup) = self.setup.take() {
+            let _ = setup.send((settings.clone(), opts));
+        }
+        self.start = Instant::now();
     }
-    Ok(LinkReport {
-        results,
-        elapsed: start.elapsed(),
-    })
+
+    pub fn sink(&self) -> Option<Sink> {
+        self.sink.clone()
+    }
+
+    /// Closes the feed, waits for every URL, and counts the citations (from the packets).
+    pub fn finish(mut self, cited: &BTreeMap<String, usize>) -> anyhow::Result<LinkReport> {
+        drop(self.sink.take());
+        drop(self.setup.take());
+        let fetched = self
+            .thread
+            .join()
+            .map_err(|_| anyhow::anyhow!("the link checker stopped unexpectedly"))??;
+        let mut results = BTreeMap::new();
+        for mut r in fetched {
+            r.cited = cited.get(&r.url).copied().unwrap_or(0);
+            results.insert(r.url.clone(), r);
+        }
+        Ok(LinkReport {
+            results,
+            elapsed: self.start.elapsed(),
+        })
+    }
 }

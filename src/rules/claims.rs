@@ -6,12 +6,11 @@
 
 use super::conditional::{decode_tests, Test};
 use super::urls::locate;
-use super::{decode_paths, decode_regex, path_in, Ctx, Rule, Vars};
+use super::{decode_paths, path_in, Ctx, LazyRegex, Rule, Vars};
 use crate::config::decode::{Entries, Problems};
 use crate::fieldpath::FieldPath;
 use crate::finding::Finding;
 use crate::yaml::Pos;
-use regex::Regex;
 
 pub const KEYS: &[&str] = &[
     "pattern",
@@ -24,7 +23,7 @@ pub const KEYS: &[&str] = &[
 
 #[derive(Debug, Clone)]
 pub struct Claim {
-    pub regex: Regex,
+    pub regex: LazyRegex,
     pub label: String,
     pub fields: Vec<FieldPath>,
     pub skip_fields: Vec<FieldPath>,
@@ -51,7 +50,7 @@ impl Claim {
         let regex = e.require("pattern", "a `claim` rule", p).and_then(|entry| {
             let text = entry.text(p)?;
             // Claims are searched for inside longer text, case-insensitively.
-            decode_regex(entry, &format!("(?i){text}"), entry.value.pos, false, p)
+            LazyRegex::decode(entry, format!("(?i){text}"), p)
         });
         Some(Claim {
             regex: regex?,
@@ -64,7 +63,10 @@ impl Claim {
     }
 
     pub fn check(&self, rule: &Rule, ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
-        if !ctx.may_match(&self.regex) {
+        let Some(regex) = self.regex.get() else {
+            return;
+        };
+        if !ctx.may_match(regex) {
             return;
         }
         if !self.unless.is_empty() && self.unless.iter().all(|t| t.holds(ctx, &[])) {
@@ -78,7 +80,7 @@ impl Claim {
                 continue;
             }
             let Some(text) = node.as_str() else { continue };
-            for m in self.regex.find_iter(text) {
+            for m in regex.find_iter(text) {
                 if negated(text, m.start(), negations) {
                     continue;
                 }
@@ -96,7 +98,7 @@ impl Claim {
             if text.trim_start().starts_with('#') {
                 negating_section = negated(text, text.len(), negations);
             }
-            for m in self.regex.find_iter(text) {
+            for m in regex.find_iter(text) {
                 if negating_section || negated(text, m.start(), negations) {
                     continue;
                 }

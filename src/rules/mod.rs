@@ -402,10 +402,11 @@ pub fn decode_regex(
     } else {
         text.to_string()
     };
-    match regex::RegexBuilder::new(&source)
-        .size_limit(1 << 20)
-        .build()
-    {
+    match compiled(&source, || {
+        regex::RegexBuilder::new(&source)
+            .size_limit(1 << 20)
+            .build()
+    }) {
         Ok(r) => Some(r),
         Err(err) => {
             let first = err.to_string();
@@ -427,3 +428,76 @@ pub fn path_in(path: &Concrete, patterns: &[FieldPath]) -> bool {
 
 #[cfg(test)]
 mod tests;
+
+/// Compiles a regex once per process. Policies that extend another re-read its rules, so
+/// the same pattern comes back once per policy; compiling is the costly part of loading the
+/// config (Unicode classes make large automata) and a compiled regex is cheap to clone.
+pub fn compiled<T: Clone + Send + 'static>(
+    source: &str,
+    build: impl FnOnce() -> Result<T, regex::Error>,
+) -> Result<T, regex::Error> {
+    use std::any::Any;
+    use std::collections::HashMap;
+    use std::sync::Mutex;
+    type Cache = HashMap<(String, std::any::TypeId), Box<dyn Any + Send>>;
+    static CACHE: Mutex<Option<Cache>> = Mutex::new(None);
+    let key = (source.to_string(), std::any::TypeId::of::<T>());
+    if let Some(hit) = CACHE
+        .lock()
+        .ok()
+        .and_then(|c| c.as_ref()?.get(&key)?.downcast_ref::<T>().cloned())
+    {
+        return Ok(hit);
+    }
+    let built = build()?;
+    if let Ok(mut c) = CACHE.lock() {
+        c.get_or_insert_with(HashMap::new)
+            .insert(key, Box::new(built.clone()));
+    }
+    Ok(built)
+}
+
+/// A regex whose syntax was checked when the policy was read, compiled on first use (or by
+/// [`warm`]). Claim patterns are large case-insensitive automata: compiling them off the
+/// start-up path lets the link phase begin sooner.
+#[derive(Debug, Clone)]
+pub struct LazyRegex {
+    source: String,
+    cell: std::sync::OnceLock<Option<Regex>>,
+}
+
+impl LazyRegex {
+    /// Checks the syntax now; a mistake is a config problem with its line.
+    pub fn decode(e: Entry<'_>, source: String, p: &mut Problems) -> Option<Self> {
+        match regex_syntax::ParserBuilder::new().build().parse(&source) {
+            Ok(_) => Some(LazyRegex {
+                source,
+                cell: std::sync::OnceLock::new(),
+            }),
+            Err(err) => {
+                let first = err.to_string();
+                let first = first.lines().last().unwrap_or("invalid").trim().to_string();
+                e.problem(p, format!("`{}` is not a valid regex: {first}", e.name()));
+                None
+            }
+        }
+    }
+
+    /// The compiled regex; `None` only if it outgrows the size limit (reported once).
+    pub fn get(&self) -> Option<&Regex> {
+        self.cell
+            .get_or_init(|| {
+                let built = compiled(&self.source, || {
+                    regex::RegexBuilder::new(&self.source)
+                        .size_limit(1 << 20)
+                        .build()
+                });
+                built
+                    .map_err(|e| {
+                        eprintln!("packetgate: a policy regex is too large to use ({e}); its rule is skipped")
+                    })
+                    .ok()
+            })
+            .as_ref()
+    }
+}

@@ -124,7 +124,8 @@ impl Secret {
             );
             return None;
         }
-        let set = match RegexSet::new(patterns.iter().map(|(_, r)| r.as_str())) {
+        let joined: Vec<&str> = patterns.iter().map(|(_, r)| r.as_str()).collect();
+        let set = match super::compiled(&joined.join("\u{0}"), || RegexSet::new(&joined)) {
             Ok(set) => set,
             Err(err) => {
                 p.push(

@@ -24,12 +24,15 @@ pub const HOSTS_KEYS: &[&str] = &["field", "provider_field", "providers", "min"]
 
 const CHECKS: &[&str] = &["https", "no-tracking", "no-credentials"];
 
+/// Characters that end a link in running text.
+fn ends_link(c: char) -> bool {
+    c.is_whitespace() || matches!(c, '<' | '>' | '"' | '\'' | '`' | ')' | ']' | '}' | '|')
+}
+
 fn url_regex() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
     RE.get_or_init(|| {
-        // An IPv6 literal host keeps its brackets (`http://[::1]/`).
-        Regex::new(r#"(?i)\b[a-z][a-z0-9+.\-]*://(?:[^\s<>"'`\)\]\}|\[]*\[[0-9a-f:.]+\])?[^\s<>"'`\)\]\}|]*"#)
-            .expect("static regex")
+        Regex::new(r#"(?i)\b[a-z][a-z0-9+.\-]*://[^\s<>"'`\)\]\}|]+"#).expect("static regex")
     })
 }
 
@@ -38,9 +41,14 @@ pub fn find_urls(text: &str) -> Vec<(usize, &str)> {
     url_regex()
         .find_iter(text)
         .map(|m| {
-            let s = m
-                .as_str()
-                .trim_end_matches(['.', ',', ';', ':', '!', '?', '*', '_']);
+            let mut end = m.end();
+            // An IPv6 literal host keeps its brackets (`http://[::1]:8080/x`): the regex
+            // stops at `]`, so carry on past it.
+            if m.as_str().contains("://[") && text[end..].starts_with(']') {
+                end += 1;
+                end += text[end..].find(ends_link).unwrap_or(text.len() - end);
+            }
+            let s = text[m.start()..end].trim_end_matches(['.', ',', ';', ':', '!', '?', '*', '_']);
             (text[..m.start()].chars().count(), s)
         })
         .collect()
@@ -512,6 +520,17 @@ fn urls_of(node: &Node) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn finds_ipv6_literal_links_whole() {
+        let found =
+            find_urls("see http://[::ffff:10.0.0.1]:8080/x?y=1, then (https://a.example/b)");
+        let urls: Vec<&str> = found.iter().map(|(_, u)| *u).collect();
+        assert_eq!(
+            urls,
+            ["http://[::ffff:10.0.0.1]:8080/x?y=1", "https://a.example/b"]
+        );
+    }
 
     #[test]
     fn finds_urls_in_prose() {
