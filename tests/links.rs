@@ -577,16 +577,16 @@ fn too_many_requests_forever_is_unverified_after_retries() {
     assert!(f["message"].as_str().unwrap().contains("429"), "{f}");
 }
 
-#[test]
-fn error_500_then_ok_is_ok_after_two_attempts() {
-    let server = TestServer::start(|_: &Request, hit| {
+/// A status that is worth retrying once, then 200: ok after two requests, no finding.
+fn retried_once_then_ok(status: u16, name: &str) {
+    let server = TestServer::start(move |_: &Request, hit| {
         if hit == 0 {
-            Reply::status(500)
+            Reply::status(status)
         } else {
             Reply::ok("fine")
         }
     });
-    let dir = repo("500-then-ok", &[]);
+    let dir = repo(name, &[]);
     let cites = write_packet(&dir, "p.yaml", &[server.url("/flaky")]);
     let (r, json, _) = live(&dir, &["p.yaml"]);
 
@@ -597,6 +597,11 @@ fn error_500_then_ok_is_ok_after_two_attempts() {
     assert_eq!(res["attempts"], 2, "{res}");
     assert_eq!(server.hits("/flaky"), 2);
     assert_no_link_findings(packet(&json, "p.yaml"));
+}
+
+#[test]
+fn error_500_then_ok_is_ok_after_two_attempts() {
+    retried_once_then_ok(500, "500-then-ok");
 }
 
 #[test]
@@ -879,25 +884,7 @@ fn cache_keeps_ok_links_and_refetches_failures() {
 
 #[test]
 fn request_timeout_408_is_retried() {
-    let server = TestServer::start(|_: &Request, hit| {
-        if hit == 0 {
-            Reply::status(408)
-        } else {
-            Reply::ok("fine")
-        }
-    });
-    let dir = repo("408-then-ok", &[]);
-    let cites = write_packet(&dir, "p.yaml", &[server.url("/t")]);
-    let (r, json, _) = live(&dir, &["p.yaml"]);
-
-    assert_eq!(r.code, 0, "{}", r.stdout);
-    let res = result(&json, &cites[0].url);
-    assert_eq!(
-        (res["status"].as_str(), res["attempts"].as_u64()),
-        (Some("ok"), Some(2)),
-        "{res}"
-    );
-    assert_eq!(server.hits("/t"), 2);
+    retried_once_then_ok(408, "408-then-ok");
 }
 
 #[test]
