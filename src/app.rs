@@ -176,7 +176,6 @@ fn check(args: CheckArgs) -> Result<Exit> {
         max_age_days: args.max_age_days,
         links_not_opened,
         keep_lines: args.format == Format::Human,
-        collect_links: phase.is_some(),
         link_sink: phase.as_ref().and_then(links::Phase::sink),
     };
     let mut report = engine::run(&config, &candidates, &opts);

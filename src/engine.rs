@@ -25,8 +25,6 @@ pub struct Options {
     pub links_not_opened: Option<String>,
     /// Keep the source lines findings point at (only the human report shows them).
     pub keep_lines: bool,
-    /// Record every link each packet cites, for the link phase.
-    pub collect_links: bool,
     /// Where cited links are sent as soon as a packet is judged (the running link phase).
     pub link_sink: Option<links::Sink>,
 }
@@ -195,7 +193,7 @@ pub fn check_one(config: &Config, c: &Candidate, opts: &Options) -> Option<Packe
             let common = common_secret_rules(config, policy);
             let mut secrets: Vec<String> = Vec::new();
             let mut citations = Vec::new();
-            if opts.collect_links {
+            if let Some(sink) = &opts.link_sink {
                 // Links go to the link phase before the rules run, so requests overlap with
                 // evaluation; a link holding a secret (any secret rule's, on or off) is
                 // never sent.
@@ -211,10 +209,8 @@ pub fn check_one(config: &Config, c: &Candidate, opts: &Options) -> Option<Packe
                     .map(|h| h.secret)
                     .collect();
                 citations = self::citations(&ctx, &Masker::new(secrets.clone()));
-                if let Some(sink) = &opts.link_sink {
-                    for cite in citations.iter().filter(|c| !c.secret) {
-                        sink.send(&cite.key);
-                    }
+                for cite in citations.iter().filter(|c| !c.secret) {
+                    sink.send(&cite.key);
                 }
             } else {
                 for s in common {

@@ -530,28 +530,14 @@ fn dead_link_in_markdown_prose_has_no_field() {
 
 #[test]
 fn too_many_requests_with_retry_after_then_ok() {
-    let server = TestServer::start(|_: &Request, hit| {
-        if hit == 0 {
-            Reply::status(429).header("Retry-After", "1")
-        } else {
-            Reply::ok("fine")
-        }
-    });
-    let dir = repo("retry-after", &[]);
-    let cites = write_packet(&dir, "p.yaml", &[server.url("/busy")]);
-    let (r, json, took) = live(&dir, &["p.yaml"]);
-
-    assert_eq!(r.code, 0, "{}", r.stdout);
-    let res = result(&json, &cites[0].url);
-    assert_eq!(res["status"], "ok", "{res}");
-    assert_eq!(res["http_status"], 200, "{res}");
-    assert_eq!(res["attempts"], 2, "{res}");
-    assert_eq!(server.hits("/busy"), 2);
+    let took = retried_once_then_ok(
+        || Reply::status(429).header("Retry-After", "1"),
+        "retry-after",
+    );
     assert!(
         took >= Duration::from_millis(950),
         "Retry-After: 1 was not honoured (backoff_ms is 10): the run took {took:?}"
     );
-    assert_no_link_findings(packet(&json, "p.yaml"));
 }
 
 #[test]
@@ -577,18 +563,21 @@ fn too_many_requests_forever_is_unverified_after_retries() {
     assert!(f["message"].as_str().unwrap().contains("429"), "{f}");
 }
 
-/// A status that is worth retrying once, then 200: ok after two requests, no finding.
-fn retried_once_then_ok(status: u16, name: &str) {
-    let server = TestServer::start(move |_: &Request, hit| {
-        if hit == 0 {
-            Reply::status(status)
-        } else {
-            Reply::ok("fine")
-        }
-    });
+/// A first answer that is worth retrying, then 200: ok after two requests, no finding.
+/// Returns how long the run took.
+fn retried_once_then_ok(first: fn() -> Reply, name: &str) -> Duration {
+    let server = TestServer::start(
+        move |_: &Request, hit| {
+            if hit == 0 {
+                first()
+            } else {
+                Reply::ok("fine")
+            }
+        },
+    );
     let dir = repo(name, &[]);
     let cites = write_packet(&dir, "p.yaml", &[server.url("/flaky")]);
-    let (r, json, _) = live(&dir, &["p.yaml"]);
+    let (r, json, took) = live(&dir, &["p.yaml"]);
 
     assert_eq!(r.code, 0, "{}", r.stdout);
     let res = result(&json, &cites[0].url);
@@ -597,11 +586,12 @@ fn retried_once_then_ok(status: u16, name: &str) {
     assert_eq!(res["attempts"], 2, "{res}");
     assert_eq!(server.hits("/flaky"), 2);
     assert_no_link_findings(packet(&json, "p.yaml"));
+    took
 }
 
 #[test]
 fn error_500_then_ok_is_ok_after_two_attempts() {
-    retried_once_then_ok(500, "500-then-ok");
+    retried_once_then_ok(|| Reply::status(500), "500-then-ok");
 }
 
 #[test]
@@ -884,7 +874,7 @@ fn cache_keeps_ok_links_and_refetches_failures() {
 
 #[test]
 fn request_timeout_408_is_retried() {
-    retried_once_then_ok(408, "408-then-ok");
+    retried_once_then_ok(|| Reply::status(408), "408-then-ok");
 }
 
 #[test]

@@ -268,10 +268,9 @@ impl Fetcher {
     fn has_tracking(&self, url: &Url) -> bool {
         url.query_pairs().any(|(k, _)| {
             let k = k.to_ascii_lowercase();
-            self.tracking.iter().any(|p| match p.strip_suffix('*') {
-                Some(prefix) => k.starts_with(prefix),
-                None => k == *p,
-            })
+            self.tracking
+                .iter()
+                .any(|p| crate::rules::urls::glob_match(p, &k))
         })
     }
 

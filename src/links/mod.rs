@@ -1,7 +1,8 @@
 //! The link phase: opens every distinct URL the checked packets cite and classifies it as
-//! ok, dead, unverified or refused. It runs after evaluation (the URLs come from the packets)
-//! and before reporting; [`crate::engine::apply_links`] turns results into findings through
-//! the policies' `link` rules.
+//! ok, dead, unverified or refused. It runs on its own thread beside evaluation (each packet
+//! sends its links as it is judged) and ends before reporting;
+//! [`crate::engine::apply_links`] turns results into findings through the policies' `link`
+//! rules.
 //!
 //! Each distinct URL (fragment stripped) is fetched once per run. Requests are bounded by a
 //! global and a per-host limit, retried only when retrying can help, and the whole phase has

@@ -370,7 +370,7 @@ impl UrlRule {
 }
 
 /// `utm_*`-style matching: a trailing `*` matches any suffix.
-fn glob_match(pattern: &str, name: &str) -> bool {
+pub fn glob_match(pattern: &str, name: &str) -> bool {
     match pattern.strip_suffix('*') {
         Some(prefix) => name.starts_with(prefix),
         None => name == pattern,
