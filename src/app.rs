@@ -31,6 +31,7 @@ fn load_config(path: Option<&Path>) -> Result<Config> {
 pub fn run(cli: Cli) -> Result<Exit> {
     match cli.command {
         Command::Check(args) => check(args),
+        Command::Github(args) => crate::github::run(&args),
         Command::Rules { config } => {
             let config = load_config(config.config.as_deref())?;
             print(&rules_table(&config));
@@ -130,15 +131,86 @@ fn tracking_params(config: &Config) -> Vec<String> {
     params
 }
 
+/// What a run judges with, past config and candidates.
+#[derive(Debug, Clone)]
+pub struct Judging {
+    pub today: Date,
+    pub fail_on: Severity,
+    pub max_age_days: Option<u32>,
+    pub offline: bool,
+    pub link_cache: Option<std::path::PathBuf>,
+    /// Show the link phase's progress bar (a terminal, not CI).
+    pub progress: bool,
+    /// Keep source lines for snippets (the human report).
+    pub keep_lines: bool,
+}
+
+/// `--today`, else today (UTC).
+pub fn today(arg: Option<&str>) -> Result<Date> {
+    match arg {
+        Some(t) => {
+            Date::parse(t).ok_or_else(|| anyhow!("--today `{t}` is not a date in YYYY-MM-DD form"))
+        }
+        None => Ok(Date::today_utc()),
+    }
+}
+
+/// The fail level: the flag's, else the config's.
+pub fn fail_level(flag: Option<FailOn>, config: &Config) -> Severity {
+    match flag {
+        Some(FailOn::Error) => Severity::Error,
+        Some(FailOn::Warning) => Severity::Warning,
+        None => config.fail_on,
+    }
+}
+
+/// Judges the candidates: the engine, then the link phase (unless offline). `phase` is the
+/// link phase started early (see [`links::Phase::prepare`]), if any.
+pub fn judge(
+    config: &Config,
+    candidates: &[discover::Candidate],
+    how: &Judging,
+    mut phase: Option<links::Phase>,
+) -> Result<engine::Report> {
+    if how.offline {
+        phase = None;
+    } else if phase.is_none() {
+        phase = Some(links::Phase::prepare());
+    }
+    // The link phase takes the packets' links as they are judged.
+    if let Some(phase) = &mut phase {
+        phase.configure(
+            &config.links,
+            links::RunOptions {
+                tracking_params: tracking_params(config),
+                progress: how.progress,
+                cache_path: how.link_cache.clone(),
+            },
+        );
+    }
+    let mut opts = Options {
+        today: how.today,
+        fail_on: how.fail_on,
+        max_age_days: how.max_age_days,
+        links_not_opened: how.offline.then(|| "--offline".to_string()),
+        keep_lines: how.keep_lines,
+        link_sink: phase.as_ref().and_then(links::Phase::sink),
+    };
+    let mut report = engine::run(config, candidates, &opts);
+    // Every sender must be gone for the link phase to see the end of its feed.
+    opts.link_sink = None;
+    if let Some(phase) = phase {
+        let found = phase.finish(&engine::link_keys(&report))?;
+        engine::apply_links(config, &mut report, found, &opts);
+    }
+    Ok(report)
+}
+
 fn check(args: CheckArgs) -> Result<Exit> {
     // Started first, so TLS is ready by the time the config is.
-    let mut phase = (!args.offline).then(links::Phase::prepare);
+    let phase = (!args.offline).then(links::Phase::prepare);
     let config = load_config(args.config.config.as_deref())?;
-    let today = match &args.today {
-        Some(t) => Date::parse(t)
-            .ok_or_else(|| anyhow!("--today `{t}` is not a date in YYYY-MM-DD form"))?,
-        None => Date::today_utc(),
-    };
+    let today = today(args.today.as_deref())?;
     let candidates = match &args.changed_since {
         Some(since) => {
             let changed = git::changed_since(Path::new("."), since).context("--changed-since")?;
@@ -151,40 +223,18 @@ fn check(args: CheckArgs) -> Result<Exit> {
         }
         None => discover::from_paths(&config, &args.paths)?,
     };
-    let fail_on = match args.fail_on {
-        Some(FailOn::Error) => Severity::Error,
-        Some(FailOn::Warning) => Severity::Warning,
-        None => config.fail_on,
-    };
-    let links_not_opened = args.offline.then(|| "--offline".to_string());
-    // The link phase takes the packets' links as they are judged.
-    if let Some(phase) = &mut phase {
-        phase.configure(
-            &config.links,
-            links::RunOptions {
-                tracking_params: tracking_params(&config),
-                progress: args.format == Format::Human
-                    && std::io::stderr().is_terminal()
-                    && std::env::var_os("CI").is_none(),
-                cache_path: args.link_cache.clone(),
-            },
-        );
-    }
-    let mut opts = Options {
+    let how = Judging {
         today,
-        fail_on,
+        fail_on: fail_level(args.fail_on, &config),
         max_age_days: args.max_age_days,
-        links_not_opened,
+        offline: args.offline,
+        link_cache: args.link_cache.clone(),
+        progress: args.format == Format::Human
+            && std::io::stderr().is_terminal()
+            && std::env::var_os("CI").is_none(),
         keep_lines: args.format == Format::Human,
-        link_sink: phase.as_ref().and_then(links::Phase::sink),
     };
-    let mut report = engine::run(&config, &candidates, &opts);
-    // Every sender must be gone for the link phase to see the end of its feed.
-    opts.link_sink = None;
-    if let Some(phase) = phase {
-        let found = phase.finish(&engine::link_keys(&report))?;
-        engine::apply_links(&config, &mut report, found, &opts);
-    }
+    let report = judge(&config, &candidates, &how, phase)?;
     let color = match args.color {
         Color::Always => true,
         Color::Never => false,

@@ -35,6 +35,20 @@ pub enum Kind {
     CostTrace,
 }
 
+/// What `packetgate github` says on the pull request besides the check run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CommentMode {
+    /// One comment, found again and edited in place on every run.
+    Sticky,
+    /// The sticky comment, plus a review requesting changes while packets fail (dismissed
+    /// once they pass).
+    Review,
+    /// The sticky comment, plus review comments on the lines of the diff.
+    Inline,
+    /// No comment: the check run only.
+    Off,
+}
+
 #[derive(Debug, clap::Args)]
 pub struct ConfigArgs {
     /// Repository config file (default: .packetgate.yml in the current folder, if present).
@@ -46,6 +60,9 @@ pub struct ConfigArgs {
 pub enum Command {
     /// Judge packets: files or folders (default: the config's globs, else the current folder).
     Check(CheckArgs),
+    /// The pull-request gate (the GitHub Action's entry point): judge the packets the event
+    /// changed, publish a check run and a sticky comment, write the job summary and outputs.
+    Github(GithubArgs),
     /// List the rules in effect, with ids, kinds and severities.
     Rules {
         #[command(flatten)]
@@ -98,6 +115,47 @@ pub struct CheckArgs {
     /// Colour in the human report.
     #[arg(long, value_enum, default_value = "auto")]
     pub color: Color,
+    #[command(flatten)]
+    pub config: ConfigArgs,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct GithubArgs {
+    /// Only folders or files under these paths (default: every packet the event changed).
+    pub paths: Vec<PathBuf>,
+    /// Print the check run and comment that would be sent, and send nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// The event payload (default: $GITHUB_EVENT_PATH).
+    #[arg(long, value_name = "FILE")]
+    pub event: Option<PathBuf>,
+    /// The event name (default: $GITHUB_EVENT_NAME, else pull_request).
+    #[arg(long, value_name = "NAME")]
+    pub event_name: Option<String>,
+    /// The check run's name, as branch protection requires it (default: packetgate).
+    #[arg(long, value_name = "NAME")]
+    pub check_name: Option<String>,
+    /// What to post on the pull request besides the check run (default: sticky).
+    #[arg(long, value_enum)]
+    pub comment_mode: Option<CommentMode>,
+    /// Do not open any link.
+    #[arg(long)]
+    pub offline: bool,
+    /// Freshness window in days for every date rule.
+    #[arg(long, value_name = "DAYS")]
+    pub max_age_days: Option<u32>,
+    /// Lowest severity that fails a packet.
+    #[arg(long, value_enum)]
+    pub fail_on: Option<FailOn>,
+    /// The day date rules are judged against (default: today, UTC).
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub today: Option<String>,
+    /// Cache successful link checks in FILE.
+    #[arg(long, value_name = "FILE")]
+    pub link_cache: Option<PathBuf>,
+    /// Where to write the JSON report (default: $RUNNER_TEMP/packetgate-report.json).
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
     #[command(flatten)]
     pub config: ConfigArgs,
 }

@@ -144,6 +144,7 @@ pub fn check_one(config: &Config, c: &Candidate, opts: &Options) -> Option<Packe
                 column: 1,
                 message: format!("cannot read the file: {e}"),
                 fix: "check the path and the file's permissions".into(),
+                missing: false,
             };
             return Some(finish(
                 c,
@@ -426,6 +427,7 @@ pub fn apply_links(config: &Config, report: &mut Report, mut links: LinkReport, 
                         column: cite.column,
                         message: packet.masker.apply(&message),
                         fix: packet.masker.apply(&fix),
+                        missing: false,
                     });
                 }
             }

@@ -58,6 +58,10 @@ pub struct Finding {
     pub column: u32,
     pub message: String,
     pub fix: String,
+    /// The finding says a field is missing, empty or unfilled (a required-field rule, or a
+    /// conditional rule that made a field required); every other finding is about a value
+    /// that is there but wrong. The pull-request comment groups findings by this.
+    pub missing: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

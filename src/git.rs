@@ -30,30 +30,90 @@ fn git(dir: &Path, args: &[&str]) -> Result<Vec<u8>, GitError> {
     Ok(out.stdout)
 }
 
-/// Parses `git diff --name-status -z` output into the paths to judge.
-pub fn parse_name_status(raw: &[u8]) -> Vec<String> {
+/// One line of `git diff --name-status`: what happened to a file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    /// `A`, `M`, `D`, `R`, `C`, `T`…
+    pub status: u8,
+    pub path: String,
+    /// The old path of a rename or copy.
+    pub from: Option<String>,
+}
+
+impl Change {
+    pub fn removed(&self) -> bool {
+        self.status == b'D'
+    }
+}
+
+/// Parses `git diff --name-status -z` output.
+pub fn parse_changes(raw: &[u8]) -> Vec<Change> {
     let fields: Vec<&[u8]> = raw.split(|b| *b == 0).filter(|f| !f.is_empty()).collect();
+    let text = |i: usize| {
+        fields
+            .get(i)
+            .map(|f| String::from_utf8_lossy(f).into_owned())
+    };
     let mut out = Vec::new();
     let mut i = 0;
     while i < fields.len() {
         let status = fields[i].first().copied().unwrap_or(b'?');
-        match status {
-            b'R' | b'C' => {
-                if let Some(new) = fields.get(i + 2) {
-                    out.push(String::from_utf8_lossy(new).into_owned());
-                }
-                i += 3;
+        if matches!(status, b'R' | b'C') {
+            if let (Some(from), Some(path)) = (text(i + 1), text(i + 2)) {
+                out.push(Change {
+                    status,
+                    path,
+                    from: Some(from),
+                });
             }
-            b'D' => i += 2,
-            _ => {
-                if let Some(p) = fields.get(i + 1) {
-                    out.push(String::from_utf8_lossy(p).into_owned());
-                }
-                i += 2;
+            i += 3;
+        } else {
+            if let Some(path) = text(i + 1) {
+                out.push(Change {
+                    status,
+                    path,
+                    from: None,
+                });
             }
+            i += 2;
         }
     }
     out
+}
+
+/// Parses `git diff --name-status -z` output into the paths to judge.
+pub fn parse_name_status(raw: &[u8]) -> Vec<String> {
+    parse_changes(raw)
+        .into_iter()
+        .filter(|c| !c.removed())
+        .map(|c| c.path)
+        .collect()
+}
+
+/// What changed between two commits (renames detected), paths relative to the top level.
+pub fn diff(dir: &Path, from: &str, to: &str) -> Result<Vec<Change>, GitError> {
+    let range = format!("{from}...{to}");
+    let raw = match git(dir, &["diff", "--name-status", "-z", "-M", &range]) {
+        Ok(r) => r,
+        Err(_) => git(dir, &["diff", "--name-status", "-z", "-M", from, to])?,
+    };
+    Ok(parse_changes(&raw))
+}
+
+/// A file's text at a commit; `Ok(None)` when the commit has no such file. An error when
+/// git cannot answer (no repository, the commit is not fetched).
+pub fn show(dir: &Path, rev: &str, path: &str) -> Result<Option<String>, GitError> {
+    git(dir, &["cat-file", "-e", &format!("{rev}^{{commit}}")])?;
+    match git(dir, &["show", &format!("{rev}:{path}")]) {
+        Ok(bytes) => Ok(Some(String::from_utf8_lossy(&bytes).into_owned())),
+        Err(_) => Ok(None),
+    }
+}
+
+/// The commit HEAD points at.
+pub fn head(dir: &Path) -> Result<String, GitError> {
+    let out = git(dir, &["rev-parse", "HEAD"])?;
+    Ok(String::from_utf8_lossy(&out).trim().to_string())
 }
 
 /// Files changed between `since` and HEAD, as paths usable from the current directory.

@@ -13,6 +13,7 @@ pub mod engine;
 pub mod fieldpath;
 pub mod finding;
 pub mod git;
+pub mod github;
 pub mod links;
 pub mod packet;
 pub mod report;

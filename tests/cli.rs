@@ -79,7 +79,7 @@ fn json_contract_shape() {
     keys.sort_unstable();
     assert_eq!(
         keys,
-        ["column", "field", "fix", "line", "message", "rule", "severity"]
+        ["column", "field", "fix", "line", "message", "missing", "rule", "severity"]
     );
     assert_eq!(f["field"], "unit_metric");
     assert_eq!(f["severity"], "error");

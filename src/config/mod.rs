@@ -101,15 +101,45 @@ fn glob(pattern: &str) -> Result<GlobMatcher, String> {
         .map_err(|e| e.kind().to_string())
 }
 
+/// Reads a config or policy file by path. The working tree's files for `packetgate check`;
+/// the base branch's for the pull-request gate, so a pull request cannot rewrite the
+/// policy that judges it.
+pub type Reader<'a> = &'a dyn Fn(&Path) -> std::io::Result<String>;
+
+fn read_file(path: &Path) -> std::io::Result<String> {
+    std::fs::read_to_string(path)
+}
+
 /// Loads the config: the file given, else `.packetgate.yml` in `root` if present, else
 /// built-ins only.
 pub fn load(root: &Path, explicit: Option<&Path>) -> Result<Config, ConfigError> {
-    let mut sources = Sources::default();
-    let mut problems = Problems::default();
     let path = match explicit {
         Some(p) => Some(p.to_path_buf()),
         None => Some(root.join(CONFIG_FILE)).filter(|p| p.is_file()),
     };
+    let file = match path {
+        Some(path) => {
+            let text = read_file(&path).map_err(|source| ConfigError::Read {
+                path: path.display().to_string(),
+                source,
+            })?;
+            Some((path, text))
+        }
+        None => None,
+    };
+    load_from(root, file, &read_file)
+}
+
+/// Loads a config whose text is already read (`None`: built-ins only); policy files it
+/// names are read through `read`.
+pub fn load_from(
+    root: &Path,
+    file: Option<(PathBuf, String)>,
+    read: Reader<'_>,
+) -> Result<Config, ConfigError> {
+    let mut sources = Sources::default();
+    let mut problems = Problems::default();
+    let path = file.as_ref().map(|(p, _)| p.clone());
     let mut config = Config {
         root: root.to_path_buf(),
         file: path.clone(),
@@ -122,20 +152,15 @@ pub fn load(root: &Path, explicit: Option<&Path>) -> Result<Config, ConfigError>
         links: crate::links::LinkSettings::default(),
     };
     let mut repo_policies: Vec<(String, String)> = Vec::new();
-    let text;
     let parsed;
-    if let Some(path) = &path {
-        text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-            path: path.display().to_string(),
-            source,
-        })?;
+    if let Some((path, text)) = &file {
         config.root = path
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
             .unwrap_or(Path::new("."))
             .to_path_buf();
         let file = sources.add(crate::discover::display(path));
-        parsed = crate::yaml::parse(&text, crate::yaml::Limits::default());
+        parsed = crate::yaml::parse(text, crate::yaml::Limits::default());
         match &parsed {
             Err(e) => problems.push(file, e.pos, e.to_string()),
             Ok(doc) => {
@@ -153,7 +178,7 @@ pub fn load(root: &Path, explicit: Option<&Path>) -> Result<Config, ConfigError>
                     if let Some(top) =
                         Entries::of(root_node, file, "the config file", &mut problems)
                     {
-                        read_config(&mut config, top, &mut repo_policies, &mut problems)?;
+                        read_config(&mut config, top, &mut repo_policies, read, &mut problems);
                     }
                 }
             }
@@ -189,12 +214,13 @@ fn read_config(
     config: &mut Config,
     mut top: Entries<'_>,
     repo_policies: &mut Vec<(String, String)>,
+    read: Reader<'_>,
     p: &mut Problems,
-) -> Result<(), ConfigError> {
+) {
     if let Some(e) = top.take("policies") {
         for (rel, pos) in e.texts(p).unwrap_or_default() {
             let path = config.root.join(rel);
-            match std::fs::read_to_string(&path) {
+            match read(&path) {
                 Ok(t) => repo_policies.push((crate::discover::display(&path), t)),
                 Err(err) => p.push(
                     e.file,
@@ -271,5 +297,4 @@ fn read_config(
         crate::links::settings::decode(e, &mut config.links, p);
     }
     top.finish(CONFIG_KEYS, "the config file", p);
-    Ok(())
 }

@@ -115,6 +115,7 @@ fn finding(rule: &str, field: Option<&str>, pos: Pos, message: String, fix: &str
         column: pos.col.max(1),
         message,
         fix: fix.to_string(),
+        missing: false,
     }
 }
 

@@ -329,7 +329,7 @@ impl Conditional {
                 _ => fix_for(req, &because),
             };
             let value = target.and_then(Node::as_str).unwrap_or_default();
-            out.push(ctx.emit(
+            let mut finding = ctx.emit(
                 rule,
                 (!field.is_empty()).then_some(field),
                 pos,
@@ -340,7 +340,10 @@ impl Conditional {
                     value,
                     expected: "",
                 },
-            ));
+            );
+            // A failed "is required" means the field is absent or unfilled.
+            finding.missing = matches!(req.op, Op::Present(true));
+            out.push(finding);
         }
     }
 }

@@ -303,6 +303,7 @@ impl<'a> Ctx<'a> {
                 .as_deref()
                 .map(|t| render(t, vars, self.policy))
                 .unwrap_or(fix),
+            missing: false,
         }
     }
 }

@@ -35,6 +35,14 @@ impl Required {
 
 /// Reports `path` when it is absent or not filled in. Shared with `conditional`.
 pub fn check_path(rule: &Rule, ctx: &Ctx<'_>, path: &FieldPath, out: &mut Vec<Finding>) {
+    let start = out.len();
+    find_missing(rule, ctx, path, out);
+    for f in &mut out[start..] {
+        f.missing = true;
+    }
+}
+
+fn find_missing(rule: &Rule, ctx: &Ctx<'_>, path: &FieldPath, out: &mut Vec<Finding>) {
     let Some((parent, key)) = path.split_last_key() else {
         // A path ending in an index: only "present and filled" can be asked of it.
         for (p, node) in path.select(ctx.root()) {

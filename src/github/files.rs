@@ -1,0 +1,173 @@
+//! Which files an event changed: the pull request's file list from the REST API (100 per
+//! page, GitHub's 3,000-file cap), or `git diff` for pushes and runs without a token.
+//! Added, modified, renamed, copied and changed files are judged (a renamed packet under its
+//! new path); removed files are not. Every path touched — old names included — is kept, so
+//! the gate can tell whether the change touched its own config or policies.
+
+use super::api::{Api, ApiError};
+use super::event::Pull;
+use crate::git::{self, GitError};
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::path::Path;
+
+/// GitHub lists at most this many files of a pull request.
+pub const MAX_FILES: usize = 3000;
+const PER_PAGE: usize = 100;
+
+#[derive(Debug, Clone, Default)]
+pub struct Changes {
+    /// Repository-relative paths to judge, in the order listed.
+    pub judge: Vec<String>,
+    /// Every path the change touches: removed files and the old names of renames too.
+    pub touched: HashSet<String>,
+    pub removed: Vec<String>,
+    /// `(old, new)`.
+    pub renamed: Vec<(String, String)>,
+    /// New-side lines each file's diff shows (review comments can only go there).
+    pub diff_lines: BTreeMap<String, BTreeSet<u32>>,
+    /// `false` when the list stops at GitHub's cap and more files changed.
+    pub complete: bool,
+}
+
+impl Changes {
+    fn add(&mut self, status: &str, path: String, from: Option<String>) {
+        self.touched.insert(path.clone());
+        if let Some(from) = &from {
+            self.touched.insert(from.clone());
+        }
+        match status {
+            "removed" => self.removed.push(path),
+            "unchanged" => {}
+            _ => {
+                if let (Some(from), "renamed") = (from, status) {
+                    self.renamed.push((from, path.clone()));
+                }
+                self.judge.push(path);
+            }
+        }
+    }
+}
+
+/// The pull request's files, one request per 100.
+pub fn from_api(api: &Api, pull: &Pull) -> Result<Changes, ApiError> {
+    let mut changes = Changes {
+        complete: true,
+        ..Changes::default()
+    };
+    let mut route = api.repo(&format!("/pulls/{}/files?per_page={PER_PAGE}", pull.number));
+    let mut listed = 0usize;
+    loop {
+        let reply = api.get("listing the pull request's files", &route, None)?;
+        if reply.status == 404 {
+            return Err(ApiError::Status {
+                what: "listing the pull request's files".into(),
+                status: 404,
+                message: format!("pull request #{} not found", pull.number),
+            });
+        }
+        let page = reply.json("the pull request's files")?;
+        let items = page.as_array().cloned().unwrap_or_default();
+        for item in &items {
+            let name = item.get("filename").and_then(Value::as_str);
+            let status = item
+                .get("status")
+                .and_then(Value::as_str)
+                .unwrap_or("modified");
+            let Some(name) = name else { continue };
+            let from = item
+                .get("previous_filename")
+                .and_then(Value::as_str)
+                .map(str::to_string);
+            if let Some(patch) = item.get("patch").and_then(Value::as_str) {
+                changes
+                    .diff_lines
+                    .insert(name.to_string(), patch_lines(patch));
+            }
+            changes.add(status, name.to_string(), from);
+        }
+        listed += items.len();
+        match reply.next_page() {
+            Some(next) if listed < MAX_FILES && !items.is_empty() => route = api.route_of(&next),
+            _ => break,
+        }
+    }
+    if pull.changed_files.is_some_and(|n| n as usize > listed) {
+        changes.complete = false;
+    }
+    Ok(changes)
+}
+
+/// What changed between two commits, per git.
+pub fn from_git(dir: &Path, from: &str, to: &str) -> Result<Changes, GitError> {
+    let mut changes = Changes {
+        complete: true,
+        ..Changes::default()
+    };
+    for c in git::diff(dir, from, to)? {
+        let status = match c.status {
+            b'D' => "removed",
+            b'R' => "renamed",
+            b'C' => "copied",
+            b'A' => "added",
+            _ => "modified",
+        };
+        changes.add(status, c.path, c.from);
+    }
+    Ok(changes)
+}
+
+/// New-side line numbers a unified diff shows (added and context lines).
+pub fn patch_lines(patch: &str) -> BTreeSet<u32> {
+    let mut out = BTreeSet::new();
+    let mut line = 0u32;
+    let mut in_hunk = false;
+    for l in patch.lines() {
+        if let Some(rest) = l.strip_prefix("@@") {
+            // @@ -a,b +c,d @@
+            line = rest
+                .split_whitespace()
+                .find_map(|t| t.strip_prefix('+'))
+                .and_then(|t| t.split(',').next())
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(0);
+            in_hunk = line > 0;
+            continue;
+        }
+        if !in_hunk {
+            continue;
+        }
+        match l.as_bytes().first() {
+            Some(b'-') => {}
+            Some(b'\\') => {}
+            _ => {
+                out.insert(line);
+                line += 1;
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn patch_lines_are_the_new_side() {
+        let patch = "@@ -1,3 +1,4 @@\n a\n-b\n+c\n+d\n e\n@@ -10,2 +11,2 @@\n x\n+y\n\\ No newline at end of file";
+        let lines: Vec<u32> = patch_lines(patch).into_iter().collect();
+        assert_eq!(lines, [1, 2, 3, 4, 11, 12]);
+    }
+
+    #[test]
+    fn renames_are_judged_under_the_new_name_and_removals_skipped() {
+        let mut c = Changes::default();
+        c.add("renamed", "b/new.md".into(), Some("b/old.md".into()));
+        c.add("removed", "b/gone.md".into(), None);
+        c.add("added", "b/a.md".into(), None);
+        assert_eq!(c.judge, ["b/new.md", "b/a.md"]);
+        assert!(c.touched.contains("b/old.md") && c.touched.contains("b/gone.md"));
+        assert_eq!(c.removed, ["b/gone.md"]);
+    }
+}

@@ -1,0 +1,577 @@
+//! What the gate says on GitHub, rendered from a finished [`Report`]: the check run's title,
+//! summary and annotations, the sticky comment, the job summary. Rendering only — the
+//! verdicts are already in the report — and every text is cut to GitHub's size limits with
+//! a count of what was left out, never silently.
+
+use crate::engine::{PacketReport, Report};
+use crate::finding::{Finding, Severity, Verdict};
+use crate::report::plural;
+use serde_json::{json, Value};
+use std::fmt::Write as _;
+
+/// Check-run `summary` and `text`: at most 65,535 characters.
+pub const CHECK_SUMMARY_MAX: usize = 65_535;
+/// An issue comment's body: at most 65,536 characters.
+pub const COMMENT_MAX: usize = 65_536;
+/// A step's job summary: at most 1 MiB.
+pub const JOB_SUMMARY_MAX: usize = 1024 * 1024;
+/// Annotations GitHub takes per check-run request.
+pub const ANNOTATIONS_PER_REQUEST: usize = 50;
+
+/// Everything a rendering needs besides the report.
+#[derive(Debug, Clone)]
+pub struct View<'a> {
+    pub report: &'a Report,
+    pub check_name: &'a str,
+    /// `https://github.com/OWNER/REPO/blob/SHA`: line links point into the judged commit.
+    pub blob_url: String,
+    pub head_sha: &'a str,
+    /// What was judged: "pull request #12", "push to main", "scheduled audit".
+    pub scope: String,
+    /// Things the reader must know (config taken from the base branch, a capped file list…).
+    pub notices: &'a [String],
+    pub run_url: Option<String>,
+    /// Where the full JSON report was written.
+    pub report_path: Option<String>,
+}
+
+/// The figures every text opens with.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub packets: usize,
+    pub failed: usize,
+    /// Findings at the fail level that name a missing field.
+    pub missing: usize,
+    /// Findings at the fail level about a value that is there but wrong.
+    pub invalid: usize,
+    /// Findings below the fail level.
+    pub advisory: usize,
+}
+
+impl Counts {
+    pub fn of(report: &Report) -> Counts {
+        let mut c = Counts {
+            packets: report.packets.len(),
+            failed: report.failed(),
+            ..Counts::default()
+        };
+        for p in &report.packets {
+            let (missing, invalid, advisory) = packet_counts(p, report.fail_on);
+            c.missing += missing;
+            c.invalid += invalid;
+            c.advisory += advisory;
+        }
+        c
+    }
+}
+
+/// `success`, `failure`, or `neutral` when no packet was judged.
+pub fn conclusion(report: &Report) -> &'static str {
+    if report.packets.is_empty() {
+        "neutral"
+    } else if report.verdict == Verdict::Fail {
+        "failure"
+    } else {
+        "success"
+    }
+}
+
+fn problems(c: &Counts) -> String {
+    let mut parts = Vec::new();
+    if c.missing > 0 {
+        parts.push(plural(c.missing, "missing field"));
+    }
+    if c.invalid > 0 {
+        parts.push(plural(c.invalid, "invalid value"));
+    }
+    parts.join(", ")
+}
+
+/// "2 of 3 packets fail: 5 missing fields, 1 invalid value".
+pub fn title(report: &Report) -> String {
+    let c = Counts::of(report);
+    if c.packets == 0 {
+        return "No packet to judge".into();
+    }
+    if c.failed > 0 {
+        let verb = if c.failed == 1 { "fails" } else { "fail" };
+        let mut t = format!("{} of {} {verb}", c.failed, plural(c.packets, "packet"));
+        let p = problems(&c);
+        if !p.is_empty() {
+            t = format!("{t}: {p}");
+        }
+        return t;
+    }
+    let mut t = if c.packets == 1 {
+        "1 packet passes".to_string()
+    } else {
+        format!("All {} packets pass", c.packets)
+    };
+    if c.advisory > 0 {
+        t.push_str(&format!(" ({})", plural(c.advisory, "warning")));
+    }
+    t
+}
+
+fn level(s: Severity) -> &'static str {
+    match s {
+        Severity::Error => "failure",
+        Severity::Warning => "warning",
+        Severity::Notice => "notice",
+    }
+}
+
+fn cut(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_string();
+    }
+    let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
+/// One annotation per finding, on its line, in report order.
+pub fn annotations(report: &Report) -> Vec<Value> {
+    report
+        .packets
+        .iter()
+        .flat_map(|p| p.findings.iter().map(move |f| (p, f)))
+        .map(|(p, f)| {
+            let title = match &f.field {
+                Some(field) => format!("{}: {field}", f.rule),
+                None => f.rule.clone(),
+            };
+            json!({
+                "path": p.path,
+                "start_line": f.line,
+                "end_line": f.line,
+                "annotation_level": level(f.severity),
+                "title": cut(&title, 255),
+                "message": cut(&format!("{}\nFix: {}", f.message, f.fix), 60_000),
+            })
+        })
+        .collect()
+}
+
+/// Text for a Markdown table cell or list item: one line, no table breaks, no HTML.
+fn inline(s: &str) -> String {
+    s.replace('\r', "")
+        .replace('\n', " ")
+        .replace('|', "\\|")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+fn code(s: &str) -> String {
+    let s = inline(s);
+    if s.contains('`') {
+        format!("`` {s} ``")
+    } else {
+        format!("`{s}`")
+    }
+}
+
+fn icon(v: Verdict) -> &'static str {
+    match v {
+        Verdict::Pass => "✅",
+        Verdict::Fail => "❌",
+    }
+}
+
+impl View<'_> {
+    fn line_url(&self, path: &str, line: u32) -> String {
+        let path: String = path
+            .split('/')
+            .map(|seg| {
+                seg.bytes()
+                    .map(|b| match b {
+                        b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                            (b as char).to_string()
+                        }
+                        _ => format!("%{b:02X}"),
+                    })
+                    .collect::<String>()
+            })
+            .collect::<Vec<_>>()
+            .join("/");
+        format!("{}/{path}#L{line}", self.blob_url)
+    }
+
+    fn headline(&self) -> String {
+        let c = Counts::of(self.report);
+        let mut s = format!("**{}**", title(self.report));
+        if c.failed > 0 && c.advisory > 0 {
+            s.push_str(&format!(" · {}", plural(c.advisory, "warning")));
+        }
+        let links = match &self.report.links_not_opened {
+            Some(why) => format!("links not opened ({why})"),
+            None => "links opened".into(),
+        };
+        s.push_str(&format!(
+            " — {}, judged on {}, failing at {} level, {links}.",
+            self.scope, self.report.today, self.report.fail_on
+        ));
+        s
+    }
+
+    fn footer(&self) -> String {
+        let mut s = format!(
+            "<sub>packetgate {} · commit {}",
+            env!("CARGO_PKG_VERSION"),
+            self.head_sha.get(..7).unwrap_or(self.head_sha)
+        );
+        if let Some(url) = &self.run_url {
+            s.push_str(&format!(" · [workflow run]({url})"));
+        }
+        if let Some(p) = &self.report_path {
+            s.push_str(&format!(" · JSON report: {}", code(p)));
+        }
+        s.push_str("</sub>\n");
+        s
+    }
+}
+
+/// Appends `piece` if it fits under `max` with `reserve` bytes left for the closing lines.
+fn fits(out: &str, piece: &str, max: usize, reserve: usize) -> bool {
+    out.len() + piece.len() + reserve <= max
+}
+
+/// The check run's (and the job summary's) Markdown: a table of packets, then one table of
+/// findings per packet with line links and fixes. Cut at `max` with a count of the rest.
+pub fn summary(view: &View<'_>, max: usize, rest_is_in: &str) -> String {
+    let report = view.report;
+    let mut out = String::new();
+    let _ = writeln!(out, "{}\n", view.headline());
+    for n in view.notices {
+        let _ = writeln!(out, "> [!NOTE]\n> {}\n", inline(n));
+    }
+    if report.packets.is_empty() {
+        out.push_str("No file this run judges is a packet.\n\n");
+        out.push_str(&view.footer());
+        return out;
+    }
+    out.push_str("| Packet | Kind | Verdict | Missing | Invalid | Warnings |\n|---|---|---|---:|---:|---:|\n");
+    let mut shown_rows = 0;
+    for p in &report.packets {
+        let c = packet_counts(p, report.fail_on);
+        let row = format!(
+            "| [{}]({}) | {} | {} {} | {} | {} | {} |\n",
+            code(&p.path),
+            view.line_url(&p.path, 1),
+            p.kind.as_deref().map(code).unwrap_or_else(|| "—".into()),
+            icon(p.verdict),
+            p.verdict.as_str(),
+            c.0,
+            c.1,
+            c.2
+        );
+        if !fits(&out, &row, max, 2000) {
+            break;
+        }
+        out.push_str(&row);
+        shown_rows += 1;
+    }
+    if shown_rows < report.packets.len() {
+        let _ = writeln!(
+            out,
+            "| … {} more, {rest_is_in} | | | | | |",
+            plural(report.packets.len() - shown_rows, "packet")
+        );
+    }
+    out.push('\n');
+    let total: usize = report.packets.iter().map(|p| p.findings.len()).sum();
+    let mut shown = 0;
+    'packets: for p in report.packets.iter().filter(|p| !p.findings.is_empty()) {
+        let head = format!(
+            "### {} {}\n\n| Line | Field | Rule | Severity | Problem | Fix |\n|---:|---|---|---|---|---|\n",
+            icon(p.verdict),
+            code(&p.path)
+        );
+        if !fits(&out, &head, max, 600) {
+            break;
+        }
+        out.push_str(&head);
+        for f in &p.findings {
+            let row = format!(
+                "| [{}]({}) | {} | {} | {} | {} | {} |\n",
+                f.line,
+                view.line_url(&p.path, f.line),
+                f.field
+                    .as_deref()
+                    .map(code)
+                    .unwrap_or_else(|| "(text)".into()),
+                code(&f.rule),
+                f.severity,
+                inline(&f.message),
+                inline(&f.fix)
+            );
+            if !fits(&out, &row, max, 600) {
+                break 'packets;
+            }
+            out.push_str(&row);
+            shown += 1;
+        }
+        out.push('\n');
+    }
+    if shown < total {
+        let _ = writeln!(
+            out,
+            "\n**… {} not shown here** (of {total}); {rest_is_in}.\n",
+            plural(total - shown, "more finding")
+        );
+    }
+    out.push_str(&view.footer());
+    out
+}
+
+/// The comment's groups, in order; [`group_of`] picks one.
+const GROUPS: [&str; 3] = [
+    "Missing fields",
+    "Invalid fields",
+    "Warnings (they do not fail the check)",
+];
+
+fn group_of(f: &Finding, fail_on: Severity) -> usize {
+    match (f.severity >= fail_on, f.missing) {
+        (true, true) => 0,
+        (true, false) => 1,
+        (false, _) => 2,
+    }
+}
+
+/// (missing, invalid, below the fail level) of one packet.
+fn packet_counts(p: &PacketReport, fail_on: Severity) -> (usize, usize, usize) {
+    let mut c = [0; 3];
+    for f in &p.findings {
+        c[group_of(f, fail_on)] += 1;
+    }
+    (c[0], c[1], c[2])
+}
+
+/// The sticky comment's body (without its hidden markers): per failing packet, every
+/// missing field and every invalid one with a line link and the one-line fix; a short
+/// passing state once everything passes.
+pub fn comment(view: &View<'_>, max: usize) -> String {
+    let report = view.report;
+    let c = Counts::of(report);
+    let mut out = String::new();
+    if report.verdict == Verdict::Pass {
+        let _ = writeln!(out, "## ✅ {}: {}\n", view.check_name, title(report));
+        if report.packets.is_empty() {
+            out.push_str("This change no longer touches a packet.\n\n");
+        } else {
+            out.push_str("Every required field is filled in and every value is valid. ");
+            out.push_str("Nothing to fix.\n\n");
+        }
+    } else {
+        let _ = writeln!(out, "## ❌ {}: {}\n", view.check_name, title(report));
+        let _ = writeln!(
+            out,
+            "Fix the fields below and push: this comment is updated on every run.\n"
+        );
+    }
+    for n in view.notices {
+        let _ = writeln!(out, "> [!NOTE]\n> {}\n", inline(n));
+    }
+    let reserve = 1500;
+    let mut left_out = 0;
+    let mut stopped = false;
+    for p in &report.packets {
+        let at_fail: Vec<&Finding> = p.findings.iter().collect();
+        if at_fail.is_empty() {
+            continue;
+        }
+        if stopped {
+            left_out += at_fail.len();
+            continue;
+        }
+        let mut section = format!("### {} {}\n", icon(p.verdict), code(&p.path));
+        let mut listed = 0;
+        for (group, label) in GROUPS.iter().enumerate() {
+            let items: Vec<&&Finding> = at_fail
+                .iter()
+                .filter(|f| group_of(f, report.fail_on) == group)
+                .collect();
+            if items.is_empty() {
+                continue;
+            }
+            let _ = writeln!(section, "\n**{label}**\n");
+            for f in items {
+                let item = format!(
+                    "- {} ([line {}]({})) `{}`: {}  \n  **Fix:** {}\n",
+                    f.field
+                        .as_deref()
+                        .map(|x| format!("**{}**", code(x)))
+                        .unwrap_or_else(|| "text".into()),
+                    f.line,
+                    view.line_url(&p.path, f.line),
+                    f.rule,
+                    inline(&f.message),
+                    inline(&f.fix)
+                );
+                if !fits(&out, &section, max, reserve + item.len()) {
+                    stopped = true;
+                    break;
+                }
+                section.push_str(&item);
+                listed += 1;
+            }
+            if stopped {
+                break;
+            }
+        }
+        left_out += at_fail.len() - listed;
+        section.push('\n');
+        out.push_str(&section);
+    }
+    if left_out > 0 {
+        let _ = writeln!(
+            out,
+            "**… {} not listed here for GitHub's size limit**; the check run and the job summary have them all.\n",
+            plural(left_out, "more finding")
+        );
+    }
+    let passing: Vec<&PacketReport> = report
+        .packets
+        .iter()
+        .filter(|p| p.verdict == Verdict::Pass && p.findings.is_empty())
+        .collect();
+    if !passing.is_empty() && report.verdict == Verdict::Fail && c.packets > passing.len() {
+        let mut list = format!(
+            "<details><summary>{} with no finding</summary>\n\n",
+            plural(passing.len(), "packet")
+        );
+        for p in &passing {
+            let _ = writeln!(list, "- {}", code(&p.path));
+        }
+        list.push_str("\n</details>\n\n");
+        if fits(&out, &list, max, 400) {
+            out.push_str(&list);
+        }
+    }
+    out.push_str(&view.footer());
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dates::Date;
+    use crate::rules::secrets::Masker;
+
+    fn finding(rule: &str, field: &str, line: u32, missing: bool, severity: Severity) -> Finding {
+        Finding {
+            rule: rule.into(),
+            severity,
+            field: Some(field.into()),
+            line,
+            column: 1,
+            message: format!("{field} | is wrong\nreally"),
+            fix: "fill it in".into(),
+            missing,
+        }
+    }
+
+    fn report(findings: Vec<Vec<Finding>>) -> Report {
+        let packets: Vec<PacketReport> = findings
+            .into_iter()
+            .enumerate()
+            .map(|(i, f)| PacketReport {
+                path: format!("budgets/p {i}.md"),
+                kind: Some("budget-change".into()),
+                verdict: Verdict::of(&f, Severity::Error),
+                findings: f,
+                lines: Default::default(),
+                citations: Vec::new(),
+                masker: Masker::default(),
+            })
+            .collect();
+        let verdict = if packets.iter().any(|p| p.verdict == Verdict::Fail) {
+            Verdict::Fail
+        } else {
+            Verdict::Pass
+        };
+        Report {
+            packets,
+            verdict,
+            today: Date::parse("2026-11-20").unwrap(),
+            fail_on: Severity::Error,
+            links_not_opened: Some("--offline".into()),
+            links: None,
+        }
+    }
+
+    fn view(r: &Report) -> View<'_> {
+        View {
+            report: r,
+            check_name: "packetgate",
+            blob_url: "https://github.com/o/r/blob/abc".into(),
+            head_sha: "abcdef0123",
+            scope: "pull request #2".into(),
+            notices: &[],
+            run_url: None,
+            report_path: None,
+        }
+    }
+
+    #[test]
+    fn title_counts_missing_and_invalid_fields() {
+        let r = report(vec![
+            vec![
+                finding("bc-required", "unit_metric", 2, true, Severity::Error),
+                finding("bc-required", "owner", 3, true, Severity::Error),
+                finding("bc-environment", "environment", 4, false, Severity::Error),
+            ],
+            vec![finding("url-tracking", "u", 5, false, Severity::Warning)],
+            vec![],
+        ]);
+        assert_eq!(
+            title(&r),
+            "1 of 3 packets fails: 2 missing fields, 1 invalid value"
+        );
+        assert_eq!(conclusion(&r), "failure");
+        let pass = report(vec![
+            vec![finding("w", "u", 5, false, Severity::Warning)],
+            vec![],
+        ]);
+        assert_eq!(title(&pass), "All 2 packets pass (1 warning)");
+        assert_eq!(conclusion(&report(vec![])), "neutral");
+    }
+
+    #[test]
+    fn comment_names_each_field_with_a_line_link_and_fix() {
+        let r = report(vec![vec![
+            finding("bc-required", "unit_metric", 2, true, Severity::Error),
+            finding("bc-environment", "environment", 9, false, Severity::Error),
+        ]]);
+        let body = comment(&view(&r), COMMENT_MAX);
+        assert!(body.contains("**Missing fields**"), "{body}");
+        assert!(
+            body.contains(
+                "**`unit_metric`** ([line 2](https://github.com/o/r/blob/abc/budgets/p%200.md#L2))"
+            ),
+            "{body}"
+        );
+        assert!(body.contains("**Invalid fields**"));
+        assert!(body.contains("unit_metric \\| is wrong really"));
+        assert!(body.contains("**Fix:** fill it in"));
+    }
+
+    #[test]
+    fn texts_are_cut_to_the_limit_with_a_count() {
+        let many: Vec<Finding> = (1..=400)
+            .map(|i| finding("bc-required", &format!("f{i}"), i, true, Severity::Error))
+            .collect();
+        let r = report(vec![many]);
+        let s = summary(&view(&r), 8_000, "see the job summary");
+        assert!(s.len() <= 8_000, "{}", s.len());
+        assert!(s.contains("more findings not shown here** (of 400)"), "{s}");
+        let c = comment(&view(&r), 6_000);
+        assert!(c.len() <= 6_000);
+        assert!(c.contains("more findings not listed here"));
+        let a = annotations(&r);
+        assert_eq!(a.len(), 400);
+        assert_eq!(a[0]["annotation_level"], "failure");
+        assert_eq!(a[0]["title"], "bc-required: f1");
+    }
+}
