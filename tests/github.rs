@@ -1,0 +1,890 @@
+//! The pull-request gate end to end: the real binary, a real git repository per scenario,
+//! GitHub's real webhook payloads, and a fake GitHub API on 127.0.0.1 that checks every
+//! request body against GitHub's published REST description (`GITHUB_API_URL` points at
+//! it, GHES-style, with an `/api/v3` path). Each scenario also pins the number of requests.
+
+#[path = "support/github.rs"]
+mod fake;
+mod support;
+
+use fake::{Comment, FakeGitHub, Fault, FaultReply, PrFile, Setup};
+use serde_json::Value;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use support::{root, scratch, TODAY};
+
+fn example(rel: &str) -> String {
+    std::fs::read_to_string(root().join("examples").join(rel)).unwrap()
+}
+
+fn valid() -> String {
+    example("valid/budget-change-new-request-class.yaml")
+}
+
+/// A passing Markdown packet, to fix an invalid one in place.
+fn valid_md() -> String {
+    example("valid/budget-change-raise-support-bot.md")
+}
+
+/// Five findings: three missing fields, two invalid values.
+fn invalid() -> String {
+    example("invalid/budget-change-approved-incomplete.md")
+}
+
+fn git(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .args(["-c", "user.email=t@example.com", "-c", "user.name=t"])
+        .args([
+            "-c",
+            "commit.gpgsign=false",
+            "-c",
+            "init.defaultBranch=main",
+        ])
+        .args(args)
+        .current_dir(dir)
+        .env_remove("GIT_DIR")
+        .output()
+        .expect("git");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+enum Edit<'a> {
+    Write(&'a str, String),
+    Remove(&'a str),
+    Rename(&'a str, &'a str),
+}
+
+/// A repository with a base commit and a pull request's head commit on top.
+struct Repo {
+    dir: PathBuf,
+    base: String,
+    head: String,
+    /// The pull request's files as GitHub lists them.
+    files: Vec<PrFile>,
+}
+
+fn added_patch(text: &str) -> String {
+    let lines: Vec<String> = text.lines().map(|l| format!("+{l}")).collect();
+    format!("@@ -0,0 +1,{} @@\n{}", lines.len(), lines.join("\n"))
+}
+
+fn repo(name: &str, base_files: &[(&str, String)], edits: &[Edit<'_>]) -> Repo {
+    let top = scratch(&format!("github-{name}"));
+    let dir = top.join("repo");
+    std::fs::create_dir_all(&dir).unwrap();
+    git(&dir, &["init", "-q"]);
+    std::fs::write(dir.join("README.md"), "# budgets\n").unwrap();
+    for (path, text) in base_files {
+        let p = dir.join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+    git(&dir, &["add", "-A"]);
+    git(&dir, &["commit", "-qm", "base"]);
+    let base = git(&dir, &["rev-parse", "HEAD"]);
+    let mut files = Vec::new();
+    for e in edits {
+        match e {
+            Edit::Write(path, text) => {
+                let p = dir.join(path);
+                let existed = p.exists();
+                std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+                std::fs::write(&p, text).unwrap();
+                files.push(if existed {
+                    PrFile::modified(path, &added_patch(text))
+                } else {
+                    PrFile::added(path, &added_patch(text))
+                });
+            }
+            Edit::Remove(path) => {
+                std::fs::remove_file(dir.join(path)).unwrap();
+                files.push(PrFile::removed(path));
+            }
+            Edit::Rename(from, to) => {
+                let to_path = dir.join(to);
+                std::fs::create_dir_all(to_path.parent().unwrap()).unwrap();
+                std::fs::rename(dir.join(from), to_path).unwrap();
+                files.push(PrFile::renamed(from, to, None));
+            }
+        }
+    }
+    git(&dir, &["add", "-A"]);
+    git(&dir, &["commit", "-qm", "head"]);
+    let head = git(&dir, &["rev-parse", "HEAD"]);
+    Repo {
+        dir,
+        base,
+        head,
+        files,
+    }
+}
+
+/// The `opened` payload, pointed at this repository's commits.
+fn event(repo: &Repo, file: &str, head: &str, updated_at: &str) -> PathBuf {
+    let mut payload = fake::payload(file);
+    if let Some(o) = payload.as_object_mut() {
+        o.remove("_derived_note");
+    }
+    payload["pull_request"]["head"]["sha"] = head.into();
+    payload["pull_request"]["base"]["sha"] = repo.base.clone().into();
+    payload["pull_request"]["updated_at"] = updated_at.into();
+    let path = repo
+        .dir
+        .parent()
+        .unwrap()
+        .join(format!("event-{}.json", &head[..7]));
+    std::fs::write(&path, serde_json::to_string(&payload).unwrap()).unwrap();
+    path
+}
+
+fn setup(repo: &Repo) -> Setup {
+    Setup {
+        head_sha: repo.head.clone(),
+        files: repo.files.clone(),
+        token: Some("test-token".into()),
+        ..Setup::default()
+    }
+}
+
+struct Gate {
+    code: i32,
+    stdout: String,
+    stderr: String,
+    summary: String,
+    outputs: HashMap<String, String>,
+}
+
+fn gate(repo: &Repo, server: &FakeGitHub, event: &Path, args: &[&str]) -> Gate {
+    gate_in(&repo.dir, server, event, args)
+}
+
+fn gate_in(dir: &Path, server: &FakeGitHub, event: &Path, args: &[&str]) -> Gate {
+    let runner = dir.parent().unwrap().join("runner");
+    let _ = std::fs::remove_dir_all(&runner);
+    std::fs::create_dir_all(&runner).unwrap();
+    let summary = runner.join("summary.md");
+    let output = runner.join("output.txt");
+    let out = support::bin()
+        .arg("github")
+        .args(["--offline", "--today", TODAY])
+        .args(args)
+        .current_dir(dir)
+        // Nothing from a CI runner's own environment leaks in.
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", &runner)
+        .env("GITHUB_API_URL", server.api_url())
+        .env("GITHUB_TOKEN", "test-token")
+        .env("GITHUB_EVENT_PATH", event)
+        .env("GITHUB_EVENT_NAME", "pull_request")
+        .env("GITHUB_REPOSITORY", "Codertocat/Hello-World")
+        .env("GITHUB_SHA", "0123456789012345678901234567890123456789")
+        .env("GITHUB_WORKSPACE", dir)
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .env("GITHUB_OUTPUT", &output)
+        .env("GITHUB_RUN_ID", "4242")
+        .env("RUNNER_TEMP", &runner)
+        .output()
+        .expect("run packetgate github");
+    let outputs = std::fs::read_to_string(&output)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| l.split_once('='))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    Gate {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        summary: std::fs::read_to_string(&summary).unwrap_or_default(),
+        outputs,
+    }
+}
+
+impl Gate {
+    fn output(&self, key: &str) -> &str {
+        self.outputs.get(key).map(String::as_str).unwrap_or("")
+    }
+}
+
+/// Method and path of every request, in order (`GET /repos/…/files?page=2`).
+fn calls(server: &FakeGitHub) -> Vec<String> {
+    server
+        .requests()
+        .iter()
+        .map(|r| {
+            let path = r
+                .path
+                .trim_start_matches("/repos/Codertocat/Hello-World")
+                .to_string();
+            format!("{} {path}", r.method)
+        })
+        .collect()
+}
+
+const LATER: &str = "2026-11-20T12:00:00Z";
+
+#[test]
+fn a_passing_pull_request_gets_a_green_check_and_no_comment() {
+    let repo = repo(
+        "pass",
+        &[],
+        &[Edit::Write("budgets/new-class.yaml", valid())],
+    );
+    let server = FakeGitHub::start(setup(&repo));
+    let ev = event(&repo, "pull_request.opened.payload.json", &repo.head, LATER);
+    let g = gate(&repo, &server, &ev, &[]);
+    assert_eq!(g.code, 0, "{}\n{}", g.stdout, g.stderr);
+    server.assert_no_violations();
+    let runs = server.check_runs();
+    assert_eq!(runs.len(), 1);
+    assert_eq!(runs[0].name, "packetgate");
+    assert_eq!(runs[0].head_sha, repo.head, "the PR head, not GITHUB_SHA");
+    assert_eq!(runs[0].conclusion.as_deref(), Some("success"));
+    assert_eq!(runs[0].title.as_deref(), Some("1 packet passes"));
+    assert!(runs[0].annotations.is_empty());
+    assert!(
+        server.comments().is_empty(),
+        "nothing to say, so no comment"
+    );
+    assert_eq!(
+        calls(&server),
+        [
+            "GET /pulls/2/files",
+            "POST /check-runs",
+            "GET /issues/2/comments"
+        ]
+    );
+    assert_eq!(g.output("verdict"), "pass");
+    assert_eq!(g.output("failed-packets"), "0");
+    assert!(g.summary.contains("1 packet passes"), "{}", g.summary);
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(g.output("report")).unwrap()).unwrap();
+    assert_eq!(report["verdict"], "pass");
+    assert!(g.stderr.contains("3 GitHub API request(s)"), "{}", g.stderr);
+}
+
+/// 24 packets × 5 findings.
+fn failing_edits(n: usize) -> Vec<(String, String)> {
+    (0..n)
+        .map(|i| (format!("budgets/change-{i:02}.md"), invalid()))
+        .collect()
+}
+
+#[test]
+fn a_failing_pull_request_sends_120_annotations_in_three_batches() {
+    let packets = failing_edits(24);
+    let edits: Vec<Edit<'_>> = packets
+        .iter()
+        .map(|(p, t)| Edit::Write(p, t.clone()))
+        .collect();
+    let repo = repo("fail120", &[], &edits);
+    let server = FakeGitHub::start(setup(&repo));
+    let ev = event(&repo, "pull_request.opened.payload.json", &repo.head, LATER);
+    let g = gate(&repo, &server, &ev, &[]);
+    assert_eq!(g.code, 1, "{}\n{}", g.stdout, g.stderr);
+    server.assert_no_violations();
+    let runs = server.check_runs();
+    assert_eq!(runs.len(), 1);
+    let run = &runs[0];
+    assert_eq!(run.conclusion.as_deref(), Some("failure"));
+    assert_eq!(
+        run.title.as_deref(),
+        Some("24 of 24 packets fail: 72 missing fields, 48 invalid values")
+    );
+    assert_eq!(
+        run.annotations.len(),
+        120,
+        "every annotation reached GitHub"
+    );
+    let first = &run.annotations[0];
+    assert_eq!(first.path, "budgets/change-00.md");
+    assert_eq!((first.start_line, first.end_line), (2, 2));
+    assert_eq!(first.annotation_level, "failure");
+    // One create with 50, two updates with 50 and 20.
+    let sizes: Vec<usize> = server
+        .requests()
+        .iter()
+        .filter(|r| r.path.contains("/check-runs"))
+        .map(|r| {
+            r.body["output"]["annotations"]
+                .as_array()
+                .map_or(0, Vec::len)
+        })
+        .collect();
+    assert_eq!(sizes, [50, 50, 20]);
+    assert_eq!(
+        calls(&server),
+        [
+            "GET /pulls/2/files",
+            "POST /check-runs",
+            &format!("PATCH /check-runs/{}", run.id),
+            &format!("PATCH /check-runs/{}", run.id),
+            "GET /issues/2/comments",
+            "POST /issues/2/comments",
+        ]
+    );
+    let comments = server.comments();
+    assert_eq!(comments.len(), 1);
+    let body = &comments[0].body;
+    assert!(body.contains("<!-- packetgate:sticky"), "{body}");
+    assert!(body.contains("**Missing fields**") && body.contains("**Invalid fields**"));
+    assert!(body.contains(&format!(
+        "[line 2](https://github.com/Codertocat/Hello-World/blob/{}/budgets/change-00.md#L2)",
+        repo.head
+    )));
+    assert!(body.contains("**Fix:** add `unit_metric:`"));
+    assert_eq!(g.output("verdict"), "fail");
+    assert_eq!(g.output("failed-packets"), "24");
+    assert_eq!(g.output("missing-fields"), "72");
+    assert_eq!(g.output("invalid-fields"), "48");
+    assert!(g.summary.contains("24 of 24 packets fail"));
+    // The check run delivered the annotations; the job log carries no duplicates.
+    assert!(!g.stdout.contains("::error"), "{}", g.stdout);
+}
+
+#[test]
+fn reruns_edit_one_comment_turn_it_green_and_never_go_back_in_time() {
+    let repo = repo(
+        "rerun",
+        &[],
+        &[
+            Edit::Write("budgets/a.md", invalid()),
+            Edit::Write("budgets/b.yaml", valid()),
+        ],
+    );
+    let server = FakeGitHub::start(setup(&repo));
+    let ev1 = event(
+        &repo,
+        "pull_request.opened.payload.json",
+        &repo.head,
+        "2026-11-20T10:00:00Z",
+    );
+    let g = gate(&repo, &server, &ev1, &[]);
+    assert_eq!(g.code, 1, "{}", g.stderr);
+    let first = server.comments();
+    assert_eq!(first.len(), 1);
+    assert!(first[0].body.contains("1 of 2 packets fails"));
+
+    // The author fixes one field and pushes: the same comment is edited.
+    let fixed_one = invalid().replace("approver_initials", "approver_initials: MK\n#");
+    std::fs::write(repo.dir.join("budgets/a.md"), &fixed_one).unwrap();
+    git(&repo.dir, &["commit", "-qam", "fix one"]);
+    let head2 = git(&repo.dir, &["rev-parse", "HEAD"]);
+    server.set_head_sha(&head2);
+    let ev2 = event(
+        &repo,
+        "pull_request.synchronize.payload.json",
+        &head2,
+        "2026-11-20T11:00:00Z",
+    );
+    let g = gate(&repo, &server, &ev2, &[]);
+    assert_eq!(g.code, 1, "{}", g.stderr);
+    let second = server.comments();
+    assert_eq!(second.len(), 1, "edited, not duplicated");
+    assert_eq!(second[0].id, first[0].id);
+    assert_ne!(second[0].body, first[0].body);
+    assert_eq!(
+        server.count("POST", "/repos/Codertocat/Hello-World/issues/2/comments"),
+        1
+    );
+    assert_eq!(
+        server.count("PATCH", "/repos/Codertocat/Hello-World/issues/comments/"),
+        1
+    );
+
+    // Everything fixed: the comment turns to a short passing state and the check is green.
+    std::fs::write(repo.dir.join("budgets/a.md"), valid_md()).unwrap();
+    git(&repo.dir, &["commit", "-qam", "fix all"]);
+    let head3 = git(&repo.dir, &["rev-parse", "HEAD"]);
+    server.set_head_sha(&head3);
+    let ev3 = event(
+        &repo,
+        "pull_request.synchronize.payload.json",
+        &head3,
+        "2026-11-20T12:00:00Z",
+    );
+    let g = gate(&repo, &server, &ev3, &[]);
+    assert_eq!(g.code, 0, "{}", g.stderr);
+    let third = server.comments();
+    assert_eq!(third.len(), 1);
+    assert!(
+        third[0]
+            .body
+            .contains("## ✅ packetgate: All 2 packets pass"),
+        "{}",
+        third[0].body
+    );
+    assert!(!third[0].body.contains("Missing fields"));
+    let runs = server.check_runs();
+    assert_eq!(runs.last().unwrap().conclusion.as_deref(), Some("success"));
+    assert_eq!(runs.last().unwrap().head_sha, head3);
+
+    // A late re-run of the first commit's workflow (which checks out that commit) does not
+    // overwrite the newer state.
+    git(&repo.dir, &["checkout", "-q", &repo.head]);
+    server.set_head_sha(&repo.head);
+    let before = server.requests().len();
+    let g = gate(&repo, &server, &ev1, &[]);
+    assert_eq!(g.code, 1, "its own verdict still stands");
+    assert!(g.stderr.contains("written by a newer run"), "{}", g.stderr);
+    assert_eq!(server.comments()[0].body, third[0].body);
+    let late: Vec<String> = calls(&server)[before..].to_vec();
+    assert_eq!(
+        late,
+        [
+            "GET /pulls/2/files",
+            "POST /check-runs",
+            "GET /issues/2/comments"
+        ]
+    );
+    server.assert_no_violations();
+}
+
+#[test]
+fn a_comment_with_the_marker_from_a_person_is_left_alone() {
+    let repo = repo("impostor", &[], &[Edit::Write("budgets/a.md", invalid())]);
+    let mut s = setup(&repo);
+    s.comments = vec![Comment::by_user(
+        77,
+        "mallory",
+        "<!-- packetgate:sticky name=\"packetgate\" -->\nall good!",
+    )];
+    let server = FakeGitHub::start(s);
+    let ev = event(&repo, "pull_request.opened.payload.json", &repo.head, LATER);
+    let g = gate(&repo, &server, &ev, &[]);
+    assert_eq!(g.code, 1);
+    let comments = server.comments();
+    assert_eq!(comments.len(), 2, "ours is a new comment");
+    assert_eq!(
+        comments[0].body,
+        "<!-- packetgate:sticky name=\"packetgate\" -->\nall good!"
+    );
+    server.assert_no_violations();
+}
+
+#[test]
+fn a_250_file_pull_request_is_listed_in_three_pages() {
+    let mut edits = vec![Edit::Write("budgets/a.md", invalid())];
+    let names: Vec<String> = (0..249).map(|i| format!("src/module_{i:03}.txt")).collect();
+    for n in &names {
+        edits.push(Edit::Write(n, format!("{n}\n")));
+    }
+    let repo = repo("files250", &[], &edits);
+    assert_eq!(repo.files.len(), 250);
+    let server = FakeGitHub::start(setup(&repo));
+    let ev = event(&repo, "pull_request.opened.payload.json", &repo.head, LATER);
+    let g = gate(&repo, &server, &ev, &[]);
+    assert_eq!(g.code, 1, "{}", g.stderr);
+    server.assert_no_violations();
+    let pages: Vec<String> = server
+        .requests()
+        .iter()
+        .filter(|r| r.path.ends_with("/files"))
+        .map(|r| {
+            format!(
+                "{}|{}",
+                r.query_param("per_page").unwrap_or_default(),
+                r.query_param("page").unwrap_or_default()
+            )
+        })
+        .collect();
+    assert_eq!(pages, ["100|", "100|2", "100|3"]);
+    assert_eq!(server.requests().len(), 3 + 1 + 2);
+    assert_eq!(server.check_runs()[0].annotations.len(), 5);
+}
+
+#[test]
+fn removed_packets_are_skipped_and_renamed_ones_judged_under_the_new_name() {
+    let repo = repo(
+        "renames",
+        &[
+            ("budgets/gone.md", invalid()),
+            ("budgets/old-name.md", invalid()),
+        ],
+        &[
+            Edit::Remove("budgets/gone.md"),
+            Edit::Rename("budgets/old-name.md", "budgets/2026/new-name.md"),
+        ],
+    );
+    let server = FakeGitHub::start(setup(&repo));
+    let ev = event(&repo, "pull_request.opened.payload.json", &repo.head, LATER);
+    let g = gate(&repo, &server, &ev, &[]);
+    assert_eq!(g.code, 1);
+    server.assert_no_violations();
+    let run = &server.check_runs()[0];
+    let paths: std::collections::BTreeSet<&str> =
+        run.annotations.iter().map(|a| a.path.as_str()).collect();
+    assert_eq!(
+        paths.into_iter().collect::<Vec<_>>(),
+        ["budgets/2026/new-name.md"]
+    );
+    assert_eq!(
+        run.title.as_deref(),
+        Some("1 of 1 packet fails: 3 missing fields, 2 invalid values")
+    );
+    assert_eq!(g.output("packets"), "1");
+}
+
+const BASE_CONFIG: &str = "policies: [policies/acme.yml]\n";
+const BASE_POLICY: &str =
+    "policy: budget-change\nextends: budget-change\nsettings:\n  max_age_days: 45\n";
+const WEAK_POLICY: &str = "policy: budget-change\nextends: budget-change\nrules:\n  - id: bc-required\n    enabled: false\n  - id: bc-approved-complete\n    enabled: false\n  - id: bc-approver-initials\n    enabled: false\n  - id: bc-approved-results\n    enabled: false\n  - id: bc-retry-behavior\n    enabled: false\n";
+
+fn policy_repo(name: &str) -> Repo {
+    repo(
+        name,
+        &[
+            (".packetgate.yml", BASE_CONFIG.into()),
+            ("policies/acme.yml", BASE_POLICY.into()),
+        ],
+        &[
+            Edit::Write("policies/acme.yml", WEAK_POLICY.into()),
+            Edit::Write("budgets/a.md", invalid()),
+        ],
+    )
+}
+
+fn assert_base_policy_used(g: &Gate, server: &FakeGitHub) {
+    assert_eq!(
+        g.code, 1,
+        "the weakened head policy must not pass it\n{}",
+        g.stderr
+    );
+    let run = &server.check_runs()[0];
+    assert_eq!(run.annotations.len(), 5, "the base policy's rules all ran");
+    let summary = run.summary.as_deref().unwrap_or_default();
+    assert!(
+        summary.contains("changes `policies/acme.yml`, which configures the gate. It was judged with the base branch's version"),
+        "{summary}"
+    );
+    let comment = &server.comments()[0].body;
+    assert!(comment.contains("policies/acme.yml"), "{comment}");
+    assert!(g.summary.contains("policies/acme.yml"));
+}
+
+#[test]
+fn a_policy_changed_in_the_pull_request_is_read_from_the_base_commit() {
+    let repo = policy_repo("policy-git");
+    // The head really is weaker: `packetgate check` in the workspace passes.
+    let local = support::check(&repo.dir, &["budgets/a.md"]);
+    assert_eq!(local.code, 0, "{}", local.stdout);
+    let server = FakeGitHub::start(setup(&repo));
+    let ev = event(&repo, "pull_request.opened.payload.json", &repo.head, LATER);
+    let g = gate(&repo, &server, &ev, &[]);
+    assert_base_policy_used(&g, &server);
+    // The clone has the base commit: git answers, the API is not asked.
+    assert_eq!(
+        server.count("GET", "/repos/Codertocat/Hello-World/contents"),
+        0
+    );
+    server.assert_no_violations();
+}
+
+#[test]
+fn without_the_base_commit_in_the_clone_the_base_policy_comes_from_the_contents_api() {
+    let repo = policy_repo("policy-api");
+    // A checkout without history: the files, no .git.
+    let bare = repo.dir.parent().unwrap().join("checkout");
+    let _ = std::fs::remove_dir_all(&bare);
+    std::fs::create_dir_all(bare.join("policies")).unwrap();
+    std::fs::create_dir_all(bare.join("budgets")).unwrap();
+    for f in [".packetgate.yml", "policies/acme.yml", "budgets/a.md"] {
+        std::fs::copy(repo.dir.join(f), bare.join(f)).unwrap();
+    }
+    let mut s = setup(&repo);
+    s.contents = vec![(
+        repo.base.clone(),
+        "policies/acme.yml".into(),
+        BASE_POLICY.into(),
+    )];
+    let server = FakeGitHub::start(s);
+    let ev = event(&repo, "pull_request.opened.payload.json", &repo.head, LATER);
+    let g = gate_in(&bare, &server, &ev, &[]);
+    assert_base_policy_used(&g, &server);
+    let reads: Vec<_> = server
+        .requests()
+        .into_iter()
+        .filter(|r| r.path.contains("/contents/"))
+        .collect();
+    assert_eq!(reads.len(), 1);
+    assert_eq!(
+        reads[0].path,
+        "/repos/Codertocat/Hello-World/contents/policies/acme.yml"
+    );
+    assert_eq!(
+        reads[0].query_param("ref").as_deref(),
+        Some(repo.base.as_str())
+    );
+    server.assert_no_violations();
+}
+
+#[test]
+fn a_fork_pull_request_with_a_read_only_token_fails_closed() {
+    let repo = repo("fork", &[], &[Edit::Write("budgets/a.md", invalid())]);
+    let mut s = setup(&repo);
+    s.deny_writes = true;
+    let server = FakeGitHub::start(s);
+    let ev = event(
+        &repo,
+        "pull_request.opened.fork.derived.json",
+        &repo.head,
+        LATER,
+    );
+    let g = gate(&repo, &server, &ev, &[]);
+    assert_eq!(
+        g.code, 1,
+        "a refused write never turns the status green\n{}",
+        g.stderr
+    );
+    assert!(server.check_runs().is_empty() && server.comments().is_empty());
+    // The findings go on the job as workflow commands…
+    let errors = g
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("::error file=budgets/a.md,line="))
+        .count();
+    assert_eq!(errors, 5, "{}", g.stdout);
+    // …and, every one of them, in the job summary.
+    assert!(
+        g.summary.contains("could not write everything to GitHub"),
+        "{}",
+        g.summary
+    );
+    assert!(g.summary.contains("checks=write") || g.summary.contains("checks: write"));
+    for line in ["#L2)", "#L18)", "#L20)"] {
+        assert!(g.summary.contains(line), "{line}");
+    }
+    assert_eq!(g.summary.matches("budgets/a.md#L").count(), 5 + 1);
+    assert_eq!(g.output("verdict"), "fail");
+    // No retries on a refusal: list, create (403), comment lookup, comment (403).
+    assert_eq!(
+        calls(&server),
+        [
+            "GET /pulls/2/files",
+            "POST /check-runs",
+            "GET /issues/2/comments",
+            "POST /issues/2/comments"
+        ]
+    );
+    assert!(!g.stderr.contains("test-token") && !g.stdout.contains("test-token"));
+}
+
+#[test]
+fn a_passing_fork_pull_request_still_passes_when_writes_are_refused() {
+    let repo = repo("fork-pass", &[], &[Edit::Write("budgets/b.yaml", valid())]);
+    let mut s = setup(&repo);
+    s.deny_writes = true;
+    let server = FakeGitHub::start(s);
+    let ev = event(
+        &repo,
+        "pull_request.opened.fork.derived.json",
+        &repo.head,
+        LATER,
+    );
+    let g = gate(&repo, &server, &ev, &[]);
+    assert_eq!(g.code, 0, "{}", g.stderr);
+    assert!(g.summary.contains("1 packet passes"));
+}
+
+#[test]
+fn a_502_is_retried_and_the_check_run_created_once() {
+    let repo = repo("retry", &[], &[Edit::Write("budgets/a.md", invalid())]);
+    let mut s = setup(&repo);
+    s.faults = vec![
+        Fault::new(
+            "POST",
+            "/repos/Codertocat/Hello-World/check-runs",
+            1,
+            FaultReply::Status(502),
+        ),
+        Fault::new(
+            "GET",
+            "/repos/Codertocat/Hello-World/issues/2/comments",
+            1,
+            FaultReply::RateLimited {
+                status: 403,
+                retry_after_secs: Some(1),
+                reset_in_secs: None,
+            },
+        ),
+    ];
+    let server = FakeGitHub::start(s);
+    let ev = event(&repo, "pull_request.opened.payload.json", &repo.head, LATER);
+    let g = gate(&repo, &server, &ev, &[]);
+    assert_eq!(g.code, 1, "{}", g.stderr);
+    server.assert_no_violations();
+    assert_eq!(server.check_runs().len(), 1);
+    assert_eq!(server.comments().len(), 1);
+    assert_eq!(
+        calls(&server),
+        [
+            "GET /pulls/2/files",
+            "POST /check-runs",
+            "POST /check-runs",
+            "GET /issues/2/comments",
+            "GET /issues/2/comments",
+            "POST /issues/2/comments"
+        ]
+    );
+}
+
+#[test]
+fn a_server_that_keeps_failing_is_reported_and_the_run_is_not_green() {
+    let repo = repo("down", &[], &[Edit::Write("budgets/b.yaml", valid())]);
+    let mut s = setup(&repo);
+    s.faults = vec![Fault::new(
+        "POST",
+        "/repos/Codertocat/Hello-World/check-runs",
+        100,
+        FaultReply::Status(503),
+    )];
+    let server = FakeGitHub::start(s);
+    let ev = event(&repo, "pull_request.opened.payload.json", &repo.head, LATER);
+    let g = gate(&repo, &server, &ev, &[]);
+    assert_eq!(
+        g.code, 2,
+        "a pass GitHub never heard of is not a pass\n{}",
+        g.stderr
+    );
+    assert_eq!(
+        server.count("POST", "/repos/Codertocat/Hello-World/check-runs"),
+        4,
+        "1 + 3 retries"
+    );
+    assert!(g.stderr.contains("check run failed"), "{}", g.stderr);
+    assert!(g.summary.contains("could not write everything"));
+}
+
+#[test]
+fn review_mode_requests_changes_then_dismisses_them() {
+    let repo = repo("review", &[], &[Edit::Write("budgets/a.md", invalid())]);
+    let server = FakeGitHub::start(setup(&repo));
+    let ev = event(
+        &repo,
+        "pull_request.opened.payload.json",
+        &repo.head,
+        "2026-11-20T10:00:00Z",
+    );
+    let g = gate(&repo, &server, &ev, &["--comment-mode", "review"]);
+    assert_eq!(g.code, 1, "{}", g.stderr);
+    let reviews = server.reviews();
+    assert_eq!(reviews.len(), 1);
+    assert_eq!(reviews[0].state, "CHANGES_REQUESTED");
+    // Failing again: no second review.
+    let g = gate(&repo, &server, &ev, &["--comment-mode", "review"]);
+    assert_eq!(g.code, 1);
+    assert_eq!(server.reviews().len(), 1);
+
+    std::fs::write(repo.dir.join("budgets/a.md"), valid_md()).unwrap();
+    git(&repo.dir, &["commit", "-qam", "fix"]);
+    let head2 = git(&repo.dir, &["rev-parse", "HEAD"]);
+    server.set_head_sha(&head2);
+    let ev2 = event(
+        &repo,
+        "pull_request.synchronize.payload.json",
+        &head2,
+        "2026-11-20T11:00:00Z",
+    );
+    let g = gate(&repo, &server, &ev2, &["--comment-mode", "review"]);
+    assert_eq!(g.code, 0, "{}", g.stderr);
+    assert_eq!(server.reviews()[0].state, "DISMISSED");
+    assert_eq!(
+        server.count("PUT", "/repos/Codertocat/Hello-World/pulls/2/reviews/"),
+        1
+    );
+    server.assert_no_violations();
+}
+
+#[test]
+fn inline_mode_comments_on_the_lines_of_the_diff_once_per_commit() {
+    let repo = repo("inline", &[], &[Edit::Write("budgets/a.md", invalid())]);
+    let server = FakeGitHub::start(setup(&repo));
+    let ev = event(&repo, "pull_request.opened.payload.json", &repo.head, LATER);
+    let g = gate(&repo, &server, &ev, &["--comment-mode", "inline"]);
+    assert_eq!(g.code, 1, "{}", g.stderr);
+    let reviews = server.reviews();
+    assert_eq!(reviews.len(), 1);
+    assert_eq!(reviews[0].state, "COMMENTED");
+    let lines: Vec<u64> = reviews[0]
+        .comments
+        .iter()
+        .map(|c| c["line"].as_u64().unwrap())
+        .collect();
+    assert_eq!(lines, [2, 18, 18, 20, 20]);
+    let g = gate(&repo, &server, &ev, &["--comment-mode", "inline"]);
+    assert_eq!(g.code, 1);
+    assert_eq!(
+        server.reviews().len(),
+        1,
+        "not repeated for the same commit"
+    );
+    server.assert_no_violations();
+}
+
+#[test]
+fn dry_run_prints_what_it_would_send_and_writes_nothing() {
+    let repo = repo("dry", &[], &[Edit::Write("budgets/a.md", invalid())]);
+    let server = FakeGitHub::start(setup(&repo));
+    let ev = event(&repo, "pull_request.opened.payload.json", &repo.head, LATER);
+    let g = gate(&repo, &server, &ev, &["--dry-run"]);
+    assert_eq!(g.code, 1, "the same verdict as a real run");
+    assert!(g.stdout.contains("nothing is sent"));
+    assert!(
+        g.stdout.contains("=== check run `packetgate`"),
+        "{}",
+        g.stdout
+    );
+    assert!(g
+        .stdout
+        .contains("title: 1 of 1 packet fails: 3 missing fields, 2 invalid values"));
+    assert!(g.stdout.contains("<!-- packetgate:sticky"));
+    assert!(server.requests().iter().all(|r| r.method == "GET"));
+    server.assert_no_violations();
+}
+
+#[test]
+fn a_dry_run_without_a_token_uses_git() {
+    let repo = repo("dry-git", &[], &[Edit::Write("budgets/a.md", invalid())]);
+    let ev = event(&repo, "pull_request.opened.payload.json", &repo.head, LATER);
+    let out = support::bin()
+        .args([
+            "github",
+            "--dry-run",
+            "--offline",
+            "--today",
+            TODAY,
+            "--event",
+        ])
+        .arg(&ev)
+        .current_dir(&repo.dir)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("1 of 1 packet fails"), "{stdout}");
+}
+
+#[test]
+fn a_missing_token_outside_dry_run_is_a_usage_error() {
+    let repo = repo("notoken", &[], &[Edit::Write("budgets/a.md", invalid())]);
+    let ev = event(&repo, "pull_request.opened.payload.json", &repo.head, LATER);
+    let out = support::bin()
+        .args(["github", "--offline", "--event"])
+        .arg(&ev)
+        .current_dir(&repo.dir)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no token"));
+}
