@@ -165,6 +165,17 @@ fn gate(repo: &Repo, server: &FakeGitHub, event: &Path, args: &[&str]) -> Gate {
 }
 
 fn gate_in(dir: &Path, server: &FakeGitHub, event: &Path, args: &[&str]) -> Gate {
+    gate_env(dir, server, event, args, &[])
+}
+
+/// `env` overrides the runner's variables (`GITHUB_EVENT_NAME`, `GITHUB_SHA`…).
+fn gate_env(
+    dir: &Path,
+    server: &FakeGitHub,
+    event: &Path,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> Gate {
     let runner = dir.parent().unwrap().join("runner");
     let _ = std::fs::remove_dir_all(&runner);
     std::fs::create_dir_all(&runner).unwrap();
@@ -190,6 +201,7 @@ fn gate_in(dir: &Path, server: &FakeGitHub, event: &Path, args: &[&str]) -> Gate
         .env("GITHUB_OUTPUT", &output)
         .env("GITHUB_RUN_ID", "4242")
         .env("RUNNER_TEMP", &runner)
+        .envs(env.iter().copied())
         .output()
         .expect("run packetgate github");
     let outputs = std::fs::read_to_string(&output)
@@ -887,4 +899,163 @@ fn a_missing_token_outside_dry_run_is_a_usage_error() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no token"));
+}
+
+/// Every request body the fake received, as one string.
+fn sent(server: &FakeGitHub) -> String {
+    server
+        .requests()
+        .iter()
+        .map(|r| r.body.to_string())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn secrets_in_packets_reach_github_masked() {
+    let leaked = example("invalid/budget-change-leaked-key.md");
+    let repo = repo("secrets", &[], &[Edit::Write("budgets/leak.md", leaked)]);
+    let server = FakeGitHub::start(setup(&repo));
+    let ev = event(&repo, "pull_request.opened.payload.json", &repo.head, LATER);
+    let g = gate(&repo, &server, &ev, &["--comment-mode", "inline"]);
+    assert_eq!(g.code, 1);
+    server.assert_no_violations();
+    let all = format!("{}{}{}{}", sent(&server), g.stdout, g.stderr, g.summary);
+    assert!(all.contains("sk-p****"), "the finding is there, masked");
+    for raw in ["378N4QvLVj63ITEaWXW2bWUz", "o4pzfgfeUVYHXmN1ty33AmLv"] {
+        assert!(!all.contains(raw), "secret {raw} left the runner");
+    }
+    let report = std::fs::read_to_string(g.output("report")).unwrap();
+    assert!(!report.contains("378N4QvLVj63ITEaWXW2bWUz"));
+}
+
+#[test]
+fn a_thousand_findings_are_all_annotated_and_the_texts_cut_with_a_count() {
+    let packets = failing_edits(200);
+    let edits: Vec<Edit<'_>> = packets
+        .iter()
+        .map(|(p, t)| Edit::Write(p, t.clone()))
+        .collect();
+    let repo = repo("fail1000", &[], &edits);
+    let server = FakeGitHub::start(setup(&repo));
+    let ev = event(&repo, "pull_request.opened.payload.json", &repo.head, LATER);
+    let g = gate(&repo, &server, &ev, &[]);
+    assert_eq!(g.code, 1, "{}", g.stderr);
+    server.assert_no_violations();
+    let run = &server.check_runs()[0];
+    assert_eq!(run.annotations.len(), 1000);
+    assert_eq!(
+        server.count("PATCH", "/repos/Codertocat/Hello-World/check-runs/"),
+        19
+    );
+    let summary = run.summary.as_deref().unwrap();
+    assert!(summary.chars().count() <= 65_535);
+    assert!(
+        summary.contains("not shown here** (of 1000)"),
+        "cut with a count"
+    );
+    let comment = &server.comments()[0].body;
+    assert!(comment.chars().count() <= 65_536);
+    assert!(comment.contains("not listed here for GitHub's size limit"));
+    // The job summary (1 MiB) holds every finding.
+    assert_eq!(g.summary.matches("| error |").count(), 1000);
+}
+
+#[test]
+fn a_push_judges_the_packets_it_changed() {
+    let repo = repo(
+        "push",
+        &[("budgets/old.md", invalid())],
+        &[
+            Edit::Write("budgets/new.md", invalid()),
+            Edit::Write("notes.txt", "x\n".into()),
+        ],
+    );
+    let mut s = setup(&repo);
+    s.files.clear();
+    let server = FakeGitHub::start(s);
+    let ev = repo.dir.parent().unwrap().join("push.json");
+    let payload = serde_json::json!({
+        "ref": "refs/heads/main", "before": repo.base, "after": repo.head,
+        "repository": {"full_name": "Codertocat/Hello-World"}
+    });
+    std::fs::write(&ev, payload.to_string()).unwrap();
+    let g = gate_env(
+        &repo.dir,
+        &server,
+        &ev,
+        &[],
+        &[("GITHUB_EVENT_NAME", "push")],
+    );
+    assert_eq!(g.code, 1, "{}", g.stderr);
+    server.assert_no_violations();
+    assert_eq!(
+        calls(&server),
+        ["POST /check-runs"],
+        "git diff, no file list, no comment"
+    );
+    let run = &server.check_runs()[0];
+    assert_eq!(run.head_sha, repo.head);
+    assert!(run.annotations.iter().all(|a| a.path == "budgets/new.md"));
+    assert_eq!(g.output("packets"), "1");
+}
+
+#[test]
+fn a_scheduled_audit_judges_every_packet_on_the_branch() {
+    let repo = repo(
+        "audit",
+        &[("budgets/old.md", invalid()), ("budgets/ok.yaml", valid())],
+        &[Edit::Write("budgets/new.md", valid_md())],
+    );
+    let server = FakeGitHub::start(setup(&repo));
+    let ev = repo.dir.parent().unwrap().join("schedule.json");
+    std::fs::write(&ev, r#"{"schedule": "0 6 * * 1"}"#).unwrap();
+    let g = gate_env(
+        &repo.dir,
+        &server,
+        &ev,
+        &[],
+        &[
+            ("GITHUB_EVENT_NAME", "schedule"),
+            ("GITHUB_SHA", &repo.head),
+        ],
+    );
+    assert_eq!(g.code, 1, "{}", g.stderr);
+    server.assert_no_violations();
+    assert_eq!(calls(&server), ["POST /check-runs"]);
+    let run = &server.check_runs()[0];
+    assert_eq!(run.head_sha, repo.head);
+    assert_eq!(
+        run.title.as_deref(),
+        Some("1 of 3 packets fails: 3 missing fields, 2 invalid values")
+    );
+    assert!(g.summary.contains("scheduled audit of every packet"));
+}
+
+#[test]
+fn pull_request_target_without_the_head_checked_out_does_not_pass_an_empty_set() {
+    let repo = repo("target", &[], &[Edit::Write("budgets/a.md", invalid())]);
+    // The base branch checked out, as `pull_request_target` does by default.
+    git(&repo.dir, &["checkout", "-q", &repo.base]);
+    let server = FakeGitHub::start(setup(&repo));
+    let ev = event(
+        &repo,
+        "pull_request.opened.fork.derived.json",
+        &repo.head,
+        LATER,
+    );
+    let g = gate_env(
+        &repo.dir,
+        &server,
+        &ev,
+        &[],
+        &[("GITHUB_EVENT_NAME", "pull_request_target")],
+    );
+    assert_eq!(g.code, 2, "{}", g.stderr);
+    assert!(
+        g.stderr.contains("check out the pull request's head"),
+        "{}",
+        g.stderr
+    );
+    assert!(server.check_runs().is_empty());
 }
