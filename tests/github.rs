@@ -3,7 +3,7 @@
 //! request body against GitHub's published REST description (`GITHUB_API_URL` points at
 //! it, GHES-style, with an `/api/v3` path). Each scenario also pins the number of requests.
 
-#[path = "support/github.rs"]
+#[path = "support/github/mod.rs"]
 mod fake;
 mod support;
 

@@ -3,7 +3,7 @@
 //! tests built on it prove nothing. Driven by a tiny std-only HTTP/1.1 client so that the fake
 //! is tested independently of octocrab.
 
-#[path = "support/github.rs"]
+#[path = "support/github/mod.rs"]
 mod github;
 
 use std::io::{BufRead, BufReader, Read, Write};

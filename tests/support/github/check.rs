@@ -1,0 +1,230 @@
+//! The checks every request gets before any state is touched: credentials and User-Agent,
+//! route and method, the repository and pull request under test, path and query parameters,
+//! and the request body against its schema and GitHub's further rules.
+
+use std::collections::HashMap;
+
+use serde_json::{json, Map, Value};
+
+use super::handle::{Ctx, Matched};
+use super::http::RawRequest;
+use super::openapi::{contract, describe_error, Operation};
+use super::reply::Reply;
+use super::rules::{body_rules, restated_by_body_rules};
+use super::state::Shared;
+use super::util::parse_query;
+
+impl Shared {
+    /// The checks that need no state: route, credentials, parameters, body. Violations go to
+    /// `ctx` and the first failing check decides the rejection, in GitHub's order
+    /// (authentication, route, permission, validation).
+    pub(super) fn check(
+        &self,
+        raw: &RawRequest,
+        path: &str,
+        body: &Value,
+        ctx: &mut Ctx,
+    ) -> Option<Matched> {
+        self.check_credentials(raw, ctx);
+
+        let routes = contract().route(path);
+        if routes.is_empty() {
+            ctx.violation("no such route in the contract");
+            ctx.reject(Reply::error(
+                404,
+                "Not Found",
+                "https://docs.github.com/rest",
+            ));
+            return None;
+        }
+        let Some((op, params)) = routes.iter().find(|(op, _)| op.method == raw.method) else {
+            let template = &routes[0].0.template;
+            let allowed: Vec<&str> = routes
+                .iter()
+                .filter(|(op, _)| op.template == *template)
+                .map(|(op, _)| op.method.as_str())
+                .collect();
+            let mut message = format!(
+                "{} is not an operation on {template} (the contract has {})",
+                raw.method,
+                allowed.join(", ")
+            );
+            if raw.method == "POST" && template.ends_with("/issues/comments/{comment_id}") {
+                message.push_str(
+                    "; octocrab's issues().update_comment() sends POST: send PATCH through the \
+                     generic client",
+                );
+            }
+            ctx.violation(message);
+            ctx.reject(Reply::error(
+                404,
+                "Not Found",
+                "https://docs.github.com/rest",
+            ));
+            return None;
+        };
+        let params: HashMap<String, String> = params.iter().cloned().collect();
+        let query = parse_query(&raw.query);
+
+        self.check_target(&params, ctx);
+        self.check_params(op, &params, &query, ctx);
+        if self.setup.deny_writes && raw.method != "GET" {
+            ctx.reject(
+                Reply::error(403, "Resource not accessible by integration", &op.docs_url)
+                    .with_header("x-accepted-github-permissions", op.write_permission()),
+            );
+        }
+        if let Some(required) = op.body {
+            if required || !body.is_null() {
+                let errors: Vec<String> = op
+                    .body_validator()
+                    .iter_errors(body)
+                    .filter(|e| !restated_by_body_rules(&op.id, e))
+                    .map(|e| describe_error(&e, "body"))
+                    .collect();
+                if !errors.is_empty() {
+                    for e in &errors {
+                        ctx.violation(format!("request body breaks the schema: {e}"));
+                    }
+                    let message = format!("Invalid request.\n\n{}", errors.join("\n"));
+                    ctx.reject(Reply::error(422, &message, &op.docs_url));
+                }
+            }
+        }
+        let problems = body_rules(&op.id, body);
+        if !problems.is_empty() {
+            for p in &problems {
+                ctx.violation(p.clone());
+            }
+            ctx.reject(Reply::unprocessable(&problems, &op.docs_url));
+        }
+        Some((op, params, query))
+    }
+
+    fn check_credentials(&self, raw: &RawRequest, ctx: &mut Ctx) {
+        let auth = raw.header("authorization").unwrap_or("");
+        let (scheme, token) = auth.split_once(' ').unwrap_or((auth, ""));
+        let token = token.trim();
+        if auth.is_empty() {
+            ctx.violation("no Authorization header");
+            ctx.reject(Reply::error(
+                401,
+                "Requires authentication",
+                "https://docs.github.com/rest",
+            ));
+        } else if !(scheme.eq_ignore_ascii_case("bearer") || scheme.eq_ignore_ascii_case("token"))
+            || token.is_empty()
+        {
+            ctx.violation(format!(
+                "Authorization must be `Bearer <token>` or `token <token>` (scheme was `{scheme}`)"
+            ));
+            ctx.reject(Reply::error(
+                401,
+                "Bad credentials",
+                "https://docs.github.com/rest",
+            ));
+        } else if self.setup.token.as_deref().is_some_and(|t| t != token) {
+            ctx.violation("Authorization carries a token other than the one given to the client");
+            ctx.reject(Reply::error(
+                401,
+                "Bad credentials",
+                "https://docs.github.com/rest",
+            ));
+        }
+        if raw.header("user-agent").is_none_or(str::is_empty) {
+            ctx.violation("no User-Agent header (GitHub rejects such requests)");
+            ctx.reject(Reply::error(
+                403,
+                "Request forbidden by administrative rules. Please make sure your request has a \
+                 User-Agent header",
+                "https://docs.github.com/rest/using-the-rest-api/getting-started-with-the-rest-api#user-agent",
+            ));
+        }
+    }
+
+    /// The repository and pull request must be the ones under test.
+    fn check_target(&self, params: &HashMap<String, String>, ctx: &mut Ctx) {
+        let setup = &self.setup;
+        let mut wrong = |what: String| {
+            ctx.violation(what);
+            ctx.reject(Reply::error(
+                404,
+                "Not Found",
+                "https://docs.github.com/rest",
+            ));
+        };
+        if let Some(owner) = params.get("owner") {
+            if !owner.eq_ignore_ascii_case(&setup.owner) {
+                wrong(format!(
+                    "owner `{owner}` is not the repository under test ({})",
+                    setup.owner
+                ));
+            }
+        }
+        if let Some(repo) = params.get("repo") {
+            if !repo.eq_ignore_ascii_case(&setup.repo) {
+                wrong(format!(
+                    "repo `{repo}` is not the repository under test ({})",
+                    setup.repo
+                ));
+            }
+        }
+        for key in ["pull_number", "issue_number"] {
+            if let Some(n) = params.get(key) {
+                if n.parse::<u64>().ok() != Some(setup.pull_number) {
+                    wrong(format!(
+                        "{key} `{n}` is not the pull request under test ({})",
+                        setup.pull_number
+                    ));
+                }
+            }
+        }
+    }
+
+    fn check_params(
+        &self,
+        op: &Operation,
+        params: &HashMap<String, String>,
+        query: &[(String, String)],
+        ctx: &mut Ctx,
+    ) {
+        let mut object = Map::new();
+        let declared = params
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .chain(query.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        for (name, text) in declared {
+            // Undeclared query parameters are ignored, as GitHub does.
+            if let Some(p) = op.param_schema(name) {
+                object.insert(name.into(), coerce(text, &p.schema));
+            }
+        }
+        for e in op.params_validator().iter_errors(&Value::Object(object)) {
+            let at = e.instance_path().to_string();
+            let name = at.trim_start_matches('/');
+            let in_path = op.param_schema(name).is_some_and(|p| p.in_path);
+            let e = describe_error(&e, "parameters");
+            ctx.violation(format!("parameter breaks the schema: {e}"));
+            ctx.reject(if in_path {
+                Reply::error(404, "Not Found", &op.docs_url)
+            } else {
+                Reply::error(422, &format!("Invalid request.\n\n{e}"), &op.docs_url)
+            });
+        }
+    }
+}
+
+/// A query/path value as the declared schema type, when it parses as one.
+fn coerce(text: &str, schema: &Value) -> Value {
+    match schema["type"].as_str() {
+        Some("integer") => text
+            .parse::<i64>()
+            .map_or_else(|_| json!(text), |n| json!(n)),
+        Some("boolean") => match text {
+            "true" => json!(true),
+            "false" => json!(false),
+            _ => json!(text),
+        },
+        _ => json!(text),
+    }
+}

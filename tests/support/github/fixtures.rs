@@ -1,0 +1,36 @@
+//! The contracts folder (GitHub's REST description, webhook payloads, notes) and reading the
+//! JSON files in it.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+/// The contracts folder: `$PACKETGATE_CONTRACTS`, else `../shared/contracts/github` next to
+/// the crate.
+pub fn contracts_dir() -> PathBuf {
+    const FALLBACK: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/contracts/github");
+    let dir = match std::env::var_os("PACKETGATE_CONTRACTS") {
+        Some(d) if !d.is_empty() => PathBuf::from(d),
+        _ => PathBuf::from(FALLBACK),
+    };
+    if !dir.join("rest-subset.openapi.json").is_file() {
+        panic!(
+            "GitHub contract files not found in {}: set PACKETGATE_CONTRACTS to the folder \
+             holding rest-subset.openapi.json (default when unset: {FALLBACK})",
+            dir.display()
+        );
+    }
+    dir
+}
+
+/// A webhook payload from the contracts folder, by file name
+/// (`"pull_request.opened.payload.json"`).
+pub fn payload(name: &str) -> Value {
+    read_json(&contracts_dir().join(name))
+}
+
+pub(super) fn read_json(path: &Path) -> Value {
+    let text =
+        std::fs::read_to_string(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("parse {}: {e}", path.display()))
+}
