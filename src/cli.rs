@@ -35,6 +35,15 @@ pub enum Kind {
     CostTrace,
 }
 
+/// Which packets `packetgate github` judges.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Scope {
+    /// The packets the event changed (every packet for `schedule` and `workflow_dispatch`).
+    Changed,
+    /// Every packet on the branch.
+    All,
+}
+
 /// What `packetgate github` says on the pull request besides the check run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum CommentMode {
@@ -126,6 +135,9 @@ pub struct GithubArgs {
     /// Print the check run and comment that would be sent, and send nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// `changed`: the packets the event changed; `all`: every packet (as `schedule` does).
+    #[arg(long, value_enum)]
+    pub scope: Option<Scope>,
     /// The event payload (default: $GITHUB_EVENT_PATH).
     #[arg(long, value_name = "FILE")]
     pub event: Option<PathBuf>,

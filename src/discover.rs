@@ -159,7 +159,33 @@ pub fn from_changed(config: &Config, changed: &[PathBuf], paths: &[PathBuf]) -> 
         .collect()
 }
 
+/// A file a pull request changed, reported under its repository path `path` but read from
+/// `fs_path` (the workspace's copy, or the head's version fetched elsewhere). `explicit`:
+/// judged even if it no longer declares a kind (it did before the change).
+pub fn changed_file(
+    config: &Config,
+    path: &Path,
+    fs_path: PathBuf,
+    explicit: bool,
+    paths: &[PathBuf],
+) -> Option<Candidate> {
+    if Form::of(&path.to_string_lossy()).is_none() {
+        return None;
+    }
+    if !paths.is_empty() && !paths.iter().any(|p| under(path, p)) {
+        return None;
+    }
+    let mut c = candidate(config, path.to_path_buf(), explicit)?;
+    c.fs_path = fs_path;
+    Some(c)
+}
+
 fn under(file: &Path, dir: &Path) -> bool {
-    let norm = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    let norm = |p: &Path| {
+        std::fs::canonicalize(p).unwrap_or_else(|_| match cwd() {
+            Some(cwd) if p.is_relative() => cwd.join(p),
+            _ => p.to_path_buf(),
+        })
+    };
     norm(file).starts_with(norm(dir))
 }

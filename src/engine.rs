@@ -249,6 +249,16 @@ pub fn check_one(config: &Config, c: &Candidate, opts: &Options) -> Option<Packe
 
 fn read_capped(c: &Candidate, cap: u64) -> std::io::Result<Vec<u8>> {
     use std::io::Read;
+    // A packet is a file in the repository, not a pointer to one elsewhere on the machine
+    // (a pull request could add `budget.yml -> /etc/…` and have its text quoted back).
+    if std::fs::symlink_metadata(&c.fs_path)?
+        .file_type()
+        .is_symlink()
+    {
+        return Err(std::io::Error::other(
+            "it is a symbolic link; packets must be regular files",
+        ));
+    }
     let file = std::fs::File::open(&c.fs_path)?;
     let mut bytes = Vec::new();
     // One byte over the cap is enough to know the file is too large, without reading it all.

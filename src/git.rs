@@ -15,7 +15,14 @@ pub enum GitError {
 }
 
 fn git(dir: &Path, args: &[&str]) -> Result<Vec<u8>, GitError> {
-    let out = Command::new("git")
+    let mut cmd = Command::new("git");
+    // In a container action the workspace is mounted from the runner and owned by another
+    // user, which git refuses ("dubious ownership") unless told the directory is safe. The
+    // runner checked the repository out itself, so inside Actions every directory is.
+    if std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") {
+        cmd.args(["-c", "safe.directory=*"]);
+    }
+    let out = cmd
         .arg("-C")
         .arg(dir)
         .args(args)

@@ -117,6 +117,10 @@ fn repo(name: &str, base_files: &[(&str, String)], edits: &[Edit<'_>]) -> Repo {
     git(&dir, &["add", "-A"]);
     git(&dir, &["commit", "-qm", "head"]);
     let head = git(&dir, &["rev-parse", "HEAD"]);
+    // GitHub lists each file's blob id at the head; the gate checks the workspace against it.
+    for f in files.iter_mut().filter(|f| f.status != "removed") {
+        f.sha = Some(git(&dir, &["rev-parse", &format!("HEAD:{}", f.filename)]));
+    }
     Repo {
         dir,
         base,
@@ -339,6 +343,7 @@ fn a_failing_pull_request_sends_120_annotations_in_three_batches() {
             &format!("PATCH /check-runs/{}", run.id),
             &format!("PATCH /check-runs/{}", run.id),
             "GET /issues/2/comments",
+            "GET /pulls/2",
             "POST /issues/2/comments",
         ]
     );
@@ -508,7 +513,8 @@ fn a_250_file_pull_request_is_listed_in_three_pages() {
         })
         .collect();
     assert_eq!(pages, ["100|", "100|2", "100|3"]);
-    assert_eq!(server.requests().len(), 3 + 1 + 2);
+    // Three pages, the check run, the comment lookup, the head check, the comment.
+    assert_eq!(server.requests().len(), 3 + 1 + 3);
     assert_eq!(server.check_runs()[0].annotations.len(), 5);
 }
 
@@ -611,11 +617,10 @@ fn without_the_base_commit_in_the_clone_the_base_policy_comes_from_the_contents_
         std::fs::copy(repo.dir.join(f), bare.join(f)).unwrap();
     }
     let mut s = setup(&repo);
-    s.contents = vec![(
-        repo.base.clone(),
-        "policies/acme.yml".into(),
-        BASE_POLICY.into(),
-    )];
+    s.contents = vec![
+        (repo.base.clone(), ".packetgate.yml".into(), BASE_CONFIG.into()),
+        (repo.base.clone(), "policies/acme.yml".into(), BASE_POLICY.into()),
+    ];
     let server = FakeGitHub::start(s);
     let ev = event(&repo, "pull_request.opened.payload.json", &repo.head, LATER);
     let g = gate_in(&bare, &server, &ev, &[]);
@@ -625,15 +630,18 @@ fn without_the_base_commit_in_the_clone_the_base_policy_comes_from_the_contents_
         .into_iter()
         .filter(|r| r.path.contains("/contents/"))
         .collect();
-    assert_eq!(reads.len(), 1);
+    // Every config file comes from the base, touched or not: one read each.
+    let paths: Vec<&str> = reads.iter().map(|r| r.path.as_str()).collect();
     assert_eq!(
-        reads[0].path,
-        "/repos/Codertocat/Hello-World/contents/policies/acme.yml"
+        paths,
+        [
+            "/repos/Codertocat/Hello-World/contents/.packetgate.yml",
+            "/repos/Codertocat/Hello-World/contents/policies/acme.yml"
+        ]
     );
-    assert_eq!(
-        reads[0].query_param("ref").as_deref(),
-        Some(repo.base.as_str())
-    );
+    for r in &reads {
+        assert_eq!(r.query_param("ref").as_deref(), Some(repo.base.as_str()));
+    }
     server.assert_no_violations();
 }
 
@@ -675,13 +683,14 @@ fn a_fork_pull_request_with_a_read_only_token_fails_closed() {
     }
     assert_eq!(g.summary.matches("budgets/a.md#L").count(), 5 + 1);
     assert_eq!(g.output("verdict"), "fail");
-    // No retries on a refusal: list, create (403), comment lookup, comment (403).
+    // No retries on a refusal: list, create (403), comment lookup, head check, comment (403).
     assert_eq!(
         calls(&server),
         [
             "GET /pulls/2/files",
             "POST /check-runs",
             "GET /issues/2/comments",
+            "GET /pulls/2",
             "POST /issues/2/comments"
         ]
     );
@@ -742,6 +751,7 @@ fn a_502_is_retried_and_the_check_run_created_once() {
             "POST /check-runs",
             "GET /issues/2/comments",
             "GET /issues/2/comments",
+            "GET /pulls/2",
             "POST /issues/2/comments"
         ]
     );
@@ -1033,11 +1043,28 @@ fn a_scheduled_audit_judges_every_packet_on_the_branch() {
 }
 
 #[test]
-fn pull_request_target_without_the_head_checked_out_does_not_pass_an_empty_set() {
-    let repo = repo("target", &[], &[Edit::Write("budgets/a.md", invalid())]);
-    // The base branch checked out, as `pull_request_target` does by default.
-    git(&repo.dir, &["checkout", "-q", &repo.base]);
-    let server = FakeGitHub::start(setup(&repo));
+fn pull_request_target_judges_the_head_even_when_the_base_is_checked_out() {
+    // The base has a valid packet; the pull request breaks it and adds a broken one.
+    let repo = repo(
+        "target",
+        &[("budgets/a.md", valid_md())],
+        &[
+            Edit::Write("budgets/a.md", invalid()),
+            Edit::Write("budgets/new.md", invalid()),
+        ],
+    );
+    // The base branch checked out, as `pull_request_target` does by default, and no head
+    // commit in the clone: the head's versions come from the contents API.
+    let checkout = repo.dir.parent().unwrap().join("base-checkout");
+    let _ = std::fs::remove_dir_all(&checkout);
+    std::fs::create_dir_all(checkout.join("budgets")).unwrap();
+    std::fs::write(checkout.join("budgets/a.md"), valid_md()).unwrap();
+    let mut s = setup(&repo);
+    s.contents = vec![
+        (repo.head.clone(), "budgets/a.md".into(), invalid()),
+        (repo.head.clone(), "budgets/new.md".into(), invalid()),
+    ];
+    let server = FakeGitHub::start(s);
     let ev = event(
         &repo,
         "pull_request.opened.fork.derived.json",
@@ -1045,17 +1072,155 @@ fn pull_request_target_without_the_head_checked_out_does_not_pass_an_empty_set()
         LATER,
     );
     let g = gate_env(
-        &repo.dir,
+        &checkout,
         &server,
         &ev,
         &[],
         &[("GITHUB_EVENT_NAME", "pull_request_target")],
     );
-    assert_eq!(g.code, 2, "{}", g.stderr);
+    assert_eq!(g.code, 1, "the head's packets fail\n{}", g.stderr);
+    server.assert_no_violations();
+    let run = &server.check_runs()[0];
+    assert_eq!(run.conclusion.as_deref(), Some("failure"));
+    assert_eq!(run.annotations.len(), 10);
+    assert_eq!(
+        server.count("GET", "/repos/Codertocat/Hello-World/contents/budgets/"),
+        2
+    );
+    assert!(run
+        .summary
+        .as_deref()
+        .unwrap()
+        .contains("differ from the pull request's head"));
+    // The fetched copies are reported under their repository paths.
+    assert!(run
+        .annotations
+        .iter()
+        .all(|a| a.path.starts_with("budgets/")));
+}
+
+#[test]
+fn a_config_path_with_dot_dot_still_reads_the_base_policy() {
+    let repo = repo(
+        "dotdot",
+        &[
+            (
+                ".github/packetgate.yml",
+                "policies: [../policies/acme.yml]\n".into(),
+            ),
+            ("policies/acme.yml", BASE_POLICY.into()),
+        ],
+        &[
+            Edit::Write("policies/acme.yml", WEAK_POLICY.into()),
+            Edit::Write("budgets/a.md", invalid()),
+        ],
+    );
+    let server = FakeGitHub::start(setup(&repo));
+    let ev = event(&repo, "pull_request.opened.payload.json", &repo.head, LATER);
+    let g = gate(&repo, &server, &ev, &["--config", ".github/packetgate.yml"]);
+    assert_base_policy_used(&g, &server);
+}
+
+#[test]
+fn dropping_the_packet_line_does_not_stop_a_packet_being_judged() {
+    let repo = repo(
+        "unpacket",
+        &[("budgets/a.md", valid_md())],
+        &[Edit::Write(
+            "budgets/a.md",
+            invalid().replacen("packet: budget-change\n", "", 1),
+        )],
+    );
+    let mut s = setup(&repo);
+    // GitHub's patch shows the removed declaration.
+    s.files[0].patch = Some("@@ -1,3 +1,2 @@\n ---\n-packet: budget-change\n change_id: X".into());
+    let server = FakeGitHub::start(s);
+    let ev = event(&repo, "pull_request.opened.payload.json", &repo.head, LATER);
+    let g = gate(&repo, &server, &ev, &[]);
+    assert_eq!(g.code, 1, "{}", g.stderr);
+    let run = &server.check_runs()[0];
+    assert_eq!(run.conclusion.as_deref(), Some("failure"));
+    assert_eq!(run.annotations[0].path, "budgets/a.md");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_packet_that_is_a_symbolic_link_is_refused_not_followed() {
+    let outside = scratch("github-symlink-target").join("secret.yml");
+    std::fs::write(
+        &outside,
+        "packet: budget-change\nowner: someone-elses-file\n",
+    )
+    .unwrap();
+    let repo = repo("symlink", &[], &[Edit::Write("budgets/ok.yaml", valid())]);
+    std::os::unix::fs::symlink(&outside, repo.dir.join("budgets/link.yml")).unwrap();
+    git(&repo.dir, &["add", "-A"]);
+    git(&repo.dir, &["commit", "-qm", "link"]);
+    let head = git(&repo.dir, &["rev-parse", "HEAD"]);
+    let mut s = setup(&repo);
+    s.head_sha = head.clone();
+    let mut link = PrFile::added("budgets/link.yml", "@@ -0,0 +1 @@\n+x");
+    link.sha = Some(git(&repo.dir, &["rev-parse", "HEAD:budgets/link.yml"]));
+    s.files.push(link);
+    let server = FakeGitHub::start(s);
+    let ev = event(&repo, "pull_request.opened.payload.json", &head, LATER);
+    let g = gate(&repo, &server, &ev, &[]);
+    assert_eq!(g.code, 1, "{}", g.stderr);
+    let sent = sent(&server);
     assert!(
-        g.stderr.contains("check out the pull request's head"),
+        !sent.contains("someone-elses-file"),
+        "the link target was read"
+    );
+    assert!(sent.contains("symbolic link"), "{sent}");
+}
+
+#[test]
+fn a_run_for_a_superseded_commit_does_not_comment() {
+    let repo = repo("superseded", &[], &[Edit::Write("budgets/a.md", invalid())]);
+    let server = FakeGitHub::start(setup(&repo));
+    // The pull request moved on while this run was judging.
+    server.set_head_sha("1111111111111111111111111111111111111111");
+    let ev = event(&repo, "pull_request.opened.payload.json", &repo.head, LATER);
+    let g = gate(&repo, &server, &ev, &["--comment-mode", "review"]);
+    assert_eq!(g.code, 1);
+    assert!(server.comments().is_empty() && server.reviews().is_empty());
+    assert!(
+        g.stderr.contains("moved on to commit 1111111"),
         "{}",
         g.stderr
     );
-    assert!(server.check_runs().is_empty());
+    assert_eq!(
+        server.check_runs().len(),
+        1,
+        "its own commit still gets its check run"
+    );
+    server.assert_no_violations();
+}
+
+#[test]
+fn a_comment_post_that_fails_after_creating_is_not_posted_twice() {
+    let repo = repo("comment502", &[], &[Edit::Write("budgets/a.md", invalid())]);
+    let mut s = setup(&repo);
+    s.faults = vec![Fault::new(
+        "POST",
+        "/repos/Codertocat/Hello-World/issues/2/comments",
+        1,
+        FaultReply::Status(502),
+    )];
+    let server = FakeGitHub::start(s);
+    let ev = event(&repo, "pull_request.opened.payload.json", &repo.head, LATER);
+    let g = gate(&repo, &server, &ev, &[]);
+    assert_eq!(g.code, 1);
+    assert_eq!(server.comments().len(), 1);
+    assert_eq!(
+        calls(&server)[2..],
+        [
+            "GET /issues/2/comments",
+            "GET /pulls/2",
+            "POST /issues/2/comments",
+            "GET /issues/2/comments",
+            "POST /issues/2/comments"
+        ]
+    );
+    server.assert_no_violations();
 }

@@ -32,7 +32,7 @@ pub enum ApiError {
         status: u16,
         message: String,
     },
-    #[error("{what}: rate limited and the limit resets in {wait_secs} s, past the wait cap")]
+    #[error("{what}: rate limited by GitHub (the limit resets in {wait_secs} s); try again later")]
     RateLimited { what: String, wait_secs: u64 },
     #[error("{what}: {message}")]
     Transport { what: String, message: String },
@@ -135,7 +135,13 @@ impl Api {
                 .set_read_timeout(Some(Duration::from_secs(30)))
                 .set_write_timeout(Some(Duration::from_secs(30)))
                 .build()
-                .map_err(|e| ApiError::Setup(e.to_string()))?
+                .map_err(|e| {
+                    let mut why = describe(&e);
+                    if why.contains("root CA certificates") {
+                        why.push_str("; point SSL_CERT_FILE at a CA bundle");
+                    }
+                    ApiError::Setup(why)
+                })?
         };
         Ok(Api {
             client,
@@ -180,6 +186,13 @@ impl Api {
         self.send(what, Method::POST, route, Some(body), None)
     }
 
+    /// A POST that is not repeated after a 5xx or a dropped connection, which may have
+    /// created the thing anyway: the caller looks before trying again (rate limits, which
+    /// GitHub answers before doing anything, are still waited out).
+    pub fn post_once(&self, what: &str, route: &str, body: &Value) -> Result<Reply, ApiError> {
+        self.request(what, Method::POST, route, Some(body), None, false)
+    }
+
     pub fn patch(&self, what: &str, route: &str, body: &Value) -> Result<Reply, ApiError> {
         self.send(what, Method::PATCH, route, Some(body), None)
     }
@@ -188,8 +201,8 @@ impl Api {
         self.send(what, Method::PUT, route, Some(body), None)
     }
 
-    /// Sends one request, retrying what is worth retrying. Any 2xx is `Ok`; 404 comes back
-    /// as `Ok` too (callers ask "is it there?"); other statuses are errors.
+    /// Sends one request, retrying what is worth retrying. Any 2xx is `Ok`; so is a 404 to a
+    /// GET (callers ask "is it there?"); a 404 to a write is an error like any other status.
     pub fn send(
         &self,
         what: &str,
@@ -198,12 +211,28 @@ impl Api {
         body: Option<&Value>,
         accept: Option<&str>,
     ) -> Result<Reply, ApiError> {
+        self.request(what, method, route, body, accept, true)
+    }
+
+    fn request(
+        &self,
+        what: &str,
+        method: Method,
+        route: &str,
+        body: Option<&Value>,
+        accept: Option<&str>,
+        retry_failures: bool,
+    ) -> Result<Reply, ApiError> {
         let mut attempt = 0;
+        let read = method == Method::GET;
         loop {
             self.calls.set(self.calls.get() + 1);
             let give_up = attempt >= self.retry.retries;
+            let may_retry = !give_up && retry_failures;
             match self.once(method.clone(), route, body, accept.unwrap_or(JSON)) {
-                Ok(r) if (200..300).contains(&r.status) || r.status == 404 => return Ok(r),
+                Ok(r) if (200..300).contains(&r.status) || (read && r.status == 404) => {
+                    return Ok(r)
+                }
                 Ok(r) => match retry_wait(&r, attempt, &self.retry, now_secs()) {
                     Some(Wait::TooLong(wait_secs)) => {
                         return Err(ApiError::RateLimited {
@@ -211,10 +240,19 @@ impl Api {
                             wait_secs,
                         })
                     }
-                    Some(Wait::Backoff(d)) if !give_up => std::thread::sleep(d),
+                    Some(Wait::Backoff(d)) if !give_up && (retry_failures || r.status < 500) => {
+                        std::thread::sleep(d)
+                    }
+                    // Still limited after every retry: not a refusal, whatever the status.
+                    Some(Wait::Backoff(d)) if r.status < 500 => {
+                        return Err(ApiError::RateLimited {
+                            what: what.into(),
+                            wait_secs: d.as_secs(),
+                        })
+                    }
                     _ => return Err(status_error(what, r)),
                 },
-                Err(_) if !give_up => std::thread::sleep(backoff(&self.retry, attempt)),
+                Err(_) if may_retry => std::thread::sleep(backoff(&self.retry, attempt)),
                 Err(message) => {
                     return Err(ApiError::Transport {
                         what: what.into(),
@@ -313,17 +351,21 @@ fn header<'a>(r: &'a Reply, name: &str) -> Option<&'a str> {
 
 /// Whether (and how long) to wait before retrying an answer that is not a success.
 fn retry_wait(r: &Reply, attempt: u32, policy: &RetryPolicy, now: u64) -> Option<Wait> {
+    let exhausted = header(r, "x-ratelimit-remaining") == Some("0");
     let limited = r.status == 429
         || (r.status == 403
-            && (header(r, "x-ratelimit-remaining") == Some("0")
+            && (exhausted
                 || header(r, "retry-after").is_some()
                 || r.body.to_ascii_lowercase().contains("rate limit")));
     if limited {
         let secs =
             if let Some(s) = header(r, "retry-after").and_then(|v| v.trim().parse::<u64>().ok()) {
                 s
-            } else if let Some(reset) =
-                header(r, "x-ratelimit-reset").and_then(|v| v.trim().parse::<u64>().ok())
+            } else if let Some(reset) = header(r, "x-ratelimit-reset")
+                .and_then(|v| v.trim().parse::<u64>().ok())
+                // Every answer carries the primary limit's reset; it is the wait only when
+                // that limit is the one used up (a secondary limit says so in its body).
+                .filter(|_| exhausted)
             {
                 reset.saturating_sub(now) + 1
             } else {
@@ -418,6 +460,19 @@ mod tests {
             "",
         );
         assert_eq!(retry_wait(&r, 0, &p, 1000), Some(Wait::TooLong(4001)));
+        // A secondary limit: the primary's reset is an hour away and not the wait.
+        let r2 = reply(
+            403,
+            &[
+                ("x-ratelimit-remaining", "4000"),
+                ("x-ratelimit-reset", "4600"),
+            ],
+            "You have exceeded a secondary rate limit",
+        );
+        assert_eq!(
+            retry_wait(&r2, 0, &p, 1000),
+            Some(Wait::Backoff(Duration::from_secs(60)))
+        );
         // A refused write is not a rate limit.
         let r = reply(
             403,

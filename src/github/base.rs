@@ -1,31 +1,53 @@
-//! The config and policy files the gate judges with, for a pull request: a file the pull
-//! request touches is read from the base commit — with `git show` when the clone has it,
-//! else from the contents API — never from the head being judged; an untouched file is the
-//! same on both sides and is read from the workspace. So a pull request cannot weaken the
-//! gate that judges it; it gets a notice that its config change waits for review instead.
+//! The config and policy files the gate judges a pull request with: every one of them is
+//! read from the pull request's **base** commit — with `git show` when the clone has it,
+//! else from the contents API — never from the head being judged. So a pull request cannot
+//! weaken the gate that judges it, whatever path spelling, `..` or symlink it uses; one that
+//! touches those files gets a notice that its change waits for review.
 
 use super::api::Api;
-use crate::discover;
+use super::event::Pull;
+use super::files::Changes;
+use crate::config::{self, Config, CONFIG_FILE};
 use crate::git;
+use anyhow::{anyhow, Result};
 use std::cell::RefCell;
-use std::collections::HashSet;
 use std::io;
-use std::path::Path;
+use std::path::{Component, Path, PathBuf};
 
+/// Reads files as they are at the base commit.
 #[derive(Debug)]
-pub struct BaseFiles<'a> {
-    pub api: Option<&'a Api>,
-    pub base_sha: &'a str,
-    /// Paths the pull request touches; `None` when not known in full (every config file is
-    /// then read from the base).
-    pub touched: Option<&'a HashSet<String>>,
-    /// Files read from the base because the pull request touches them.
-    pub from_base: RefCell<Vec<String>>,
+struct BaseFiles<'a> {
+    api: Option<&'a Api>,
+    base_sha: &'a str,
+    /// Every file asked for (repository paths) and whether the base has it.
+    read: RefCell<Vec<(String, bool)>>,
 }
 
-/// A repository-relative, `/`-separated path (the working directory is the repository root).
-pub fn repo_path(path: &Path) -> String {
-    discover::display(path)
+/// The repository path of `path` (relative to the working directory, the repository's
+/// root), `..` resolved lexically; `None` for a path that leaves the repository.
+pub fn repo_path(path: &Path) -> Option<String> {
+    let rel = if path.is_absolute() {
+        let cwd = std::env::current_dir().ok()?;
+        let real = std::fs::canonicalize(&cwd).unwrap_or_else(|_| cwd.clone());
+        path.strip_prefix(&cwd)
+            .or_else(|_| path.strip_prefix(&real))
+            .ok()?
+            .to_path_buf()
+    } else {
+        path.to_path_buf()
+    };
+    let mut parts: Vec<String> = Vec::new();
+    for c in rel.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                parts.pop()?;
+            }
+            Component::Normal(s) => parts.push(s.to_string_lossy().into_owned()),
+            Component::RootDir | Component::Prefix(_) => return None,
+        }
+    }
+    (!parts.is_empty()).then(|| parts.join("/"))
 }
 
 /// Percent-encodes a path for a URL, keeping `/`.
@@ -42,15 +64,26 @@ pub fn encode_path(path: &str) -> String {
     out
 }
 
+pub fn short(sha: &str) -> &str {
+    sha.get(..7).unwrap_or(sha)
+}
+
 impl BaseFiles<'_> {
-    pub fn read(&self, path: &Path) -> io::Result<String> {
-        let rel = repo_path(path);
-        let touched = self.touched.is_none_or(|t| t.contains(&rel));
-        if !touched {
-            return std::fs::read_to_string(path);
-        }
-        self.from_base.borrow_mut().push(rel.clone());
-        match git::show(Path::new("."), self.base_sha, &rel) {
+    fn read(&self, path: &Path) -> io::Result<String> {
+        let rel = repo_path(path).ok_or_else(|| {
+            io::Error::other(format!(
+                "`{}` is outside the repository; config and policy files must be inside it",
+                path.display()
+            ))
+        })?;
+        let result = self.fetch(&rel);
+        let found = result.is_ok();
+        self.read.borrow_mut().push((rel, found));
+        result
+    }
+
+    fn fetch(&self, rel: &str) -> io::Result<String> {
+        match git::show(Path::new("."), self.base_sha, rel) {
             Ok(Some(text)) => return Ok(text),
             Ok(None) => return Err(io::ErrorKind::NotFound.into()),
             // The clone does not have the base commit (a shallow checkout): ask the API.
@@ -64,7 +97,7 @@ impl BaseFiles<'_> {
         };
         let route = api.repo(&format!(
             "/contents/{}?ref={}",
-            encode_path(&rel),
+            encode_path(rel),
             self.base_sha
         ));
         match api.get(
@@ -79,8 +112,51 @@ impl BaseFiles<'_> {
     }
 }
 
-pub fn short(sha: &str) -> &str {
-    sha.get(..7).unwrap_or(sha)
+/// The config for a pull request, every file from the base commit, and the notices for the
+/// ones the pull request touches (`changes`: `None` when the file list is not complete).
+pub fn load_config(
+    explicit: Option<&Path>,
+    pull: &Pull,
+    api: Option<&Api>,
+    changes: Option<&Changes>,
+    notices: &mut Vec<String>,
+) -> Result<Config> {
+    let source = BaseFiles {
+        api,
+        base_sha: &pull.base_sha,
+        read: RefCell::default(),
+    };
+    let path = explicit
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from(CONFIG_FILE));
+    let file = match source.read(&path) {
+        Ok(text) => Some((path.clone(), text)),
+        // No config at the base: the built-in policies, as on the base branch.
+        Err(e) if e.kind() == io::ErrorKind::NotFound => None,
+        Err(e) => return Err(anyhow!("cannot read the config {}: {e}", path.display())),
+    };
+    let reader = |p: &Path| source.read(p);
+    let config = config::load_from(Path::new("."), file, &reader).map_err(|e| anyhow!(e))?;
+    let base = if pull.base_ref.is_empty() {
+        format!("@ {}", short(&pull.base_sha))
+    } else {
+        format!("`{}` @ {}", pull.base_ref, short(&pull.base_sha))
+    };
+    for (rel, found) in source.read.borrow().iter() {
+        if !changes.is_some_and(|c| c.touched.contains(rel)) {
+            continue;
+        }
+        notices.push(if *found {
+            format!(
+                "This pull request changes `{rel}`, which configures the gate. It was judged with the base branch's version ({base}); the change takes effect once it is reviewed and merged."
+            )
+        } else {
+            format!(
+                "This pull request adds `{rel}`, which configures the gate. The base branch ({base}) has no such file, so the packets were judged as the base branch judges them; the new file takes effect once it is reviewed and merged."
+            )
+        });
+    }
+    Ok(config)
 }
 
 #[cfg(test)]
@@ -90,5 +166,19 @@ mod tests {
     #[test]
     fn paths_are_encoded_for_the_contents_api() {
         assert_eq!(encode_path("pol icies/a#b.yml"), "pol%20icies/a%23b.yml");
+    }
+
+    #[test]
+    fn repository_paths_resolve_dot_dot_and_refuse_to_leave() {
+        assert_eq!(
+            repo_path(Path::new("./policies/x.yml")).as_deref(),
+            Some("policies/x.yml")
+        );
+        assert_eq!(
+            repo_path(Path::new(".github/../policies/x.yml")).as_deref(),
+            Some("policies/x.yml")
+        );
+        assert_eq!(repo_path(Path::new("../elsewhere.yml")), None);
+        assert_eq!(repo_path(Path::new("/etc/passwd")), None);
     }
 }

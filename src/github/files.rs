@@ -26,6 +26,12 @@ pub struct Changes {
     pub renamed: Vec<(String, String)>,
     /// New-side lines each file's diff shows (review comments can only go there).
     pub diff_lines: BTreeMap<String, BTreeSet<u32>>,
+    /// The git blob id of each judged file at the head, as GitHub lists it: the workspace
+    /// must hold exactly these contents, or it is not the head being judged.
+    pub blobs: BTreeMap<String, String>,
+    /// Files whose old version declared `packet:` (a line the diff removes): dropping the
+    /// declaration does not make a packet stop being judged.
+    pub were_packets: BTreeSet<String>,
     /// `false` when the list stops at GitHub's cap and more files changed.
     pub complete: bool,
 }
@@ -83,13 +89,24 @@ pub fn from_api(api: &Api, pull: &Pull) -> Result<Changes, ApiError> {
                 changes
                     .diff_lines
                     .insert(name.to_string(), patch_lines(patch));
+                if removes_packet_line(patch) {
+                    changes.were_packets.insert(name.to_string());
+                }
+            }
+            if let Some(sha) = item.get("sha").and_then(Value::as_str) {
+                changes.blobs.insert(name.to_string(), sha.to_string());
             }
             changes.add(status, name.to_string(), from);
         }
         listed += items.len();
         match reply.next_page() {
             Some(next) if listed < MAX_FILES && !items.is_empty() => route = api.route_of(&next),
-            _ => break,
+            // GitHub stops listing at its cap, whether or not the payload said how many.
+            Some(_) => {
+                changes.complete = false;
+                break;
+            }
+            None => break,
         }
     }
     if pull.changed_files.is_some_and(|n| n as usize > listed) {
@@ -105,6 +122,14 @@ pub fn from_git(dir: &Path, from: &str, to: &str) -> Result<Changes, GitError> {
         ..Changes::default()
     };
     for c in git::diff(dir, from, to)? {
+        if matches!(c.status, b'M' | b'R' | b'T') {
+            let old = c.from.as_deref().unwrap_or(&c.path);
+            if let Ok(Some(text)) = git::show(dir, from, old) {
+                if text.lines().any(|l| l.starts_with("packet:")) {
+                    changes.were_packets.insert(c.path.clone());
+                }
+            }
+        }
         let status = match c.status {
             b'D' => "removed",
             b'R' => "renamed",
@@ -115,6 +140,22 @@ pub fn from_git(dir: &Path, from: &str, to: &str) -> Result<Changes, GitError> {
         changes.add(status, c.path, c.from);
     }
     Ok(changes)
+}
+
+/// Whether a diff removes a top-level `packet:` line (the file declared a kind before).
+pub fn removes_packet_line(patch: &str) -> bool {
+    patch.lines().any(|l| {
+        l.strip_prefix('-')
+            .is_some_and(|rest| rest.starts_with("packet:"))
+    })
+}
+
+/// Git's blob id of a file's bytes: what GitHub's file list calls the file's `sha`.
+pub fn blob_id(bytes: &[u8]) -> String {
+    let mut h = sha1_smol::Sha1::new();
+    h.update(format!("blob {}\0", bytes.len()).as_bytes());
+    h.update(bytes);
+    h.digest().to_string()
 }
 
 /// New-side line numbers a unified diff shows (added and context lines).
@@ -152,6 +193,19 @@ pub fn patch_lines(patch: &str) -> BTreeSet<u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn blob_ids_match_git() {
+        // `printf 'hello\n' | git hash-object --stdin`
+        assert_eq!(
+            blob_id(b"hello\n"),
+            "ce013625030ba8dba906f756967f9e9ca394464a"
+        );
+        assert!(removes_packet_line(
+            "@@ -1,2 +1,1 @@\n-packet: budget-change\n change_id: X"
+        ));
+        assert!(!removes_packet_line("@@ -1 +1 @@\n+packet: budget-change"));
+    }
 
     #[test]
     fn patch_lines_are_the_new_side() {

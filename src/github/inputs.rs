@@ -3,7 +3,7 @@
 //! underscores), then the standard `GITHUB_*` variables. Resolved once, before any work,
 //! so a bad input is a usage error (exit 2) and not a half-finished run.
 
-use crate::cli::{CommentMode, FailOn, GithubArgs};
+use crate::cli::{CommentMode, FailOn, GithubArgs, Scope};
 use std::fmt;
 use std::path::PathBuf;
 use thiserror::Error;
@@ -58,6 +58,7 @@ pub struct Settings {
     pub config: Option<PathBuf>,
     pub check_name: String,
     pub comment_mode: CommentMode,
+    pub scope: Scope,
     pub offline: bool,
     pub max_age_days: Option<u32>,
     pub fail_on: Option<FailOn>,
@@ -144,6 +145,17 @@ pub fn resolve(
         })?),
         (None, None) => None,
     };
+    let scope = match (args.scope, get("INPUT_SCOPE")) {
+        (Some(s), _) => s,
+        (None, Some(v)) => {
+            <Scope as clap::ValueEnum>::from_str(&v, true).map_err(|_| InputError::Invalid {
+                name: "scope",
+                value: v,
+                expected: "use changed or all",
+            })?
+        }
+        (None, None) => Scope::Changed,
+    };
     let offline = args.offline
         || match get("INPUT_OFFLINE") {
             Some(v) => flag("offline", &v)?,
@@ -207,6 +219,7 @@ pub fn resolve(
             .or_else(|| get("INPUT_CHECK_NAME"))
             .unwrap_or_else(|| "packetgate".into()),
         comment_mode,
+        scope,
         offline,
         max_age_days,
         fail_on,

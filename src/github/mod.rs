@@ -16,8 +16,8 @@ pub mod publish;
 pub mod render;
 
 use crate::app::{self, Exit, Judging};
-use crate::cli::{CommentMode, GithubArgs};
-use crate::config::{self, Config, CONFIG_FILE};
+use crate::cli::{CommentMode, GithubArgs, Scope};
+use crate::config::{self, Config};
 use crate::discover;
 use crate::engine::Report;
 use crate::finding::Verdict;
@@ -60,7 +60,10 @@ pub fn run(args: &GithubArgs) -> Result<Exit> {
         None => None,
     };
     let mut notices = Vec::new();
-    let changes = changed_files(&event, api.as_ref(), &mut notices)?;
+    let changes = match settings.scope {
+        Scope::Changed => changed_files(&event, api.as_ref(), &mut notices)?,
+        Scope::All => None,
+    };
     let config = load_config(
         &settings,
         &event,
@@ -68,7 +71,14 @@ pub fn run(args: &GithubArgs) -> Result<Exit> {
         changes.as_ref(),
         &mut notices,
     )?;
-    let candidates = candidates(&config, &settings, changes.as_ref(), &mut notices)?;
+    let candidates = candidates(
+        &config,
+        &settings,
+        &event,
+        api.as_ref(),
+        changes.as_ref(),
+        &mut notices,
+    )?;
     let how = Judging {
         today: app::today(settings.today.as_deref())?,
         fail_on: app::fail_level(settings.fail_on, &config),
@@ -91,7 +101,10 @@ pub fn run(args: &GithubArgs) -> Result<Exit> {
             event.head_sha()
         ),
         head_sha: event.head_sha(),
-        scope: scope(&event),
+        scope: match settings.scope {
+            Scope::All if event.pull().is_some() => format!("every packet, for {}", scope(&event)),
+            _ => scope(&event),
+        },
         notices: &notices,
         run_url: settings.run_url(),
         report_path: report_path.clone(),
@@ -161,7 +174,7 @@ fn changed_files(
     }
 }
 
-/// The config: for pull requests, files the pull request touches come from the base commit.
+/// The config: for pull requests, from the base commit (see [`base`]).
 fn load_config(
     settings: &Settings,
     event: &Event,
@@ -169,52 +182,72 @@ fn load_config(
     changes: Option<&Changes>,
     notices: &mut Vec<String>,
 ) -> Result<Config> {
-    let Some(pull) = event.pull() else {
-        return config::load(Path::new("."), settings.config.as_deref()).map_err(|e| anyhow!(e));
-    };
-    let source = base::BaseFiles {
-        api,
-        base_sha: &pull.base_sha,
-        touched: changes.map(|c| &c.touched),
-        from_base: Default::default(),
-    };
-    let explicit = settings.config.is_some();
-    let path = settings
-        .config
-        .clone()
-        .unwrap_or_else(|| PathBuf::from(CONFIG_FILE));
-    let file = match source.read(&path) {
-        Ok(text) => Some((path.clone(), text)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            let in_base = source.from_base.borrow().contains(&base::repo_path(&path));
-            if explicit && !in_base {
-                return Err(anyhow!("cannot read the config {}: {e}", path.display()));
-            }
-            None
-        }
-        Err(e) => return Err(anyhow!("cannot read the config {}: {e}", path.display())),
-    };
-    let reader = |p: &Path| source.read(p);
-    let config = config::load_from(Path::new("."), file, &reader).map_err(|e| anyhow!(e))?;
-    let base_name = if pull.base_ref.is_empty() {
-        String::new()
-    } else {
-        format!("`{}` ", pull.base_ref)
-    };
-    for rel in source.from_base.borrow().iter() {
-        if changes.is_some_and(|c| c.touched.contains(rel)) {
-            notices.push(format!(
-                "This pull request changes `{rel}`, which configures the gate. It was judged with the base branch's version ({base_name}@ {}); the change takes effect once it is reviewed and merged.",
-                base::short(&pull.base_sha)
-            ));
-        }
+    match event.pull() {
+        Some(pull) => base::load_config(settings.config.as_deref(), pull, api, changes, notices),
+        None => config::load(Path::new("."), settings.config.as_deref()).map_err(|e| anyhow!(e)),
     }
-    Ok(config)
+}
+
+/// Where a changed file's head version is read from.
+enum Source {
+    Workspace,
+    Fetched(PathBuf),
+}
+
+/// Makes sure a changed file is judged as the pull request's head has it: the workspace's
+/// copy when its blob id is the one GitHub lists, else the head's version from git or the
+/// contents API (a checkout of the base, as `pull_request_target` makes, or of a merge
+/// commit where the base changed the same file).
+fn head_version(
+    path: &str,
+    changes: &Changes,
+    head: &str,
+    api: Option<&Api>,
+    scratch: &Path,
+) -> Result<Source> {
+    let Some(want) = changes.blobs.get(path) else {
+        return Ok(Source::Workspace);
+    };
+    let local = Path::new(path);
+    let is_link = std::fs::symlink_metadata(local).is_ok_and(|m| m.file_type().is_symlink());
+    // A symbolic link is judged (and refused) as it is.
+    if is_link || std::fs::read(local).is_ok_and(|b| files::blob_id(&b) == *want) {
+        return Ok(Source::Workspace);
+    }
+    let text = match crate::git::show(Path::new("."), head, path) {
+        Ok(Some(text)) => text,
+        _ => {
+            let api = api.ok_or_else(|| {
+                anyhow!("`{path}` in the workspace is not the pull request's version, and there is no token to fetch it: check out the pull request's head commit")
+            })?;
+            let route = api.repo(&format!("/contents/{}?ref={head}", base::encode_path(path)));
+            let reply = api.get(
+                "reading a changed packet at the head",
+                &route,
+                Some("application/vnd.github.raw+json"),
+            )?;
+            if reply.status == 404 {
+                return Err(anyhow!(
+                    "`{path}` is not at the head commit {}: check out the pull request's head commit",
+                    base::short(head)
+                ));
+            }
+            reply.body
+        }
+    };
+    let target = scratch.join(path);
+    if let Some(dir) = target.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    std::fs::write(&target, text)?;
+    Ok(Source::Fetched(target))
 }
 
 fn candidates(
     config: &Config,
     settings: &Settings,
+    event: &Event,
+    api: Option<&Api>,
     changes: Option<&Changes>,
     notices: &mut Vec<String>,
 ) -> Result<Vec<discover::Candidate>> {
@@ -226,33 +259,35 @@ fn candidates(
             return Err(anyhow!("no such file or folder: {}", discover::display(p)));
         }
     }
-    let changed: Vec<PathBuf> = changes.judge.iter().map(PathBuf::from).collect();
-    // A changed file the workspace does not have means the pull request's head is not
-    // checked out (`pull_request_target` checks out the base): judging nothing would pass.
-    let absent: Vec<&PathBuf> = changed
-        .iter()
-        .filter(|p| crate::packet::Form::of(&p.to_string_lossy()).is_some() && !p.exists())
-        .collect();
-    if !absent.is_empty() {
-        if absent.len()
-            == changed
-                .iter()
-                .filter(|p| crate::packet::Form::of(&p.to_string_lossy()).is_some())
-                .count()
-        {
-            return Err(anyhow!(
-                "none of the {} changed YAML/Markdown file(s) is in the workspace ({} …): check out the pull request's head commit before running packetgate",
-                absent.len(),
-                absent[0].display()
-            ));
+    let scratch = std::env::temp_dir().join(format!("packetgate-head-{}", std::process::id()));
+    let mut out = Vec::new();
+    let mut fetched = 0;
+    for path in &changes.judge {
+        if crate::packet::Form::of(path).is_none() {
+            continue;
         }
-        notices.push(format!(
-            "{} changed file(s) are not in the workspace (first: `{}`); is the pull request's head checked out?",
-            absent.len(),
-            absent[0].display()
+        let fs_path = match head_version(path, changes, event.head_sha(), api, &scratch)? {
+            Source::Workspace => PathBuf::from(path),
+            Source::Fetched(p) => {
+                fetched += 1;
+                p
+            }
+        };
+        let explicit = changes.were_packets.contains(path);
+        out.extend(discover::changed_file(
+            config,
+            Path::new(path),
+            fs_path,
+            explicit,
+            &settings.paths,
         ));
     }
-    Ok(discover::from_changed(config, &changed, &settings.paths))
+    if fetched > 0 {
+        notices.push(format!(
+            "{fetched} changed file(s) in the workspace differ from the pull request's head (the checkout is not the head commit); they were judged as the head has them."
+        ));
+    }
+    Ok(out)
 }
 
 fn write_json_report(path: &Path, report: &Report) -> Option<String> {
@@ -524,7 +559,9 @@ fn finish(
             prelude.push_str("A refused write usually means a pull request from a fork (its token is read-only) or a workflow without `checks: write` / `pull-requests: write`. The findings are on this job as annotations and all of them are listed here.\n\n");
         }
     }
-    if let Some(path) = &settings.step_summary {
+    // A dry run sends nothing and leaves the runner's files alone too.
+    let step_summary = settings.step_summary.as_ref().filter(|_| !settings.dry_run);
+    if let Some(path) = step_summary {
         let budget = render::JOB_SUMMARY_MAX.saturating_sub(prelude.len() + 64);
         let body = render::summary(view, budget, "the JSON report has them all");
         let text = format!("## {}\n\n{prelude}{body}\n", settings.check_name);
@@ -535,7 +572,7 @@ fn finish(
             );
         }
     }
-    if let Some(path) = &settings.output {
+    if let Some(path) = settings.output.as_ref().filter(|_| !settings.dry_run) {
         let c = render::Counts::of(report);
         let mut lines = format!(
             "verdict={}\nconclusion={}\npackets={}\nfailed-packets={}\nmissing-fields={}\ninvalid-fields={}\n",

@@ -244,6 +244,9 @@ pub fn sticky(api: &Api, s: &Sticky<'_>) -> Delivery {
             if existing.body == body {
                 return Delivery::Skipped(format!("comment {} already says this", existing.id));
             }
+            if let Some(d) = moved_on(api, s.pull, &s.stamp.head) {
+                return d;
+            }
             let route = api.repo(&format!("/issues/comments/{}", existing.id));
             match api.patch("editing the comment", &route, &json!({ "body": body })) {
                 Ok(_) => Delivery::Sent(format!("comment {} edited", existing.id)),
@@ -252,24 +255,84 @@ pub fn sticky(api: &Api, s: &Sticky<'_>) -> Delivery {
         }
         None if s.quiet => Delivery::Skipped("every packet passes; no comment needed".into()),
         None => {
-            let route = api.repo(&format!("/issues/{}/comments", s.pull));
-            match api.post("posting the comment", &route, &json!({ "body": body })) {
-                Ok(r) => {
-                    let id = r
-                        .json("the new comment")
-                        .ok()
-                        .and_then(|v| v.get("id").and_then(Value::as_u64))
-                        .unwrap_or_default();
-                    Delivery::Sent(format!("comment {id} created"))
-                }
-                Err(e) => Delivery::from_error(e),
+            if let Some(d) = moved_on(api, s.pull, &s.stamp.head) {
+                return d;
             }
+            create_comment(api, s, &body, &mark)
         }
     }
 }
 
+/// Posts the comment; a failure that may have created it anyway (a 5xx, a dropped
+/// connection) is followed by a look before the one retry, so it is never posted twice.
+fn create_comment(api: &Api, s: &Sticky<'_>, body: &str, mark: &str) -> Delivery {
+    let route = api.repo(&format!("/issues/{}/comments", s.pull));
+    let list = api.repo(&format!("/issues/{}/comments?per_page=100", s.pull));
+    let payload = json!({ "body": body });
+    for attempt in 0..2 {
+        match api.post_once("posting the comment", &route, &payload) {
+            Ok(r) => {
+                let id = r
+                    .json("the new comment")
+                    .ok()
+                    .and_then(|v| v.get("id").and_then(Value::as_u64))
+                    .unwrap_or_default();
+                return Delivery::Sent(format!("comment {id} created"));
+            }
+            Err(e)
+                if attempt == 0
+                    && matches!(
+                        e,
+                        ApiError::Status { status: 500.., .. } | ApiError::Transport { .. }
+                    ) =>
+            {
+                match find_ours(api, "looking up the comment again", list.clone(), mark) {
+                    Ok(found) if found.iter().any(|c| c.body == body) => {
+                        return Delivery::Sent(format!("comment {} created", found[0].id));
+                    }
+                    Ok(_) => {}
+                    Err(e) => return Delivery::from_error(e),
+                }
+            }
+            Err(e) => return Delivery::from_error(e),
+        }
+    }
+    Delivery::Failed("posting the comment: no answer after a retry".into())
+}
+
 fn reviews_route(api: &Api, pull: u64) -> String {
-    api.repo(&format!("/pulls/{pull}/reviews?per_page=100"))
+    api.repo(&format!("/pulls/{pull}/reviews"))
+}
+
+fn reviews_list(api: &Api, pull: u64) -> String {
+    format!("{}?per_page=100", reviews_route(api, pull))
+}
+
+/// The pull request's head now, when it is no longer `head`: a run for an older commit that
+/// finishes late must not write over what the newer commit's run says (or will say).
+pub fn superseded(api: &Api, pull: u64, head: &str) -> Result<Option<String>, ApiError> {
+    let reply = api.get(
+        "reading the pull request",
+        &api.repo(&format!("/pulls/{pull}")),
+        None,
+    )?;
+    let now = reply
+        .json("the pull request")?
+        .pointer("/head/sha")
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    Ok(now.filter(|sha| sha != head))
+}
+
+fn moved_on(api: &Api, pull: u64, head: &str) -> Option<Delivery> {
+    match superseded(api, pull, head) {
+        Ok(None) => None,
+        Ok(Some(now)) => Some(Delivery::Skipped(format!(
+            "the pull request has moved on to commit {}; that commit's run speaks for it",
+            now.get(..7).unwrap_or(&now)
+        ))),
+        Err(e) => Some(Delivery::from_error(e)),
+    }
 }
 
 /// `review` mode: request changes while packets fail; dismiss that once they pass.
@@ -281,7 +344,7 @@ pub fn request_changes(
     failing: Option<&str>,
 ) -> Delivery {
     let mark = marker("review", check_name);
-    let ours = match find_ours(api, "listing reviews", reviews_route(api, pull), &mark) {
+    let ours = match find_ours(api, "listing reviews", reviews_list(api, pull), &mark) {
         Ok(o) => o,
         Err(e) => return Delivery::from_error(e),
     };
@@ -292,6 +355,9 @@ pub fn request_changes(
     match failing {
         Some(_) if !active.is_empty() => Delivery::Skipped("changes are already requested".into()),
         Some(text) => {
+            if let Some(d) = moved_on(api, pull, head_sha) {
+                return d;
+            }
             let body = json!({
                 "commit_id": head_sha,
                 "event": "REQUEST_CHANGES",
@@ -304,6 +370,9 @@ pub fn request_changes(
         }
         None if active.is_empty() => Delivery::Skipped("no review to dismiss".into()),
         None => {
+            if let Some(d) = moved_on(api, pull, head_sha) {
+                return d;
+            }
             for r in &active {
                 let route = api.repo(&format!("/pulls/{pull}/reviews/{}/dismissals", r.id));
                 let body = json!({"message": "Every packet passes now.", "event": "DISMISS"});
@@ -346,7 +415,7 @@ pub fn inline_review(
         return Delivery::Skipped("no finding is on a line of the diff".into());
     }
     let mark = format!("{} <!-- head={head_sha} -->", marker("inline", check_name));
-    let ours = match find_ours(api, "listing reviews", reviews_route(api, pull), &mark) {
+    let ours = match find_ours(api, "listing reviews", reviews_list(api, pull), &mark) {
         Ok(o) => o,
         Err(e) => return Delivery::from_error(e),
     };

@@ -193,7 +193,7 @@ fn utf8(bytes: &[u8]) -> Result<String, (Pos, String)> {
 }
 
 fn utf16(bytes: &[u8], word: fn([u8; 2]) -> u16) -> Result<String, (Pos, String)> {
-    if bytes.len() % 2 != 0 {
+    if !bytes.len().is_multiple_of(2) {
         return Err((
             Pos::new(1, 1),
             "UTF-16 file has an odd number of bytes".into(),

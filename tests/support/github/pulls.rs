@@ -15,11 +15,13 @@ const MAX_INLINE_CONTENT: usize = 1024 * 1024;
 impl Shared {
     pub(super) fn file_json(&self, f: &PrFile, head: &str) -> Value {
         let (additions, deletions) = f.line_counts();
-        let sha = fake_sha(&format!(
-            "{}:{}",
-            f.filename,
-            f.patch.as_deref().unwrap_or("")
-        ));
+        let sha = f.sha.clone().unwrap_or_else(|| {
+            fake_sha(&format!(
+                "{}:{}",
+                f.filename,
+                f.patch.as_deref().unwrap_or("")
+            ))
+        });
         let mut v = json!({
             "sha": sha,
             "filename": f.filename,

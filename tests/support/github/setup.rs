@@ -66,6 +66,8 @@ pub struct PrFile {
     pub previous_filename: Option<String>,
     /// The unified-diff hunks (GitHub omits `patch` for binary and very large diffs: `None`).
     pub patch: Option<String>,
+    /// The file's git blob id at the head; `None`: a stable stand-in.
+    pub sha: Option<String>,
 }
 
 impl PrFile {
@@ -75,6 +77,7 @@ impl PrFile {
             status: status.into(),
             previous_filename: None,
             patch: patch.map(str::to_string),
+            sha: None,
         }
     }
 
