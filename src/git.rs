@@ -117,12 +117,6 @@ pub fn show(dir: &Path, rev: &str, path: &str) -> Result<Option<String>, GitErro
     }
 }
 
-/// The commit HEAD points at.
-pub fn head(dir: &Path) -> Result<String, GitError> {
-    let out = git(dir, &["rev-parse", "HEAD"])?;
-    Ok(String::from_utf8_lossy(&out).trim().to_string())
-}
-
 /// Files changed between `since` and HEAD, as paths usable from the current directory.
 pub fn changed_since(dir: &Path, since: &str) -> Result<Vec<PathBuf>, GitError> {
     let top = git(dir, &["rev-parse", "--show-toplevel"])?;

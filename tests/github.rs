@@ -548,6 +548,11 @@ fn removed_packets_are_skipped_and_renamed_ones_judged_under_the_new_name() {
         Some("1 of 1 packet fails: 3 missing fields, 2 invalid values")
     );
     assert_eq!(g.output("packets"), "1");
+    let summary = run.summary.as_deref().unwrap();
+    assert!(summary.contains("Removed by this change, so not judged: `budgets/gone.md`."));
+    assert!(summary.contains(
+        "Renamed, and judged under the new name: `budgets/old-name.md` → `budgets/2026/new-name.md`."
+    ));
 }
 
 const BASE_CONFIG: &str = "policies: [policies/acme.yml]\n";
@@ -618,8 +623,16 @@ fn without_the_base_commit_in_the_clone_the_base_policy_comes_from_the_contents_
     }
     let mut s = setup(&repo);
     s.contents = vec![
-        (repo.base.clone(), ".packetgate.yml".into(), BASE_CONFIG.into()),
-        (repo.base.clone(), "policies/acme.yml".into(), BASE_POLICY.into()),
+        (
+            repo.base.clone(),
+            ".packetgate.yml".into(),
+            BASE_CONFIG.into(),
+        ),
+        (
+            repo.base.clone(),
+            "policies/acme.yml".into(),
+            BASE_POLICY.into(),
+        ),
     ];
     let server = FakeGitHub::start(s);
     let ev = event(&repo, "pull_request.opened.payload.json", &repo.head, LATER);

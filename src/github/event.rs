@@ -28,8 +28,6 @@ pub struct Pull {
     pub head_sha: String,
     pub base_sha: String,
     pub base_ref: String,
-    /// `owner/name` of the head repository (a fork's for fork pull requests).
-    pub head_repo: String,
     pub fork: bool,
     /// When the pull request last changed: orders runs, so an older run never overwrites
     /// the comment of a newer one.
@@ -123,7 +121,6 @@ pub fn read(
                     .and_then(Value::as_bool)
                     .unwrap_or(false)
                     || (!head_repo.is_empty() && head_repo != full),
-                head_repo: head_repo.to_string(),
                 updated_at: text(pr, "/updated_at").unwrap_or_default().to_string(),
                 changed_files: pr.get("changed_files").and_then(Value::as_u64),
             })

@@ -54,7 +54,6 @@ pub struct Settings {
     pub step_summary: Option<PathBuf>,
     pub output: Option<PathBuf>,
     pub run_id: Option<String>,
-    pub run_attempt: Option<String>,
     pub config: Option<PathBuf>,
     pub check_name: String,
     pub comment_mode: CommentMode,
@@ -207,7 +206,6 @@ pub fn resolve(
         step_summary: get("GITHUB_STEP_SUMMARY").map(PathBuf::from),
         output: get("GITHUB_OUTPUT").map(PathBuf::from),
         run_id: get("GITHUB_RUN_ID"),
-        run_attempt: get("GITHUB_RUN_ATTEMPT"),
         config: args
             .config
             .config

@@ -12,21 +12,23 @@ pub mod base;
 pub mod event;
 pub mod files;
 pub mod inputs;
+pub mod output;
+pub mod plan;
 pub mod publish;
 pub mod render;
 
 use crate::app::{self, Exit, Judging};
-use crate::cli::{CommentMode, GithubArgs, Scope};
+use crate::cli::{GithubArgs, Scope};
 use crate::config::{self, Config};
 use crate::discover;
 use crate::engine::Report;
-use crate::finding::Verdict;
 use crate::links;
 use anyhow::{anyhow, Context, Result};
 use api::Api;
 use event::{Event, Target};
 use files::Changes;
 use inputs::Settings;
+use plan::{Plan, Step};
 use publish::Delivery;
 use render::View;
 use std::io::Write;
@@ -109,13 +111,25 @@ pub fn run(args: &GithubArgs) -> Result<Exit> {
         run_url: settings.run_url(),
         report_path: report_path.clone(),
     };
-    let deliveries = if settings.dry_run {
-        preview(&settings, &event, &view, changes.as_ref());
-        Vec::new()
-    } else {
-        publish(&settings, &event, &view, api.as_ref(), changes.as_ref())
+    let plan = Plan::new(&view, &event, settings.comment_mode, changes.as_ref());
+    let deliveries = match (&api, settings.dry_run) {
+        (_, true) => {
+            let mut stdout = std::io::stdout().lock();
+            let _ = stdout.write_all(plan.preview().as_bytes());
+            let _ = stdout.flush();
+            Vec::new()
+        }
+        (Some(api), false) => plan.send(api),
+        (None, false) => vec![(Step::CheckRun, Delivery::Skipped("no token".into()))],
     };
-    finish(&settings, &view, &deliveries, api.as_ref())
+    let fork = event.pull().is_some_and(|p| p.fork);
+    Ok(output::finish(
+        &settings,
+        &view,
+        &deliveries,
+        api.as_ref(),
+        fork,
+    ))
 }
 
 fn scope(event: &Event) -> String {
@@ -148,6 +162,7 @@ fn changed_files(
                     )
                 })?,
             };
+            describe_moves(&changes, notices);
             if !changes.complete {
                 notices.push(format!(
                     "This pull request changes more files than GitHub lists ({}), so every packet on the branch was judged.",
@@ -171,6 +186,44 @@ fn changed_files(
             }
         },
         Target::Push { before: None, .. } | Target::Audit { .. } => Ok(None),
+    }
+}
+
+/// Notices for packets the change removed (not judged) and renamed (judged under the new
+/// name), so a reader of the check run knows why they are missing or moved.
+fn describe_moves(changes: &Changes, notices: &mut Vec<String>) {
+    let packetish = |p: &str| crate::packet::Form::of(p).is_some();
+    let list = |items: Vec<String>| {
+        let n = items.len();
+        let mut shown: Vec<String> = items.into_iter().take(10).collect();
+        if n > 10 {
+            shown.push(format!("and {} more", n - 10));
+        }
+        shown.join(", ")
+    };
+    let removed: Vec<String> = changes
+        .removed
+        .iter()
+        .filter(|p| packetish(p))
+        .map(|p| format!("`{p}`"))
+        .collect();
+    if !removed.is_empty() {
+        notices.push(format!(
+            "Removed by this change, so not judged: {}.",
+            list(removed)
+        ));
+    }
+    let renamed: Vec<String> = changes
+        .renamed
+        .iter()
+        .filter(|(from, to)| packetish(from) || packetish(to))
+        .map(|(from, to)| format!("`{from}` → `{to}`"))
+        .collect();
+    if !renamed.is_empty() {
+        notices.push(format!(
+            "Renamed, and judged under the new name: {}.",
+            list(renamed)
+        ));
     }
 }
 
@@ -309,306 +362,4 @@ fn write_json_report(path: &Path, report: &Report) -> Option<String> {
             None
         }
     }
-}
-
-/// What the comment's first lines say about the run, so newer runs win.
-fn stamp(event: &Event) -> publish::RunStamp {
-    publish::RunStamp {
-        head: event.head_sha().to_string(),
-        updated: event
-            .pull()
-            .map(|p| p.updated_at.clone())
-            .unwrap_or_default(),
-    }
-}
-
-fn sticky_text(view: &View<'_>) -> String {
-    // Room for the markers.
-    render::comment(view, render::COMMENT_MAX - 400)
-}
-
-fn request_changes_text(view: &View<'_>) -> String {
-    format!(
-        "packetgate requests changes: {}. The pull request's packetgate comment lists every field to fix; this review is dismissed once every packet passes.",
-        render::title(view.report)
-    )
-}
-
-fn line_notes(view: &View<'_>) -> Vec<publish::LineNote> {
-    view.report
-        .packets
-        .iter()
-        .flat_map(|p| {
-            p.findings.iter().map(move |f| publish::LineNote {
-                path: p.path.clone(),
-                line: f.line,
-                body: format!(
-                    "**{}** `{}`{}: {}\n\n**Fix:** {}",
-                    f.severity,
-                    f.rule,
-                    f.field
-                        .as_deref()
-                        .map(|x| format!(" (`{x}`)"))
-                        .unwrap_or_default(),
-                    f.message,
-                    f.fix
-                ),
-            })
-        })
-        .collect()
-}
-
-fn publish(
-    settings: &Settings,
-    event: &Event,
-    view: &View<'_>,
-    api: Option<&Api>,
-    changes: Option<&Changes>,
-) -> Vec<(&'static str, Delivery)> {
-    let Some(api) = api else {
-        return vec![("check run", Delivery::Skipped("no token".into()))];
-    };
-    let report = view.report;
-    let mut out = Vec::new();
-    let summary = render::summary(
-        view,
-        render::CHECK_SUMMARY_MAX,
-        "the job summary and the JSON report have them all",
-    );
-    let title = render::title(report);
-    let annotations = render::annotations(report);
-    let run = publish::CheckRun {
-        name: &settings.check_name,
-        head_sha: event.head_sha(),
-        conclusion: render::conclusion(report),
-        title: &title,
-        summary: &summary,
-        annotations: &annotations,
-    };
-    out.push(("check run", publish::check_run(api, &run)));
-    let Some(pull) = event.pull() else {
-        return out;
-    };
-    if settings.comment_mode == CommentMode::Off {
-        return out;
-    }
-    let body = sticky_text(view);
-    let sticky = publish::Sticky {
-        pull: pull.number,
-        check_name: &settings.check_name,
-        stamp: stamp(event),
-        body: &body,
-        quiet: report.packets.iter().all(|p| p.findings.is_empty()),
-    };
-    let comment = publish::sticky(api, &sticky);
-    let refused = matches!(comment, Delivery::Refused(_));
-    out.push(("comment", comment));
-    if refused {
-        return out;
-    }
-    match settings.comment_mode {
-        CommentMode::Review => {
-            let failing = (report.verdict == Verdict::Fail).then(|| request_changes_text(view));
-            out.push((
-                "review",
-                publish::request_changes(
-                    api,
-                    pull.number,
-                    &settings.check_name,
-                    event.head_sha(),
-                    failing.as_deref(),
-                ),
-            ));
-        }
-        CommentMode::Inline => {
-            let empty = Default::default();
-            out.push((
-                "line comments",
-                publish::inline_review(
-                    api,
-                    pull.number,
-                    &settings.check_name,
-                    event.head_sha(),
-                    &line_notes(view),
-                    changes.map(|c| &c.diff_lines).unwrap_or(&empty),
-                ),
-            ));
-        }
-        CommentMode::Sticky | CommentMode::Off => {}
-    }
-    out
-}
-
-/// `--dry-run`: what would be sent, on stdout.
-fn preview(settings: &Settings, event: &Event, view: &View<'_>, changes: Option<&Changes>) {
-    let report = view.report;
-    let summary = render::summary(
-        view,
-        render::CHECK_SUMMARY_MAX,
-        "the job summary and the JSON report have them all",
-    );
-    let title = render::title(report);
-    let annotations = render::annotations(report);
-    let run = publish::CheckRun {
-        name: &settings.check_name,
-        head_sha: event.head_sha(),
-        conclusion: render::conclusion(report),
-        title: &title,
-        summary: &summary,
-        annotations: &annotations,
-    };
-    let (_, updates) = publish::check_run_requests(&run);
-    let mut out = String::new();
-    out.push_str("packetgate github --dry-run: nothing is sent.\n\n");
-    out.push_str(&format!(
-        "=== check run `{}` on {} — conclusion: {} ===\ntitle: {title}\nannotations: {} (in {} request(s))\n\n{summary}\n",
-        settings.check_name,
-        event.head_sha(),
-        run.conclusion,
-        annotations.len(),
-        1 + updates.len()
-    ));
-    if let (Some(pull), true) = (event.pull(), settings.comment_mode != CommentMode::Off) {
-        let body = sticky_text(view);
-        let sticky = publish::Sticky {
-            pull: pull.number,
-            check_name: &settings.check_name,
-            stamp: stamp(event),
-            body: &body,
-            quiet: report.packets.iter().all(|p| p.findings.is_empty()),
-        };
-        out.push_str(&format!(
-            "=== comment on pull request #{} (created, or the earlier one edited) ===\n{}\n",
-            pull.number,
-            publish::sticky_body(&sticky)
-        ));
-        match settings.comment_mode {
-            CommentMode::Review => out.push_str(&format!(
-                "=== review ===\n{}\n",
-                if report.verdict == Verdict::Fail {
-                    format!("REQUEST_CHANGES: {}", request_changes_text(view))
-                } else {
-                    "earlier change requests dismissed".to_string()
-                }
-            )),
-            CommentMode::Inline => {
-                let notes = line_notes(view);
-                let on_diff = notes
-                    .iter()
-                    .filter(|n| {
-                        changes
-                            .and_then(|c| c.diff_lines.get(&n.path))
-                            .is_some_and(|l| l.contains(&n.line))
-                    })
-                    .count();
-                out.push_str(&format!(
-                    "=== line comments ===\n{} of {} finding(s) are on lines of the diff\n",
-                    on_diff.min(publish::MAX_LINE_NOTES),
-                    notes.len()
-                ));
-            }
-            _ => {}
-        }
-    }
-    let mut stdout = std::io::stdout().lock();
-    let _ = stdout.write_all(out.as_bytes());
-    let _ = stdout.flush();
-}
-
-/// Job summary, outputs, fallback annotations, the exit code.
-fn finish(
-    settings: &Settings,
-    view: &View<'_>,
-    deliveries: &[(&'static str, Delivery)],
-    api: Option<&Api>,
-) -> Result<Exit> {
-    let report = view.report;
-    let check_delivered = deliveries
-        .iter()
-        .any(|(what, d)| *what == "check run" && matches!(d, Delivery::Sent(_)));
-    let mut stderr = std::io::stderr().lock();
-    for (what, d) in deliveries {
-        let _ = writeln!(stderr, "packetgate: {what} {}", d.describe());
-    }
-    if let Some(api) = api {
-        let _ = writeln!(stderr, "packetgate: {} GitHub API request(s)", api.calls());
-    }
-    drop(stderr);
-    // Without the check run, the findings go on the job as workflow-command annotations
-    // (the runner shows the first few per step) and in full in the job summary.
-    if !settings.dry_run && !check_delivered {
-        let mut stdout = std::io::stdout().lock();
-        let _ = crate::report::github::write(report, &mut stdout);
-        let _ = stdout.flush();
-    }
-    let mut prelude = String::new();
-    let trouble: Vec<String> = deliveries
-        .iter()
-        .filter(|(_, d)| matches!(d, Delivery::Refused(_) | Delivery::Failed(_)))
-        .map(|(what, d)| format!("- {what}: {}", d.describe()))
-        .collect();
-    if !trouble.is_empty() {
-        prelude.push_str(&format!(
-            "> [!WARNING]\n> packetgate could not write everything to GitHub; the verdict below still holds and sets the job's result.\n\n{}\n\n",
-            trouble.join("\n")
-        ));
-        if deliveries
-            .iter()
-            .any(|(_, d)| matches!(d, Delivery::Refused(_)))
-        {
-            prelude.push_str("A refused write usually means a pull request from a fork (its token is read-only) or a workflow without `checks: write` / `pull-requests: write`. The findings are on this job as annotations and all of them are listed here.\n\n");
-        }
-    }
-    // A dry run sends nothing and leaves the runner's files alone too.
-    let step_summary = settings.step_summary.as_ref().filter(|_| !settings.dry_run);
-    if let Some(path) = step_summary {
-        let budget = render::JOB_SUMMARY_MAX.saturating_sub(prelude.len() + 64);
-        let body = render::summary(view, budget, "the JSON report has them all");
-        let text = format!("## {}\n\n{prelude}{body}\n", settings.check_name);
-        if let Err(e) = append(path, &text) {
-            eprintln!(
-                "packetgate: cannot write the job summary {}: {e}",
-                path.display()
-            );
-        }
-    }
-    if let Some(path) = settings.output.as_ref().filter(|_| !settings.dry_run) {
-        let c = render::Counts::of(report);
-        let mut lines = format!(
-            "verdict={}\nconclusion={}\npackets={}\nfailed-packets={}\nmissing-fields={}\ninvalid-fields={}\n",
-            report.verdict.as_str(),
-            render::conclusion(report),
-            c.packets,
-            c.failed,
-            c.missing,
-            c.invalid
-        );
-        if let Some(p) = &view.report_path {
-            lines.push_str(&format!("report={p}\n"));
-        }
-        if let Err(e) = append(path, &lines) {
-            eprintln!(
-                "packetgate: cannot write the outputs {}: {e}",
-                path.display()
-            );
-        }
-    }
-    let failed_to_deliver = deliveries
-        .iter()
-        .any(|(_, d)| matches!(d, Delivery::Failed(_)));
-    Ok(match report.verdict {
-        Verdict::Fail => Exit::Fail,
-        // The verdict is a pass, but GitHub did not get it: a required check would stay
-        // missing, so the run must not look green.
-        Verdict::Pass if failed_to_deliver => Exit::Usage,
-        Verdict::Pass => Exit::Pass,
-    })
-}
-
-fn append(path: &Path, text: &str) -> std::io::Result<()> {
-    let mut f = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)?;
-    f.write_all(text.as_bytes())
 }

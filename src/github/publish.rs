@@ -10,7 +10,6 @@
 use super::api::{Api, ApiError};
 use super::render::ANNOTATIONS_PER_REQUEST;
 use serde_json::{json, Value};
-use std::collections::{BTreeMap, BTreeSet};
 
 /// What became of one thing the gate meant to send.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -403,14 +402,8 @@ pub fn inline_review(
     pull: u64,
     check_name: &str,
     head_sha: &str,
-    notes: &[LineNote],
-    diff_lines: &BTreeMap<String, BTreeSet<u32>>,
+    on_diff: &[LineNote],
 ) -> Delivery {
-    let on_diff: Vec<&LineNote> = notes
-        .iter()
-        .filter(|n| diff_lines.get(&n.path).is_some_and(|l| l.contains(&n.line)))
-        .take(MAX_LINE_NOTES)
-        .collect();
     if on_diff.is_empty() {
         return Delivery::Skipped("no finding is on a line of the diff".into());
     }

@@ -1,0 +1,132 @@
+//! The run's traces on the runner: what was delivered (stderr), the fallback annotations when
+//! the check run could not be written, the job summary (every finding, 1 MiB cap), the step
+//! outputs, and the exit code. The verdict is the report's; delivery only decides whether a
+//! pass may exit 0.
+
+use super::api::Api;
+use super::inputs::Settings;
+use super::plan::Step;
+use super::publish::Delivery;
+use super::render::{self, View};
+use crate::app::Exit;
+use crate::finding::Verdict;
+use std::io::Write;
+use std::path::Path;
+
+fn append(path: &Path, text: &str) -> std::io::Result<()> {
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)?;
+    f.write_all(text.as_bytes())
+}
+
+/// What the job summary says first when something did not reach GitHub.
+fn trouble(deliveries: &[(Step, Delivery)], fork: bool) -> String {
+    let lines: Vec<String> = deliveries
+        .iter()
+        .filter(|(_, d)| matches!(d, Delivery::Refused(_) | Delivery::Failed(_)))
+        .map(|(step, d)| format!("- {step}: {}", d.describe()))
+        .collect();
+    if lines.is_empty() {
+        return String::new();
+    }
+    let mut out = format!(
+        "> [!WARNING]\n> packetgate could not write everything to GitHub; the verdict below still holds and sets the job's result.\n\n{}\n\n",
+        lines.join("\n")
+    );
+    if deliveries
+        .iter()
+        .any(|(_, d)| matches!(d, Delivery::Refused(_)))
+    {
+        out.push_str(if fork {
+            "This pull request comes from a fork, so the workflow's token is read-only. "
+        } else {
+            "A refused write means a read-only token or a workflow without `checks: write` / `pull-requests: write`. "
+        });
+        out.push_str(
+            "The findings are on this job as annotations, and all of them are listed here.\n\n",
+        );
+    }
+    out
+}
+
+/// Writes the traces and returns the exit code.
+pub fn finish(
+    settings: &Settings,
+    view: &View<'_>,
+    deliveries: &[(Step, Delivery)],
+    api: Option<&Api>,
+    fork: bool,
+) -> Exit {
+    let report = view.report;
+    let mut stderr = std::io::stderr().lock();
+    for (step, d) in deliveries {
+        let _ = writeln!(stderr, "packetgate: {step} {}", d.describe());
+    }
+    if let Some(api) = api {
+        let _ = writeln!(stderr, "packetgate: {} GitHub API request(s)", api.calls());
+    }
+    drop(stderr);
+    // A dry run sends nothing and leaves the runner's files alone too.
+    if settings.dry_run {
+        return exit(report.verdict, false);
+    }
+    let check_delivered = deliveries
+        .iter()
+        .any(|(step, d)| *step == Step::CheckRun && matches!(d, Delivery::Sent(_)));
+    // Without the check run, the findings go on the job as workflow-command annotations
+    // (the runner shows the first few per step) and in full in the job summary.
+    if !check_delivered {
+        let mut stdout = std::io::stdout().lock();
+        let _ = crate::report::github::write(report, &mut stdout);
+        let _ = stdout.flush();
+    }
+    if let Some(path) = &settings.step_summary {
+        let prelude = trouble(deliveries, fork);
+        let budget = render::JOB_SUMMARY_MAX.saturating_sub(prelude.len() + 64);
+        let body = render::summary(view, budget, "the JSON report has them all");
+        let text = format!("## {}\n\n{prelude}{body}\n", settings.check_name);
+        if let Err(e) = append(path, &text) {
+            eprintln!(
+                "packetgate: cannot write the job summary {}: {e}",
+                path.display()
+            );
+        }
+    }
+    if let Some(path) = &settings.output {
+        let c = render::Counts::of(report);
+        let mut lines = format!(
+            "verdict={}\nconclusion={}\npackets={}\nfailed-packets={}\nmissing-fields={}\ninvalid-fields={}\n",
+            report.verdict.as_str(),
+            render::conclusion(report),
+            c.packets,
+            c.failed,
+            c.missing,
+            c.invalid
+        );
+        if let Some(p) = &view.report_path {
+            lines.push_str(&format!("report={p}\n"));
+        }
+        if let Err(e) = append(path, &lines) {
+            eprintln!(
+                "packetgate: cannot write the outputs {}: {e}",
+                path.display()
+            );
+        }
+    }
+    let failed = deliveries
+        .iter()
+        .any(|(_, d)| matches!(d, Delivery::Failed(_)));
+    exit(report.verdict, failed)
+}
+
+fn exit(verdict: Verdict, failed_to_deliver: bool) -> Exit {
+    match verdict {
+        Verdict::Fail => Exit::Fail,
+        // The verdict is a pass, but GitHub did not get it: a required check would stay
+        // missing, so the run must not look green.
+        Verdict::Pass if failed_to_deliver => Exit::Usage,
+        Verdict::Pass => Exit::Pass,
+    }
+}
