@@ -1237,3 +1237,48 @@ fn a_comment_post_that_fails_after_creating_is_not_posted_twice() {
     );
     server.assert_no_violations();
 }
+
+/// A container action sees the runner's workspace owned by another user; git refuses such a
+/// repository unless told it is safe, and packetgate tells it so inside Actions.
+#[cfg(unix)]
+#[test]
+fn git_accepts_a_workspace_owned_by_another_user_inside_actions() {
+    let repo = repo(
+        "foreign-owner",
+        &[("budgets/old.md", invalid())],
+        &[Edit::Write("budgets/new.md", invalid())],
+    );
+    let chown = Command::new("chown")
+        .args(["-R", "4242:4242"])
+        .arg(&repo.dir)
+        .status();
+    if !chown.is_ok_and(|s| s.success()) {
+        // Only root can hand the folder to another user; the refusal below needs that.
+        eprintln!("skipped: cannot chown (not root)");
+        return;
+    }
+    let ev = repo.dir.parent().unwrap().join("push.json");
+    let payload = serde_json::json!({
+        "before": repo.base, "after": repo.head,
+        "repository": {"full_name": "Codertocat/Hello-World"}
+    });
+    std::fs::write(&ev, payload.to_string()).unwrap();
+    let mut s = setup(&repo);
+    s.files.clear();
+    let server = FakeGitHub::start(s);
+    let push = [("GITHUB_EVENT_NAME", "push")];
+    // Without the Actions marker git refuses: every packet is judged, with a notice.
+    let g = gate_env(&repo.dir, &server, &ev, &[], &push);
+    assert_eq!(g.output("packets"), "2", "{}", g.summary);
+    assert!(g.summary.contains("is not in the clone"), "{}", g.summary);
+    // Inside Actions the diff works: only the changed packet.
+    let g = gate_env(
+        &repo.dir,
+        &server,
+        &ev,
+        &[],
+        &[("GITHUB_EVENT_NAME", "push"), ("GITHUB_ACTIONS", "true")],
+    );
+    assert_eq!(g.output("packets"), "1", "{}", g.summary);
+    assert!(!g.summary.contains("is not in the clone"));
+}
