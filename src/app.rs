@@ -11,7 +11,7 @@ use crate::finding::{Severity, Verdict};
 use crate::report::{self, Format};
 use crate::rules::urls::UrlCheck;
 use crate::rules::Check;
-use crate::{git, links, suggest, template};
+use crate::{git, links, schema, suggest, template};
 use anyhow::{anyhow, Context, Result};
 use std::io::{IsTerminal, Write};
 use std::path::Path;
@@ -74,6 +74,12 @@ pub fn run(cli: Cli) -> Result<Exit> {
                 .policy(id)
                 .ok_or_else(|| anyhow!("no policy for `{id}`"))?;
             print(&template::render(policy, markdown));
+            Ok(Exit::Pass)
+        }
+        Command::Schema { kind, config } => {
+            let config = load_config(config.config.as_deref())?;
+            let schema = schema::generate(&config, kind.as_deref()).map_err(|e| anyhow!(e))?;
+            print(&format!("{schema:#}\n"));
             Ok(Exit::Pass)
         }
     }
@@ -222,6 +228,11 @@ fn check(args: CheckArgs) -> Result<Exit> {
             discover::from_changed(&config, &changed, &args.paths)
         }
         None => discover::from_paths(&config, &args.paths)?,
+    };
+    let candidates = if args.only_packets {
+        discover::only_packets(&config, candidates)
+    } else {
+        candidates
     };
     let how = Judging {
         today,

@@ -94,6 +94,15 @@ pub enum Command {
         #[command(flatten)]
         config: ConfigArgs,
     },
+    /// Print a JSON Schema (draft-07) of the packet kinds, generated from the policies in
+    /// effect, for editors with the YAML language server.
+    Schema {
+        /// Only this kind (e.g. budget-change, cost-trace, or a kind a repository policy adds).
+        #[arg(long, value_name = "KIND")]
+        kind: Option<String>,
+        #[command(flatten)]
+        config: ConfigArgs,
+    },
 }
 
 #[derive(Debug, clap::Args)]
@@ -124,6 +133,10 @@ pub struct CheckArgs {
     /// Colour in the human report.
     #[arg(long, value_enum, default_value = "auto")]
     pub color: Color,
+    /// Skip named files that are not packets, as a folder scan does (for pre-commit hooks,
+    /// which pass every staged YAML and Markdown file).
+    #[arg(long)]
+    pub only_packets: bool,
     #[command(flatten)]
     pub config: ConfigArgs,
 }

@@ -169,15 +169,24 @@ pub fn changed_file(
     explicit: bool,
     paths: &[PathBuf],
 ) -> Option<Candidate> {
-    if Form::of(&path.to_string_lossy()).is_none() {
-        return None;
-    }
+    Form::of(&path.to_string_lossy())?;
     if !paths.is_empty() && !paths.iter().any(|p| under(path, p)) {
         return None;
     }
     let mut c = candidate(config, path.to_path_buf(), explicit)?;
     c.fs_path = fs_path;
     Some(c)
+}
+
+/// `--only-packets`: named files are taken as a folder scan would find them, so one that
+/// declares no `packet:` (and no config glob claims) is skipped, not reported. Pre-commit
+/// hands over every staged YAML and Markdown file by name, most of which are no packets.
+pub fn only_packets(config: &Config, candidates: Vec<Candidate>) -> Vec<Candidate> {
+    candidates
+        .into_iter()
+        .filter(|c| Form::of(&c.fs_path.to_string_lossy()).is_some())
+        .filter_map(|c| candidate(config, c.fs_path, false))
+        .collect()
 }
 
 fn under(file: &Path, dir: &Path) -> bool {

@@ -8,8 +8,9 @@
 use crate::yaml::{Node, Value};
 use std::fmt;
 
+/// One step of a path: `key`, `*`, `[n]`, `[*]` or `**`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-enum Step {
+pub enum Step {
     Key(String),
     AnyKey,
     Index(usize),
@@ -78,6 +79,11 @@ impl FieldPath {
 
     pub fn as_str(&self) -> &str {
         &self.text
+    }
+
+    /// The parsed steps, for code that maps a path onto another structure (the JSON Schema).
+    pub fn steps(&self) -> &[Step] {
+        &self.steps
     }
 
     /// True when the path names one place (no wildcards), so a missing value can be named.

@@ -18,6 +18,7 @@ pub mod links;
 pub mod packet;
 pub mod report;
 pub mod rules;
+pub mod schema;
 pub mod suggest;
 pub mod template;
 pub mod yaml;

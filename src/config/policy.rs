@@ -66,6 +66,12 @@ impl Placeholders {
         let top = path.split(['.', '[']).next().unwrap_or(path);
         self.except_fields.iter().any(|f| f == top)
     }
+
+    /// The listed values (compared case-insensitively) and the patterns (anchored, matched
+    /// against the trimmed text), for the JSON Schema to say the same.
+    pub fn listed(&self) -> (&[String], &[Regex]) {
+        (&self.values, &self.patterns)
+    }
 }
 
 #[derive(Debug, Clone)]
