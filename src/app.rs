@@ -183,10 +183,14 @@ pub fn judge(
     } else if phase.is_none() {
         phase = Some(links::Phase::prepare());
     }
-    // The link phase takes the packets' links as they are judged.
+    let started = std::time::Instant::now();
+    let deadline = started + config.run_limits.run_budget;
+    // The link phase takes the packets' links as they are judged, within the run's budget.
     if let Some(phase) = &mut phase {
+        let mut settings = config.links.clone();
+        settings.budget = settings.budget.min(config.run_limits.run_budget);
         phase.configure(
-            &config.links,
+            &settings,
             links::RunOptions {
                 tracking_params: tracking_params(config),
                 progress: how.progress,
@@ -201,6 +205,8 @@ pub fn judge(
         links_not_opened: how.offline.then(|| "--offline".to_string()),
         keep_lines: how.keep_lines,
         link_sink: phase.as_ref().and_then(links::Phase::sink),
+        limits: config.run_limits,
+        deadline: Some(deadline),
     };
     let mut report = engine::run(config, candidates, &opts);
     // Every sender must be gone for the link phase to see the end of its feed.

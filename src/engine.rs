@@ -27,6 +27,10 @@ pub struct Options {
     pub keep_lines: bool,
     /// Where cited links are sent as soon as a packet is judged (the running link phase).
     pub link_sink: Option<links::Sink>,
+    /// The run's bounds (`limits:`).
+    pub limits: crate::config::RunLimits,
+    /// When the run's time budget ends; packets not started by then are not judged.
+    pub deadline: Option<std::time::Instant>,
 }
 
 /// One place a packet cites a link.
@@ -85,8 +89,32 @@ impl Report {
     }
 }
 
+/// A packet the run did not judge, because a limit cut it off: a failing finding, so what was
+/// not judged never passes.
+fn not_judged(
+    c: &Candidate,
+    rule: &str,
+    message: String,
+    fix: &str,
+    opts: &Options,
+) -> PacketReport {
+    let f = Finding {
+        rule: rule.into(),
+        severity: Severity::Error,
+        field: None,
+        line: 1,
+        column: 1,
+        message,
+        fix: fix.into(),
+        missing: false,
+    };
+    finish(c, c.kind.clone(), vec![f], None, &Masker::default(), opts)
+}
+
 /// Judges every candidate. Files that turn out not to be packets are left out.
-pub fn run(config: &Config, candidates: &[Candidate], opts: &Options) -> Report {
+pub fn run(config: &Config, all: &[Candidate], opts: &Options) -> Report {
+    let max = opts.limits.max_packets;
+    let (candidates, beyond) = all.split_at(all.len().min(max));
     let workers = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1)
@@ -100,6 +128,19 @@ pub fn run(config: &Config, candidates: &[Candidate], opts: &Options) -> Report 
                     loop {
                         let i = next.fetch_add(1, Ordering::Relaxed);
                         let Some(c) = candidates.get(i) else { break };
+                        if opts.deadline.is_some_and(|d| std::time::Instant::now() >= d) {
+                            out.push((i, not_judged(
+                                c,
+                                core::LIMIT_TIME,
+                                format!(
+                                    "not judged: the run's time budget ({} s) ran out first",
+                                    opts.limits.run_budget.as_secs()
+                                ),
+                                "raise `limits.run_budget_secs` in the config, or judge fewer packets per run",
+                                opts,
+                            )));
+                            continue;
+                        }
                         if let Some(r) = check_one(config, c, opts) {
                             out.push((i, r));
                         }
@@ -114,7 +155,16 @@ pub fn run(config: &Config, candidates: &[Candidate], opts: &Options) -> Report 
             .collect()
     });
     results.sort_by_key(|(i, _)| *i);
-    let packets: Vec<PacketReport> = results.into_iter().map(|(_, r)| r).collect();
+    let mut packets: Vec<PacketReport> = results.into_iter().map(|(_, r)| r).collect();
+    packets.extend(beyond.iter().map(|c| {
+        not_judged(
+            c,
+            core::LIMIT_PACKETS,
+            format!("not judged: this run judges at most {max} files (`limits.max_packets`)"),
+            "raise `limits.max_packets` in the config, or split the change",
+            opts,
+        )
+    }));
     let verdict = if packets.iter().any(|p| p.verdict == Verdict::Fail) {
         Verdict::Fail
     } else {
@@ -132,7 +182,6 @@ pub fn run(config: &Config, candidates: &[Candidate], opts: &Options) -> Report 
 
 /// Loads and judges one file.
 pub fn check_one(config: &Config, c: &Candidate, opts: &Options) -> Option<PacketReport> {
-    let kinds = config.kinds();
     let bytes = match read_capped(c, config.limits.max_file_bytes) {
         Ok(b) => b,
         Err(e) => {
@@ -156,11 +205,23 @@ pub fn check_one(config: &Config, c: &Candidate, opts: &Options) -> Option<Packe
             ));
         }
     };
+    check_bytes(config, c, &bytes, opts)
+}
+
+/// Judges one file's bytes as read from `c` (what [`check_one`] does after reading; the
+/// fuzz targets call it with bytes held in memory).
+pub fn check_bytes(
+    config: &Config,
+    c: &Candidate,
+    bytes: &[u8],
+    opts: &Options,
+) -> Option<PacketReport> {
+    let kinds = config.kinds();
     let origin = Origin {
         explicit: c.explicit,
         assigned_kind: c.kind.as_deref(),
     };
-    match packet::load(&c.display, &bytes, origin, &kinds, config.limits) {
+    match packet::load(&c.display, bytes, origin, &kinds, config.limits) {
         Loaded::NotPacket => None,
         Loaded::Rejected {
             kind,
@@ -210,6 +271,13 @@ pub fn check_one(config: &Config, c: &Candidate, opts: &Options) -> Option<Packe
                     .map(|h| h.secret)
                     .collect();
                 citations = self::citations(&ctx, &Masker::new(secrets.clone()));
+                if let Some(f) =
+                    cap_links(&mut citations, opts.limits.max_links_per_packet, &|url| {
+                        config.links.excluded(url)
+                    })
+                {
+                    findings.push(f);
+                }
                 for cite in citations.iter().filter(|c| !c.secret) {
                     sink.send(&cite.key);
                 }
@@ -245,6 +313,49 @@ pub fn check_one(config: &Config, c: &Candidate, opts: &Options) -> Option<Packe
             Some(report)
         }
     }
+}
+
+/// Keeps the citations of the first `max` distinct links that would be opened (excluded
+/// links and links holding secrets are never opened, so they do not count); the rest are
+/// not opened, which is a finding at the first link left out.
+fn cap_links(
+    citations: &mut Vec<Citation>,
+    max: usize,
+    excluded: &dyn Fn(&str) -> bool,
+) -> Option<Finding> {
+    let counts = |c: &Citation| !c.secret && !excluded(&c.url);
+    let mut seen = std::collections::HashSet::new();
+    let cut = citations
+        .iter()
+        .position(|c| counts(c) && seen.insert(c.key.clone()) && seen.len() > max)?;
+    let total = {
+        let mut all: Vec<&str> = citations
+            .iter()
+            .filter(|c| counts(c))
+            .map(|c| c.key.as_str())
+            .collect();
+        all.sort_unstable();
+        all.dedup();
+        all.len()
+    };
+    let first = &citations[cut];
+    let f = Finding {
+        rule: core::LIMIT_LINKS.into(),
+        severity: Severity::Error,
+        field: first.field.clone(),
+        line: first.line,
+        column: first.column,
+        message: format!(
+            "the packet cites {total} links; only the first {max} are opened (`limits.max_links_per_packet`)"
+        ),
+        fix: "cite the few sources the change rests on, or raise `limits.max_links_per_packet`"
+            .into(),
+        missing: false,
+    };
+    let kept: std::collections::HashSet<String> =
+        citations[..cut].iter().map(|c| c.key.clone()).collect();
+    citations.retain(|c| kept.contains(&c.key) || !counts(c));
+    Some(f)
 }
 
 fn read_capped(c: &Candidate, cap: u64) -> std::io::Result<Vec<u8>> {

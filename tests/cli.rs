@@ -597,3 +597,47 @@ fn explain_and_rules_cover_every_rule() {
         );
     }
 }
+
+#[test]
+fn run_limits_cut_off_with_a_failing_finding_never_silently() {
+    let dir = scratch("cli-run-limits");
+    for i in 0..3 {
+        std::fs::copy(
+            root().join("examples/valid/budget-change-new-request-class.yaml"),
+            dir.join(format!("p{i}.yaml")),
+        )
+        .unwrap();
+    }
+    // Without limits all three pass.
+    let (code, _) = check_json(&dir, &[]);
+    assert_eq!(code, 0);
+    // More files than the run judges: the ones past the limit fail, named. (The limit counts
+    // candidate files, and the config file in the folder is one.)
+    std::fs::write(dir.join(".packetgate.yml"), "limits:\n  max_packets: 3\n").unwrap();
+    let (code, json) = check_json(&dir, &[]);
+    assert_eq!(code, 1);
+    let packets = json["packets"].as_array().unwrap();
+    assert_eq!(packets.len(), 3);
+    assert_eq!(finding_lines(&packets[2]), ["1:1 limit-packets -"]);
+    assert!(packets[..2].iter().all(|p| p["verdict"] == "pass"));
+    // A spent time budget: nothing is judged, nothing passes.
+    std::fs::write(
+        dir.join(".packetgate.yml"),
+        "limits:\n  run_budget_secs: 0\n",
+    )
+    .unwrap();
+    let (code, json) = check_json(&dir, &[]);
+    assert_eq!(code, 1);
+    for p in json["packets"].as_array().unwrap() {
+        assert_eq!(finding_lines(p), ["1:1 limit-time -"]);
+    }
+    // A bad limit is a config error with its line.
+    std::fs::write(
+        dir.join(".packetgate.yml"),
+        "limits:\n  max_links_per_packet: lots\n",
+    )
+    .unwrap();
+    let r = check(&dir, &[]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("max_links_per_packet"), "{}", r.stderr);
+}

@@ -1282,3 +1282,125 @@ fn git_accepts_a_workspace_owned_by_another_user_inside_actions() {
     assert_eq!(g.output("packets"), "1", "{}", g.summary);
     assert!(!g.summary.contains("is not in the clone"));
 }
+
+// ---------------------------------------------------------------------------------------------
+// Fault injection: GitHub misbehaving. Nothing hangs, and the verdict still reaches the job
+// (exit code and job summary) whatever GitHub does with the check run.
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn a_burst_of_5xx_within_the_retries_is_ridden_out() {
+    let repo = repo("burst", &[], &[Edit::Write("budgets/a.md", invalid())]);
+    let mut s = setup(&repo);
+    s.faults = vec![Fault::new(
+        "GET",
+        "/repos/Codertocat/Hello-World/pulls/2/files",
+        3,
+        FaultReply::Status(502),
+    )];
+    let server = FakeGitHub::start(s);
+    let ev = event(&repo, "pull_request.opened.payload.json", &repo.head, LATER);
+    let g = gate(&repo, &server, &ev, &[]);
+    assert_eq!(g.code, 1, "{}", g.stderr);
+    assert_eq!(
+        server.count("GET", "/repos/Codertocat/Hello-World/pulls/2/files"),
+        4
+    );
+    assert_eq!(server.check_runs()[0].annotations.len(), 5);
+    server.assert_no_violations();
+}
+
+#[test]
+fn a_truncated_answer_to_the_check_run_keeps_every_finding_on_the_job() {
+    let repo = repo(
+        "truncated-check",
+        &[],
+        &[Edit::Write("budgets/a.md", invalid())],
+    );
+    let mut s = setup(&repo);
+    s.faults = vec![Fault::new(
+        "POST",
+        "/repos/Codertocat/Hello-World/check-runs",
+        1,
+        FaultReply::TruncatedJson,
+    )];
+    let server = FakeGitHub::start(s);
+    let ev = event(&repo, "pull_request.opened.payload.json", &repo.head, LATER);
+    let g = gate(&repo, &server, &ev, &[]);
+    assert_eq!(g.code, 1, "{}", g.stderr);
+    assert!(
+        g.stderr.contains("not the JSON GitHub sends"),
+        "{}",
+        g.stderr
+    );
+    let errors = g
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("::error "))
+        .count();
+    assert_eq!(errors, 5, "{}", g.stdout);
+    assert!(g.summary.contains("could not write everything"));
+    assert_eq!(g.summary.matches("budgets/a.md#L").count(), 5 + 1);
+}
+
+#[test]
+fn a_truncated_file_list_stops_the_run_instead_of_judging_nothing() {
+    let repo = repo(
+        "truncated-files",
+        &[],
+        &[Edit::Write("budgets/a.md", invalid())],
+    );
+    let mut s = setup(&repo);
+    s.faults = vec![Fault::new(
+        "GET",
+        "/repos/Codertocat/Hello-World/pulls/2/files",
+        1,
+        FaultReply::TruncatedJson,
+    )];
+    let server = FakeGitHub::start(s);
+    let ev = event(&repo, "pull_request.opened.payload.json", &repo.head, LATER);
+    let g = gate(&repo, &server, &ev, &[]);
+    assert_eq!(g.code, 2, "{}", g.stderr);
+    assert!(
+        g.stderr.contains("the pull request's files"),
+        "{}",
+        g.stderr
+    );
+    assert!(server.check_runs().is_empty());
+}
+
+#[test]
+fn a_rate_limit_that_resets_in_an_hour_is_not_waited_for() {
+    let repo = repo("ratelimit", &[], &[Edit::Write("budgets/b.yaml", valid())]);
+    let mut s = setup(&repo);
+    s.faults = vec![Fault::new(
+        "POST",
+        "/repos/Codertocat/Hello-World/check-runs",
+        10,
+        FaultReply::RateLimited {
+            status: 403,
+            retry_after_secs: None,
+            reset_in_secs: Some(3600),
+        },
+    )];
+    let server = FakeGitHub::start(s);
+    let ev = event(&repo, "pull_request.opened.payload.json", &repo.head, LATER);
+    let started = std::time::Instant::now();
+    let g = gate(&repo, &server, &ev, &[]);
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    assert_eq!(
+        g.code, 2,
+        "a pass GitHub never heard of is not a pass\n{}",
+        g.stderr
+    );
+    assert!(g.stderr.contains("rate limited"), "{}", g.stderr);
+    assert!(
+        !g.stderr.contains("refused"),
+        "a rate limit is not a refusal: {}",
+        g.stderr
+    );
+    assert_eq!(
+        server.count("POST", "/repos/Codertocat/Hello-World/check-runs"),
+        1
+    );
+}

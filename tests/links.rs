@@ -1138,3 +1138,112 @@ fn cache_path_from_the_config_is_used() {
     assert_eq!(result(&json, &cites[0].url)["cached"], true);
     assert_eq!(server.hits("/ok"), 1);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Fault injection: servers that misbehave mid-answer. Nothing may hang past its timeout, and
+// the link's finding must still be there.
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn a_body_that_stalls_midway_ends_at_the_timeout() {
+    let server = TestServer::start(|_: &Request, _| {
+        Reply::stalled_body(100_000, 200, Duration::from_secs(8))
+    });
+    let dir = repo("stall-body", &[("retries", "0")]);
+    let cites = write_packet(&dir, "p.yaml", &[server.url("/stall")]);
+    let (r, json, took) = live(&dir, &["p.yaml"]);
+    assert!(
+        took < Duration::from_secs(4),
+        "hung past the 1 s timeout: {took:?}"
+    );
+    let res = result(&json, &cites[0].url);
+    // The status line arrived, so the page answered; what it cut off is not evidence either
+    // way, and the run went on.
+    assert!(
+        res["status"] == "ok" || res["status"] == "unverified",
+        "{res}"
+    );
+    assert!(r.code == 0 || r.code == 1, "{}", r.stdout);
+}
+
+#[test]
+fn slowloris_headers_end_at_the_timeout_as_unverified() {
+    let server = TestServer::start(|_: &Request, _| {
+        Reply::slowloris(Duration::from_millis(100), Duration::from_secs(8))
+    });
+    let dir = repo("slowloris", &[("retries", "0")]);
+    let cites = write_packet(&dir, "p.yaml", &[server.url("/slow-headers")]);
+    let (r, json, took) = live(&dir, &["p.yaml"]);
+    assert!(
+        took < Duration::from_secs(4),
+        "hung past the 1 s timeout: {took:?}"
+    );
+    let res = result(&json, &cites[0].url);
+    assert_eq!(res["status"], "unverified", "{res}");
+    finding_at(
+        packet(&json, "p.yaml"),
+        "link-unverified",
+        "warning",
+        &cites[0],
+    );
+    assert_eq!(
+        r.code, 0,
+        "a warning does not fail the packet: {}",
+        r.stdout
+    );
+}
+
+#[test]
+fn a_gigantic_body_is_read_no_further_than_the_prefix() {
+    // 256 MiB offered; a reader that took it all would be slow and large.
+    let server = TestServer::start(|_: &Request, _| Reply::endless_body(256));
+    let dir = repo("huge-body", &[]);
+    let cites = write_packet(&dir, "p.yaml", &[server.url("/huge")]);
+    let (r, json, took) = live(&dir, &["p.yaml"]);
+    assert!(took < Duration::from_secs(5), "read too much: {took:?}");
+    assert_eq!(result(&json, &cites[0].url)["status"], "ok");
+    assert_eq!(r.code, 0, "{}", r.stdout);
+}
+
+#[test]
+fn links_past_the_per_packet_limit_are_not_opened_and_fail_the_packet() {
+    let server = TestServer::start(|_: &Request, _| Reply::ok("fine"));
+    let dir = repo("link-limit", &[]);
+    let mut cfg = fs::read_to_string(dir.join(".packetgate.yml")).unwrap();
+    cfg.push_str("limits:\n  max_links_per_packet: 2\n");
+    fs::write(dir.join(".packetgate.yml"), cfg).unwrap();
+    let urls: Vec<String> = (0..5).map(|i| server.url(&format!("/l{i}"))).collect();
+    let cites = write_packet(&dir, "p.yaml", &urls);
+    let (r, json, _) = live(&dir, &["p.yaml"]);
+    assert_eq!(
+        r.code, 1,
+        "evidence that was not checked does not pass: {}",
+        r.stdout
+    );
+    assert_eq!(
+        server.total_hits(),
+        2,
+        "only the first two links are opened"
+    );
+    let p = packet(&json, "p.yaml");
+    let limit: Vec<&Value> = p["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "limit-links")
+        .collect();
+    assert_eq!(limit.len(), 1, "{}", finding_lines(p).join("\n"));
+    let f = limit[0];
+    assert_eq!(
+        (f["line"].as_u64(), f["severity"].as_str()),
+        (Some(cites[2].line), Some("error"))
+    );
+    assert_eq!(f["field"], cites[2].field.as_str());
+    assert!(
+        f["message"]
+            .as_str()
+            .unwrap()
+            .contains("cites 5 links; only the first 2"),
+        "{f}"
+    );
+}

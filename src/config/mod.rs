@@ -26,7 +26,31 @@ const CONFIG_KEYS: &[&str] = &[
     "links",
 ];
 const PACKETS_KEYS: &[&str] = &["path", "kind"];
-const LIMITS_KEYS: &[&str] = &["max_file_bytes"];
+const LIMITS_KEYS: &[&str] = &[
+    "max_file_bytes",
+    "max_packets",
+    "max_links_per_packet",
+    "run_budget_secs",
+];
+
+/// Bounds on a whole run (`limits:`), so it ends in bounded time and memory; what they cut
+/// off is a finding, never silently dropped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RunLimits {
+    pub max_packets: usize,
+    pub max_links_per_packet: usize,
+    pub run_budget: std::time::Duration,
+}
+
+impl Default for RunLimits {
+    fn default() -> Self {
+        RunLimits {
+            max_packets: 20_000,
+            max_links_per_packet: 100,
+            run_budget: std::time::Duration::from_secs(900),
+        }
+    }
+}
 
 #[derive(Debug, Error)]
 pub enum ConfigError {
@@ -62,6 +86,7 @@ pub struct Config {
     pub max_age_days: Option<u32>,
     pub fail_on: Severity,
     pub limits: LoadLimits,
+    pub run_limits: RunLimits,
     pub policies: Vec<Policy>,
     /// How links are opened (`links:`).
     pub links: crate::links::LinkSettings,
@@ -148,6 +173,7 @@ pub fn load_from(
         max_age_days: None,
         fail_on: Severity::Error,
         limits: LoadLimits::default(),
+        run_limits: RunLimits::default(),
         policies: Vec::new(),
         links: crate::links::LinkSettings::default(),
     };
@@ -289,6 +315,16 @@ fn read_config(
         if let Some(mut m) = e.map("`limits`", p) {
             if let Some(n) = m.number("max_file_bytes", p) {
                 config.limits.max_file_bytes = n;
+            }
+            let size = |n: u64| usize::try_from(n).unwrap_or(usize::MAX).max(1);
+            if let Some(n) = m.number("max_packets", p) {
+                config.run_limits.max_packets = size(n);
+            }
+            if let Some(n) = m.number("max_links_per_packet", p) {
+                config.run_limits.max_links_per_packet = size(n);
+            }
+            if let Some(n) = m.number("run_budget_secs", p) {
+                config.run_limits.run_budget = std::time::Duration::from_secs(n);
             }
             m.finish(LIMITS_KEYS, "`limits`", p);
         }

@@ -11,6 +11,9 @@ pub const YAML_LIMITS: &str = "yaml-limits";
 pub const YAML_DUPLICATE_KEY: &str = "yaml-duplicate-key";
 pub const PACKET_SHAPE: &str = "packet-shape";
 pub const PACKET_KIND: &str = "packet-kind";
+pub const LIMIT_PACKETS: &str = "limit-packets";
+pub const LIMIT_LINKS: &str = "limit-links";
+pub const LIMIT_TIME: &str = "limit-time";
 
 #[derive(Debug, Clone, Copy)]
 pub struct CoreRule {
@@ -89,6 +92,33 @@ pub const CORE_RULES: &[CoreRule] = &[
               plus any kind a repository policy adds), unless the config assigns a kind to its \
               path. A misspelt kind gets a suggestion.\nWhy: the kind chooses the policy; a \
               packet with no policy would pass unchecked.\nExample: `packet: budget-chnage`.",
+    },
+    CoreRule {
+        id: LIMIT_PACKETS,
+        summary: "More packets than one run judges",
+        doc: "What: the run found more candidate files than `limits.max_packets` (default \
+              20,000); the ones past the limit are not judged, and each is this finding.\nWhy: \
+              a run must end in bounded time and memory, and a file it did not judge must not \
+              pass.\nExample: a pull request that adds 50,000 generated files. Raise the limit \
+              in `.packetgate.yml` if the repository really holds that many packets.",
+    },
+    CoreRule {
+        id: LIMIT_LINKS,
+        summary: "More links in one packet than are opened",
+        doc: "What: the packet cites more distinct links than `limits.max_links_per_packet` \
+              (default 100); the links past the limit are not opened.\nWhy: evidence that was \
+              not checked cannot count as checked, and one packet must not turn the link \
+              checker into a crawler.\nExample: a packet that pastes a whole bookmark export \
+              into its prose. Cite the few sources the change rests on.",
+    },
+    CoreRule {
+        id: LIMIT_TIME,
+        summary: "The run's time budget ran out before the packet was judged",
+        doc: "What: the run took longer than `limits.run_budget_secs` (default 900); packets \
+              not yet judged then are this finding (links still open become \
+              `link-unverified`).\nWhy: a gate that never answers blocks every merge; one \
+              that answers \"pass\" for what it did not judge lets anything in.\nExample: a \
+              run on a slow, overloaded runner. Raise the budget, or split the packets.",
     },
 ];
 

@@ -62,6 +62,9 @@ pub enum Reply {
     Delayed(Duration, Box<Reply>),
     /// Close the connection without writing a byte.
     Drop,
+    /// Write these chunks, sleeping before each one, then close: a server that stalls in
+    /// the middle of a body, trickles its headers (slowloris), or never stops sending.
+    Script(Vec<(Duration, Vec<u8>)>),
 }
 
 impl Reply {
@@ -102,8 +105,39 @@ impl Reply {
                 }
             }
             Reply::Delayed(d, inner) => Reply::Delayed(d, Box::new(inner.header(name, value))),
-            Reply::Drop => Reply::Drop,
+            other => other,
         }
+    }
+
+    /// A 200 with `Content-Length: declared` whose body stops after `sent` bytes and then
+    /// stalls for `stall` before the connection closes.
+    pub fn stalled_body(declared: usize, sent: usize, stall: Duration) -> Reply {
+        let head = format!(
+            "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: {declared}\r\nConnection: close\r\n\r\n"
+        );
+        Reply::Script(vec![
+            (Duration::ZERO, head.into_bytes()),
+            (Duration::ZERO, vec![b'x'; sent]),
+            (stall, Vec::new()),
+        ])
+    }
+
+    /// Headers one byte every `every`, never finishing within `total`.
+    pub fn slowloris(every: Duration, total: Duration) -> Reply {
+        let head = b"HTTP/1.1 200 OK\r\nX-Slow: ".to_vec();
+        let n = (total.as_millis() / every.as_millis().max(1)) as usize;
+        let mut steps = vec![(Duration::ZERO, head)];
+        steps.extend((0..n).map(|_| (every, b"a".to_vec())));
+        Reply::Script(steps)
+    }
+
+    /// A 200 of `chunks` × 1 MiB with no length (read until close): a gigantic body.
+    pub fn endless_body(chunks: usize) -> Reply {
+        let head =
+            b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nConnection: close\r\n\r\n".to_vec();
+        let mut steps = vec![(Duration::ZERO, head)];
+        steps.extend((0..chunks).map(|_| (Duration::ZERO, vec![b'y'; 1 << 20])));
+        Reply::Script(steps)
     }
 
     pub fn after(self, delay: Duration) -> Reply {
@@ -307,6 +341,23 @@ fn serve(stream: TcpStream, log: &Mutex<Log>, handler: &Handler) {
                 reply = *inner;
             }
             Reply::Drop => {
+                let _ = stream.shutdown(Shutdown::Both);
+                done();
+                return;
+            }
+            Reply::Script(steps) => {
+                let mut stream = stream;
+                for (wait, bytes) in steps {
+                    thread::sleep(wait);
+                    // The client hanging up is the point of most scripts.
+                    if stream
+                        .write_all(&bytes)
+                        .and_then(|()| stream.flush())
+                        .is_err()
+                    {
+                        break;
+                    }
+                }
                 let _ = stream.shutdown(Shutdown::Both);
                 done();
                 return;
