@@ -151,7 +151,9 @@ pub fn run(config: &Config, all: &[Candidate], opts: &Options) -> Report {
             .collect();
         handles
             .into_iter()
-            .flat_map(|h| h.join().unwrap_or_default())
+            // A worker that panicked must not take its packets' findings with it and let the
+            // run pass: the panic goes on (exit 101, a failure), never a silent pass.
+            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
             .collect()
     });
     results.sort_by_key(|(i, _)| *i);
@@ -426,6 +428,10 @@ fn finish(
         for f in &mut findings {
             f.message = masker.apply(&f.message);
             f.fix = masker.apply(&f.fix);
+            // A key can be a secret too, and a key is what `field` names.
+            if let Some(field) = &mut f.field {
+                *field = masker.apply(field);
+            }
         }
     }
     findings.sort_by(|a, b| (a.line, a.column, &a.rule).cmp(&(b.line, b.column, &b.rule)));
@@ -543,7 +549,7 @@ pub fn apply_links(config: &Config, report: &mut Report, mut links: LinkReport, 
                     added.push(Finding {
                         rule: rule.id.clone(),
                         severity: rule.severity,
-                        field: cite.field.clone(),
+                        field: cite.field.as_deref().map(|f| packet.masker.apply(f)),
                         line: cite.line,
                         column: cite.column,
                         message: packet.masker.apply(&message),

@@ -209,7 +209,8 @@ impl Concrete {
             }
             let mut rest = &seg[name_len..];
             while let Some(end) = rest.find(']') {
-                if let Ok(i) = rest[1..end].parse() {
+                // A key may hold brackets itself (`a]]`, `x[é]`): only `[digits]` is an index.
+                if let Some(Ok(i)) = rest.strip_prefix('[').map(|r| r[..end - 1].parse()) {
                     segs.push(Seg::Index(i));
                 }
                 rest = &rest[end + 1..];
@@ -339,6 +340,17 @@ mod tests {
         assert!(!skip.matches_concrete(&item));
         assert!(skip.covers_concrete(&item));
         assert!(!skip.covers_concrete(&Concrete::new("does_not_prove_x".into())));
+    }
+
+    #[test]
+    fn keys_holding_brackets_are_not_indexes() {
+        // Found by the `packet` fuzz target: `]]]]acke[[]]]: x` panicked while slicing.
+        for key in ["a]]]]", "x[[]]]]b", "a[0]x5]", "é]]", "a[é]", "[", "]"] {
+            let c = Concrete::new(key.to_string());
+            assert!(!c.segs.contains(&Seg::Index(5)), "{key}: {:?}", c.segs);
+        }
+        let c = Concrete::new("a[0]x5][7]".to_string());
+        assert_eq!(c.segs, [Seg::Key(0, 1), Seg::Index(0), Seg::Index(7)]);
     }
 
     #[test]

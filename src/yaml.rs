@@ -8,7 +8,11 @@
 //! budgets — depth, node count, alias expansion — so a hostile file cannot eat memory or
 //! stack. The tree is built iteratively, never by recursion over the input.
 
-use saphyr_parser::{Event, Parser, ScalarStyle, Span};
+mod explain;
+
+use saphyr_parser::{Event, Parser, ScalarStyle, Span, Tag};
+use std::cell::Cell;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 
 /// A 1-based line and column (columns count characters, not bytes).
@@ -160,6 +164,10 @@ impl Node {
     }
 }
 
+/// Bytes of text that alias expansion may copy into one document. The node budget counts
+/// values, not their size: without this, one 800 KB scalar aliased 49,000 times is 39 GB.
+pub const MAX_ALIAS_BYTES: usize = 1024 * 1024;
+
 /// Budgets that bound the work a single document may cause.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
@@ -184,6 +192,8 @@ pub enum ErrorKind {
     TooDeep(usize),
     /// More nodes than the budget, counting every alias expansion.
     TooManyNodes(usize),
+    /// Aliases copy more text than [`MAX_ALIAS_BYTES`]: a few nodes can still be huge.
+    TooMuchAliasedText(usize),
     /// More than one document in one file.
     MultipleDocuments,
     /// An alias whose anchor is not defined before it.
@@ -204,6 +214,10 @@ impl fmt::Display for Error {
             ErrorKind::TooManyNodes(max) => write!(
                 f,
                 "YAML document has more than {max} values (aliases counted as expanded)"
+            ),
+            ErrorKind::TooMuchAliasedText(max) => write!(
+                f,
+                "YAML aliases copy more than {max} bytes of text (a big value repeated by `*alias`)"
             ),
             ErrorKind::MultipleDocuments => {
                 write!(f, "file holds more than one YAML document")
@@ -296,8 +310,22 @@ enum Frame {
         pos: Pos,
         anchor: usize,
         entries: Vec<(Key, Node)>,
+        /// Where each key is in `entries`, once the mapping is big enough to need it: finding
+        /// a duplicate must not cost a scan of the mapping (25,000 keys would take seconds),
+        /// while a packet's few keys are found faster by looking.
+        index: Option<HashMap<String, usize>>,
         pending_key: Option<Key>,
     },
+}
+
+/// Mappings with this many keys get an index for the duplicate check.
+const INDEX_FROM: usize = 32;
+
+/// An anchored value, and what copying it costs.
+struct Anchored {
+    node: Node,
+    nodes: usize,
+    bytes: usize,
 }
 
 struct Builder<'t> {
@@ -305,27 +333,35 @@ struct Builder<'t> {
     text: &'t str,
     /// Where each line starts, computed only when a position must be re-read (rare).
     line_starts: std::cell::OnceCell<Vec<usize>>,
+    /// A (character index, byte offset) pair in `text`: events arrive in source order, so
+    /// turning the parser's character index into a byte offset walks forward from here.
+    cursor: Cell<(usize, usize)>,
     limits: Limits,
     stack: Vec<Frame>,
-    anchors: Vec<(usize, Node, usize)>,
+    anchors: HashMap<usize, Anchored>,
     nodes: usize,
+    alias_bytes: usize,
     root: Option<Node>,
     documents: usize,
     duplicates: Vec<Duplicate>,
 }
 
-fn node_weight(node: &Node) -> usize {
-    let mut count = 0;
+/// How many nodes a value holds, and how many bytes of text (keys included).
+fn node_weight(node: &Node) -> (usize, usize) {
+    let (mut count, mut bytes) = (0, 0);
     let mut stack = vec![node];
     while let Some(n) = stack.pop() {
         count += 1;
         match &n.value {
             Value::Seq(items) => stack.extend(items.iter()),
-            Value::Map(entries) => stack.extend(entries.iter().map(|(_, v)| v)),
-            Value::Scalar { .. } => {}
+            Value::Map(entries) => {
+                bytes += entries.iter().map(|(k, _)| k.text.len()).sum::<usize>();
+                stack.extend(entries.iter().map(|(_, v)| v));
+            }
+            Value::Scalar { text, .. } => bytes += text.len(),
         }
     }
-    count
+    (count, bytes)
 }
 
 /// Resolves YAML merge keys (`<<: *defaults`, `<<: [*a, *b]`): the merged mappings' entries
@@ -344,6 +380,7 @@ fn merge_keys(entries: Vec<(Key, Node)>) -> Vec<(Key, Node)> {
         return entries;
     }
     let (merges, mut own): (Vec<_>, Vec<_>) = entries.into_iter().partition(is_merge);
+    let mut written: HashSet<String> = own.iter().map(|(k, _)| k.text.clone()).collect();
     for (_, value) in merges {
         let sources = match value.value {
             Value::Map(m) => vec![m],
@@ -357,7 +394,7 @@ fn merge_keys(entries: Vec<(Key, Node)>) -> Vec<(Key, Node)> {
             Value::Scalar { .. } => Vec::new(),
         };
         for (k, v) in sources.into_iter().flatten() {
-            if !own.iter().any(|(o, _)| o.text == k.text) {
+            if written.insert(k.text.clone()) {
                 own.push((k, v));
             }
         }
@@ -372,6 +409,49 @@ fn key_text(node: &Node) -> String {
         Value::Seq(_) => "[…]".to_string(),
         Value::Map(_) => "{…}".to_string(),
     }
+}
+
+/// `!!binary` (also spelled `!<tag:yaml.org,2002:binary>`).
+fn is_binary(tag: &Tag) -> bool {
+    tag.handle == "tag:yaml.org,2002:" && tag.suffix == "binary"
+        || tag.handle.is_empty() && tag.suffix == "tag:yaml.org,2002:binary"
+}
+
+/// The text a `!!binary` value encodes, when it is base64 of UTF-8 text (no control
+/// characters but tabs and line breaks). A YAML loader hands
+/// those bytes to whoever reads the packet, so the rules read them too: a key must not hide
+/// behind an encoding.
+fn binary_text(base64: &str) -> Option<String> {
+    let mut bytes = Vec::with_capacity(base64.len() / 4 * 3);
+    let (mut acc, mut bits) = (0u32, 0u32);
+    let mut padding = false;
+    for c in base64.bytes().filter(|c| !c.is_ascii_whitespace()) {
+        let v = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            b'=' => {
+                padding = true;
+                continue;
+            }
+            _ => return None,
+        };
+        if padding {
+            return None;
+        }
+        acc = (acc << 6) | u32::from(v);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            bytes.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    let text = String::from_utf8(bytes).ok()?;
+    let control = |c: char| c.is_control() && !matches!(c, '\t' | '\n' | '\r');
+    (!text.is_empty() && !text.chars().any(control)).then_some(text)
 }
 
 impl Builder<'_> {
@@ -418,20 +498,31 @@ impl Builder<'_> {
 
     /// Hands a finished node to its parent (or makes it the root).
     fn finish(&mut self, node: Node, anchor: usize) {
-        let parent = self.open_path();
         if anchor != 0 {
-            let weight = node_weight(&node);
-            self.anchors.push((anchor, node.clone(), weight));
+            let (nodes, bytes) = node_weight(&node);
+            self.anchors.insert(
+                anchor,
+                Anchored {
+                    node: node.clone(),
+                    nodes,
+                    bytes,
+                },
+            );
         }
-        match self.stack.last_mut() {
+        let duplicate = match self.stack.last_mut() {
             None => {
                 if self.root.is_none() {
                     self.root = Some(node);
                 }
+                None
             }
-            Some(Frame::Seq { items, .. }) => items.push(node),
+            Some(Frame::Seq { items, .. }) => {
+                items.push(node);
+                None
+            }
             Some(Frame::Map {
                 entries,
+                index,
                 pending_key,
                 ..
             }) => match pending_key.take() {
@@ -439,161 +530,73 @@ impl Builder<'_> {
                     *pending_key = Some(Key {
                         text: key_text(&node),
                         pos: node.pos,
-                    })
+                    });
+                    None
                 }
                 Some(key) => {
-                    if let Some((first, _)) = entries.iter().find(|(k, _)| k.text == key.text) {
-                        self.duplicates.push(Duplicate {
-                            path: if parent.is_empty() {
-                                key.text.clone()
-                            } else {
-                                format!("{parent}.{}", key.text)
-                            },
-                            key: key.text.clone(),
-                            pos: key.pos,
-                            first: first.pos,
-                        });
-                    } else {
-                        entries.push((key, node));
+                    let first = match index {
+                        Some(index) => index.get(&key.text).copied(),
+                        None => entries.iter().position(|(k, _)| k.text == key.text),
+                    };
+                    match first {
+                        Some(i) => Some((key, entries[i].0.pos)),
+                        None => {
+                            if let Some(index) = index {
+                                index.insert(key.text.clone(), entries.len());
+                            } else if entries.len() >= INDEX_FROM {
+                                let mut all: HashMap<String, usize> = entries
+                                    .iter()
+                                    .enumerate()
+                                    .map(|(i, (k, _))| (k.text.clone(), i))
+                                    .collect();
+                                all.insert(key.text.clone(), entries.len());
+                                *index = Some(all);
+                            }
+                            entries.push((key, node));
+                            None
+                        }
                     }
                 }
             },
-        }
-    }
-
-    /// Turns a parser error into ours, pointing where a person would look: the scanner
-    /// reports some errors where it gave up, not where the mistake is.
-    fn explain(&self, pos: Pos, info: &str) -> Error {
-        if info.contains("recursion limit") {
-            // The scanner's own flow-nesting guard (it reads ahead of our depth count):
-            // point at the bracket that crosses our budget instead.
-            let pos = self
-                .flow_bracket_at(self.limits.max_depth + 1)
-                .unwrap_or(pos);
-            return Error {
-                pos,
-                kind: ErrorKind::TooDeep(self.limits.max_depth),
-            };
-        }
-        if info.contains("tab") {
-            if let Some(tab) = self.indent_tab_from(pos.line) {
-                return Error {
-                    pos: tab,
-                    kind: ErrorKind::Syntax(
-                        "a tab in the indentation; YAML indents with spaces".into(),
-                    ),
-                };
-            }
-        }
-        let at_end = pos.line as usize >= self.line_starts().len()
-            && self.text[self.line_starts()[pos.line as usize - 1]..]
-                .trim()
-                .is_empty();
-        if at_end {
-            if let Some((open, c)) = self.open_flow_frame() {
-                return Error {
-                    pos: open,
-                    kind: ErrorKind::Syntax(format!("`{c}` opened here is never closed ({info})")),
-                };
-            }
-        }
-        Error {
-            pos,
-            kind: ErrorKind::Syntax(info.to_string()),
-        }
-    }
-
-    fn line_starts(&self) -> &[usize] {
-        self.line_starts.get_or_init(|| {
-            std::iter::once(0)
-                .chain(self.text.match_indices('\n').map(|(i, _)| i + 1))
-                .collect()
-        })
-    }
-
-    fn char_at(&self, pos: Pos) -> Option<char> {
-        let start = *self.line_starts().get(pos.line.checked_sub(1)? as usize)?;
-        self.text[start..]
-            .chars()
-            .nth(pos.col.checked_sub(1)? as usize)
-    }
-
-    /// The innermost collection still open that was written in flow style (`[` / `{`).
-    fn open_flow_frame(&self) -> Option<(Pos, char)> {
-        self.stack.iter().rev().find_map(|f| {
-            let pos = match f {
-                Frame::Seq { pos, .. } | Frame::Map { pos, .. } => *pos,
-            };
-            self.char_at(pos)
-                .filter(|c| matches!(c, '[' | '{'))
-                .map(|c| (pos, c))
-        })
-    }
-
-    /// The first line from `line` on whose indentation holds a tab, and the tab's column.
-    fn indent_tab_from(&self, line: u32) -> Option<Pos> {
-        let first = line.saturating_sub(1) as usize;
-        self.text
-            .split('\n')
-            .enumerate()
-            .skip(first)
-            .find_map(|(i, l)| {
-                let indent = l.len() - l.trim_start().len();
-                l[..indent]
-                    .find('\t')
-                    .map(|b| Pos::new(i as u32 + 1, l[..b].chars().count() as u32 + 1))
-            })
-    }
-
-    /// Where flow nesting reaches `depth`, counting from the deepest collection the builder
-    /// has opened (brackets inside quotes are not counted).
-    fn flow_bracket_at(&self, depth: usize) -> Option<Pos> {
-        let (start, mut level) = match self.stack.last() {
-            Some(Frame::Seq { pos, .. } | Frame::Map { pos, .. }) => (*pos, self.stack.len() - 1),
-            None => (Pos::new(1, 1), 0),
         };
-        let (mut line, mut col) = (start.line, start.col);
-        let offset = self.line_starts().get(line as usize - 1)?;
-        let line_text = &self.text[*offset..];
-        let skip: usize = line_text
-            .chars()
-            .take(col as usize - 1)
-            .map(char::len_utf8)
-            .sum();
-        let mut quote: Option<char> = None;
-        for c in self.text[offset + skip..].chars() {
-            match (quote, c) {
-                (_, '\n') => {
-                    line += 1;
-                    col = 0;
-                }
-                (Some(q), c) if c == q => quote = None,
-                (Some(_), _) => {}
-                (None, '"' | '\'') => quote = Some(c),
-                (None, '[' | '{') => {
-                    level += 1;
-                    if level >= depth {
-                        return Some(Pos::new(line, col));
-                    }
-                }
-                (None, ']' | '}') => level = level.saturating_sub(1),
-                _ => {}
-            }
-            col += 1;
+        if let Some((key, first)) = duplicate {
+            let parent = self.open_path();
+            self.duplicates.push(Duplicate {
+                path: if parent.is_empty() {
+                    key.text.clone()
+                } else {
+                    format!("{parent}.{}", key.text)
+                },
+                key: key.text,
+                pos: key.pos,
+                first,
+            });
         }
-        None
+    }
+
+    /// The byte offset of the parser's character index. Walks forward from the last one
+    /// asked for, so a document costs one pass however many values it holds.
+    fn byte_of(&self, index: usize) -> usize {
+        let (mut chars, mut byte) = self.cursor.get();
+        if index < chars {
+            (chars, byte) = (0, 0);
+        }
+        for c in self.text[byte..].chars() {
+            if chars == index {
+                break;
+            }
+            chars += 1;
+            byte += c.len_utf8();
+        }
+        self.cursor.set((chars, byte));
+        byte
     }
 
     /// Where the value itself starts: past any `&anchor` / `!tag` properties on its line.
-    fn value_pos(&self, pos: Pos) -> Pos {
-        let Some(&start) = self.line_starts().get(pos.line.saturating_sub(1) as usize) else {
-            return pos;
-        };
+    fn value_pos(&self, pos: Pos, index: usize) -> Pos {
+        let start = self.byte_of(index);
         let line = self.text[start..].split('\n').next().unwrap_or("");
-        let mut chars = line
-            .chars()
-            .skip(pos.col.saturating_sub(1) as usize)
-            .peekable();
+        let mut chars = line.chars().peekable();
         let mut col = pos.col;
         while chars.peek().is_some_and(|c| matches!(c, '&' | '!')) {
             while chars.peek().is_some_and(|c| !c.is_whitespace()) {
@@ -626,20 +629,27 @@ impl Builder<'_> {
                     });
                 }
             }
-            Event::Scalar(text, style, anchor, _tag) => {
+            Event::Scalar(text, style, anchor, tag) => {
                 self.count(1, pos)?;
-                let kind = scalar_kind(&text, style);
+                let binary = tag
+                    .as_deref()
+                    .filter(|t| is_binary(t))
+                    .and_then(|_| binary_text(&text));
+                let (text, kind) = match binary {
+                    Some(decoded) => (decoded, ScalarKind::Str),
+                    None => {
+                        let kind = scalar_kind(&text, style);
+                        (text.into_owned(), kind)
+                    }
+                };
                 let node = Node {
-                    pos: if anchor != 0 || _tag.is_some() {
-                        self.value_pos(pos)
+                    pos: if anchor != 0 || tag.is_some() {
+                        self.value_pos(pos, span.start.index())
                     } else {
                         pos
                     },
                     end_line: (span.end.line() as u32).max(pos.line),
-                    value: Value::Scalar {
-                        text: text.into_owned(),
-                        kind,
-                    },
+                    value: Value::Scalar { text, kind },
                 };
                 self.finish(node, anchor);
             }
@@ -656,6 +666,7 @@ impl Builder<'_> {
                     pos,
                     anchor,
                     entries: Vec::new(),
+                    index: None,
                     pending_key: None,
                 },
                 pos,
@@ -688,22 +699,24 @@ impl Builder<'_> {
                 self.finish(node, anchor);
             }
             Event::Alias(id) => {
-                let Some((_, node, weight)) = self
-                    .anchors
-                    .iter()
-                    .rev()
-                    .find(|(a, _, _)| *a == id)
-                    .cloned()
-                else {
+                let Some(anchored) = self.anchors.get(&id) else {
                     return Err(Error {
                         pos,
                         kind: ErrorKind::UnknownAlias,
                     });
                 };
-                // Expanding an alias costs as much as the value it copies: this is what stops
-                // "billion laughs" documents.
-                self.count(weight, pos)?;
-                let mut copy = node;
+                // Expanding an alias costs as much as the value it copies, in values and in
+                // bytes: this is what stops "billion laughs" documents, wide or tall.
+                let (nodes, bytes) = (anchored.nodes, anchored.bytes);
+                self.alias_bytes = self.alias_bytes.saturating_add(bytes);
+                if self.alias_bytes > MAX_ALIAS_BYTES {
+                    return Err(Error {
+                        pos,
+                        kind: ErrorKind::TooMuchAliasedText(MAX_ALIAS_BYTES),
+                    });
+                }
+                self.count(nodes, pos)?;
+                let mut copy = self.anchors[&id].node.clone();
                 copy.pos = pos;
                 copy.end_line = pos.line;
                 self.finish(copy, 0);
@@ -719,10 +732,12 @@ pub fn parse(text: &str, limits: Limits) -> Result<Document, Error> {
     let mut builder = Builder {
         text,
         line_starts: std::cell::OnceCell::new(),
+        cursor: Cell::new((0, 0)),
         limits,
         stack: Vec::new(),
-        anchors: Vec::new(),
+        anchors: HashMap::new(),
         nodes: 0,
+        alias_bytes: 0,
         root: None,
         documents: 0,
         duplicates: Vec::new(),
@@ -814,6 +829,52 @@ mod tests {
         }
         let err = parse(&block, Limits::default()).unwrap_err();
         assert!(matches!(err.kind, ErrorKind::TooDeep(64)), "{err:?}");
+    }
+
+    #[test]
+    fn stops_alias_bombs_made_of_big_values() {
+        let bomb = format!(
+            "a: &a \"{}\"\nb: [{}]\n",
+            "x".repeat(100_000),
+            vec!["*a"; 20].join(", ")
+        );
+        let err = parse(&bomb, Limits::default()).unwrap_err();
+        assert_eq!(err.kind, ErrorKind::TooMuchAliasedText(MAX_ALIAS_BYTES));
+        assert_eq!(err.pos.line, 2);
+    }
+
+    #[test]
+    fn reads_binary_text_and_leaves_other_bytes_alone() {
+        let n = root("a: !!binary c2VjcmV0IHRleHQ=\nb: !!binary R0lGODlhAQABAAAAACw=\n");
+        assert_eq!(n.get("a").unwrap().as_str(), Some("secret text"));
+        assert_eq!(n.get("a").unwrap().pos, Pos::new(1, 13));
+        assert_eq!(n.get("b").unwrap().as_str(), Some("R0lGODlhAQABAAAAACw="));
+    }
+
+    #[test]
+    fn errors_point_at_the_line_to_blame() {
+        let at = |t: &str| parse(t, Limits::default()).unwrap_err().pos;
+        // A key without `:`, noticed only at the next field or past the end.
+        assert_eq!(at("a: 1\nowner x\n\nb: 2\n"), Pos::new(2, 1));
+        assert_eq!(at("a: 1\nnotes\n"), Pos::new(2, 1));
+        // An unclosed bracket, noticed only at the next field.
+        assert_eq!(at("a: [1, 2\nb: 3\n"), Pos::new(1, 4));
+        // A stray list item, and a tab after a colon.
+        assert_eq!(at("a: 1\n- b\n"), Pos::new(2, 1));
+        assert_eq!(at("a:\tb\n"), Pos::new(1, 3));
+    }
+
+    #[test]
+    fn big_mappings_and_tagged_lists_stay_linear() {
+        let keys: String = (0..20_000).map(|i| format!("k{i}: {i}\n")).collect();
+        let d = parse(&format!("{keys}k7: again\n"), Limits::default()).unwrap();
+        assert_eq!(d.duplicates.len(), 1);
+        let tags = format!("a: [{}]\n", vec!["!!str x"; 20_000].join(", "));
+        let n = root(&tags);
+        assert_eq!(
+            n.get("a").unwrap().as_seq().unwrap()[19_999].pos.col,
+            4 + 9 * 19_999 + 7
+        );
     }
 
     #[test]

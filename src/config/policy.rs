@@ -140,6 +140,24 @@ fn valid_id(id: &str) -> bool {
         && !id.starts_with('-')
 }
 
+const POLICY_LIMITS: Limits = Limits {
+    max_depth: 32,
+    max_nodes: 100_000,
+};
+
+/// The built-in policies, parsed once per process: they never change, and parsing them is
+/// most of the cost of loading a config (which the fuzz targets do for every input).
+fn builtin_parsed() -> &'static [Result<yaml::Document, yaml::Error>] {
+    static PARSED: std::sync::OnceLock<Vec<Result<yaml::Document, yaml::Error>>> =
+        std::sync::OnceLock::new();
+    PARSED.get_or_init(|| {
+        BUILTIN
+            .iter()
+            .map(|(_, t)| yaml::parse(t, POLICY_LIMITS))
+            .collect()
+    })
+}
+
 /// Parsed policy documents: owned here so the merge can borrow from them.
 #[derive(Debug)]
 pub struct Documents {
@@ -156,17 +174,15 @@ impl Documents {
         let mut docs = Vec::new();
         let all = BUILTIN
             .iter()
-            .map(|(n, t)| (format!("<built-in>/{n}.yml"), *t, true))
-            .chain(repo.iter().map(|(n, t)| (n.clone(), t.as_str(), false)));
-        for (name, text, builtin) in all {
+            .zip(builtin_parsed())
+            .map(|((n, _), parsed)| (format!("<built-in>/{n}.yml"), parsed.clone(), true))
+            .chain(
+                repo.iter()
+                    .map(|(n, t)| (n.clone(), yaml::parse(t, POLICY_LIMITS), false)),
+            );
+        for (name, parsed, builtin) in all {
             let file = sources.add(name);
-            match yaml::parse(
-                text,
-                Limits {
-                    max_depth: 32,
-                    max_nodes: 100_000,
-                },
-            ) {
+            match parsed {
                 Ok(doc) => {
                     for d in &doc.duplicates {
                         problems.push(

@@ -72,7 +72,7 @@ impl Paragraph {
 }
 
 /// Does this line begin a new block (heading, list item, table row, fence, quote)?
-fn starts_block(line: &str) -> bool {
+pub fn starts_block(line: &str) -> bool {
     let t = line.trim_start();
     if t.starts_with(['#', '|', '>']) || t.starts_with("```") || t.starts_with("~~~") {
         return true;

@@ -6,8 +6,9 @@
 //! not YAML, not a mapping, no kind — becomes a finding here; it never panics and never
 //! stops the run.
 
+mod hidden;
 mod markdown;
-pub use markdown::Paragraph;
+pub use markdown::{starts_block, Paragraph};
 
 use crate::finding::{Finding, Severity};
 use crate::rules::core;
@@ -200,16 +201,36 @@ fn utf16(bytes: &[u8], word: fn([u8; 2]) -> u16) -> Result<String, (Pos, String)
         ));
     }
     let units = bytes.chunks_exact(2).map(|c| word([c[0], c[1]]));
-    char::decode_utf16(units)
-        .collect::<Result<String, _>>()
-        .map_err(|_| (Pos::new(1, 1), "file is not valid UTF-16".into()))
+    let mut text = String::with_capacity(bytes.len() / 2);
+    for c in char::decode_utf16(units) {
+        match c {
+            Ok(c) => text.push(c),
+            Err(e) => {
+                // Where it stands, like a bad UTF-8 byte.
+                return Err((
+                    pos_at(&text, text.len()),
+                    format!(
+                        "file is not valid UTF-16 (a lone surrogate {:#06x})",
+                        e.unpaired_surrogate()
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(text)
 }
 
+/// The position of a byte in text whose line endings are not normalised yet: CR LF and a
+/// lone CR each end a line, as they will once the text is read.
 fn pos_at(text: &str, byte: usize) -> Pos {
     let before = &text[..byte.min(text.len())];
-    let line = before.matches('\n').count() as u32 + 1;
-    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) as u32 + 1;
-    Pos::new(line, col)
+    let breaks =
+        |s: &str| s.matches('\n').count() + s.matches('\r').count() - s.matches("\r\n").count();
+    let last = before.rfind(['\n', '\r']).map_or(0, |i| i + 1);
+    Pos::new(
+        breaks(before) as u32 + 1,
+        before[last..].chars().count() as u32 + 1,
+    )
 }
 
 /// Loads one file's bytes as a packet.
@@ -262,6 +283,28 @@ pub fn load(
             );
         }
     };
+    let hidden = hidden::hidden_chars(&text);
+    let mut loaded = load_text(path, text, origin, known_kinds, limits);
+    match &mut loaded {
+        Loaded::Packet(_, findings) | Loaded::Rejected { findings, .. } => findings.extend(hidden),
+        Loaded::NotPacket => {}
+    }
+    loaded
+}
+
+/// [`load`] once the bytes are text.
+fn load_text(
+    path: &str,
+    text: String,
+    origin: Origin<'_>,
+    known_kinds: &[&str],
+    limits: LoadLimits,
+) -> Loaded {
+    let reject = |text: Option<String>, findings| Loaded::Rejected {
+        kind: origin.assigned_kind.map(str::to_string),
+        text,
+        findings,
+    };
     let declares = packet_line().is_match(&text);
     if !declares && !origin.explicit && origin.assigned_kind.is_none() {
         return Loaded::NotPacket;
@@ -287,7 +330,9 @@ pub fn load(
         Err(e) => {
             let pos = e.pos.offset_lines(line_offset);
             let (rule, fix) = match e.kind {
-                ErrorKind::TooDeep(_) | ErrorKind::TooManyNodes(_) => (
+                ErrorKind::TooDeep(_)
+                | ErrorKind::TooManyNodes(_)
+                | ErrorKind::TooMuchAliasedText(_) => (
                     core::YAML_LIMITS,
                     "a packet is a flat list of fields: remove the deep nesting or repeated aliases",
                 ),
@@ -521,6 +566,62 @@ mod tests {
         ));
         assert!(
             f[0].message.contains("did you mean `budget-change`"),
+            "{f:?}"
+        );
+    }
+
+    #[test]
+    fn bad_bytes_are_placed_whatever_the_line_endings() {
+        for ending in ["\n", "\r\n", "\r"] {
+            let text = ["packet: cost-trace", "a: 1", "owner: X", ""].join(ending);
+            let bytes = text.replace('X', "\u{1}").into_bytes();
+            let bad = |b: u8| {
+                let mut v = bytes.clone();
+                let i = v.iter().position(|&c| c == 1).unwrap();
+                v[i] = b;
+                rejected(load("a.yaml", &v, explicit(), KINDS, LoadLimits::default()))
+            };
+            for b in [0xFF, 0x00] {
+                let f = bad(b);
+                assert_eq!((f[0].line, f[0].column), (3, 8), "{ending:?} {b:#x}: {f:?}");
+            }
+        }
+        let mut utf16 = vec![0xFF, 0xFE];
+        for u in "packet: cost-trace\nowner: ".encode_utf16() {
+            utf16.extend(u.to_le_bytes());
+        }
+        utf16.extend([0x00, 0xD8, 0x0A, 0x00]);
+        let f = rejected(load(
+            "a.yaml",
+            &utf16,
+            explicit(),
+            KINDS,
+            LoadLimits::default(),
+        ));
+        assert_eq!(
+            (f[0].rule.as_str(), f[0].line, f[0].column),
+            (core::FILE_ENCODING, 2, 8)
+        );
+    }
+
+    #[test]
+    fn hidden_characters_are_findings_that_do_not_stop_evaluation() {
+        let text = "packet: cost-trace\nowner: a\u{202E}b\nnote: x\u{200B}y \u{200B}\n";
+        let Loaded::Packet(p, f) = load(
+            "a.yaml",
+            text.as_bytes(),
+            explicit(),
+            KINDS,
+            LoadLimits::default(),
+        ) else {
+            panic!()
+        };
+        assert_eq!(p.root.get("owner").unwrap().as_str(), Some("a\u{202E}b"));
+        let at: Vec<(u32, u32)> = f.iter().map(|f| (f.line, f.column)).collect();
+        assert_eq!(at, [(2, 9), (3, 8)], "one per line, at the first: {f:?}");
+        assert!(f.iter().all(|f| f.rule == core::FILE_ENCODING));
+        assert!(
+            f[0].message.contains("U+202E (RIGHT-TO-LEFT OVERRIDE)"),
             "{f:?}"
         );
     }

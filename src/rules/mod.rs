@@ -470,8 +470,34 @@ pub struct LazyRegex {
 impl LazyRegex {
     /// Checks the syntax now; a mistake is a config problem with its line.
     pub fn decode(e: Entry<'_>, source: String, p: &mut Problems) -> Option<Self> {
-        match regex_syntax::ParserBuilder::new().build().parse(&source) {
-            Ok(_) => Some(LazyRegex {
+        // Checking the syntax of the built-ins' large case-insensitive patterns is most of
+        // the cost of decoding a policy: a source once found valid is not checked again.
+        use std::collections::HashSet;
+        use std::sync::Mutex;
+        static VALID: Mutex<Option<HashSet<String>>> = Mutex::new(None);
+        let known = |s: &str| {
+            VALID
+                .lock()
+                .is_ok_and(|v| v.as_ref().is_some_and(|v| v.contains(s)))
+        };
+        let checked = if known(&source) {
+            Ok(())
+        } else {
+            regex_syntax::ParserBuilder::new()
+                .build()
+                .parse(&source)
+                .map(|_| {
+                    if let Ok(mut v) = VALID.lock() {
+                        let v = v.get_or_insert_with(HashSet::new);
+                        // Bounded: a long-running caller (a fuzzer) may see endless sources.
+                        if v.len() < 256 {
+                            v.insert(source.clone());
+                        }
+                    }
+                })
+        };
+        match checked {
+            Ok(()) => Some(LazyRegex {
                 source,
                 cell: std::sync::OnceLock::new(),
             }),

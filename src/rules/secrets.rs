@@ -2,13 +2,25 @@
 //! headers anywhere in the file — fields, prose, comments. Only placeholders belong in a
 //! packet. The secret itself is never repeated: [`mask`] keeps a short prefix, and the engine
 //! masks every output string with [`Masker`] whether or not the rule is enabled.
+//!
+//! A key is found however the file spells it: with escapes (`\x73k-…`), wrapped over the
+//! lines of a value or a paragraph, glued from quoted pieces (`"sk-…" + "…"`), or with
+//! invisible characters inside. Every spelling the file shows is masked too. The scan is
+//! linear in the size of the file: a packet full of keys costs one pass, not one per key.
+
+mod mask;
+mod text;
+
+pub use mask::{mask, Masker};
 
 use super::{decode_paths, decode_regex, path_in, Ctx, Rule, Vars};
 use crate::config::decode::{Entries, Problems};
 use crate::fieldpath::FieldPath;
 use crate::finding::Finding;
-use crate::yaml::Pos;
+use crate::yaml::{Node, Pos};
 use regex::{Regex, RegexSet};
+use std::collections::{HashMap, HashSet};
+use text::{align, Cursor, Place, Spliced, Visible};
 
 pub const KEYS: &[&str] = &["patterns", "allow", "fields", "token_like"];
 
@@ -32,37 +44,171 @@ pub struct Hit {
     pub line: u32,
     pub col: u32,
     pub secret: String,
+    /// Not a finding of its own: how the file spells a secret found here (escaped, or one
+    /// line's piece of a split key), kept so that spelling is masked wherever it is printed.
+    pub mask_only: bool,
 }
 
 impl Hit {
-    /// Does this hit's text span contain the other's (same line)?
-    fn covers(&self, other: &Hit) -> bool {
-        let len = |h: &Hit| h.secret.chars().count() as u32;
-        self.line == other.line
-            && self.col <= other.col
-            && other.col + len(other) <= self.col + len(self)
+    fn end(&self) -> u32 {
+        self.col + self.secret.chars().count() as u32
     }
 }
 
-/// The masked form: a short prefix, then `****`. Short secrets show less.
-pub fn mask(secret: &str) -> String {
-    let keep = (secret.chars().count() / 4).min(4);
-    let prefix: String = secret.chars().take(keep).collect();
-    format!("{prefix}****")
+/// A match in a scanned text, by byte range, before it gets a line and column.
+#[derive(Debug)]
+struct Found {
+    name: String,
+    start: usize,
+    end: usize,
 }
 
-/// The byte offset of a 1-based character column in a text.
-fn byte_at(text: &str, col: u32) -> usize {
-    text.char_indices()
-        .nth(col.saturating_sub(1) as usize)
-        .map_or(text.len(), |(i, _)| i)
-}
+/// Pieces of a key shorter than this are not masked on their own (a two-letter tail would
+/// garble every report it appears in, and reveals nothing).
+const MIN_PIECE: usize = 6;
 
 fn token_like(word: &str) -> bool {
     word.len() >= 20
         && word.chars().any(|c| c.is_ascii_digit())
         && word.chars().any(|c| c.is_ascii_alphabetic())
         && word.chars().filter(|c| c.is_ascii_digit()).count() * 8 >= word.len()
+}
+
+/// A key split over lines has digits and letters; two words run together (`tokens` +
+/// `configured`) do not.
+fn looks_random(secret: &str) -> bool {
+    secret.chars().any(|c| c.is_ascii_digit()) && secret.chars().any(|c| c.is_ascii_alphabetic())
+}
+
+/// The start of the last character of `text[..end]`.
+fn last_char(text: &str, end: usize) -> usize {
+    text[..end].char_indices().next_back().map_or(0, |(i, _)| i)
+}
+
+/// Hits of earlier secret rules, by line: is a new hit inside one of them?
+struct Covered {
+    /// Per line: (start column, the furthest end of hits starting there or before).
+    lines: HashMap<u32, Vec<(u32, u32)>>,
+}
+
+impl Covered {
+    fn new(hits: &[Hit]) -> Self {
+        let mut lines: HashMap<u32, Vec<(u32, u32)>> = HashMap::new();
+        for h in hits.iter().filter(|h| !h.mask_only) {
+            lines.entry(h.line).or_default().push((h.col, h.end()));
+        }
+        for spans in lines.values_mut() {
+            spans.sort_unstable();
+            let mut reach = 0;
+            for span in spans.iter_mut() {
+                reach = reach.max(span.1);
+                span.1 = reach;
+            }
+        }
+        Covered { lines }
+    }
+
+    fn covers(&self, h: &Hit) -> bool {
+        self.lines.get(&h.line).is_some_and(|spans| {
+            let i = spans.partition_point(|(col, _)| *col <= h.col);
+            i > 0 && spans[i - 1].1 >= h.end()
+        })
+    }
+
+    /// Does the hit start inside one of them?
+    fn holds_start(&self, line: u32, col: u32) -> bool {
+        self.lines.get(&line).is_some_and(|spans| {
+            // Spans are not merged, so look at every one that starts before.
+            let i = spans.partition_point(|(c, _)| *c <= col);
+            spans[..i].last().is_some_and(|(_, reach)| *reach > col)
+        })
+    }
+}
+
+/// Which field a hit is in: the value that starts last before it on its line (or the
+/// multi-line value it continues), if the hit lies within that value.
+struct Fields<'c> {
+    ctx: &'c Ctx<'c>,
+    /// Per line that holds a hit: (column where a value starts on it, index in `scalars`).
+    lines: HashMap<u32, Vec<(u32, usize)>>,
+    /// Characters in each of those values.
+    widths: HashMap<usize, u32>,
+}
+
+impl<'c> Fields<'c> {
+    fn new(ctx: &'c Ctx<'c>, hits: &[Hit]) -> Self {
+        let mut wanted: Vec<u32> = hits.iter().map(|h| h.line).collect();
+        wanted.sort_unstable();
+        wanted.dedup();
+        let mut lines: HashMap<u32, Vec<(u32, usize)>> = HashMap::new();
+        let mut widths = HashMap::new();
+        for (i, (_, n)) in ctx.scalars.iter().enumerate() {
+            let Some(text) = n.as_str() else { continue };
+            let from = wanted.partition_point(|l| *l < n.pos.line);
+            for &l in wanted[from..]
+                .iter()
+                .take_while(|l| **l <= n.end_line.max(n.pos.line))
+            {
+                let col = if l == n.pos.line { n.pos.col } else { 1 };
+                lines.entry(l).or_default().push((col, i));
+                widths
+                    .entry(i)
+                    .or_insert_with(|| text.chars().count() as u32);
+            }
+        }
+        for starts in lines.values_mut() {
+            starts.sort_unstable();
+        }
+        Fields { ctx, lines, widths }
+    }
+
+    fn of(&self, hit: &Hit) -> Option<&'c str> {
+        let starts = self.lines.get(&hit.line)?;
+        let i = starts
+            .partition_point(|(col, _)| *col <= hit.col)
+            .checked_sub(1)?;
+        let (path, node) = &self.ctx.scalars[starts[i].1];
+        let text = node.as_str()?;
+        // Within the value's width (quotes included); a secret in a comment after the value
+        // is in no field.
+        let inside = node.end_line > node.pos.line
+            || hit.col <= node.pos.col + self.widths.get(&starts[i].1).copied().unwrap_or(0) + 1
+            || text.len() <= 4096 && text.contains(&hit.secret);
+        inside.then_some(path.text.as_str())
+    }
+}
+
+/// The pieces of the source between two places (the first character of a secret and its
+/// last), one per line, as mask-only hits.
+fn spelling(ctx: &Ctx<'_>, name: &str, from: Place, last: Place) -> Vec<Hit> {
+    let mut out = Vec::new();
+    for line_no in from.line..=last.line {
+        let line = ctx.line(line_no);
+        let start = if line_no == from.line {
+            from.byte
+        } else {
+            line.len() - line.trim_start().len()
+        };
+        let end = if line_no == last.line {
+            line[last.byte..]
+                .chars()
+                .next()
+                .map_or(line.len(), |c| last.byte + c.len_utf8())
+        } else {
+            line.trim_end().len()
+        };
+        let piece = line.get(start..end.max(start)).unwrap_or("");
+        if piece.chars().count() >= MIN_PIECE {
+            out.push(Hit {
+                name: name.to_string(),
+                line: line_no,
+                col: line[..start].chars().count() as u32 + 1,
+                secret: piece.to_string(),
+                mask_only: true,
+            });
+        }
+    }
+    out
 }
 
 impl Secret {
@@ -149,138 +295,300 @@ impl Secret {
         self.allow.iter().any(|a| a.is_match(secret))
     }
 
-    /// Secrets in one line of text (every pattern).
-    pub fn scan_line(&self, line_no: u32, line: &str, out: &mut Vec<Hit>) {
-        let all: Vec<usize> = (0..self.patterns.len()).collect();
-        self.scan_line_with(&all, line_no, line, out);
+    /// The patterns that match somewhere in `text` (read without invisible characters).
+    fn which(&self, text: &str) -> Vec<usize> {
+        self.set
+            .matches(Visible::new(text).text())
+            .into_iter()
+            .collect()
     }
 
-    /// Secrets in one line of text, trying only the patterns listed.
-    fn scan_line_with(&self, which: &[usize], line_no: u32, line: &str, out: &mut Vec<Hit>) {
+    /// Every secret in `text` for the listed patterns (and random-looking tokens when the
+    /// rule asks for them), by byte range in `text`. Invisible characters are read through.
+    fn find(&self, which: &[usize], text: &str) -> Vec<Found> {
+        let visible = Visible::new(text);
+        let clean = visible.text();
+        let mut found = Vec::new();
+        let mut taken: Vec<(usize, usize)> = Vec::new();
         for (name, re) in which.iter().filter_map(|&i| self.patterns.get(i)) {
-            for caps in re.captures_iter(line) {
+            for caps in re.captures_iter(clean) {
                 let Some(m) = caps.get(1).or_else(|| caps.get(0)) else {
                     continue;
                 };
-                let secret = m.as_str();
-                if secret.is_empty() || self.allowed(secret) {
+                if m.as_str().is_empty() || self.allowed(m.as_str()) {
                     continue;
                 }
-                out.push(Hit {
+                taken.push((m.start(), m.end()));
+                found.push(Found {
                     name: name.clone(),
-                    line: line_no,
-                    col: line[..m.start()].chars().count() as u32 + 1,
-                    secret: secret.to_string(),
+                    start: visible.start(m.start()),
+                    end: visible.end(m.end()),
                 });
             }
         }
         if self.token_like {
-            let mut offset = 0;
+            taken.sort_unstable();
+            let (mut next, mut reach) = (0, 0);
             // `_` stays inside a word so `req_01HX…` is judged whole (and can be allowed).
-            for word in line.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')) {
-                let start = offset;
-                offset += word.len() + 1;
-                if token_like(word)
-                    && !self.allowed(word)
-                    && !out
-                        .iter()
-                        .any(|h| h.line == line_no && h.secret.contains(word))
-                {
-                    out.push(Hit {
+            let is_word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+            let mut word_start = None;
+            for (i, c) in clean.char_indices().chain([(clean.len(), ' ')]) {
+                if is_word(c) {
+                    word_start.get_or_insert(i);
+                    continue;
+                }
+                let Some(start) = word_start.take() else {
+                    continue;
+                };
+                let word = &clean[start..i];
+                while next < taken.len() && taken[next].0 <= start {
+                    reach = reach.max(taken[next].1);
+                    next += 1;
+                }
+                // A word inside a pattern's match is that match's business.
+                if token_like(word) && !self.allowed(word) && reach < i {
+                    found.push(Found {
                         name: "random-looking token".into(),
-                        line: line_no,
-                        col: line[..start].chars().count() as u32 + 1,
-                        secret: word.to_string(),
+                        start: visible.start(start),
+                        end: visible.end(i),
                     });
                 }
             }
         }
+        found.sort_by_key(|f| f.start);
+        found
+    }
+
+    /// Secrets in one line of text (every pattern that can match it).
+    pub fn scan_line(&self, line_no: u32, line: &str, out: &mut Vec<Hit>) {
+        let which = self.which(line);
+        if !which.is_empty() || self.token_like {
+            self.scan_line_with(&which, line_no, line, out);
+        }
+    }
+
+    /// Secrets in one line of text, trying only the patterns listed.
+    fn scan_line_with(&self, which: &[usize], line_no: u32, line: &str, out: &mut Vec<Hit>) {
+        let mut cols = Cursor::new(line, Pos::new(line_no, 1));
+        for f in self.find(which, line) {
+            out.push(Hit {
+                col: cols.at(f.start).col,
+                name: f.name,
+                line: line_no,
+                secret: line[f.start..f.end].to_string(),
+                mask_only: false,
+            });
+        }
     }
 
     /// Every secret the rule sees in the packet: the scanned fields' lines, or every line.
+    /// Mask-only hits (other spellings) come along; hits inside a longer one on the same
+    /// line are dropped.
     pub fn scan(&self, ctx: &Ctx<'_>) -> Vec<Hit> {
         let mut hits = self.scan_raw(ctx);
-        let mut kept: Vec<Hit> = Vec::new();
-        hits.sort_by_key(|h| (h.line, h.col, std::cmp::Reverse(h.secret.len())));
-        for h in hits.drain(..) {
-            if !kept.iter().any(|k| k.covers(&h)) {
-                kept.push(h);
+        hits.sort_by_cached_key(|h| (h.line, h.col, std::cmp::Reverse(h.secret.chars().count())));
+        let mut kept: Vec<Hit> = Vec::with_capacity(hits.len());
+        let mut spellings = HashSet::new();
+        // The furthest end of the hits kept so far on the current line.
+        let mut reach: Option<(u32, u32)> = None;
+        for h in hits {
+            if h.mask_only {
+                if spellings.insert((h.line, h.col, h.secret.clone())) {
+                    kept.push(h);
+                }
+                continue;
             }
+            let end = h.end();
+            match reach {
+                Some((line, far)) if line == h.line && end <= far => continue,
+                Some((line, far)) if line == h.line => reach = Some((line, far.max(end))),
+                _ => reach = Some((h.line, end)),
+            }
+            kept.push(h);
         }
         kept
     }
 
     fn scan_raw(&self, ctx: &Ctx<'_>) -> Vec<Hit> {
         let mut hits = Vec::new();
-        if self.fields.is_empty() {
-            let mut which: Vec<usize> = self.set.matches(&ctx.packet.text).into_iter().collect();
-            if !ctx.decoded.is_empty() {
-                which.extend(&self.set.matches(&ctx.decoded));
-                which.sort_unstable();
-                which.dedup();
-            }
-            if which.is_empty() && !self.token_like {
-                return hits;
-            }
-            for (i, line) in ctx.packet.text.lines().enumerate() {
-                self.scan_line_with(&which, i as u32 + 1, line, &mut hits);
-            }
-            // Values written with escapes or folded across lines: scan what they decode to.
-            if !ctx.decoded.is_empty() {
-                for (_, node) in &ctx.scalars {
-                    let Some(text) = node.as_str() else { continue };
-                    if ctx.line(node.pos.line).contains(text) {
-                        continue;
-                    }
-                    let mut found = Vec::new();
-                    self.scan_line_with(&which, node.pos.line, text, &mut found);
-                    for mut h in found {
-                        // Written literally on one of the value's lines: the line scan has it.
-                        if (node.pos.line..=node.end_line).any(|l| ctx.line(l).contains(&h.secret))
-                        {
-                            continue;
-                        }
-                        let pos = super::urls::locate(ctx, node, text, byte_at(text, h.col));
-                        (h.line, h.col) = (pos.line, pos.col);
-                        hits.push(h);
-                    }
-                }
-            }
-        } else {
+        if !self.fields.is_empty() {
             for (path, node) in &ctx.scalars {
-                if !path_in(path, &self.fields) {
-                    continue;
-                }
-                if let Some(text) = node.as_str() {
-                    let mut found = Vec::new();
-                    self.scan_line(node.pos.line, text, &mut found);
-                    for mut h in found {
-                        let pos = super::urls::locate(ctx, node, text, byte_at(text, h.col));
-                        (h.line, h.col) = (pos.line, pos.col);
-                        hits.push(h);
+                if path_in(path, &self.fields) {
+                    if let Some(value) = node.as_str() {
+                        let which = self.which(value);
+                        self.value_hits(ctx, node, value, &which, false, &mut hits);
                     }
+                }
+            }
+            return hits;
+        }
+        let text = ctx.packet.text.as_str();
+        let spliced = Spliced::new(ctx);
+        let mut which = self.which(text);
+        if !ctx.decoded.is_empty() {
+            which.extend(self.which(&ctx.decoded));
+        }
+        let spliced_which = if spliced.is_empty() {
+            Vec::new()
+        } else {
+            self.which(&spliced.text)
+        };
+        which.extend(&spliced_which);
+        which.sort_unstable();
+        which.dedup();
+        if which.is_empty() && !self.token_like {
+            return hits;
+        }
+        for (i, line) in text.lines().enumerate() {
+            self.scan_line_with(&which, i as u32 + 1, line, &mut hits);
+        }
+        // Values written with escapes or folded across lines: scan what they decode to.
+        if !ctx.decoded.is_empty() {
+            for (_, node) in &ctx.scalars {
+                let Some(value) = node.as_str() else { continue };
+                if !ctx.line(node.pos.line).contains(value) {
+                    self.value_hits(ctx, node, value, &which, true, &mut hits);
                 }
             }
         }
+        if !spliced_which.is_empty() || (self.token_like && !spliced.is_empty()) {
+            self.spliced_hits(ctx, &spliced, &spliced_which, &mut hits);
+        }
         hits
+    }
+
+    /// Secrets in one value, placed where the file has them. With `decoded_only`, a secret
+    /// the file spells as is (the line scan has it) is left out. A secret the file spells
+    /// otherwise (escapes) also gets that spelling masked.
+    fn value_hits(
+        &self,
+        ctx: &Ctx<'_>,
+        node: &Node,
+        value: &str,
+        which: &[usize],
+        decoded_only: bool,
+        out: &mut Vec<Hit>,
+    ) {
+        let found = self.find(which, value);
+        if found.is_empty() {
+            return;
+        }
+        let mut offsets: Vec<usize> = found
+            .iter()
+            .flat_map(|f| [f.start, last_char(value, f.end)])
+            .collect();
+        offsets.sort_unstable();
+        offsets.dedup();
+        let places = align(ctx, node, value, &offsets);
+        let place = |o: usize| places[offsets.partition_point(|x| *x < o)];
+        for f in found {
+            let secret = &value[f.start..f.end];
+            let Some(start) = place(f.start) else {
+                // Not spelled out in the file at all (a `!!binary` value): at the value.
+                out.push(Hit {
+                    name: f.name,
+                    line: node.pos.line,
+                    col: node.pos.col,
+                    secret: secret.to_string(),
+                    mask_only: false,
+                });
+                continue;
+            };
+            let as_is = ctx.line(start.line)[start.byte..].starts_with(secret);
+            if decoded_only && as_is {
+                continue;
+            }
+            if !as_is {
+                if let Some(last) = place(last_char(value, f.end)) {
+                    out.extend(spelling(ctx, &f.name, start, last));
+                }
+            }
+            out.push(Hit {
+                name: f.name,
+                line: start.line,
+                col: start.col,
+                secret: secret.to_string(),
+                mask_only: false,
+            });
+        }
+    }
+
+    /// Secrets that only appear when the packet is read across the places where a key can
+    /// be split (see [`Spliced`]); each line's piece is masked too.
+    fn spliced_hits(&self, ctx: &Ctx<'_>, spliced: &Spliced, which: &[usize], out: &mut Vec<Hit>) {
+        let found: Vec<Found> = self
+            .find(which, &spliced.text)
+            .into_iter()
+            .filter(|f| {
+                spliced.crosses(f.start, f.end) && looks_random(&spliced.text[f.start..f.end])
+            })
+            .collect();
+        if found.is_empty() {
+            return;
+        }
+        let earlier = Covered::new(out);
+        let text = ctx.packet.text.as_str();
+        // Every place to turn into a line and column, in one pass over the text.
+        let pieces: Vec<Vec<(usize, usize)>> = found
+            .iter()
+            .map(|f| spliced.pieces(f.start, f.end))
+            .collect();
+        let mut offsets: Vec<usize> = found
+            .iter()
+            .map(|f| spliced.original(f.start))
+            .chain(pieces.iter().flatten().map(|(start, _)| *start))
+            .collect();
+        offsets.sort_unstable();
+        offsets.dedup();
+        let mut cursor = Cursor::new(text, Pos::new(1, 1));
+        let places: Vec<Pos> = offsets.iter().map(|&o| cursor.at(o)).collect();
+        let place = |o: usize| places[offsets.partition_point(|x| *x < o)];
+        for (f, pieces) in found.iter().zip(pieces) {
+            let pos = place(spliced.original(f.start));
+            // A key already found whole on its line, running into the next line's text.
+            if earlier.holds_start(pos.line, pos.col) {
+                continue;
+            }
+            out.push(Hit {
+                name: f.name.clone(),
+                line: pos.line,
+                col: pos.col,
+                secret: spliced.text[f.start..f.end].to_string(),
+                mask_only: false,
+            });
+            for (start, end) in pieces {
+                let piece = &text[start..end];
+                if piece.chars().count() >= MIN_PIECE {
+                    let pos = place(start);
+                    out.push(Hit {
+                        name: f.name.clone(),
+                        line: pos.line,
+                        col: pos.col,
+                        secret: piece.to_string(),
+                        mask_only: true,
+                    });
+                }
+            }
+        }
     }
 
     /// Reports hits not already covered by `seen` (hits of earlier secret rules), and adds
     /// them to it.
     pub fn check(&self, rule: &Rule, ctx: &Ctx<'_>, seen: &mut Vec<Hit>, out: &mut Vec<Finding>) {
-        for hit in self.scan(ctx) {
-            if seen.iter().any(|s| s.covers(&hit)) {
+        let hits = self.scan(ctx);
+        if hits.is_empty() {
+            return;
+        }
+        let earlier = Covered::new(seen);
+        let fields = Fields::new(ctx, &hits);
+        for hit in hits {
+            if hit.mask_only || earlier.covers(&hit) {
+                if hit.mask_only {
+                    seen.push(hit);
+                }
                 continue;
             }
-            seen.push(hit.clone());
-            let field = ctx
-                .scalars
-                .iter()
-                .find(|(_, n)| {
-                    (n.pos.line..=n.end_line).contains(&hit.line)
-                        && n.as_str().is_some_and(|t| t.contains(&hit.secret))
-                })
-                .map(|(p, _)| p.text.as_str());
+            let field = fields.of(&hit);
             let masked = mask(&hit.secret);
             out.push(ctx.emit(
                 rule,
@@ -290,65 +598,14 @@ impl Secret {
                 "remove it, reference the secret store or a placeholder such as `<API_KEY_PLACEHOLDER>` instead, and rotate the key".into(),
                 Vars { field: field.unwrap_or(""), value: &masked, expected: "" },
             ));
+            seen.push(hit);
         }
-    }
-}
-
-/// Replaces every secret found in a packet wherever it appears in output text.
-#[derive(Debug, Default, Clone)]
-pub struct Masker {
-    secrets: Vec<String>,
-}
-
-impl Masker {
-    pub fn new(mut secrets: Vec<String>) -> Self {
-        // Longest first, so a secret that contains another is masked whole.
-        secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
-        secrets.dedup();
-        Masker { secrets }
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.secrets.is_empty()
-    }
-
-    pub fn secrets(&self) -> &[String] {
-        &self.secrets
-    }
-
-    pub fn apply(&self, text: &str) -> String {
-        let mut out = text.to_string();
-        for s in &self.secrets {
-            if out.contains(s.as_str()) {
-                out = out.replace(s.as_str(), &mask(s));
-            }
-        }
-        out
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn masks_with_a_short_prefix() {
-        assert_eq!(
-            mask("sk-proj-378N4QvLVj63ITEaWXW2bWUzByWltYFNg6Dn896R"),
-            "sk-p****"
-        );
-        assert_eq!(mask("hunter2"), "h****");
-        assert_eq!(mask("abc"), "****");
-    }
-
-    #[test]
-    fn masker_masks_every_occurrence() {
-        let m = Masker::new(vec!["secret-value-123".into()]);
-        assert_eq!(
-            m.apply("a secret-value-123 b secret-value-123"),
-            "a secr**** b secr****"
-        );
-    }
 
     #[test]
     fn token_heuristic() {

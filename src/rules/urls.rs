@@ -1,5 +1,5 @@
 //! `url`: every link in the packet — in fields and in Markdown prose — is clean: `https`
-//! only, no tracking parameters, no credentials. `url-hosts`: a list of evidence links holds
+//! only, no tracking parameters, no credentials, a host in plain ASCII letters. `url-hosts`: a list of evidence links holds
 //! at least N links to the provider's documentation hosts.
 
 use super::{decode_path, decode_paths, path_in, Ctx, Rule, Vars};
@@ -22,7 +22,7 @@ pub const URL_KEYS: &[&str] = &[
 ];
 pub const HOSTS_KEYS: &[&str] = &["field", "provider_field", "providers", "min"];
 
-const CHECKS: &[&str] = &["https", "no-tracking", "no-credentials"];
+const CHECKS: &[&str] = &["https", "no-tracking", "no-credentials", "plain-host"];
 
 /// Characters that end a link in running text.
 fn ends_link(c: char) -> bool {
@@ -186,6 +186,9 @@ pub enum UrlCheck {
     Https,
     NoTracking(Vec<String>),
     NoCredentials,
+    /// The host is written in ASCII letters: no internationalised (IDN) name, no punycode
+    /// `xn--` label, where letters of another script can imitate a familiar host.
+    PlainHost,
 }
 
 #[derive(Debug, Clone)]
@@ -237,6 +240,7 @@ impl UrlRule {
                 UrlCheck::NoTracking(params)
             }
             "no-credentials" => UrlCheck::NoCredentials,
+            "plain-host" => UrlCheck::PlainHost,
             other => {
                 let hint = suggest::hint(other, CHECKS.iter().copied());
                 entry.problem(
@@ -365,8 +369,43 @@ impl UrlRule {
                     )
                 })
             }
+            UrlCheck::PlainHost => {
+                let written = written_host(raw);
+                // The parsed host is the punycode form of an internationalised one.
+                let ascii = parsed
+                    .as_ref()
+                    .and_then(|u| u.host_str().map(str::to_string))
+                    .unwrap_or_else(|| written.to_ascii_lowercase());
+                let punycode = ascii.split('.').any(|l| l.starts_with("xn--"));
+                if written.is_ascii() && !punycode {
+                    return None;
+                }
+                let shown = if written.is_ascii() || written == ascii {
+                    format!("`{written}`")
+                } else {
+                    format!("`{written}` (`{ascii}`)")
+                };
+                Some((
+                    format!(
+                        "link host {shown} is an internationalised name: letters of another script can imitate a familiar host"
+                    ),
+                    "type the host in plain ASCII letters, as the site itself spells it".to_string(),
+                ))
+            }
         }
     }
+}
+
+/// The host of a link as the packet writes it: between `://` and the path, without any
+/// `user:password@` or `:port`.
+fn written_host(raw: &str) -> &str {
+    let rest = raw.split_once("://").map_or(raw, |(_, r)| r);
+    let authority = rest.split(['/', '?', '#', '\\']).next().unwrap_or("");
+    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    if host.starts_with('[') {
+        return host; // an IPv6 literal
+    }
+    host.rsplit_once(':').map_or(host, |(h, _)| h)
 }
 
 /// `utm_*`-style matching: a trailing `*` matches any suffix.
