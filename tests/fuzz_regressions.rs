@@ -9,12 +9,26 @@ mod support;
 #[path = "../fuzz/src/harness.rs"]
 mod harness;
 
+use packetgate::engine::PacketReport;
 use packetgate::finding::{Finding, Severity};
 
 const DIR: &str = "tests/fixtures/fuzz-regressions";
 
 fn fixture(name: &str) -> Vec<u8> {
     std::fs::read(support::root().join(DIR).join(name)).expect("fixture")
+}
+
+/// Loads and judges a fixture through the fuzz targets' harness, every invariant checked.
+fn judge_fixture(name: &str) -> PacketReport {
+    let bytes = fixture(name);
+    harness::load_packet(&bytes);
+    let opts = harness::options(harness::today(), Severity::Error, None);
+    harness::judge(
+        harness::builtin(),
+        &harness::candidate(name, None),
+        &bytes,
+        &opts,
+    )
 }
 
 fn positions(findings: &[Finding]) -> Vec<String> {
@@ -33,15 +47,7 @@ fn positions(findings: &[Finding]) -> Vec<String> {
 #[test]
 fn unclosed_bracket_on_the_last_line_is_a_finding() {
     let name = "unclosed-bracket-at-end.yaml";
-    let bytes = fixture(name);
-    harness::load_packet(&bytes);
-    let opts = harness::options(harness::today(), Severity::Error, None);
-    let r = harness::judge(
-        harness::builtin(),
-        &harness::candidate(name, None),
-        &bytes,
-        &opts,
-    );
+    let r = judge_fixture(name);
     assert_eq!(
         positions(&r.findings),
         ["2:8 yaml-syntax"],
@@ -73,15 +79,7 @@ fn unclosed_bracket_on_the_last_line_is_a_finding() {
 #[test]
 fn keys_holding_brackets_are_unknown_fields() {
     let name = "keys-holding-brackets.yaml";
-    let bytes = fixture(name);
-    harness::load_packet(&bytes);
-    let opts = harness::options(harness::today(), Severity::Error, None);
-    let r = harness::judge(
-        harness::builtin(),
-        &harness::candidate(name, None),
-        &bytes,
-        &opts,
-    );
+    let r = judge_fixture(name);
     let unknown: Vec<(u32, &str)> = r
         .findings
         .iter()

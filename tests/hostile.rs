@@ -21,7 +21,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-use support::{finding_lines, root, scratch, TODAY};
+use support::{compare_with_expect_files, expect_summary, finding_lines, root, scratch, TODAY};
 
 /// Substrings of the secrets the fixtures hold. A mask keeps at most four characters of a
 /// secret, so none of these may ever be printed.
@@ -208,24 +208,7 @@ fn parse(run: &Judged) -> serde_json::Value {
 }
 
 fn fixture_names() -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(hostile_dir())
-        .expect("hostile folder")
-        .filter_map(Result::ok)
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|name| !name.ends_with(".expect"))
-        .collect();
-    names.sort();
-    names
-}
-
-/// `verdict: …` and the finding lines of one packet, as in the `.expect` files.
-fn summary(packet: &serde_json::Value) -> String {
-    let mut lines = vec![format!(
-        "verdict: {}",
-        packet["verdict"].as_str().unwrap_or("?")
-    )];
-    lines.extend(finding_lines(packet));
-    lines.join("\n") + "\n"
+    support::fixture_names(&hostile_dir())
 }
 
 #[test]
@@ -237,37 +220,13 @@ fn every_hostile_file_matches_its_expectation() {
     assert_sane(&run, "hostile files (json)");
     let json = parse(&run);
     let packets = json["packets"].as_array().expect("packets array");
-    assert_eq!(packets.len(), names.len(), "one report entry per file");
     let any_fail = packets.iter().any(|p| p["verdict"] == "fail");
     assert_eq!(
         run.code,
         i32::from(any_fail),
         "exit code follows the verdicts"
     );
-
-    let update = std::env::var_os("UPDATE_EXPECT").is_some();
-    let mut failures = Vec::new();
-    for (name, packet) in names.iter().zip(packets) {
-        assert_eq!(packet["path"].as_str(), Some(name.as_str()), "report order");
-        let actual = summary(packet);
-        let expect_path = dir.join(format!("{name}.expect"));
-        if update {
-            std::fs::write(&expect_path, &actual).expect("write expect");
-            continue;
-        }
-        let expected = std::fs::read_to_string(&expect_path).unwrap_or_default();
-        if expected != actual {
-            failures.push(format!(
-                "--- {name}\nexpected:\n{expected}actual:\n{actual}"
-            ));
-        }
-    }
-    assert!(
-        failures.is_empty(),
-        "{} file(s) differ:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    compare_with_expect_files(&dir, &names, packets);
 
     // The human report prints the lines findings point at: the secrets must be masked there
     // too, in every spelling the file uses (escaped, split, with invisible characters). The
@@ -353,9 +312,9 @@ fn line_numbers_survive_every_line_ending() {
     let n = fixtures.len();
     let mut failures = String::new();
     for (i, (name, _)) in fixtures.iter().enumerate() {
-        let lf = summary(&packets[i]);
+        let lf = expect_summary(&packets[i]);
         for (s, style) in styles.iter().enumerate().skip(1) {
-            let other = summary(&packets[s * n + i]);
+            let other = expect_summary(&packets[s * n + i]);
             if other != lf {
                 let _ = write!(failures, "--- {name} ({style})\nLF:\n{lf}{style}:\n{other}");
             }

@@ -233,6 +233,15 @@ fn pos_at(text: &str, byte: usize) -> Pos {
     )
 }
 
+/// A file that cannot be judged as a packet, with the findings that say why.
+fn rejected(origin: Origin<'_>, text: Option<String>, findings: Vec<Finding>) -> Loaded {
+    Loaded::Rejected {
+        kind: origin.assigned_kind.map(str::to_string),
+        text,
+        findings,
+    }
+}
+
 /// Loads one file's bytes as a packet.
 pub fn load(
     path: &str,
@@ -241,11 +250,7 @@ pub fn load(
     known_kinds: &[&str],
     limits: LoadLimits,
 ) -> Loaded {
-    let reject = |text: Option<String>, findings| Loaded::Rejected {
-        kind: origin.assigned_kind.map(str::to_string),
-        text,
-        findings,
-    };
+    let reject = |text, findings| rejected(origin, text, findings);
     if bytes.len() as u64 > limits.max_file_bytes {
         if !origin.explicit && origin.assigned_kind.is_none() {
             return Loaded::NotPacket;
@@ -300,11 +305,7 @@ fn load_text(
     known_kinds: &[&str],
     limits: LoadLimits,
 ) -> Loaded {
-    let reject = |text: Option<String>, findings| Loaded::Rejected {
-        kind: origin.assigned_kind.map(str::to_string),
-        text,
-        findings,
-    };
+    let reject = |text, findings| rejected(origin, text, findings);
     let declares = packet_line().is_match(&text);
     if !declares && !origin.explicit && origin.assigned_kind.is_none() {
         return Loaded::NotPacket;

@@ -92,3 +92,54 @@ pub fn finding_lines(packet: &serde_json::Value) -> Vec<String> {
         })
         .unwrap_or_default()
 }
+
+/// A packet's verdict and its findings, as a `.expect` file holds them.
+pub fn expect_summary(packet: &serde_json::Value) -> String {
+    let mut lines = vec![format!(
+        "verdict: {}",
+        packet["verdict"].as_str().unwrap_or("?")
+    )];
+    lines.extend(finding_lines(packet));
+    lines.join("\n") + "\n"
+}
+
+/// Every file of a fixture folder but the `.expect` files, sorted.
+pub fn fixture_names(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|name| !name.ends_with(".expect"))
+        .collect();
+    names.sort();
+    names
+}
+
+/// Compares each packet of a report over `names` (in that order) with `dir/NAME.expect`;
+/// with `UPDATE_EXPECT` set, rewrites the files instead. Fails listing every difference.
+pub fn compare_with_expect_files(dir: &Path, names: &[String], packets: &[serde_json::Value]) {
+    assert_eq!(packets.len(), names.len(), "one report entry per file");
+    let update = std::env::var_os("UPDATE_EXPECT").is_some();
+    let mut failures = Vec::new();
+    for (name, packet) in names.iter().zip(packets) {
+        assert_eq!(packet["path"].as_str(), Some(name.as_str()), "report order");
+        let actual = expect_summary(packet);
+        let expect_path = dir.join(format!("{name}.expect"));
+        if update {
+            std::fs::write(&expect_path, &actual).expect("write expect");
+            continue;
+        }
+        let expected = std::fs::read_to_string(&expect_path).unwrap_or_default();
+        if expected != actual {
+            failures.push(format!(
+                "--- {name}\nexpected:\n{expected}actual:\n{actual}"
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} file(s) differ:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
