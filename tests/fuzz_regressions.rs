@@ -106,6 +106,61 @@ fn keys_holding_brackets_are_unknown_fields() {
     );
 }
 
+/// Found by the `evaluate` target: a URL password the file writes with escapes inside a
+/// double-quoted value (`"ftp://oda:\u0000s?\u0001…pp@…"`). The line scan found the escaped
+/// spelling and the value scan the decoded one at the same place; the shorter decoded one was
+/// dropped as "inside the longer hit", so the masker never learnt it, and the `url-https`
+/// message repeated the decoded password (JSON escapes its NUL characters back into the very
+/// spelling the file shows). Now both spellings are masked.
+#[test]
+fn an_escaped_url_password_is_masked_in_every_spelling() {
+    let name = "url-password-with-escapes.yaml";
+    let bytes = fixture(name);
+    let today = packetgate::dates::Date::parse("1944-11-18").expect("date");
+    let opts = harness::options(today, Severity::Warning, None);
+    let r = harness::judge(
+        harness::builtin(),
+        &harness::candidate(name, Some("cost-trace")),
+        &bytes,
+        &opts,
+    );
+    let https = r
+        .findings
+        .iter()
+        .find(|f| f.rule == "url-https")
+        .expect("url-https finding");
+    assert!(!https.message.contains("\0\0pp"), "{https:?}");
+    assert!(https.message.contains("****"), "{https:?}");
+    assert!(positions(&r.findings).contains(&"5:44 secret-in-packet".to_string()));
+
+    // The binary: the password shows in no output format.
+    let path = format!("{DIR}/{name}");
+    for format in ["json", "human", "sarif", "github"] {
+        let run = support::run_in(
+            &support::root(),
+            &[
+                "check",
+                "--offline",
+                "--today",
+                "1944-11-18",
+                "--fail-on",
+                "warning",
+                "--format",
+                format,
+                &path,
+            ],
+        );
+        assert_eq!(run.code, 1, "{format}: {}", run.stderr);
+        for spelling in ["\\u0000\\u0000pp", "\\u0001", "\0\0pp", "\u{1}"] {
+            assert!(
+                !run.stdout.contains(spelling),
+                "{format} shows {spelling:?}:\n{}",
+                run.stdout
+            );
+        }
+    }
+}
+
 /// The same mistake in `.packetgate.yml` (the `policy` target's input, verbatim) and in a
 /// repository policy: a broken config listing the problem at its line, not a panic.
 #[test]

@@ -382,8 +382,9 @@ impl Secret {
     }
 
     /// Every secret the rule sees in the packet: the scanned fields' lines, or every line.
-    /// Mask-only hits (other spellings) come along; hits inside a longer one on the same
-    /// line are dropped.
+    /// Mask-only hits (other spellings) come along; a hit inside a longer one on the same
+    /// line is no finding of its own but stays as mask-only: it can be a spelling the longer
+    /// one does not contain (`\u0000…` in the file, NUL characters in the value).
     pub fn scan(&self, ctx: &Ctx<'_>) -> Vec<Hit> {
         let mut hits = self.scan_raw(ctx);
         hits.sort_by_cached_key(|h| (h.line, h.col, std::cmp::Reverse(h.secret.chars().count())));
@@ -400,7 +401,15 @@ impl Secret {
             }
             let end = h.end();
             match reach {
-                Some((line, far)) if line == h.line && end <= far => continue,
+                Some((line, far)) if line == h.line && end <= far => {
+                    if spellings.insert((h.line, h.col, h.secret.clone())) {
+                        kept.push(Hit {
+                            mask_only: true,
+                            ..h
+                        });
+                    }
+                    continue;
+                }
                 Some((line, far)) if line == h.line => reach = Some((line, far.max(end))),
                 _ => reach = Some((h.line, end)),
             }

@@ -331,7 +331,7 @@ impl UrlRule {
                     let shown = parsed
                         .as_ref()
                         .map(redact_userinfo)
-                        .unwrap_or_else(|| raw.to_string());
+                        .unwrap_or_else(|| redact_written_userinfo(raw));
                     (
                         format!("link `{shown}` uses `{scheme}`; evidence links must be https"),
                         "link the https address of the same page".to_string(),
@@ -396,6 +396,19 @@ impl UrlRule {
     }
 }
 
+/// A link that does not parse, with anything between `://` and the host's `@` shown as
+/// `****`: a password in it must not be repeated even when the URL is malformed.
+fn redact_written_userinfo(raw: &str) -> String {
+    let Some((scheme, rest)) = raw.split_once("://") else {
+        return raw.to_string();
+    };
+    let end = rest.find(['/', '?', '#', '\\']).unwrap_or(rest.len());
+    match rest[..end].rfind('@') {
+        Some(at) => format!("{scheme}://****{}", &rest[at..]),
+        None => raw.to_string(),
+    }
+}
+
 /// The host of a link as the packet writes it: between `://` and the path, without any
 /// `user:password@` or `:port`.
 fn written_host(raw: &str) -> &str {
@@ -403,7 +416,8 @@ fn written_host(raw: &str) -> &str {
     let authority = rest.split(['/', '?', '#', '\\']).next().unwrap_or("");
     let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
     if host.starts_with('[') {
-        return host; // an IPv6 literal
+        // An IPv6 literal: up to its closing bracket.
+        return host.find(']').map_or(host, |i| &host[..=i]);
     }
     host.rsplit_once(':').map_or(host, |(h, _)| h)
 }
@@ -559,6 +573,24 @@ fn urls_of(node: &Node) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hosts_and_credentials_as_written() {
+        assert_eq!(
+            written_host("https://bot:pw@аpidoc.example:8443/x?y#z"),
+            "аpidoc.example"
+        );
+        assert_eq!(written_host("https://[::1]:80/"), "[::1]");
+        // A link the URL parser refuses still has its password hidden.
+        assert_eq!(
+            redact_written_userinfo("http://u:p w@host.example/a@b"),
+            "http://****@host.example/a@b"
+        );
+        assert_eq!(
+            redact_written_userinfo("http://host/a@b"),
+            "http://host/a@b"
+        );
+    }
 
     #[test]
     fn finds_ipv6_literal_links_whole() {
