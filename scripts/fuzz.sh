@@ -132,9 +132,10 @@ for target in "${targets[@]}"; do
     executed=$(stat number_of_executed_units)
     rate=$(stat average_exec_per_sec)
     rss=$(stat peak_rss_mb)
+    slowest=$(stat slowest_unit_time_sec)
     wall=$(awk -v a="$start" -v b="$end" 'BEGIN {printf "%.0f", b - a}')
-    line=$(printf '%-9s %10s inputs  %6s exec/s  %5s s wall  peak RSS %4s MB  crashes: %d' \
-        "$target" "${executed:-?}" "${rate:-?}" "$wall" "${rss:-?}" "$crashes")
+    line=$(printf '%-9s %10s inputs  %6s exec/s  %5s s wall  slowest %s s  peak RSS %4s MB  crashes: %d' \
+        "$target" "${executed:-?}" "${rate:-?}" "$wall" "${slowest:-?}" "${rss:-?}" "$crashes")
     echo "$line"
     summary+=("$line")
     if [ "$status" != 0 ] || [ "$crashes" -gt 0 ] || [ -z "$executed" ]; then
