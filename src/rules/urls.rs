@@ -61,6 +61,8 @@ pub struct Link {
     pub field: Option<Concrete>,
     pub pos: Pos,
     pub url: String,
+    /// The link parsed, once for every rule that looks at it (`None`: not a valid URL).
+    pub parsed: Option<Url>,
 }
 
 /// Every link in every scalar and in the prose (see [`Ctx::links`], which caches it).
@@ -77,6 +79,7 @@ pub fn all_links(ctx: &Ctx<'_>) -> Vec<Link> {
                 field: Some(path.clone()),
                 pos: locate(ctx, node, text, offset),
                 url: url.to_string(),
+                parsed: Url::parse(url).ok(),
             });
         }
     }
@@ -89,6 +92,7 @@ pub fn all_links(ctx: &Ctx<'_>) -> Vec<Link> {
                 field: None,
                 pos: Pos::new(line, col as u32 + 1),
                 url: url.to_string(),
+                parsed: Url::parse(url).ok(),
             });
         }
     }
@@ -268,7 +272,7 @@ impl UrlRule {
 
     pub fn check(&self, rule: &Rule, ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
         for link in links(ctx, &self.fields, &self.skip_fields, self.prose) {
-            let Some((message, fix)) = self.judge(&link.url) else {
+            let Some((message, fix)) = self.judge(&link.url, link.parsed.as_ref()) else {
                 continue;
             };
             let field = link.field.as_ref().map(|c| c.text.as_str());
@@ -322,14 +326,12 @@ impl UrlRule {
         }
     }
 
-    fn judge(&self, raw: &str) -> Option<(String, String)> {
-        let parsed = Url::parse(raw).ok();
+    fn judge(&self, raw: &str, parsed: Option<&Url>) -> Option<(String, String)> {
         match &self.check {
             UrlCheck::Https => {
                 let scheme = raw.split("://").next().unwrap_or("").to_ascii_lowercase();
                 (scheme != "https").then(|| {
                     let shown = parsed
-                        .as_ref()
                         .map(redact_userinfo)
                         .unwrap_or_else(|| redact_written_userinfo(raw));
                     (
@@ -353,7 +355,7 @@ impl UrlRule {
                     (
                         format!(
                             "link `{}` carries tracking parameter(s) {}",
-                            redact_userinfo(&url),
+                            redact_userinfo(url),
                             found.iter().map(|f| format!("`{f}`")).collect::<Vec<_>>().join(", ")
                         ),
                         "remove the tracking parameters so another reviewer opens the same clean page".to_string(),
@@ -364,16 +366,18 @@ impl UrlRule {
                 let url = parsed?;
                 (!url.username().is_empty() || url.password().is_some()).then(|| {
                     (
-                        format!("link `{}` has credentials in it", redact_userinfo(&url)),
+                        format!("link `{}` has credentials in it", redact_userinfo(url)),
                         "remove the `user:password@` part and rotate that password".to_string(),
                     )
                 })
             }
             UrlCheck::PlainHost => {
                 let written = written_host(raw);
+                if written.is_ascii() && !written.to_ascii_lowercase().contains("xn--") {
+                    return None;
+                }
                 // The parsed host is the punycode form of an internationalised one.
                 let ascii = parsed
-                    .as_ref()
                     .and_then(|u| u.host_str().map(str::to_string))
                     .unwrap_or_else(|| written.to_ascii_lowercase());
                 let punycode = ascii.split('.').any(|l| l.starts_with("xn--"));
