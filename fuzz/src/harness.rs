@@ -274,20 +274,20 @@ pub fn judge(config: &Config, c: &Candidate, bytes: &[u8], opts: &Options) -> Pa
         links_not_opened: opts.links_not_opened.clone(),
         links: None,
     };
-    // What the packet's text can reach in a report: messages, fixes, fields, snippets.
-    let mut frame = r.clone();
-    for f in &mut frame.findings {
-        f.message.clear();
-        f.fix.clear();
-        f.field = None;
-    }
-    frame.lines.clear();
     let full = report(r);
     let rendered = render_all(&full);
     let packet = full.packets.into_iter().next().expect("one packet");
-    // The frame is rendered only when a secret shows up at all (most inputs have none).
+    // The frame (the report without anything the packet's text can reach: messages, fixes,
+    // fields, snippets) is built only when a secret shows up at all; most inputs have none.
     let shown = |s: &String| rendered.iter().any(|t| t.contains(s.as_str()));
     if long_secrets(&packet).any(shown) {
+        let mut frame = packet.clone();
+        for f in &mut frame.findings {
+            f.message.clear();
+            f.fix.clear();
+            f.field = None;
+        }
+        frame.lines.clear();
         let frame = render_all(&report(frame));
         check_secrets(&packet, &rendered, &frame, what);
     }
