@@ -138,36 +138,9 @@ struct Cite {
     column: u64,
 }
 
-const HEAD: &str = r#"packet: budget-change
-change_id: CHG-2026-0142
-change_reason: "Raise the monthly token budget line for the support bot after ticket volume moved from the web form into chat."
-request_class: support-bot-chat-reply
-owner: support-platform
-environment: staging
-provider: cometapi
-credential_ref: "vault:finops/cometapi-test-key"
-evidence_urls_checked:
-  - url: https://apidoc.cometapi.com/
-    accessed: 2026-11-12
-  - url: https://www.finops.org/framework/capabilities/allocation/
-    accessed: 2026-11-12
-happy_path_result: pass
-error_path_result: pass
-retry_behavior: "bounded: 2 retries with backoff, then error recorded"
-allocation_rule: "Tag cost-center=support-platform and workload=support-bot on every request; spend lands on the support-platform budget line."
-unit_metric: cost per support-bot chat reply
-approval_status: pending
-does_not_prove:
-  - exact future spend for the raised budget line
-  - account-specific rate limits, uptime or latency targets
-  - discount eligibility or final billing totals
-assumptions:
-  - "Assumption (forecasted demand): chat volume stays near the October level; review at the first monthly variance check."
-"#;
-
 /// A valid budget-change packet (YAML) whose `sources` rows cite `urls`, one row each.
 fn write_packet(dir: &Path, file: &str, urls: &[String]) -> Vec<Cite> {
-    let mut text = String::from(HEAD);
+    let mut text = String::from(support::LINKS_PACKET_HEAD);
     let mut cites = Vec::new();
     if !urls.is_empty() {
         text.push_str("sources:\n");
@@ -508,7 +481,10 @@ fn dead_link_in_markdown_prose_has_no_field() {
     let server = TestServer::start(|_: &Request, _| Reply::status(404));
     let dir = repo("dead-prose", &[]);
     let url = server.url("/prose-missing");
-    let text = format!("---\n{HEAD}---\n\n## What changed\n\nThe ledger is at {url} for now.\n");
+    let text = format!(
+        "---\n{}---\n\n## What changed\n\nThe ledger is at {url} for now.\n",
+        support::LINKS_PACKET_HEAD
+    );
     fs::write(dir.join("p.md"), &text).unwrap();
     let line = text.lines().position(|l| l.contains(&url)).unwrap() as u64 + 1;
     let (r, json, _) = live(&dir, &["p.md"]);

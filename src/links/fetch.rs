@@ -144,7 +144,7 @@ async fn run_all(
                     out.push(r);
                 }
             }
-            _ = ticker.tick(), if opts.progress => {
+            _ = ticker.tick(), if opts.progress && (feeding || !set.is_empty()) => {
                 let total = seen.len();
                 if total > 5 {
                     shown = true;

@@ -9,6 +9,35 @@ use std::process::{Command, Output};
 /// The day the fixtures are written against, so date rules never drift with the clock.
 pub const TODAY: &str = "2026-11-20";
 
+/// A valid budget-change packet (YAML) that cites no link of its own beyond the policy's
+/// required docs hosts; tests append `sources:` rows citing their own URLs.
+pub const LINKS_PACKET_HEAD: &str = r#"packet: budget-change
+change_id: CHG-2026-0142
+change_reason: "Raise the monthly token budget line for the support bot after ticket volume moved from the web form into chat."
+request_class: support-bot-chat-reply
+owner: support-platform
+environment: staging
+provider: cometapi
+credential_ref: "vault:finops/cometapi-test-key"
+evidence_urls_checked:
+  - url: https://apidoc.cometapi.com/
+    accessed: 2026-11-12
+  - url: https://www.finops.org/framework/capabilities/allocation/
+    accessed: 2026-11-12
+happy_path_result: pass
+error_path_result: pass
+retry_behavior: "bounded: 2 retries with backoff, then error recorded"
+allocation_rule: "Tag cost-center=support-platform and workload=support-bot on every request; spend lands on the support-platform budget line."
+unit_metric: cost per support-bot chat reply
+approval_status: pending
+does_not_prove:
+  - exact future spend for the raised budget line
+  - account-specific rate limits, uptime or latency targets
+  - discount eligibility or final billing totals
+assumptions:
+  - "Assumption (forecasted demand): chat volume stays near the October level; review at the first monthly variance check."
+"#;
+
 pub fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_packetgate"))
 }
