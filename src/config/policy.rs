@@ -26,7 +26,15 @@ pub const POLICY_KEYS: &[&str] = &[
     "rules",
 ];
 const PLACEHOLDER_KEYS: &[&str] = &["values", "patterns", "except_fields"];
-const SETTINGS_KEYS: &[&str] = &["max_age_days", "negations"];
+const SETTINGS_KEYS: &[&str] = &[
+    "max_age_days",
+    "negations",
+    "negating_determiners",
+    "hedges",
+    "epistemic",
+    "subjects",
+    "models",
+];
 const FIELD_KEYS: &[&str] = &["description", "example"];
 
 /// The built-in policies, embedded at build time.
@@ -78,6 +86,9 @@ impl Placeholders {
 pub struct Settings {
     pub max_age_days: u32,
     pub negations: Vec<String>,
+    /// The words that scope claims (negation, hedging, the packet's own subject, model
+    /// names), split and compiled once.
+    pub vocabulary: crate::rules::claims::detect::Vocabulary,
 }
 
 #[derive(Debug, Clone)]
@@ -481,6 +492,7 @@ fn decode(id: &str, m: &Merged<'_>, sources: &Sources, problems: &mut Problems) 
     let mut settings = Settings {
         max_age_days: 30,
         negations: Vec::new(),
+        vocabulary: Default::default(),
     };
     let file = m.files.last().copied().unwrap_or(0);
     let mut s = Entries::from_items(m.settings.clone(), file, Pos::new(1, 1));
@@ -490,6 +502,7 @@ fn decode(id: &str, m: &Merged<'_>, sources: &Sources, problems: &mut Problems) 
     if let Some(n) = s.take("negations").and_then(|e| e.texts(problems)) {
         settings.negations = n.into_iter().map(|(t, _)| t.to_string()).collect();
     }
+    decode_vocabulary(&mut s, &mut settings, problems);
     s.finish(SETTINGS_KEYS, "`settings`", problems);
 
     let mut rules_out = Vec::new();
@@ -581,4 +594,42 @@ fn decode_rule(
         check: check?,
         origin,
     })
+}
+
+/// The claim vocabulary of `settings`: word lists split into phrases, regex lists compiled.
+fn decode_vocabulary(s: &mut Entries<'_>, settings: &mut Settings, problems: &mut Problems) {
+    use crate::rules::claims::detect::phrases;
+    let mut list = |key: &str, problems: &mut Problems| -> Vec<String> {
+        s.take(key)
+            .and_then(|e| e.texts(problems))
+            .map(|v| v.into_iter().map(|(t, _)| t.to_string()).collect())
+            .unwrap_or_default()
+    };
+    let determiners = list("negating_determiners", problems);
+    let hedges = list("hedges", problems);
+    let epistemic = list("epistemic", problems);
+    let v = &mut settings.vocabulary;
+    v.negations = phrases(&settings.negations);
+    v.determiners = phrases(&determiners);
+    v.hedges = phrases(&hedges);
+    v.epistemic = phrases(&epistemic);
+    for key in ["subjects", "models"] {
+        let Some(entry) = s.take(key) else { continue };
+        let Some(items) = entry.texts(problems) else {
+            continue;
+        };
+        let source = format!(
+            "(?i)\\b(?:{})\\b",
+            items
+                .iter()
+                .map(|(t, _)| format!("(?:{t})"))
+                .collect::<Vec<_>>()
+                .join("|")
+        );
+        match crate::rules::compiled(&source, || regex::Regex::new(&source)) {
+            Ok(re) if key == "subjects" => settings.vocabulary.subjects = Some(re),
+            Ok(re) => settings.vocabulary.models = Some(re),
+            Err(e) => entry.problem(problems, format!("`{key}` is not a valid regex list: {e}")),
+        }
+    }
 }

@@ -162,6 +162,7 @@ pub struct Ctx<'a> {
     pub decoded: String,
     links: std::cell::OnceCell<Vec<urls::Link>>,
     paragraphs: std::cell::OnceCell<Vec<crate::packet::Paragraph>>,
+    claims: std::cell::OnceCell<Vec<claims::Hit>>,
 }
 
 impl<'a> Ctx<'a> {
@@ -180,6 +181,7 @@ impl<'a> Ctx<'a> {
             decoded: String::new(),
             links: std::cell::OnceCell::new(),
             paragraphs: std::cell::OnceCell::new(),
+            claims: std::cell::OnceCell::new(),
         };
         let mut decoded = String::new();
         for (_, node) in &ctx.scalars {
@@ -219,6 +221,11 @@ impl<'a> Ctx<'a> {
     /// The Markdown prose as paragraphs, built once per packet for the rules that read it.
     pub fn paragraphs(&self) -> &[crate::packet::Paragraph] {
         self.paragraphs.get_or_init(|| self.packet.paragraphs())
+    }
+
+    /// Every claim the policy's claim rules find, read once for all of them.
+    pub fn claims(&self) -> &[claims::Hit] {
+        self.claims.get_or_init(|| claims::analyse(self))
     }
 
     pub fn root(&self) -> &'a Node {

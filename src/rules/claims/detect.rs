@@ -1,0 +1,936 @@
+//! Claims read as statements: a *figure* (money, a percentage, a duration, a rate, a count,
+//! or a named model) and a *topic* from one family's lexicon (price, discount, rate limit,
+//! uptime, latency, model inventory, billing total) in one clause, stated as fact.
+//!
+//! Everything a family knows is policy data (`figures`, `topics`, `unless_near`); the
+//! vocabulary that scopes negation and hedging (`negations`, `negating_determiners`,
+//! `hedges`, `epistemic`, `subjects`) is the policy's `settings`. This file holds only the
+//! grammar: how a text is cut into clauses, which family a figure belongs to (the nearest
+//! topic wins, and the packet's own budget subject beats them all), and whether a negation
+//! or hedge reaches the claim itself rather than some other part of the sentence.
+//!
+//! Work is linear in the text: topics are found by one regex pass per family, and every
+//! figure looks at most [`WINDOW`] tokens either way.
+
+use super::text::{tokenize, Folded, Kind, Token};
+use regex::Regex;
+
+/// How far (in tokens) a topic may sit from its figure, and a negation from its claim.
+const WINDOW: usize = 12;
+const NEGATION_REACH: usize = 40;
+
+/// What a figure is, as a bit set.
+pub mod fig {
+    pub const MONEY: u8 = 1;
+    pub const PERCENT: u8 = 2;
+    pub const DURATION: u8 = 4;
+    pub const RATE: u8 = 8;
+    pub const COUNT: u8 = 16;
+    pub const MODEL: u8 = 32;
+    pub const NAMES: &[(&str, u8)] = &[
+        ("money", MONEY),
+        ("percent", PERCENT),
+        ("duration", DURATION),
+        ("rate", RATE),
+        ("count", COUNT),
+        ("model", MODEL),
+    ];
+}
+
+/// One family (one claim rule) as the analyser sees it.
+#[derive(Debug)]
+pub struct Family<'a> {
+    pub figures: u8,
+    pub topics: &'a Regex,
+    /// Topics that replace `topics` for figures of one kind.
+    pub topics_for: Vec<(u8, &'a Regex)>,
+    pub unless_near: Option<&'a Regex>,
+}
+
+/// The settings vocabulary, split into words.
+#[derive(Debug, Clone, Default)]
+pub struct Vocabulary {
+    pub negations: Vec<Vec<String>>,
+    pub determiners: Vec<Vec<String>>,
+    pub hedges: Vec<Vec<String>>,
+    pub epistemic: Vec<Vec<String>>,
+    pub subjects: Option<Regex>,
+    pub models: Option<Regex>,
+}
+
+pub fn phrases(list: &[String]) -> Vec<Vec<String>> {
+    list.iter()
+        .map(|p| {
+            tokenize(&p.to_lowercase())
+                .into_iter()
+                .map(|t| t.lower)
+                .collect()
+        })
+        .filter(|p: &Vec<String>| !p.is_empty())
+        .collect()
+}
+
+/// A claim found in a text: which family, the quoted figure and where it starts (byte
+/// offsets in the original text).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Found {
+    pub family: usize,
+    pub start: usize,
+    pub quote: String,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Figure {
+    kinds: u8,
+    /// Token range of the figure with its unit (and currency sign).
+    from: usize,
+    to: usize,
+}
+
+const CURRENCY_MARKS: &[char] = &['$', '€', '£', '¥', '₹', '₩'];
+const CURRENCY_WORDS: &[&str] = &[
+    "usd", "eur", "gbp", "jpy", "cny", "rmb", "inr", "aud", "cad", "chf", "dollar", "dollars",
+    "cent", "cents", "euro", "euros", "pound", "pounds", "pence", "yen", "yuan", "rupees", "bucks",
+];
+const SCALE_SUFFIXES: &[&str] = &["k", "m", "mm", "b", "bn"];
+const DURATION_UNITS: &[&str] = &[
+    "ms",
+    "msec",
+    "msecs",
+    "millisecond",
+    "milliseconds",
+    "s",
+    "sec",
+    "secs",
+    "second",
+    "seconds",
+    "min",
+    "mins",
+    "minute",
+    "minutes",
+    "h",
+    "hr",
+    "hrs",
+    "hour",
+    "hours",
+    "day",
+    "days",
+];
+const RATE_UNITS: &[&str] = &[
+    "rpm", "tpm", "rps", "qps", "rpd", "tpd", "ipm", "rph", "tps",
+];
+const RATE_NOUNS: &[&str] = &[
+    "requests",
+    "request",
+    "req",
+    "reqs",
+    "tokens",
+    "token",
+    "tok",
+    "calls",
+    "call",
+    "queries",
+    "query",
+    "images",
+    "completions",
+    "generations",
+];
+const TIME_UNITS: &[&str] = &[
+    "second", "sec", "s", "minute", "min", "hour", "hr", "h", "day", "d",
+];
+const PER: &[&str] = &["per", "/", "a", "an", "each", "every"];
+const STATUS_BEFORE: &[&str] = &[
+    "http", "status", "code", "codes", "returned", "returns", "return", "error", "errors", "got",
+    "get", "answered", "with", "an", "logged", "saw", "see",
+];
+const STATUS_AFTER: &[&str] = &[
+    "error",
+    "errors",
+    "response",
+    "responses",
+    "status",
+    "too",
+    "from",
+    "on",
+    "was",
+    "were",
+    "came",
+    "returned",
+    "unauthorized",
+    "forbidden",
+];
+
+/// Finite verbs and auxiliaries: a comma or `and` followed by one of these starts a new
+/// clause; without one, the words after it continue the list ("does not prove spend, rate
+/// limits or 99.9% uptime").
+const VERBS: &[&str] = &[
+    "is",
+    "are",
+    "was",
+    "were",
+    "will",
+    "would",
+    "shall",
+    "should",
+    "can",
+    "could",
+    "may",
+    "might",
+    "must",
+    "has",
+    "have",
+    "had",
+    "does",
+    "do",
+    "did",
+    "costs",
+    "gives",
+    "give",
+    "gave",
+    "allows",
+    "allow",
+    "allowed",
+    "offers",
+    "offer",
+    "offered",
+    "guarantees",
+    "guarantee",
+    "guaranteed",
+    "provides",
+    "provide",
+    "supports",
+    "support",
+    "includes",
+    "runs",
+    "ran",
+    "came",
+    "comes",
+    "sits",
+    "stays",
+    "stay",
+    "stayed",
+    "remains",
+    "remain",
+    "hits",
+    "hit",
+    "reached",
+    "reaches",
+    "returns",
+    "returned",
+    "responds",
+    "respond",
+    "responded",
+    "charges",
+    "charged",
+    "bills",
+    "billed",
+    "lands",
+    "landed",
+    "totals",
+    "totaled",
+    "totalled",
+    "amounts",
+    "amounted",
+    "shows",
+    "showed",
+    "lists",
+    "listed",
+    "takes",
+    "took",
+    "gets",
+    "got",
+    "get",
+    "saw",
+    "sees",
+    "keeps",
+    "kept",
+    "sent",
+    "sends",
+    "runs",
+    "caps",
+    "capped",
+    "delivers",
+    "delivered",
+    "averages",
+    "averaged",
+    "peaks",
+    "peaked",
+    "exposes",
+    "serves",
+    "served",
+    "carries",
+    "tops",
+    "tells",
+    "says",
+    "said",
+    "means",
+    "goes",
+    "went",
+    "gets",
+    "needs",
+    "need",
+    "needed",
+    "confirmed",
+    "verified",
+    "checked",
+    "measured",
+    "observed",
+    "recorded",
+    "expect",
+    "expects",
+    "expected",
+    "retried",
+    "failed",
+    "passed",
+    "worked",
+    "cost",
+    "lets",
+    "let",
+    "rises",
+    "rose",
+    "drops",
+    "dropped",
+    "comes",
+    "fell",
+    "falls",
+    "grew",
+    "grows",
+];
+/// Words that always open a new clause.
+const CLAUSE_OPENERS: &[&str] = &[
+    "because",
+    "since",
+    "but",
+    "so",
+    "while",
+    "whereas",
+    "although",
+    "though",
+    "yet",
+    "which",
+    "however",
+    "therefore",
+    "otherwise",
+    "meanwhile",
+    "then",
+];
+
+fn is_verb(t: &Token) -> bool {
+    t.kind == Kind::Word && (VERBS.contains(&t.lower.as_str()) || t.lower.ends_with("n't"))
+}
+
+/// Token ranges where a regex matches the folded text.
+fn marks(re: &Regex, text: &str, tokens: &[Token]) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    for m in re.find_iter(text) {
+        let from = tokens.partition_point(|t| t.end <= m.start());
+        let to = tokens.partition_point(|t| t.start < m.end());
+        if from < to {
+            out.push((from, to));
+        }
+    }
+    out
+}
+
+fn word_in(t: Option<&Token>, list: &[&str]) -> bool {
+    t.is_some_and(|t| t.kind == Kind::Word && list.contains(&t.lower.as_str()))
+}
+
+fn mark_in(t: Option<&Token>, list: &[char]) -> bool {
+    t.and_then(Token::mark).is_some_and(|c| list.contains(&c))
+}
+
+/// Every figure in the tokens (numbers with what makes them money, a percentage, …).
+fn figures(tokens: &[Token]) -> Vec<Figure> {
+    let mut out: Vec<Figure> = Vec::new();
+    let at = |i: usize| tokens.get(i);
+    let mut i = 0;
+    while i < tokens.len() {
+        let t = &tokens[i];
+        if t.kind != Kind::Number {
+            i += 1;
+            continue;
+        }
+        let (mut from, mut to) = (i, i + 1);
+        let mut kinds = 0u8;
+        // A currency sign or code before: `$0.40`, `US$ 12`, `USD 1,240`, `€ 3.200`.
+        if i > 0 && (mark_in(at(i - 1), CURRENCY_MARKS) || word_in(at(i - 1), CURRENCY_WORDS)) {
+            kinds |= fig::MONEY;
+            from = i - 1;
+            if i > 1
+                && word_in(at(i - 2), &["us", "au", "ca", "nz", "hk", "sg"])
+                && mark_in(at(i - 1), &['$'])
+            {
+                from = i - 2;
+            }
+        }
+        // A scale suffix: `10k`, `5M`, `1.5 bn`.
+        if word_in(at(to), SCALE_SUFFIXES) {
+            to += 1;
+        }
+        let next = at(to);
+        if mark_in(next, &['%']) || word_in(next, &["percent", "pct", "%"]) {
+            kinds |= fig::PERCENT;
+            to += 1;
+        } else if word_in(next, &["per"]) && word_in(at(to + 1), &["cent"]) {
+            kinds |= fig::PERCENT;
+            to += 2;
+        } else if word_in(next, &["nines"]) {
+            kinds |= fig::PERCENT;
+            to += 1;
+        } else if mark_in(next, CURRENCY_MARKS) || word_in(next, CURRENCY_WORDS) {
+            kinds |= fig::MONEY;
+            to += 1;
+        } else if word_in(next, DURATION_UNITS) {
+            kinds |= fig::DURATION;
+            to += 1;
+        } else if t.lower == "half"
+            && word_in(next, &["a", "an"])
+            && word_in(at(to + 1), DURATION_UNITS)
+        {
+            kinds |= fig::DURATION;
+            to += 2;
+        } else if word_in(next, &["of"])
+            && word_in(at(to + 1), &["a", "an"])
+            && word_in(at(to + 2), DURATION_UNITS)
+        {
+            // `a quarter of a second`
+            kinds |= fig::DURATION;
+            to += 3;
+        } else if (word_in(next, PER) || mark_in(next, &['/'])) && word_in(at(to + 1), TIME_UNITS) {
+            // `3,000 per minute`
+            kinds |= fig::RATE;
+            to += 2;
+        } else if word_in(next, RATE_UNITS) {
+            kinds |= fig::RATE;
+            to += 1;
+        } else if word_in(next, RATE_NOUNS) {
+            // `60 requests per minute`, `10k tokens/min`, `5 req/s`.
+            let mut j = to + 1;
+            if word_in(at(j), &["input", "output"]) {
+                j += 1;
+            }
+            if (word_in(at(j), PER) || mark_in(at(j), &['/'])) && word_in(at(j + 1), TIME_UNITS) {
+                kinds |= fig::RATE;
+                to = j + 2;
+            }
+        }
+        // A status code or a year is no figure unless a unit made it one.
+        let integer = !t.lower.contains(['.', ',']) && t.lower.bytes().all(|b| b.is_ascii_digit());
+        let status = integer
+            && t.lower.len() == 3
+            && (100.0..600.0).contains(&t.value)
+            && (word_in(i.checked_sub(1).and_then(at), STATUS_BEFORE)
+                || word_in(at(i + 1), STATUS_AFTER)
+                || mark_in(at(i + 1), &['(']));
+        let year = integer && t.lower.len() == 4 && (1990.0..2100.0).contains(&t.value);
+        // `09:40`, `2 of 2`, `3 out of 4`: a time of day or a tally.
+        let clock = mark_in(at(i + 1), &[':']) && at(i + 2).is_some_and(|n| n.kind == Kind::Number)
+            || i > 1
+                && mark_in(at(i - 1), &[':'])
+                && at(i - 2).is_some_and(|n| n.kind == Kind::Number);
+        let tally = word_in(at(i + 1), &["of"])
+            && at(i + 2).is_some_and(|n| n.kind == Kind::Number)
+            || word_in(at(i + 1), &["out"]) && word_in(at(i + 2), &["of"])
+            || i > 1
+                && word_in(at(i - 1), &["of"])
+                && at(i - 2).is_some_and(|n| n.kind == Kind::Number);
+        if kinds == 0 && (status || year || clock || tally) {
+            i += 1;
+            continue;
+        }
+        if kinds == 0
+            && t.value < 1.0
+            && t.kind == Kind::Number
+            && !t.lower.starts_with(|c: char| c.is_ascii_digit())
+        {
+            // `half`, `a quarter`, `one tenth`: a proportion.
+            kinds |= fig::PERCENT;
+        } else if kinds & (fig::MONEY | fig::PERCENT | fig::DURATION) == 0 {
+            // A plain number, or a rate (which is also a count of requests).
+            kinds |= fig::COUNT;
+        }
+        // A range written before the figure (`200 to 400 ms`, `$1,100-$1,300`) is quoted
+        // with it, and not counted again.
+        if let Some(prev) = out.last() {
+            let gap = from.saturating_sub(prev.to);
+            let joiner = from >= prev.to
+                && tokens[prev.to..from]
+                    .iter()
+                    .all(|t| t.is("to") || t.is("and") || t.is("-") || t.is("or"));
+            let bare = prev.kinds & fig::COUNT != 0 && prev.kinds & !fig::COUNT == 0;
+            if gap <= 1 && joiner && (bare || prev.kinds == kinds) {
+                from = prev.from;
+                out.pop();
+            }
+        }
+        out.push(Figure { kinds, from, to });
+        i = to.max(i + 1);
+    }
+    out
+}
+
+/// Clause numbers per token. Sentence ends, `;`, brackets and clause-opening conjunctions
+/// always cut; a comma, colon, `and` or `or` cuts only when a verb follows before the next
+/// cut (otherwise the words continue a list that the earlier verb governs).
+fn clauses(tokens: &[Token]) -> (Vec<u32>, Vec<u32>) {
+    #[derive(Clone, Copy, PartialEq)]
+    enum Cut {
+        Hard,
+        Soft,
+    }
+    let mut cuts: Vec<(usize, Cut)> = vec![(0, Cut::Hard)];
+    for (i, t) in tokens.iter().enumerate() {
+        let cut = match t.mark() {
+            Some('.' | ';' | '!' | '?' | '\n') => Some(Cut::Hard),
+            // Table cells, brackets and dashes: one statement unless a verb starts a new one.
+            Some(',' | ':' | '-' | '|' | '(' | ')' | '[' | ']') => Some(Cut::Soft),
+            _ if t.kind == Kind::Word && CLAUSE_OPENERS.contains(&t.lower.as_str()) => {
+                Some(Cut::Hard)
+            }
+            _ if t.kind == Kind::Word && (t.is("and") || t.is("or")) => Some(Cut::Soft),
+            _ => None,
+        };
+        if let Some(c) = cut {
+            cuts.push((i, c));
+        }
+    }
+    // Sentence numbers change only at hard sentence marks.
+    let mut clause = vec![0u32; tokens.len()];
+    let mut sentence = vec![0u32; tokens.len()];
+    let mut current = 0u32;
+    let mut sent = 0u32;
+    for (n, &(start, cut)) in cuts.iter().enumerate() {
+        let end = cuts.get(n + 1).map_or(tokens.len(), |c| c.0);
+        let has_verb = tokens[start..end].iter().any(is_verb);
+        if n > 0 && (cut == Cut::Hard || has_verb) {
+            current += 1;
+        }
+        if tokens
+            .get(start)
+            .and_then(Token::mark)
+            .is_some_and(|c| matches!(c, '.' | ';' | '!' | '?' | '\n'))
+        {
+            sent += 1;
+        }
+        for i in start..end {
+            clause[i] = current;
+            sentence[i] = sent;
+        }
+    }
+    (clause, sentence)
+}
+
+fn phrase_at(tokens: &[Token], i: usize, phrase: &[String]) -> bool {
+    phrase.len() <= tokens.len() - i && phrase.iter().zip(&tokens[i..]).all(|(w, t)| t.lower == *w)
+}
+
+fn any_phrase_in(
+    tokens: &[Token],
+    range: std::ops::Range<usize>,
+    list: &[Vec<String>],
+) -> Option<usize> {
+    range.clone().find(|&i| {
+        list.iter()
+            .any(|p| phrase_at(tokens, i, p) && i + p.len() <= range.end)
+    })
+}
+
+/// Words after `no`/`not`/`never` that make a bound, not a negation: "no more than 100 QPS",
+/// "never exceeds 300 ms" state the figure.
+const BOUNDS: &[&str] = &[
+    "more",
+    "less",
+    "fewer",
+    "later",
+    "longer",
+    "slower",
+    "faster",
+    "higher",
+    "lower",
+    "greater",
+    "worse",
+    "better",
+    "exceed",
+    "exceeds",
+    "exceeding",
+    "above",
+    "below",
+    "over",
+    "under",
+    "drop",
+    "drops",
+    "dips",
+    "dip",
+    "fall",
+    "falls",
+    "go",
+    "goes",
+    "rise",
+    "rises",
+    "beyond",
+    "past",
+    "than",
+];
+
+/// A negation from `list` in `range` that is not a bound.
+fn negation_in(tokens: &[Token], range: std::ops::Range<usize>, list: &[Vec<String>]) -> bool {
+    range.clone().any(|i| {
+        list.iter().any(|p| {
+            phrase_at(tokens, i, p)
+                && i + p.len() <= range.end
+                && !word_in(tokens.get(i + p.len()), BOUNDS)
+        })
+    })
+}
+
+/// Analyses one text for every family in scope (`families[k]` is `None` when rule `k` does not
+/// read this text) and returns each claim once, under the family whose topic is nearest.
+pub fn find(text: &str, families: &[Option<Family<'_>>], vocab: &Vocabulary) -> Vec<Found> {
+    let folded = Folded::new(text);
+    let norm = folded.text.as_str();
+    let tokens = tokenize(norm);
+    if tokens.is_empty() {
+        return Vec::new();
+    }
+    let mut figs = figures(&tokens);
+    if let Some(models) = &vocab.models {
+        for (from, to) in marks(models, norm, &tokens) {
+            figs.retain(|f| f.to <= from || f.from >= to);
+            figs.push(Figure {
+                kinds: fig::MODEL,
+                from,
+                to,
+            });
+        }
+        figs.sort_by_key(|f| f.from);
+    }
+    if figs.is_empty() {
+        return Vec::new();
+    }
+    type Marks = Vec<(usize, usize)>;
+    type FamilyMarks = (Marks, Vec<(u8, Marks)>);
+    let topics: Vec<Option<FamilyMarks>> = families
+        .iter()
+        .map(|f| {
+            f.as_ref().map(|f| {
+                let by_kind = f
+                    .topics_for
+                    .iter()
+                    .map(|(k, re)| (*k, marks(re, norm, &tokens)))
+                    .collect();
+                (marks(f.topics, norm, &tokens), by_kind)
+            })
+        })
+        .collect();
+    let unless: Vec<Vec<(usize, usize)>> = families
+        .iter()
+        .map(|f| {
+            f.as_ref()
+                .and_then(|f| f.unless_near)
+                .map_or_else(Vec::new, |re| marks(re, norm, &tokens))
+        })
+        .collect();
+    let subjects = vocab
+        .subjects
+        .as_ref()
+        .map_or_else(Vec::new, |re| marks(re, norm, &tokens));
+    let (clause, sentence) = clauses(&tokens);
+
+    // Distance in tokens between a figure and a mark in the same clause, within the window.
+    let distance = |f: &Figure, m: &(usize, usize)| -> Option<usize> {
+        let (a, b) = *m;
+        let d = if b <= f.from {
+            f.from - b
+        } else {
+            a.saturating_sub(f.to)
+        };
+        let same = (a..b)
+            .chain(f.from..f.to)
+            .all(|i| clause[i] == clause[f.from]);
+        (same && d <= WINDOW).then_some(d)
+    };
+    let nearest = |f: &Figure, list: &[(usize, usize)]| -> Option<(usize, (usize, usize))> {
+        // Marks are sorted; only those near the figure can be in the window.
+        let lo = list.partition_point(|m| m.1 + WINDOW < f.from);
+        list[lo..]
+            .iter()
+            .take_while(|m| m.0 <= f.to + WINDOW)
+            .filter_map(|m| distance(f, m).map(|d| (d, *m)))
+            .min_by_key(|(d, _)| *d)
+    };
+
+    let mut out = Vec::new();
+    // A number inside a claim already reported (the `1M` of `$0.40 per 1M tokens`) is part
+    // of that claim.
+    let mut claimed_to = 0;
+    for f in &figs {
+        if f.from < claimed_to {
+            continue;
+        }
+        let mut best: Option<(usize, usize, (usize, usize))> = None;
+        for (k, family) in families.iter().enumerate() {
+            let Some(family) = family else { continue };
+            if family.figures & f.kinds == 0 {
+                continue;
+            }
+            let Some((default, by_kind)) = &topics[k] else {
+                continue;
+            };
+            let list = by_kind
+                .iter()
+                .find(|(kind, _)| f.kinds & kind != 0)
+                .map_or(default, |(_, m)| m);
+            let Some((d, m)) = nearest(f, list) else {
+                continue;
+            };
+            if unless[k].iter().any(|u| distance(f, u).is_some()) {
+                continue;
+            }
+            let longer = |bm: (usize, usize)| m.1 - m.0 > bm.1 - bm.0;
+            if best.is_none_or(|(bd, _, bm)| d < bd || (d == bd && longer(bm))) {
+                best = Some((d, k, m));
+            }
+        }
+        let Some((d, k, topic)) = best else { continue };
+        // The packet's own subject (its budget, cap, threshold) nearer than any topic.
+        if nearest(f, &subjects).is_some_and(|(sd, _)| sd <= d) {
+            continue;
+        }
+        let (from, to) = (f.from.min(topic.0), f.to.max(topic.1));
+        if negated(&tokens, &clause, &sentence, from, to, vocab) {
+            continue;
+        }
+        claimed_to = to;
+        // Quote the figure, with its topic when it follows right after (`99.9% uptime`,
+        // `$0.40 per 1M tokens`).
+        let (qa, qb) = if d <= 1 && topic.0 >= f.to {
+            (f.from, to)
+        } else {
+            (f.from, f.to)
+        };
+        let (sa, sb) = (tokens[qa].start, tokens[qb - 1].end);
+        // Markup inside a field value (`**$0.40**`) is not part of the figure.
+        let quote = norm[sa..sb]
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .replace(['_', '*', '`'], "");
+        out.push(Found {
+            family: k,
+            start: folded.original(tokens[qa].start),
+            quote,
+        });
+    }
+    out
+}
+
+/// Does a negation or a hedge reach the claim spanning tokens `from..to`?
+fn negated(
+    tokens: &[Token],
+    clause: &[u32],
+    sentence: &[u32],
+    from: usize,
+    to: usize,
+    vocab: &Vocabulary,
+) -> bool {
+    let c = clause[from];
+    let start = (0..from)
+        .rev()
+        .take(NEGATION_REACH)
+        .take_while(|&i| clause[i] == c)
+        .last()
+        .unwrap_or(from);
+    // A verb's negation or a hedge anywhere before the claim in its clause: "we have not
+    // confirmed the 99.95% figure", "verify whether p95 stays under 300 ms".
+    if negation_in(tokens, start..from, &vocab.negations)
+        || any_phrase_in(tokens, start..from, &vocab.hedges).is_some()
+    {
+        return true;
+    }
+    // `no`/`without` reach only the words right after them: "there is no 20% discount",
+    // but not "with no retries the price is $0.40 per 1M tokens".
+    let near = from.saturating_sub(3).max(start);
+    if negation_in(tokens, near..from, &vocab.determiners) {
+        return true;
+    }
+    // After the claim, in its clause or in a tail without a verb of its own (", to be
+    // confirmed", "(unverified)"): a hedge, or a negated verb of knowing ("is not confirmed").
+    let s = sentence[from];
+    let limit = (to + NEGATION_REACH).min(tokens.len());
+    let mut end = to;
+    while end < limit && sentence[end] == s {
+        let here = clause[end];
+        let clause_end = (end..tokens.len())
+            .find(|&i| clause[i] != here)
+            .unwrap_or(tokens.len());
+        if here != c {
+            let words = &tokens[end..clause_end];
+            let has_verb = words.iter().any(|t| is_verb(t) && !t.is("be"));
+            // The claim's own predicate going on ("…) are still to be confirmed", ", and has
+            // not been confirmed"): the clause opens with a verb, no subject of its own.
+            let opens_with_verb = words
+                .iter()
+                .find(|t| t.kind == Kind::Word && !t.is("and") && !t.is("but") && !t.is("or"))
+                .is_some_and(is_verb);
+            let hedged = any_phrase_in(tokens, end..clause_end, &vocab.hedges).is_some();
+            if has_verb && !opens_with_verb && !hedged {
+                break;
+            }
+        }
+        end = clause_end.min(limit);
+    }
+    if any_phrase_in(tokens, to..end, &vocab.hedges).is_some() {
+        return true;
+    }
+    // The next statement, after `;`, withdrawing the figure by pointing back at it: "…lists
+    // $0.15 per 1M tokens; the account view has not confirmed it yet".
+    if tokens.get(end).and_then(Token::mark) == Some(';') {
+        let next = end + 1;
+        let stop = (next..tokens.len())
+            .take(NEGATION_REACH)
+            .find(|&i| matches!(tokens[i].mark(), Some('.' | ';' | '!' | '?')))
+            .unwrap_or(tokens.len().min(next + NEGATION_REACH));
+        let refers = tokens[next..stop].iter().any(|t| {
+            ["it", "this", "that", "these", "them", "figure", "number"].contains(&t.lower.as_str())
+        });
+        let withdrawn = (next..stop).any(|i| {
+            vocab.negations.iter().any(|p| phrase_at(tokens, i, p))
+                && (i..(i + 5).min(stop))
+                    .any(|j| vocab.epistemic.iter().any(|p| phrase_at(tokens, j, p)))
+        }) || any_phrase_in(tokens, next..stop, &vocab.hedges).is_some();
+        if refers && withdrawn {
+            return true;
+        }
+    }
+    for i in to..end {
+        if vocab.negations.iter().any(|p| phrase_at(tokens, i, p))
+            && (i..(i + 4).min(end))
+                .any(|j| vocab.epistemic.iter().any(|p| phrase_at(tokens, j, p)))
+        {
+            return true;
+        }
+    }
+    // A label before a colon: "Unverified: …", "Not confirmed: …".
+    let label_end = (0..from)
+        .rev()
+        .take_while(|&i| sentence[i] == s)
+        .find(|&i| tokens[i].mark() == Some(':'));
+    if let Some(colon) = label_end {
+        let label_start = (0..colon)
+            .rev()
+            .take_while(|&i| sentence[i] == s && !matches!(tokens[i].mark(), Some(':' | '.')))
+            .last()
+            .unwrap_or(colon);
+        if colon - label_start <= 8
+            && (any_phrase_in(tokens, label_start..colon, &vocab.hedges).is_some()
+                || any_phrase_in(tokens, label_start..colon, &vocab.negations).is_some())
+        {
+            return true;
+        }
+    }
+    false
+}
+
+/// Is a claim that a plain regex found at `start..end` of `text` negated or hedged?
+pub fn negated_span(text: &str, start: usize, end: usize, vocab: &Vocabulary) -> bool {
+    let folded = Folded::new(text);
+    let tokens = tokenize(&folded.text);
+    // The folded text keeps the original's byte offsets through `origin`; find the tokens
+    // whose original start falls inside the match.
+    let from = tokens.partition_point(|t| folded.original(t.start) < start);
+    let to = tokens.partition_point(|t| folded.original(t.start) < end);
+    if from >= to {
+        return false;
+    }
+    let (clause, sentence) = clauses(&tokens);
+    negated(&tokens, &clause, &sentence, from, to, vocab)
+}
+
+/// A cheap test that a text could hold a figure at all: a digit (ASCII or full-width), a
+/// number word, or a named model. Most field values are skipped by it.
+pub fn may_hold(text: &str, vocab: &Vocabulary) -> bool {
+    static WORDS: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
+    if text.bytes().any(|b| b.is_ascii_digit()) {
+        return true;
+    }
+    let words = WORDS.get_or_init(|| {
+        Regex::new(
+            r"(?i)(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|million|billion|half|dozen|quarter|third|fifth|tenth)|[\x{FF10}-\x{FF19}]",
+        )
+        .expect("static regex")
+    });
+    words.is_match(text) || vocab.models.as_ref().is_some_and(|m| m.is_match(text))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vocab() -> Vocabulary {
+        let w = |l: &[&str]| phrases(&l.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+        Vocabulary {
+            negations: w(&["not", "never", "doesn't", "does not"]),
+            determiners: w(&["no", "without"]),
+            hedges: w(&["unverified", "to be confirmed", "verify", "whether"]),
+            epistemic: w(&["confirmed", "verified"]),
+            subjects: Some(Regex::new(r"(?i)\b(?:budgets?|caps?)\b").unwrap()),
+            models: None,
+        }
+    }
+
+    fn found(text: &str) -> Vec<(usize, String)> {
+        let re = |s: &str| Regex::new(s).unwrap();
+        let (price, bill, up) = (
+            re(r"(?i)\bper\b"),
+            re(r"(?i)\b(?:adds?|invoice|total)\b"),
+            re(r"(?i)\buptime\b"),
+        );
+        let fams = vec![
+            Some(Family {
+                figures: fig::MONEY,
+                topics: &price,
+                topics_for: vec![],
+                unless_near: None,
+            }),
+            Some(Family {
+                figures: fig::MONEY,
+                topics: &bill,
+                topics_for: vec![],
+                unless_near: None,
+            }),
+            Some(Family {
+                figures: fig::PERCENT,
+                topics: &up,
+                topics_for: vec![],
+                unless_near: None,
+            }),
+        ];
+        find(text, &fams, &vocab())
+            .into_iter()
+            .map(|f| (f.family, f.quote))
+            .collect()
+    }
+
+    #[test]
+    fn claims_in_their_clause() {
+        assert_eq!(
+            found("It costs $0.40 per 1M tokens."),
+            [(0, "$0.40 per".into())]
+        );
+        assert!(found("Add a $500 monthly budget line.").is_empty());
+        assert!(found("This test does not prove spend, limits or 99.9% uptime.").is_empty());
+        assert_eq!(
+            found("No retries were needed, and the provider guarantees 99.9% uptime.").len(),
+            1
+        );
+        assert!(found("There is no 99.9% uptime.").is_empty());
+        assert_eq!(
+            found("Because there is no reservation, each call is $0.003 per call.").len(),
+            1
+        );
+        assert!(found("The 99.9% uptime is not confirmed.").is_empty());
+        assert!(found("A 99.9% uptime, to be confirmed in the account view.").is_empty());
+        assert!(found("99.9% uptime (unverified).").is_empty());
+    }
+}

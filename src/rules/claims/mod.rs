@@ -1,0 +1,324 @@
+//! `claim`: statements the seed guides say a smoke test cannot support — exact prices,
+//! discounts, rate limits, uptime, latency targets, model inventory, final billing totals —
+//! found in any field or in the Markdown prose, however the sentence is written.
+//!
+//! A claim is a figure and a topic of one family in one clause, stated as fact (see
+//! [`detect`]). Each family is one rule, described by policy data: which figures it takes
+//! (`figures`), the words that name its topic (`topics`, `topics_for`), and words that show a
+//! figure is something else (`unless_near`). All claim rules of a policy are read together,
+//! once per packet, so a figure is reported once, under the family it belongs to. A rule may
+//! instead carry a plain `pattern` (a regex), still scoped by the same negation grammar.
+//! `unless` tests lift the rule, e.g. a price confirmed in the account view.
+
+pub mod detect;
+pub mod text;
+
+use super::conditional::{decode_tests, Test};
+use super::urls::locate;
+use super::{decode_paths, path_in, Check, Ctx, LazyRegex, Rule, Vars};
+use crate::config::decode::{Entries, Entry, Problems};
+use crate::fieldpath::{Concrete, FieldPath};
+use crate::finding::Finding;
+use crate::yaml::Pos;
+use detect::{fig, Family, Found};
+
+pub const KEYS: &[&str] = &[
+    "pattern",
+    "figures",
+    "topics",
+    "topics_for",
+    "unless_near",
+    "fields",
+    "skip_fields",
+    "prose",
+    "unless",
+    "label",
+];
+
+#[derive(Debug, Clone)]
+pub struct Claim {
+    /// A plain regex instead of figures and topics (repository policies may use either).
+    pub regex: Option<LazyRegex>,
+    pub figures: u8,
+    pub topics: Option<LazyRegex>,
+    /// Topics that replace `topics` for one kind of figure (a named model's are words of
+    /// availability, a count's are "models").
+    pub topics_for: Vec<(u8, LazyRegex)>,
+    pub unless_near: Option<LazyRegex>,
+    pub label: String,
+    pub fields: Vec<FieldPath>,
+    pub skip_fields: Vec<FieldPath>,
+    pub prose: bool,
+    pub unless: Vec<Test>,
+}
+
+/// One claim found in a packet, for the rule at `rule` in the policy's list.
+#[derive(Debug, Clone)]
+pub struct Hit {
+    pub rule: usize,
+    pub field: Option<String>,
+    pub pos: Pos,
+    pub quote: String,
+}
+
+/// `(?i)` and the alternatives of a word list, as one regex.
+fn words_regex(e: Entry<'_>, p: &mut Problems) -> Option<LazyRegex> {
+    let items = e.texts(p)?;
+    let alternatives: Vec<String> = items.iter().map(|(t, _)| format!("(?:{t})")).collect();
+    LazyRegex::decode(e, format!("(?i){}", alternatives.join("|")), p)
+}
+
+fn figure_kinds(e: Entry<'_>, p: &mut Problems) -> Option<u8> {
+    let mut kinds = 0;
+    let mut ok = true;
+    for (name, pos) in e.texts(p)? {
+        match fig::NAMES.iter().find(|(n, _)| *n == name) {
+            Some((_, k)) => kinds |= k,
+            None => {
+                ok = false;
+                let names: Vec<&str> = fig::NAMES.iter().map(|(n, _)| *n).collect();
+                p.push(
+                    e.file,
+                    pos,
+                    format!("unknown figure `{name}`: use {}", names.join(", ")),
+                );
+            }
+        }
+    }
+    ok.then_some(kinds)
+}
+
+impl Claim {
+    pub fn decode(e: &mut Entries<'_>, p: &mut Problems) -> Option<Self> {
+        let fields = match e.take("fields") {
+            Some(f) => decode_paths(f, p),
+            None => Some(Vec::new()),
+        };
+        let skip_fields = match e.take("skip_fields") {
+            Some(f) => decode_paths(f, p),
+            None => Some(Vec::new()),
+        };
+        let unless = match e.take("unless") {
+            Some(u) => decode_tests(u, p),
+            None => Some(Vec::new()),
+        };
+        let prose = e.boolean("prose", p).unwrap_or(true);
+        let label = e.text("label", p).unwrap_or("claim").to_string();
+        let regex = e.take("pattern").map(|entry| {
+            let text = entry.text(p)?;
+            // Claims are searched for inside longer text, case-insensitively.
+            LazyRegex::decode(entry, format!("(?i){text}"), p)
+        });
+        let figures = e.take("figures").map(|f| figure_kinds(f, p));
+        let topics = e.take("topics").map(|t| words_regex(t, p));
+        let unless_near = e.take("unless_near").map(|t| words_regex(t, p));
+        let mut topics_for = Vec::new();
+        let mut ok = true;
+        if let Some(entry) = e.take("topics_for") {
+            match entry.map("`topics_for`", p) {
+                Some(map) => {
+                    for item in map.items.clone() {
+                        let kind = fig::NAMES.iter().find(|(n, _)| *n == item.key.text);
+                        match (kind, words_regex(item, p)) {
+                            (Some((_, k)), Some(re)) => topics_for.push((*k, re)),
+                            (None, _) => {
+                                ok = false;
+                                p.push(
+                                    item.file,
+                                    item.key.pos,
+                                    format!("unknown figure `{}` in `topics_for`", item.key.text),
+                                );
+                            }
+                            _ => ok = false,
+                        }
+                    }
+                }
+                None => ok = false,
+            }
+        }
+        // Absent is fine; present but invalid was reported and fails the rule.
+        fn given<T>(o: Option<Option<T>>) -> Option<Option<T>> {
+            match o {
+                Some(None) => None,
+                Some(v) => Some(v),
+                None => Some(None),
+            }
+        }
+        let (regex, figures, topics, unless_near) = (
+            given(regex),
+            given(figures),
+            given(topics),
+            given(unless_near),
+        );
+        let (regex, figures, topics, unless_near) = (regex?, figures?, topics?, unless_near?);
+        if regex.is_none() && (figures.is_none() || topics.is_none()) {
+            p.push(
+                e.file,
+                e.pos,
+                "a `claim` rule needs `figures` and `topics`, or a `pattern`",
+            );
+            return None;
+        }
+        Some(Claim {
+            regex,
+            figures: figures.unwrap_or(0),
+            topics,
+            topics_for: ok.then_some(topics_for)?,
+            unless_near,
+            label,
+            fields: fields?,
+            skip_fields: skip_fields?,
+            prose,
+            unless: unless?,
+        })
+    }
+
+    fn reads(&self, path: &Concrete) -> bool {
+        (self.fields.is_empty() || path_in(path, &self.fields)) && !path_in(path, &self.skip_fields)
+    }
+
+    fn family(&self) -> Option<Family<'_>> {
+        Some(Family {
+            figures: self.figures,
+            topics: self.topics.as_ref()?.get()?,
+            topics_for: self
+                .topics_for
+                .iter()
+                .filter_map(|(k, re)| Some((*k, re.get()?)))
+                .collect(),
+            unless_near: self.unless_near.as_ref().and_then(LazyRegex::get),
+        })
+    }
+
+    pub fn check(&self, rule: &Rule, ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
+        let Some(index) = ctx.policy.rules.iter().position(|r| std::ptr::eq(r, rule)) else {
+            return;
+        };
+        let hits: Vec<&Hit> = ctx.claims().iter().filter(|h| h.rule == index).collect();
+        if hits.is_empty() {
+            return;
+        }
+        if !self.unless.is_empty() && self.unless.iter().all(|t| t.holds(ctx, &[])) {
+            return;
+        }
+        for h in hits {
+            out.push(self.finding(rule, ctx, h.field.as_deref(), h.pos, &h.quote));
+        }
+    }
+
+    fn finding(
+        &self,
+        rule: &Rule,
+        ctx: &Ctx<'_>,
+        field: Option<&str>,
+        pos: Pos,
+        found: &str,
+    ) -> Finding {
+        let found = found.trim();
+        ctx.emit(
+            rule,
+            field,
+            pos,
+            format!("unsupported {} stated as fact: \"{found}\"", self.label),
+            "replace the figure with what to verify and where (linked source, account view), or list it under `does_not_prove`".into(),
+            Vars { field: field.unwrap_or(""), value: found, expected: "" },
+        )
+    }
+}
+
+/// Every claim in the packet, for all the policy's claim rules at once: each field value and
+/// each prose paragraph is read one time, and each figure is given to one family.
+pub fn analyse(ctx: &Ctx<'_>) -> Vec<Hit> {
+    let rules: Vec<(usize, &Claim)> = ctx
+        .policy
+        .rules
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| match &r.check {
+            Check::Claim(c) if r.enabled => Some((i, c)),
+            _ => None,
+        })
+        .collect();
+    if rules.is_empty() {
+        return Vec::new();
+    }
+    let vocab = &ctx.policy.settings.vocabulary;
+    let mut hits = Vec::new();
+    let read = |text: &str,
+                active: &dyn Fn(&Claim) -> bool,
+                at: &dyn Fn(usize) -> Pos,
+                field: Option<&str>,
+                hits: &mut Vec<Hit>| {
+        let families: Vec<Option<Family<'_>>> = rules
+            .iter()
+            .map(|(_, c)| {
+                if active(c) && c.regex.is_none() {
+                    c.family()
+                } else {
+                    None
+                }
+            })
+            .collect();
+        if families.iter().any(Option::is_some) {
+            for Found {
+                family,
+                start,
+                quote,
+            } in detect::find(text, &families, vocab)
+            {
+                hits.push(Hit {
+                    rule: rules[family].0,
+                    field: field.map(str::to_string),
+                    pos: at(start),
+                    quote,
+                });
+            }
+        }
+        for (i, c) in &rules {
+            let Some(re) = c.regex.as_ref().and_then(LazyRegex::get) else {
+                continue;
+            };
+            if !active(c) {
+                continue;
+            }
+            for m in re.find_iter(text) {
+                if detect::negated_span(text, m.start(), m.end(), vocab) {
+                    continue;
+                }
+                hits.push(Hit {
+                    rule: *i,
+                    field: field.map(str::to_string),
+                    pos: at(m.start()),
+                    quote: m.as_str().to_string(),
+                });
+            }
+        }
+    };
+    for (path, node) in &ctx.scalars {
+        let Some(text) = node.as_str() else { continue };
+        if !detect::may_hold(text, vocab) {
+            continue;
+        }
+        read(
+            text,
+            &|c: &Claim| c.reads(path),
+            &|offset| locate(ctx, node, text, offset),
+            Some(&path.text),
+            &mut hits,
+        );
+    }
+    for para in ctx.paragraphs() {
+        let text = para.text.as_str();
+        if !detect::may_hold(text, vocab) {
+            continue;
+        }
+        read(
+            text,
+            &|c: &Claim| c.prose,
+            &|offset| para.pos(offset),
+            None,
+            &mut hits,
+        );
+    }
+    hits
+}

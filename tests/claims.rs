@@ -1,0 +1,283 @@
+//! The labelled claims corpus (`tests/claims/*.tsv`), judged by the real binary.
+//!
+//! Every row becomes a real packet file: the sentence goes where the row says — the Markdown
+//! prose, or a field of the front matter (a folded block scalar, so a wrapped sentence stays
+//! wrapped in the file) — inside an otherwise passing budget-change packet. One run judges
+//! them all; a row counts as found when its packet carries `claim-<family>`, and a non-claim
+//! row is a false positive for every family reported on it.
+//!
+//! The bar, per family: recall at least 97 %, false positives at most 1 % of the non-claim
+//! rows. `bash bench/claims.sh` prints the table for both halves; `SHOW_MISSES=1` lists the
+//! rows that were missed or wrongly reported.
+
+mod support;
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::fs;
+use std::path::Path;
+
+use support::{check_json, root, scratch};
+
+const FAMILIES: &[&str] = &[
+    "price",
+    "discount",
+    "rate-limit",
+    "uptime",
+    "latency",
+    "model-inventory",
+    "billing-total",
+];
+
+struct Row {
+    family: String,
+    place: String,
+    text: String,
+}
+
+fn rows(file: &str) -> Vec<Row> {
+    let path = root().join("tests/claims").join(file);
+    let text = fs::read_to_string(&path).expect("corpus file");
+    text.lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .map(|l| {
+            let mut cols = l.splitn(3, '\t');
+            let (f, w, t) = (cols.next(), cols.next(), cols.next());
+            let (Some(family), Some(place), Some(text)) = (f, w, t) else {
+                panic!("{file}: bad row {l:?}");
+            };
+            assert!(
+                family == "none" || FAMILIES.contains(&family),
+                "{file}: unknown family in {l:?}"
+            );
+            Row {
+                family: family.into(),
+                place: place.into(),
+                text: text.replace("\\n", "\n"),
+            }
+        })
+        .collect()
+}
+
+const FRONT: &[(&str, &str)] = &[
+    ("packet", "budget-change"),
+    ("change_id", "CHG-2026-0142"),
+    ("change_reason", "Raise the support bot's monthly token budget line after chat volume moved from the web form."),
+    ("request_class", "support-bot-chat-reply"),
+    ("owner", "support-platform"),
+    ("environment", "staging"),
+    ("provider", "cometapi"),
+    ("credential_ref", "\"vault:finops/cometapi-test-key\""),
+    ("evidence_urls_checked", "\n  - url: https://apidoc.cometapi.com/\n    accessed: 2026-11-12\n  - url: https://www.finops.org/framework/capabilities/allocation/\n    accessed: 2026-11-12"),
+    ("happy_path_result", "pass"),
+    ("error_path_result", "pass"),
+    ("retry_behavior", "\"bounded: 2 retries with backoff, then error recorded\""),
+    ("allocation_rule", "Tag cost-center=support-platform on every request."),
+    ("unit_metric", "cost per support-bot chat reply"),
+    ("approval_status", "pending"),
+    ("does_not_prove", "\n  - exact future spend for the raised budget line"),
+    ("assumptions", "\n  - \"Assumption (forecasted demand): chat volume stays near the October level; review at the first monthly variance check.\""),
+];
+
+/// `TEXT` as a folded block scalar at `indent`, its lines kept as the row wraps them.
+fn block(text: &str, indent: usize) -> String {
+    let pad = " ".repeat(indent);
+    let mut out = String::from(">-\n");
+    for line in text.lines() {
+        let _ = writeln!(out, "{pad}{}", line.trim_start());
+    }
+    out.pop();
+    out
+}
+
+/// A passing budget-change packet with the row's sentence where the row puts it.
+fn packet(row: &Row) -> String {
+    let mut fields: Vec<(String, String)> = FRONT
+        .iter()
+        .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
+        .collect();
+    let mut prose =
+        String::from("## What changed\n\nThe new amount is recorded in the change ticket.\n");
+    let (top, sub) = row.place.split_once('.').unwrap_or((&row.place, ""));
+    match (top, sub) {
+        ("prose", _) => {
+            let _ = write!(prose, "\n{}\n", row.text);
+        }
+        ("does_not_prove" | "assumptions", _) => {
+            let value = fields.iter_mut().find(|(k, _)| k == top).expect("base list");
+            let _ = write!(value.1, "\n  - {}", block(&row.text, 4));
+        }
+        ("sources", sub) => fields.push((
+            "sources".into(),
+            format!(
+                "\n  - area: Pricing reference\n    url: https://apidoc.cometapi.com/\n    accessed: 2026-11-12\n    {sub}: {}",
+                block(&row.text, 6)
+            ),
+        )),
+        (top, "") => {
+            fields.retain(|(k, _)| k != top);
+            fields.push((top.to_string(), block(&row.text, 2)));
+        }
+        (top, sub) => fields.push((
+            top.to_string(),
+            format!(
+                "\n  url: https://apidoc.cometapi.com/\n  accessed: 2026-11-12\n  account_view_confirmed: false\n  {sub}: {}",
+                block(&row.text, 4)
+            ),
+        )),
+    }
+    let mut out = String::from("---\n");
+    for (k, v) in fields {
+        let sep = if v.starts_with('\n') { "" } else { " " };
+        let _ = writeln!(out, "{k}:{sep}{v}");
+    }
+    out.push_str("---\n\n");
+    out.push_str(&prose);
+    out
+}
+
+#[derive(Default)]
+struct Score {
+    claims: usize,
+    found: usize,
+    false_positives: usize,
+}
+
+struct Table {
+    families: BTreeMap<&'static str, Score>,
+    non_claims: usize,
+    misses: Vec<String>,
+}
+
+impl Table {
+    fn render(&self, title: &str) -> String {
+        let mut out = format!(
+            "{title}\n| family | claims | found | recall | false positives (of {} non-claims) |\n|---|---:|---:|---:|---:|\n",
+            self.non_claims
+        );
+        for f in FAMILIES {
+            let s = &self.families[f];
+            let _ = writeln!(
+                out,
+                "| {f} | {} | {} | {:.1}% | {} ({:.1}%) |",
+                s.claims,
+                s.found,
+                100.0 * s.found as f64 / s.claims.max(1) as f64,
+                s.false_positives,
+                100.0 * s.false_positives as f64 / self.non_claims.max(1) as f64
+            );
+        }
+        out
+    }
+
+    fn failures(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for f in FAMILIES {
+            let s = &self.families[f];
+            let recall = s.found as f64 / s.claims.max(1) as f64;
+            let fp = s.false_positives as f64 / self.non_claims.max(1) as f64;
+            if recall < 0.97 {
+                out.push(format!("{f}: recall {:.1}% < 97%", 100.0 * recall));
+            }
+            if fp > 0.01 {
+                out.push(format!("{f}: false positives {:.1}% > 1%", 100.0 * fp));
+            }
+        }
+        out
+    }
+}
+
+fn score(file: &str) -> Table {
+    let rows = rows(file);
+    let dir = scratch(&format!("claims-{file}"));
+    let names: Vec<String> = (0..rows.len()).map(|i| format!("row-{i:04}.md")).collect();
+    for (row, name) in rows.iter().zip(&names) {
+        fs::write(dir.join(name), packet(row)).unwrap();
+    }
+    let json = judge(&dir);
+    let mut by_path: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for p in json["packets"].as_array().expect("packets") {
+        let rules = p["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .filter_map(|f| f["rule"].as_str())
+            .filter_map(|r| r.strip_prefix("claim-"))
+            .map(str::to_string)
+            .collect();
+        by_path.insert(p["path"].as_str().unwrap_or("").to_string(), rules);
+    }
+    let mut table = Table {
+        families: FAMILIES.iter().map(|f| (*f, Score::default())).collect(),
+        non_claims: 0,
+        misses: Vec::new(),
+    };
+    for (row, name) in rows.iter().zip(&names) {
+        let found = by_path
+            .get(name)
+            .unwrap_or_else(|| panic!("{name} was not judged"));
+        if row.family == "none" {
+            table.non_claims += 1;
+            for f in found {
+                if let Some(s) = table.families.get_mut(f.as_str()) {
+                    s.false_positives += 1;
+                }
+            }
+            if !found.is_empty() {
+                table
+                    .misses
+                    .push(format!("FP {found:?} [{}] {}", row.place, row.text));
+            }
+        } else {
+            let s = table.families.get_mut(row.family.as_str()).expect("family");
+            s.claims += 1;
+            if found.contains(&row.family) {
+                s.found += 1;
+            } else {
+                table.misses.push(format!(
+                    "MISS {} (got {found:?}) [{}] {}",
+                    row.family, row.place, row.text
+                ));
+            }
+        }
+    }
+    table
+}
+
+fn judge(dir: &Path) -> serde_json::Value {
+    let (_, json) = check_json(dir, &["."]);
+    json
+}
+
+fn assert_bar(file: &str, title: &str) {
+    let table = score(file);
+    println!("{}", table.render(title));
+    if std::env::var_os("SHOW_MISSES").is_some() {
+        for m in &table.misses {
+            println!("{m}");
+        }
+    }
+    let failures = table.failures();
+    assert!(
+        failures.is_empty(),
+        "{title}: {failures:?}\n{}",
+        table.render(title)
+    );
+}
+
+#[test]
+fn dev_half_meets_the_bar() {
+    assert_bar("dev.tsv", "dev half (tests/claims/dev.tsv)");
+}
+
+#[test]
+fn every_row_of_both_halves_is_well_formed() {
+    for file in ["dev.tsv", "heldout.tsv"] {
+        let rows = rows(file);
+        assert!(rows.len() >= 350, "{file}: {} rows", rows.len());
+        for f in FAMILIES {
+            let n = rows.iter().filter(|r| r.family == *f).count();
+            assert!(n >= 25, "{file}: {f} has {n} claims");
+        }
+    }
+}
