@@ -521,19 +521,65 @@ fn clauses(tokens: &[Token]) -> (Vec<u32>, Vec<u32>) {
     (clause, sentence)
 }
 
-fn phrase_at(tokens: &[Token], i: usize, phrase: &[String]) -> bool {
-    phrase.len() <= tokens.len() - i && phrase.iter().zip(&tokens[i..]).all(|(w, t)| t.lower == *w)
+const NEG: usize = 0;
+const DET: usize = 1;
+const HEDGE: usize = 2;
+const EPI: usize = 3;
+
+/// Where the vocabulary's phrases start in one text: for each token and each list
+/// (negations, determiners, hedges, words of knowing), the length of the longest phrase of
+/// the list starting there (0 for none). Built once per text, so scoping a claim costs a few
+/// lookups per token, whatever the size of the lists.
+struct Words {
+    at: Vec<[u8; 4]>,
 }
 
-fn any_phrase_in(
-    tokens: &[Token],
-    range: std::ops::Range<usize>,
-    list: &[Vec<String>],
-) -> Option<usize> {
-    range.clone().find(|&i| {
-        list.iter()
-            .any(|p| phrase_at(tokens, i, p) && i + p.len() <= range.end)
-    })
+impl Words {
+    fn new(tokens: &[Token], vocab: &Vocabulary) -> Words {
+        let mut first: std::collections::HashMap<&str, Vec<(usize, &[String])>> =
+            std::collections::HashMap::new();
+        for (cat, list) in [
+            (NEG, &vocab.negations),
+            (DET, &vocab.determiners),
+            (HEDGE, &vocab.hedges),
+            (EPI, &vocab.epistemic),
+        ] {
+            for p in list {
+                first.entry(p[0].as_str()).or_default().push((cat, p));
+            }
+        }
+        let at = (0..tokens.len())
+            .map(|i| {
+                let mut lens = [0u8; 4];
+                if let Some(phrases) = first.get(tokens[i].lower.as_str()) {
+                    for (cat, p) in phrases {
+                        let fits = p.len() <= tokens.len() - i
+                            && p.iter().zip(&tokens[i..]).all(|(w, t)| t.lower == *w);
+                        if fits {
+                            lens[*cat] = lens[*cat].max(p.len().min(255) as u8);
+                        }
+                    }
+                }
+                lens
+            })
+            .collect();
+        Words { at }
+    }
+
+    /// A phrase of list `cat` starting at `i` and ending by `end`.
+    fn has(&self, i: usize, cat: usize, end: usize) -> bool {
+        let n = self.at.get(i).map_or(0, |l| l[cat]) as usize;
+        n > 0 && i + n <= end
+    }
+
+    fn find(&self, range: std::ops::Range<usize>, cat: usize) -> Option<usize> {
+        let end = range.end;
+        range.into_iter().find(|&i| self.has(i, cat, end))
+    }
+
+    fn len(&self, i: usize, cat: usize) -> usize {
+        self.at.get(i).map_or(0, |l| l[cat]) as usize
+    }
 }
 
 /// Words after `no`/`not`/`never` that make a bound, not a negation: "no more than 100 QPS",
@@ -573,15 +619,12 @@ const BOUNDS: &[&str] = &[
     "than",
 ];
 
-/// A negation from `list` in `range` that is not a bound.
-fn negation_in(tokens: &[Token], range: std::ops::Range<usize>, list: &[Vec<String>]) -> bool {
-    range.clone().any(|i| {
-        list.iter().any(|p| {
-            phrase_at(tokens, i, p)
-                && i + p.len() <= range.end
-                && !word_in(tokens.get(i + p.len()), BOUNDS)
-        })
-    })
+/// A negation of list `cat` in `range` that is not a bound.
+fn negation_in(tokens: &[Token], w: &Words, range: std::ops::Range<usize>, cat: usize) -> bool {
+    let end = range.end;
+    range
+        .into_iter()
+        .any(|i| w.has(i, cat, end) && !word_in(tokens.get(i + w.len(i, cat)), BOUNDS))
 }
 
 /// Analyses one text for every family in scope (`families[k]` is `None` when rule `k` does not
@@ -636,6 +679,7 @@ pub fn find(text: &str, families: &[Option<Family<'_>>], vocab: &Vocabulary) -> 
         .as_ref()
         .map_or_else(Vec::new, |re| marks(re, norm, &tokens));
     let (clause, sentence) = clauses(&tokens);
+    let words = Words::new(&tokens, vocab);
 
     // Distance in tokens between a figure and a mark in the same clause, within the window.
     let distance = |f: &Figure, m: &(usize, usize)| -> Option<usize> {
@@ -684,7 +728,12 @@ pub fn find(text: &str, families: &[Option<Family<'_>>], vocab: &Vocabulary) -> 
             let Some((d, m)) = nearest(f, list) else {
                 continue;
             };
-            if unless[k].iter().any(|u| distance(f, u).is_some()) {
+            let lo = unless[k].partition_point(|m| m.1 + WINDOW < f.from);
+            let near_unless = unless[k][lo..]
+                .iter()
+                .take_while(|m| m.0 <= f.to + WINDOW)
+                .any(|u| distance(f, u).is_some());
+            if near_unless {
                 continue;
             }
             let longer = |bm: (usize, usize)| m.1 - m.0 > bm.1 - bm.0;
@@ -698,7 +747,7 @@ pub fn find(text: &str, families: &[Option<Family<'_>>], vocab: &Vocabulary) -> 
             continue;
         }
         let (from, to) = (f.from.min(topic.0), f.to.max(topic.1));
-        if negated(&tokens, &clause, &sentence, from, to, vocab) {
+        if negated(&tokens, &clause, &sentence, from, to, &words) {
             continue;
         }
         claimed_to = to;
@@ -732,7 +781,7 @@ fn negated(
     sentence: &[u32],
     from: usize,
     to: usize,
-    vocab: &Vocabulary,
+    w: &Words,
 ) -> bool {
     let c = clause[from];
     let start = (0..from)
@@ -743,15 +792,13 @@ fn negated(
         .unwrap_or(from);
     // A verb's negation or a hedge anywhere before the claim in its clause: "we have not
     // confirmed the 99.95% figure", "verify whether p95 stays under 300 ms".
-    if negation_in(tokens, start..from, &vocab.negations)
-        || any_phrase_in(tokens, start..from, &vocab.hedges).is_some()
-    {
+    if negation_in(tokens, w, start..from, NEG) || w.find(start..from, HEDGE).is_some() {
         return true;
     }
     // `no`/`without` reach only the words right after them: "there is no 20% discount",
     // but not "with no retries the price is $0.40 per 1M tokens".
     let near = from.saturating_sub(3).max(start);
-    if negation_in(tokens, near..from, &vocab.determiners) {
+    if negation_in(tokens, w, near..from, DET) {
         return true;
     }
     // After the claim, in its clause or in a tail without a verb of its own (", to be
@@ -761,9 +808,7 @@ fn negated(
     let mut end = to;
     while end < limit && sentence[end] == s {
         let here = clause[end];
-        let clause_end = (end..tokens.len())
-            .find(|&i| clause[i] != here)
-            .unwrap_or(tokens.len());
+        let clause_end = (end..limit).find(|&i| clause[i] != here).unwrap_or(limit);
         if here != c {
             let words = &tokens[end..clause_end];
             let has_verb = words.iter().any(|t| is_verb(t) && !t.is("be"));
@@ -773,14 +818,14 @@ fn negated(
                 .iter()
                 .find(|t| t.kind == Kind::Word && !t.is("and") && !t.is("but") && !t.is("or"))
                 .is_some_and(is_verb);
-            let hedged = any_phrase_in(tokens, end..clause_end, &vocab.hedges).is_some();
+            let hedged = w.find(end..clause_end, HEDGE).is_some();
             if has_verb && !opens_with_verb && !hedged {
                 break;
             }
         }
         end = clause_end.min(limit);
     }
-    if any_phrase_in(tokens, to..end, &vocab.hedges).is_some() {
+    if w.find(to..end, HEDGE).is_some() {
         return true;
     }
     // The next statement, after `;`, withdrawing the figure by pointing back at it: "…lists
@@ -795,18 +840,15 @@ fn negated(
             ["it", "this", "that", "these", "them", "figure", "number"].contains(&t.lower.as_str())
         });
         let withdrawn = (next..stop).any(|i| {
-            vocab.negations.iter().any(|p| phrase_at(tokens, i, p))
-                && (i..(i + 5).min(stop))
-                    .any(|j| vocab.epistemic.iter().any(|p| phrase_at(tokens, j, p)))
-        }) || any_phrase_in(tokens, next..stop, &vocab.hedges).is_some();
+            w.has(i, NEG, tokens.len())
+                && (i..(i + 5).min(stop)).any(|j| w.has(j, EPI, tokens.len()))
+        }) || w.find(next..stop, HEDGE).is_some();
         if refers && withdrawn {
             return true;
         }
     }
     for i in to..end {
-        if vocab.negations.iter().any(|p| phrase_at(tokens, i, p))
-            && (i..(i + 4).min(end))
-                .any(|j| vocab.epistemic.iter().any(|p| phrase_at(tokens, j, p)))
+        if w.has(i, NEG, tokens.len()) && (i..(i + 4).min(end)).any(|j| w.has(j, EPI, tokens.len()))
         {
             return true;
         }
@@ -814,17 +856,19 @@ fn negated(
     // A label before a colon: "Unverified: …", "Not confirmed: …".
     let label_end = (0..from)
         .rev()
+        .take(NEGATION_REACH)
         .take_while(|&i| sentence[i] == s)
         .find(|&i| tokens[i].mark() == Some(':'));
     if let Some(colon) = label_end {
         let label_start = (0..colon)
             .rev()
+            .take(NEGATION_REACH)
             .take_while(|&i| sentence[i] == s && !matches!(tokens[i].mark(), Some(':' | '.')))
             .last()
             .unwrap_or(colon);
         if colon - label_start <= 8
-            && (any_phrase_in(tokens, label_start..colon, &vocab.hedges).is_some()
-                || any_phrase_in(tokens, label_start..colon, &vocab.negations).is_some())
+            && (w.find(label_start..colon, HEDGE).is_some()
+                || w.find(label_start..colon, NEG).is_some())
         {
             return true;
         }
@@ -844,7 +888,8 @@ pub fn negated_span(text: &str, start: usize, end: usize, vocab: &Vocabulary) ->
         return false;
     }
     let (clause, sentence) = clauses(&tokens);
-    negated(&tokens, &clause, &sentence, from, to, vocab)
+    let words = Words::new(&tokens, vocab);
+    negated(&tokens, &clause, &sentence, from, to, &words)
 }
 
 /// A cheap test that a text could hold a figure at all: a digit (ASCII or full-width), a
