@@ -252,7 +252,8 @@ pub fn check_bytes(
                 .max_age_days
                 .or(config.max_age_days)
                 .unwrap_or(policy.settings.max_age_days);
-            let ctx = Ctx::new(&p, policy, opts.today, window);
+            let mut ctx = Ctx::new(&p, policy, opts.today, window);
+            ctx.deadline = opts.deadline.map(|d| (d, opts.limits.run_budget));
             // A repository policy that does not extend `common` still gets its secrets masked.
             let common = common_secret_rules(config, policy);
             let mut secrets: Vec<String> = Vec::new();

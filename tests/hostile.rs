@@ -658,7 +658,106 @@ fn generated() -> Vec<Generated> {
         expect: expect(&["24:8 url-https", "24:8 url-tracking", "24:* claim-price"]),
         count: Some(("claim-price", 10_000)),
     });
+    // Claim-, URL- and key-dense packets near the size cap: the cost of reading claims must
+    // grow with the text, not with its square.
+    let sentence = "and 10,000 RPM costs $0.40 per 1M tokens uptime 99.9% ";
+    let one_sentence = sentence.repeat((CAP - 2048) / sentence.len());
+    all.push(Generated {
+        name: "dense-claims-one-sentence.md",
+        bytes: s(&format!("---\n{PASSING}---\n\n{one_sentence}\n")),
+        verdict: "fail",
+        expect: expect(&[
+            "24:5 claim-rate-limit",
+            "24:* claim-price",
+            "24:* claim-uptime",
+        ]),
+        count: Some(("claim-price", (CAP - 2048) / sentence.len())),
+    });
+    let claim = "The key allows 10,000 RPM and costs $0.40 per 1M tokens with 99.9% uptime, p95 under 300 ms. ";
+    let many = (CAP - 2048) / claim.len();
+    all.push(Generated {
+        name: "dense-claims-in-one-value.yaml",
+        bytes: s(&format!("{PASSING}notes: \"{}\"\n", claim.repeat(many))),
+        verdict: "fail",
+        expect: expect(&[
+            "21:24 claim-rate-limit",
+            "21:* claim-price",
+            "21:* claim-latency",
+        ]),
+        count: Some(("claim-latency", many)),
+    });
+    let link = "https://x.example/a?utm_source=b ";
+    all.push(Generated {
+        name: "dense-links-on-one-line.md",
+        bytes: s(&format!(
+            "---\n{PASSING}---\n\n{}\n",
+            link.repeat((CAP - 2048) / link.len())
+        )),
+        verdict: "fail",
+        expect: expect(&["24:1 url-tracking"]),
+        count: Some(("url-tracking", (CAP - 2048) / link.len())),
+    });
+    let pad = "x".repeat(100);
+    let nested: String = (0..7_000)
+        .map(|i| format!("k{i}_{pad}:\n  a:\n    b: $0.40 per 1M tokens\n"))
+        .collect();
+    all.push(Generated {
+        name: "dense-nested-keys.yaml",
+        bytes: s(&format!("{PASSING}{nested}")),
+        verdict: "fail",
+        expect: expect(&["23:8 claim-price"]),
+        count: Some(("claim-price", 7_000)),
+    });
     all
+}
+
+/// The run's deadline reaches inside one packet: a 1 MiB sentence of figures read with a
+/// one-second budget stops part-way with a failing `limit-time` finding, soon after the
+/// budget ends.
+#[test]
+fn the_deadline_stops_a_packet_part_way() {
+    let dir = scratch("hostile-deadline");
+    std::fs::write(
+        dir.join(".packetgate.yml"),
+        "limits:\n  run_budget_secs: 1\n",
+    )
+    .unwrap();
+    let sentence = "and 10,000 RPM costs $0.40 per 1M tokens uptime 99.9% ";
+    let text = format!(
+        "---\n{PASSING}---\n\n{}\n",
+        sentence.repeat((CAP - 2048) / sentence.len())
+    );
+    std::fs::write(dir.join("slow.md"), &text).unwrap();
+    let files = ["slow.md".to_string()];
+    let run = judge(
+        &dir,
+        "json",
+        &files,
+        GENERATED_WALL_EACH,
+        Some(GENERATED_ADDRESS_SPACE),
+    );
+    let json = parse(&run);
+    let packet = &json["packets"][0];
+    assert_eq!(packet["verdict"], "fail");
+    let rules: Vec<&str> = packet["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["rule"].as_str())
+        .collect();
+    let complete = (CAP - 2048) / sentence.len();
+    let judged = rules.iter().filter(|r| **r == "claim-price").count();
+    if rules.contains(&"limit-time") {
+        assert!(judged < complete, "stopped, yet every claim was read");
+        assert!(
+            run.elapsed < Duration::from_secs(5),
+            "the budget was 1 s, the run took {:?}",
+            run.elapsed
+        );
+    } else {
+        // A machine fast enough to read it all inside the budget.
+        assert_eq!(judged, complete, "no limit-time, yet claims are missing");
+    }
 }
 
 #[test]

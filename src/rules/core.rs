@@ -115,8 +115,8 @@ pub const CORE_RULES: &[CoreRule] = &[
         id: LIMIT_TIME,
         summary: "The run's time budget ran out before the packet was judged",
         doc: "What: the run took longer than `limits.run_budget_secs` (default 900); packets \
-              not yet judged then are this finding (links still open become \
-              `link-unverified`).\nWhy: a gate that never answers blocks every merge; one \
+              not yet judged then, and a packet whose judging the budget cut short part-way, \
+              are this finding (links still open become `link-unverified`).\nWhy: a gate that never answers blocks every merge; one \
               that answers \"pass\" for what it did not judge lets anything in.\nExample: a \
               run on a slow, overloaded runner. Raise the budget, or split the packets.",
     },

@@ -163,6 +163,9 @@ pub struct Ctx<'a> {
     links: std::cell::OnceCell<Vec<urls::Link>>,
     paragraphs: std::cell::OnceCell<Vec<crate::packet::Paragraph>>,
     claims: std::cell::OnceCell<Vec<claims::Hit>>,
+    /// When the run's time budget ends, and the budget (for the message): rules stop there,
+    /// inside one packet as well as between packets.
+    pub deadline: Option<(std::time::Instant, std::time::Duration)>,
 }
 
 impl<'a> Ctx<'a> {
@@ -182,6 +185,7 @@ impl<'a> Ctx<'a> {
             links: std::cell::OnceCell::new(),
             paragraphs: std::cell::OnceCell::new(),
             claims: std::cell::OnceCell::new(),
+            deadline: None,
         };
         let mut decoded = String::new();
         for (_, node) in &ctx.scalars {
@@ -221,6 +225,12 @@ impl<'a> Ctx<'a> {
     /// The Markdown prose as paragraphs, built once per packet for the rules that read it.
     pub fn paragraphs(&self) -> &[crate::packet::Paragraph] {
         self.paragraphs.get_or_init(|| self.packet.paragraphs())
+    }
+
+    /// Has the run's time budget run out?
+    pub fn out_of_time(&self) -> bool {
+        self.deadline
+            .is_some_and(|(d, _)| std::time::Instant::now() >= d)
     }
 
     /// Every claim the policy's claim rules find, read once for all of them.
@@ -334,7 +344,16 @@ pub fn evaluate(ctx: &Ctx<'_>) -> Evaluation {
         .partition(|r| matches!(&r.check, Check::Conditional(c) if c.needs_findings()));
     let mut secret_hits = Vec::new();
     let mut secrets = Vec::new();
+    let mut stopped = false;
     for rule in early {
+        // Past the deadline only secret rules still run: masking never depends on time.
+        if !stopped && ctx.out_of_time() {
+            stopped = true;
+            out.push(out_of_time(ctx));
+        }
+        if stopped && !matches!(rule.check, Check::Secret(_)) {
+            continue;
+        }
         match &rule.check {
             // Secret rules see each other's hits so one leaked key gives one finding; a
             // switched-off one still scans, because masking never depends on a rule.
@@ -347,11 +366,36 @@ pub fn evaluate(ctx: &Ctx<'_>) -> Evaluation {
     secrets.extend(secret_hits.into_iter().map(|h| h.secret));
     let before = out.clone();
     for rule in late.into_iter().filter(|r| r.enabled) {
+        if !stopped && ctx.out_of_time() {
+            stopped = true;
+            out.push(out_of_time(ctx));
+        }
+        if stopped {
+            break;
+        }
         run(rule, ctx, &before, &mut out);
     }
     Evaluation {
         findings: out,
         secrets,
+    }
+}
+
+/// The failing finding of a packet whose judgement the run's time budget cut short.
+fn out_of_time(ctx: &Ctx<'_>) -> Finding {
+    let budget = ctx.deadline.map_or(0, |(_, b)| b.as_secs());
+    let pos = ctx.root_pos();
+    Finding {
+        rule: core::LIMIT_TIME.into(),
+        severity: crate::finding::Severity::Error,
+        field: None,
+        line: pos.line.max(1),
+        column: pos.col.max(1),
+        message: format!(
+            "judging stopped part-way: the run's time budget ({budget} s) ran out while this packet was read; the rules not run cannot count as passed"
+        ),
+        fix: "raise `limits.run_budget_secs` in the config, or shorten the packet".into(),
+        missing: false,
     }
 }
 

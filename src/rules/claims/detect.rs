@@ -629,7 +629,12 @@ fn negation_in(tokens: &[Token], w: &Words, range: std::ops::Range<usize>, cat: 
 
 /// Analyses one text for every family in scope (`families[k]` is `None` when rule `k` does not
 /// read this text) and returns each claim once, under the family whose topic is nearest.
-pub fn find(text: &str, families: &[Option<Family<'_>>], vocab: &Vocabulary) -> Vec<Found> {
+pub fn find(
+    text: &str,
+    families: &[Option<Family<'_>>],
+    vocab: &Vocabulary,
+    stop: &dyn Fn() -> bool,
+) -> Vec<Found> {
     let folded = Folded::new(text);
     let norm = folded.text.as_str();
     let tokens = tokenize(norm);
@@ -708,7 +713,11 @@ pub fn find(text: &str, families: &[Option<Family<'_>>], vocab: &Vocabulary) -> 
     // A number inside a claim already reported (the `1M` of `$0.40 per 1M tokens`) is part
     // of that claim.
     let mut claimed_to = 0;
-    for f in &figs {
+    for (n, f) in figs.iter().enumerate() {
+        // A huge text is read against the run's deadline, not only between texts.
+        if n % 256 == 255 && stop() {
+            break;
+        }
         if f.from < claimed_to {
             continue;
         }
@@ -951,7 +960,7 @@ mod tests {
                 unless_near: None,
             }),
         ];
-        find(text, &fams, &vocab())
+        find(text, &fams, &vocab(), &|| false)
             .into_iter()
             .map(|f| (f.family, f.quote))
             .collect()

@@ -264,7 +264,7 @@ pub fn analyse(ctx: &Ctx<'_>) -> Vec<Hit> {
                 family,
                 start,
                 quote,
-            } in detect::find(text, &families, vocab)
+            } in detect::find(text, &families, vocab, &|| ctx.out_of_time())
             {
                 hits.push(Hit {
                     rule: rules[family].0,
@@ -295,6 +295,9 @@ pub fn analyse(ctx: &Ctx<'_>) -> Vec<Hit> {
         }
     };
     for (path, node) in &ctx.scalars {
+        if ctx.out_of_time() {
+            return hits;
+        }
         let Some(text) = node.as_str() else { continue };
         if !detect::may_hold(text, vocab) {
             continue;
@@ -313,6 +316,9 @@ pub fn analyse(ctx: &Ctx<'_>) -> Vec<Hit> {
         );
     }
     for para in ctx.paragraphs() {
+        if ctx.out_of_time() {
+            return hits;
+        }
         let text = para.text.as_str();
         if !detect::may_hold(text, vocab) {
             continue;
