@@ -38,6 +38,16 @@ fn url_regex() -> &'static Regex {
 
 /// Every URL-looking substring of a text, with its char offset.
 pub fn find_urls(text: &str) -> Vec<(usize, &str)> {
+    find_urls_at(text)
+        .into_iter()
+        .map(|(_, col, url)| (col, url))
+        .collect()
+}
+
+/// [`find_urls`] with each link's byte offset too: `(byte, character, link)`. Characters
+/// are counted on from the previous link, so a line of thousands of links costs one pass.
+pub fn find_urls_at(text: &str) -> Vec<(usize, usize, &str)> {
+    let mut counted = (0, 0);
     url_regex()
         .find_iter(text)
         .map(|m| {
@@ -49,7 +59,10 @@ pub fn find_urls(text: &str) -> Vec<(usize, &str)> {
                 end += text[end..].find(ends_link).unwrap_or(text.len() - end);
             }
             let s = text[m.start()..end].trim_end_matches(['.', ',', ';', ':', '!', '?', '*', '_']);
-            (text[..m.start()].chars().count(), s)
+            let (byte, chars) = counted;
+            let col = chars + text[byte..m.start()].chars().count();
+            counted = (m.start(), col);
+            (m.start(), col, s)
         })
         .collect()
 }
@@ -73,11 +86,13 @@ pub fn all_links(ctx: &Ctx<'_>) -> Vec<Link> {
         if !text.contains("://") {
             continue;
         }
-        for (at, url) in find_urls(text) {
-            let offset = text.char_indices().nth(at).map_or(text.len(), |(i, _)| i);
+        let verbatim = Verbatim::new(ctx, node, text);
+        for (offset, _, url) in find_urls_at(text) {
             out.push(Link {
                 field: Some(path.clone()),
-                pos: locate(ctx, node, text, offset),
+                pos: verbatim
+                    .as_ref()
+                    .map_or_else(|| locate(ctx, node, text, offset), |v| v.pos(text, offset)),
                 url: url.to_string(),
                 parsed: Url::parse(url).ok(),
             });
@@ -572,6 +587,46 @@ fn urls_of(node: &Node) -> Vec<String> {
         .filter_map(|i| i.as_str().or_else(|| i.get("url").and_then(Node::as_str)))
         .map(|s| s.trim().to_string())
         .collect()
+}
+
+/// A one-line value written in the file exactly as it reads (no escapes): a position inside
+/// it is its column plus the characters before it, counted on from the last position asked
+/// for, so a value holding thousands of claims is placed in one pass.
+#[derive(Debug)]
+pub struct Verbatim {
+    line: u32,
+    col: u32,
+    cursor: std::cell::Cell<(usize, u32)>,
+}
+
+impl Verbatim {
+    pub fn new(ctx: &Ctx<'_>, node: &crate::yaml::Node, text: &str) -> Option<Verbatim> {
+        if node.pos.line != node.end_line || text.contains('\n') {
+            return None;
+        }
+        let line = ctx.line(node.pos.line);
+        let start = line
+            .char_indices()
+            .nth(node.pos.col.saturating_sub(1) as usize)
+            .map(|(i, _)| i)?;
+        let rest = &line[start..];
+        let skip = usize::from(rest.starts_with(['"', '\'']));
+        rest[skip..].starts_with(text).then(|| Verbatim {
+            line: node.pos.line,
+            col: node.pos.col + skip as u32,
+            cursor: std::cell::Cell::new((0, 0)),
+        })
+    }
+
+    pub fn pos(&self, text: &str, offset: usize) -> Pos {
+        let (mut at, mut chars) = self.cursor.get();
+        if offset < at {
+            (at, chars) = (0, 0);
+        }
+        chars += text[at..offset].chars().count() as u32;
+        self.cursor.set((offset, chars));
+        Pos::new(self.line, self.col + chars)
+    }
 }
 
 #[cfg(test)]

@@ -14,7 +14,7 @@ pub mod detect;
 pub mod text;
 
 use super::conditional::{decode_tests, Test};
-use super::urls::locate;
+use super::urls::{locate, Verbatim};
 use super::{decode_paths, path_in, Check, Ctx, LazyRegex, Rule, Vars};
 use crate::config::decode::{Entries, Entry, Problems};
 use crate::fieldpath::{Concrete, FieldPath};
@@ -332,43 +332,4 @@ pub fn analyse(ctx: &Ctx<'_>) -> Vec<Hit> {
         );
     }
     hits
-}
-
-/// A one-line value written in the file exactly as it reads (no escapes): a position inside
-/// it is its column plus the characters before it, counted on from the last position asked
-/// for, so a value holding thousands of claims is placed in one pass.
-struct Verbatim {
-    line: u32,
-    col: u32,
-    cursor: std::cell::Cell<(usize, u32)>,
-}
-
-impl Verbatim {
-    fn new(ctx: &Ctx<'_>, node: &crate::yaml::Node, text: &str) -> Option<Verbatim> {
-        if node.pos.line != node.end_line || text.contains('\n') {
-            return None;
-        }
-        let line = ctx.line(node.pos.line);
-        let start = line
-            .char_indices()
-            .nth(node.pos.col.saturating_sub(1) as usize)
-            .map(|(i, _)| i)?;
-        let rest = &line[start..];
-        let skip = usize::from(rest.starts_with(['"', '\'']));
-        rest[skip..].starts_with(text).then(|| Verbatim {
-            line: node.pos.line,
-            col: node.pos.col + skip as u32,
-            cursor: std::cell::Cell::new((0, 0)),
-        })
-    }
-
-    fn pos(&self, text: &str, offset: usize) -> Pos {
-        let (mut at, mut chars) = self.cursor.get();
-        if offset < at {
-            (at, chars) = (0, 0);
-        }
-        chars += text[at..offset].chars().count() as u32;
-        self.cursor.set((offset, chars));
-        Pos::new(self.line, self.col + chars)
-    }
 }

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Cost grows linearly: packets of about 1 MiB, as dense as can be in claims, links or nested
+# keys, judged one at a time by the release binary. Prints wall time and peak RSS of each
+# (the bar: under 2 s and 256 MiB on a 2-core machine).
+# Usage: bash bench/dense.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+command -v /usr/bin/time >/dev/null || { apt-get update -qq && apt-get install -y -qq time; }
+cargo build --release --locked --quiet
+out=bench/out/dense
+rm -rf "$out" && mkdir -p "$out"
+python3 - "$out" <<'PY'
+import sys
+out = sys.argv[1]
+cap = 1024 * 1024 - 2048
+head = """packet: cost-trace
+review_date: 2026-11-14
+workload: meeting-notes-summarizer
+owner: productivity-apps
+source_urls:
+  - url: https://apidoc.cometapi.com/
+    accessed: 2026-11-14
+"""
+claim = "The key allows 10,000 RPM and costs $0.40 per 1M tokens with 99.9% uptime, p95 under 300 ms. "
+def md(body): return "---\n" + head + "---\n\n" + body + "\n"
+files = {
+    "claims-in-prose.md": md(claim * (cap // len(claim))),
+    "claims-in-one-sentence.md": md(("and 10,000 RPM costs $0.40 per 1M tokens uptime 99.9% " * (cap // 56))),
+    "claims-in-one-value.yaml": head + 'notes: "' + claim * ((cap - 400) // len(claim)) + '"\n',
+    "claims-wrapped-lines.md": md("\n".join([claim] * (cap // (len(claim) + 1)))),
+    "links-on-one-line.md": md("https://x.example/a?utm_source=b " * (cap // 33)),
+    "links-one-per-line.md": md("\n".join(["See https://x.example/p?utm_source=b now."] * (cap // 42))),
+    "nested-keys.yaml": head + "".join(f"k{i}_{'x' * 100}:\n  a:\n    b: $0.40 per 1M tokens\n" for i in range(7000)),
+}
+for name, text in files.items():
+    open(f"{out}/{name}", "w").write(text)
+PY
+echo "machine: $(nproc) cores, $(uname -m)"
+printf '%-28s %8s %10s %9s\n' file size wall "peak RSS"
+for f in "$out"/*; do
+  size=$(stat -c %s "$f")
+  /usr/bin/time -f "%e %M" -o "$out/.t" target/release/packetgate check --offline \
+    --today 2026-11-20 --format json "$f" > /dev/null || true
+  read -r wall rss < <(tail -n 1 "$out/.t")
+  printf '%-28s %7dK %9ss %7dMiB\n' "$(basename "$f")" $((size / 1024)) "$wall" $((rss / 1024))
+done
