@@ -60,7 +60,19 @@ pub fn lossy_text(bytes: &[u8]) -> String {
             .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
             .collect::<String>()
     };
-    let text = if let Some(rest) = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]) {
+    let utf32 = |rest: &[u8], word: fn([u8; 4]) -> u32| {
+        rest.chunks_exact(4)
+            .map(|c| char::from_u32(word([c[0], c[1], c[2], c[3]])))
+            .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
+            .collect::<String>()
+    };
+    // UTF-32 is never judged (its NUL bytes make it binary to the decoder), but a packet
+    // saved that way must fail, not vanish; its marks come first, as they begin with UTF-16's.
+    let text = if let Some(rest) = bytes.strip_prefix(&[0xFF, 0xFE, 0, 0]) {
+        utf32(rest, u32::from_le_bytes)
+    } else if let Some(rest) = bytes.strip_prefix(&[0, 0, 0xFE, 0xFF]) {
+        utf32(rest, u32::from_be_bytes)
+    } else if let Some(rest) = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]) {
         String::from_utf8_lossy(rest).into_owned()
     } else if let Some(rest) = bytes.strip_prefix(&[0xFF, 0xFE]) {
         utf16(rest, u16::from_le_bytes)
@@ -194,5 +206,10 @@ mod tests {
         le.insert(0, 0xFF);
         le.push(0x41);
         assert_eq!(lossy_text(&le), "packet: x\n");
+        let mut utf32 = vec![0, 0, 0xFE, 0xFF];
+        for c in "packet: x\n".chars() {
+            utf32.extend(u32::from(c).to_be_bytes());
+        }
+        assert_eq!(lossy_text(&utf32), "packet: x\n");
     }
 }
