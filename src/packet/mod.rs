@@ -9,7 +9,7 @@
 mod detect;
 mod hidden;
 mod markdown;
-pub use detect::{declares, lossy_text, may_declare};
+pub use detect::{declares, lossy_text, may_declare, KEY};
 pub use markdown::{starts_block, Paragraph};
 
 use crate::finding::{Finding, Severity};
@@ -341,7 +341,7 @@ fn load_text(
     };
     let doc = match yaml::parse(yaml_text, limits.yaml) {
         Ok(d) => d,
-        Err(_) if origin.scanned() && !yaml::root_has_key(yaml_text, detect::KEY) => {
+        Err(_) if origin.scanned() && !yaml::root_has_key(yaml_text, KEY) => {
             return Loaded::NotPacket;
         }
         Err(e) => {
@@ -368,12 +368,7 @@ fn load_text(
             );
         }
     };
-    if origin.scanned()
-        && doc
-            .root
-            .as_ref()
-            .is_none_or(|r| r.entry(detect::KEY).is_none())
-    {
+    if origin.scanned() && doc.root.as_ref().is_none_or(|r| r.entry(KEY).is_none()) {
         return Loaded::NotPacket;
     }
     let Some(mut root) = doc.root else {
