@@ -339,11 +339,14 @@ fn load_text(
             }
         },
     };
+    // The event stream settles a file nobody named before a tree is built for it: most YAML
+    // that mentions the word is no packet, and a packet names its kind among its first keys.
+    // It reads the events up to a syntax error, so a packet broken further down still declares.
+    if origin.scanned() && !yaml::root_has_key(yaml_text, KEY) {
+        return Loaded::NotPacket;
+    }
     let doc = match yaml::parse(yaml_text, limits.yaml) {
         Ok(d) => d,
-        Err(_) if origin.scanned() && !yaml::root_has_key(yaml_text, KEY) => {
-            return Loaded::NotPacket;
-        }
         Err(e) => {
             let pos = e.pos.offset_lines(line_offset);
             let (rule, fix) = match e.kind {
