@@ -9,7 +9,7 @@
 mod detect;
 mod hidden;
 mod markdown;
-pub use detect::{declares, lossy_text, may_declare, KEY};
+pub use detect::{declares, may_declare, KEY};
 pub use markdown::{starts_block, Paragraph};
 
 use crate::finding::{Finding, Severity};
@@ -239,7 +239,10 @@ impl Origin<'_> {
 /// Whether bytes that cannot be judged whole (cut at the size cap, or not valid text) declare
 /// a packet, as far as they can be read.
 fn bytes_declare(path: &str, bytes: &[u8]) -> bool {
-    declares(Form::of(path).unwrap_or(Form::Yaml), &lossy_text(bytes))
+    declares(
+        Form::of(path).unwrap_or(Form::Yaml),
+        &detect::lossy_text(bytes),
+    )
 }
 
 /// A file that cannot be judged as a packet, with the findings that say why.
