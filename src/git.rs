@@ -110,11 +110,13 @@ pub fn diff(dir: &Path, from: &str, to: &str) -> Result<Vec<Change>, GitError> {
 /// A file's text at a commit; `Ok(None)` when the commit has no such file. An error when
 /// git cannot answer (no repository, the commit is not fetched).
 pub fn show(dir: &Path, rev: &str, path: &str) -> Result<Option<String>, GitError> {
+    Ok(show_bytes(dir, rev, path)?.map(|bytes| String::from_utf8_lossy(&bytes).into_owned()))
+}
+
+/// [`show`] as the bytes git stores: a packet is judged as written, bad bytes included.
+pub fn show_bytes(dir: &Path, rev: &str, path: &str) -> Result<Option<Vec<u8>>, GitError> {
     git(dir, &["cat-file", "-e", &format!("{rev}^{{commit}}")])?;
-    match git(dir, &["show", &format!("{rev}:{path}")]) {
-        Ok(bytes) => Ok(Some(String::from_utf8_lossy(&bytes).into_owned())),
-        Err(_) => Ok(None),
-    }
+    Ok(git(dir, &["show", &format!("{rev}:{path}")]).ok())
 }
 
 /// Files changed between `since` and HEAD, as paths usable from the current directory.

@@ -9,6 +9,9 @@
 //! stack. The tree is built iteratively, never by recursion over the input.
 
 mod explain;
+mod keys;
+
+pub use keys::root_has_key;
 
 use saphyr_parser::{Event, Parser, ScalarStyle, Span, Tag};
 use std::cell::Cell;

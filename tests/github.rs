@@ -1156,6 +1156,130 @@ fn dropping_the_packet_line_does_not_stop_a_packet_being_judged() {
     assert_eq!(run.annotations[0].path, "budgets/a.md");
 }
 
+#[test]
+fn a_changed_file_that_quotes_the_packet_key_is_judged() {
+    let repo = repo(
+        "quoted-key",
+        &[],
+        &[
+            Edit::Write(
+                "budgets/a.yaml",
+                valid().replacen("packet: budget-change", "\"packet\": budget-change", 1),
+            ),
+            Edit::Write(
+                "budgets/b.md",
+                invalid().replacen("packet: budget-change", "'packet': budget-change", 1),
+            ),
+            // Shows a packet in a fenced block: documentation, not a packet.
+            Edit::Write(
+                "docs/packets.md",
+                "# Packets\n\n```yaml\npacket: budget-change\n```\n".into(),
+            ),
+        ],
+    );
+    let server = FakeGitHub::start(setup(&repo));
+    let ev = event(&repo, "pull_request.opened.payload.json", &repo.head, LATER);
+    let g = gate(&repo, &server, &ev, &[]);
+    assert_eq!(g.code, 1, "{}\n{}", g.stdout, g.stderr);
+    server.assert_no_violations();
+    let run = &server.check_runs()[0];
+    assert_eq!(run.conclusion.as_deref(), Some("failure"));
+    assert_eq!(
+        run.title.as_deref(),
+        Some("1 of 2 packets fails: 3 missing fields, 2 invalid values")
+    );
+    assert_eq!(run.annotations.len(), 5);
+    assert!(run.annotations.iter().all(|a| a.path == "budgets/b.md"));
+    assert_eq!(g.output("packets"), "2");
+}
+
+#[test]
+fn an_oversize_file_that_declares_a_packet_fails_the_check() {
+    let mut big = String::from("\"packet\": budget-change\nnotes: |\n");
+    while big.len() < 1_200_000 {
+        big.push_str("  evidence pasted whole instead of linked, line after line after line\n");
+    }
+    // A bigger data file that only nests `packet` keys stays silent.
+    let mut data = String::from("rows:\n");
+    while data.len() < 3_000_000 {
+        data.push_str("  - packet: {bytes: 1500}\n");
+    }
+    let repo = repo(
+        "oversize",
+        &[],
+        &[
+            Edit::Write("budgets/big.yaml", big),
+            Edit::Write("docs/data.yaml", data),
+            Edit::Write("budgets/ok.yaml", valid()),
+        ],
+    );
+    let mut s = setup(&repo);
+    // GitHub lists no patch for diffs this large.
+    for f in &mut s.files {
+        if f.filename != "budgets/ok.yaml" {
+            f.patch = None;
+        }
+    }
+    let server = FakeGitHub::start(s);
+    let ev = event(&repo, "pull_request.opened.payload.json", &repo.head, LATER);
+    let g = gate(&repo, &server, &ev, &[]);
+    assert_eq!(g.code, 1, "{}\n{}", g.stdout, g.stderr);
+    server.assert_no_violations();
+    let run = &server.check_runs()[0];
+    assert_eq!(run.conclusion.as_deref(), Some("failure"));
+    assert_eq!(run.annotations.len(), 1, "{:?}", run.annotations);
+    let a = &run.annotations[0];
+    assert_eq!((a.path.as_str(), a.start_line), ("budgets/big.yaml", 1));
+    assert!(
+        a.message.contains("over the 1048576-byte limit"),
+        "{}",
+        a.message
+    );
+    assert_eq!(g.output("packets"), "2");
+}
+
+#[test]
+fn a_head_version_read_from_git_is_judged_byte_for_byte() {
+    // The workspace holds the base; the head's packet, with a Latin-1 byte in a comment,
+    // comes from git. Read as text it would lose the byte and pass; it must fail as written.
+    let repo = repo(
+        "head-bytes",
+        &[],
+        &[Edit::Write("budgets/ok.yaml", valid())],
+    );
+    let mut bytes = b"# caf\xe9 budget\n".to_vec();
+    bytes.extend(valid().into_bytes());
+    std::fs::write(repo.dir.join("budgets/latin1.yaml"), &bytes).unwrap();
+    git(&repo.dir, &["add", "-A"]);
+    git(&repo.dir, &["commit", "-qm", "latin1"]);
+    let head = git(&repo.dir, &["rev-parse", "HEAD"]);
+    git(&repo.dir, &["checkout", "-q", &repo.base]);
+    let mut s = setup(&repo);
+    s.head_sha = head.clone();
+    let mut file = PrFile::added("budgets/latin1.yaml", "@@ -0,0 +1 @@\n+x");
+    file.sha = Some(git(
+        &repo.dir,
+        &["rev-parse", &format!("{head}:budgets/latin1.yaml")],
+    ));
+    s.files.push(file);
+    let server = FakeGitHub::start(s);
+    let ev = event(&repo, "pull_request.opened.payload.json", &head, LATER);
+    let g = gate(&repo, &server, &ev, &[]);
+    assert_eq!(g.code, 1, "{}\n{}", g.stdout, g.stderr);
+    server.assert_no_violations();
+    let run = &server.check_runs()[0];
+    let a: Vec<(&str, u64, Option<&str>)> = run
+        .annotations
+        .iter()
+        .map(|a| (a.path.as_str(), a.start_line, a.title.as_deref()))
+        .collect();
+    assert_eq!(
+        a,
+        [("budgets/latin1.yaml", 1, Some("file-encoding"))],
+        "{run:?}"
+    );
+}
+
 #[cfg(unix)]
 #[test]
 fn a_packet_that_is_a_symbolic_link_is_refused_not_followed() {

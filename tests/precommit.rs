@@ -165,3 +165,46 @@ fn pre_commit_hooks_judge_the_staged_packets() {
     assert_eq!(r.code, 1, "{}", r.stdout);
     assert!(r.stdout.contains("typo.yaml:2:9"), "{}", r.stdout);
 }
+
+#[test]
+fn pre_commit_judges_packets_by_their_yaml_not_by_a_line() {
+    let hooks = hooks();
+    let dir = scratch("pre-commit-detection");
+    let today = packetgate::dates::Date::today_utc().to_string();
+    // A packet whose key is quoted, a document that shows an example packet in a fenced
+    // block, and a big data file whose `packet` keys are nested.
+    let trace = fs::read_to_string(root().join("examples/valid/cost-trace-summarizer.yaml"))
+        .unwrap()
+        .replace("2026-11-14", &today)
+        .replacen("packet: cost-trace", "\"packet\": cost-trace", 1);
+    fs::write(dir.join("trace.yaml"), trace).unwrap();
+    fs::create_dir_all(dir.join("docs")).unwrap();
+    fs::write(
+        dir.join("docs/packets.md"),
+        "# Writing a packet\n\n```yaml\npacket: budget-change\nchange_id: CHG-1\n```\n",
+    )
+    .unwrap();
+    let rows: String = (0..40_000)
+        .map(|i| format!("  - packet: {{id: {i}}}\n"))
+        .collect();
+    fs::write(dir.join("docs/data.yaml"), format!("rows:\n{rows}")).unwrap();
+    let staged = ["trace.yaml", "docs/packets.md", "docs/data.yaml"];
+    let r = run_hook(&hooks[0], &dir, &staged);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains("pass: 1 packet checked, 1 passed"),
+        "{}",
+        r.stdout
+    );
+
+    // The quoted key with a broken line after it fails the commit at that line.
+    fs::write(
+        dir.join("broken.yaml"),
+        "'packet': cost-trace\nowner: [unclosed\n",
+    )
+    .unwrap();
+    let r = run_hook(&hooks[0], &dir, &["broken.yaml", "docs/packets.md"]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(r.stdout.contains("broken.yaml:2:8"), "{}", r.stdout);
+    assert!(r.stdout.contains("yaml-syntax"), "{}", r.stdout);
+}

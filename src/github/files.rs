@@ -7,6 +7,8 @@
 use super::api::{Api, ApiError};
 use super::event::Pull;
 use crate::git::{self, GitError};
+use crate::packet::{self, Form};
+use crate::yaml;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::Path;
@@ -29,8 +31,8 @@ pub struct Changes {
     /// The git blob id of each judged file at the head, as GitHub lists it: the workspace
     /// must hold exactly these contents, or it is not the head being judged.
     pub blobs: BTreeMap<String, String>,
-    /// Files whose old version declared `packet:` (a line the diff removes): dropping the
-    /// declaration does not make a packet stop being judged.
+    /// Files whose old version declared `packet` (as far as the diff or git shows it):
+    /// dropping or respelling the declaration does not make a packet stop being judged.
     pub were_packets: BTreeSet<String>,
     /// `false` when the list stops at GitHub's cap and more files changed.
     pub complete: bool,
@@ -89,7 +91,7 @@ pub fn from_api(api: &Api, pull: &Pull) -> Result<Changes, ApiError> {
                 changes
                     .diff_lines
                     .insert(name.to_string(), patch_lines(patch));
-                if removes_packet_line(patch) {
+                if declared_before(name, patch) {
                     changes.were_packets.insert(name.to_string());
                 }
             }
@@ -124,8 +126,9 @@ pub fn from_git(dir: &Path, from: &str, to: &str) -> Result<Changes, GitError> {
     for c in git::diff(dir, from, to)? {
         if matches!(c.status, b'M' | b'R' | b'T') {
             let old = c.from.as_deref().unwrap_or(&c.path);
+            let form = Form::of(old).unwrap_or(Form::Yaml);
             if let Ok(Some(text)) = git::show(dir, from, old) {
-                if text.lines().any(|l| l.starts_with("packet:")) {
+                if packet::declares(form, &text) {
                     changes.were_packets.insert(c.path.clone());
                 }
             }
@@ -142,12 +145,49 @@ pub fn from_git(dir: &Path, from: &str, to: &str) -> Result<Changes, GitError> {
     Ok(changes)
 }
 
-/// Whether a diff removes a top-level `packet:` line (the file declared a kind before).
-pub fn removes_packet_line(patch: &str) -> bool {
-    patch.lines().any(|l| {
-        l.strip_prefix('-')
-            .is_some_and(|rest| rest.starts_with("packet:"))
-    })
+/// Whether a file's diff shows that its old version declared `packet` at the root. A patch
+/// holds only pieces of the old file: a first hunk starting at line 1 holds its head, read as
+/// the loader reads a file (any spelling, Markdown front matter only); elsewhere a removed
+/// YAML line counts when it is a root key by itself, at the margin (an indented one may be
+/// nested in something else, and judging a file that never was a packet would fail it).
+pub fn declared_before(path: &str, patch: &str) -> bool {
+    let Some(form) = Form::of(path) else {
+        return false;
+    };
+    // The old side of the first hunk, while it is being read and when it starts at line 1.
+    let mut head: Option<String> = None;
+    let mut reading = false;
+    let mut first = true;
+    for l in patch.lines() {
+        if let Some(rest) = l.strip_prefix("@@") {
+            let old_start = rest
+                .split_whitespace()
+                .find_map(|t| t.strip_prefix('-'))
+                .and_then(|t| t.split(',').next())
+                .and_then(|n| n.parse::<u32>().ok());
+            if first && old_start == Some(1) {
+                head = Some(String::new());
+            }
+            reading = head.is_some() && first;
+            first = false;
+            continue;
+        }
+        let old_line = l.strip_prefix(['-', ' ']);
+        if let (Some(text), Some(line), true) = (head.as_mut(), old_line, reading) {
+            text.push_str(line);
+            text.push('\n');
+        }
+        if form == Form::Yaml
+            && l.strip_prefix('-').is_some_and(|r| {
+                !r.starts_with(char::is_whitespace)
+                    && packet::may_declare(r)
+                    && yaml::root_has_key(r, packet::KEY)
+            })
+        {
+            return true;
+        }
+    }
+    head.is_some_and(|text| packet::declares(form, &text))
 }
 
 /// Git's blob id of a file's bytes: what GitHub's file list calls the file's `sha`.
@@ -156,6 +196,30 @@ pub fn blob_id(bytes: &[u8]) -> String {
     h.update(format!("blob {}\0", bytes.len()).as_bytes());
     h.update(bytes);
     h.digest().to_string()
+}
+
+/// [`blob_id`] of a file on disk, read a block at a time: a changed file may be far over the
+/// packet size cap, and checking it is the head's version must not hold it all in memory.
+pub fn file_blob_id(path: &Path) -> std::io::Result<String> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path)?;
+    let len = file.metadata()?.len();
+    let mut h = sha1_smol::Sha1::new();
+    h.update(format!("blob {len}\0").as_bytes());
+    let mut buf = vec![0; 64 * 1024];
+    let mut read = 0u64;
+    loop {
+        let n = file.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        read += n as u64;
+        h.update(&buf[..n]);
+    }
+    if read != len {
+        return Err(std::io::Error::other("the file changed while it was read"));
+    }
+    Ok(h.digest().to_string())
 }
 
 /// New-side line numbers a unified diff shows (added and context lines).
@@ -201,10 +265,43 @@ mod tests {
             blob_id(b"hello\n"),
             "ce013625030ba8dba906f756967f9e9ca394464a"
         );
-        assert!(removes_packet_line(
-            "@@ -1,2 +1,1 @@\n-packet: budget-change\n change_id: X"
-        ));
-        assert!(!removes_packet_line("@@ -1 +1 @@\n+packet: budget-change"));
+        let dir = std::env::temp_dir().join(format!("packetgate-blob-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let big: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
+        std::fs::write(dir.join("big"), &big).unwrap();
+        assert_eq!(file_blob_id(&dir.join("big")).unwrap(), blob_id(&big));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_diff_shows_a_declaration_it_removes_or_respells() {
+        let yes = [
+            ("a.yaml", "@@ -1,2 +1,1 @@\n-packet: budget-change\n change_id: X"),
+            ("a.yaml", "@@ -9,2 +9,1 @@\n-\"packet\": budget-change\n change_id: X"),
+            ("a.yaml", "@@ -1,3 +1,3 @@\n # c\n-  packet: budget-change\n+  kind: budget-change\n   owner: x\n@@ -30 +30 @@\n-  a: 1\n+  a: 2"),
+            ("a.md", "@@ -1,3 +1,2 @@\n ---\n-'packet': budget-change\n change_id: X"),
+            ("a.yaml", "@@ -1,2 +1,2 @@\n-? packet\n-: budget-change\n+? packets\n+: budget-change\n@@ -30,1 +30,1 @@\n-a: 1\n+a: 2"),
+        ];
+        for (path, patch) in yes {
+            assert!(declared_before(path, patch), "{path}: {patch}");
+        }
+        let no = [
+            ("a.yaml", "@@ -1 +1 @@\n+packet: budget-change"),
+            // Nested, or in a Markdown body: not a declaration.
+            ("a.yaml", "@@ -7,2 +7,1 @@\n-  packet: 3\n   bytes: 10"),
+            (
+                "a.md",
+                "@@ -20,3 +20,2 @@\n ```yaml\n-packet: budget-change\n ```",
+            ),
+            (
+                "a.md",
+                "@@ -1,3 +1,2 @@\n # Docs\n-packet: budget-change\n text",
+            ),
+            ("a.txt", "@@ -1 +1 @@\n-packet: budget-change"),
+        ];
+        for (path, patch) in no {
+            assert!(!declared_before(path, patch), "{path}: {patch}");
+        }
     }
 
     #[test]

@@ -264,11 +264,11 @@ fn head_version(
     let local = Path::new(path);
     let is_link = std::fs::symlink_metadata(local).is_ok_and(|m| m.file_type().is_symlink());
     // A symbolic link is judged (and refused) as it is.
-    if is_link || std::fs::read(local).is_ok_and(|b| files::blob_id(&b) == *want) {
+    if is_link || files::file_blob_id(local).is_ok_and(|id| id == *want) {
         return Ok(Source::Workspace);
     }
-    let text = match crate::git::show(Path::new("."), head, path) {
-        Ok(Some(text)) => text,
+    let bytes = match crate::git::show_bytes(Path::new("."), head, path) {
+        Ok(Some(bytes)) => bytes,
         _ => {
             let api = api.ok_or_else(|| {
                 anyhow!("`{path}` in the workspace is not the pull request's version, and there is no token to fetch it: check out the pull request's head commit")
@@ -285,14 +285,14 @@ fn head_version(
                     base::short(head)
                 ));
             }
-            reply.body
+            reply.body.into_bytes()
         }
     };
     let target = scratch.join(path);
     if let Some(dir) = target.parent() {
         std::fs::create_dir_all(dir)?;
     }
-    std::fs::write(&target, text)?;
+    std::fs::write(&target, bytes)?;
     Ok(Source::Fetched(target))
 }
 

@@ -52,6 +52,20 @@ pub fn split(text: &str) -> Result<FrontMatter<'_>, SplitError> {
     })
 }
 
+/// The YAML a Markdown file declares itself in: the front matter, up to its closing line or,
+/// when it is never closed, to the end of the file (a forgotten closer must not hide a
+/// packet). `None` when the first line is not `---`: Markdown declares nothing in its body,
+/// so a document showing an example packet in a fenced block is not a packet.
+pub fn declaring_yaml(text: &str) -> Option<&str> {
+    match split(text) {
+        Ok(fm) => Some(fm.yaml),
+        Err(_) => {
+            let first = text.split_inclusive('\n').next()?;
+            is_fence(first, &["---"]).then(|| &text[first.len()..])
+        }
+    }
+}
+
 /// A run of prose lines read as one text (a paragraph, a list item, a heading), so a sentence
 /// wrapped over two lines is still one sentence. Lines are joined with `\n`.
 #[derive(Debug, PartialEq, Eq)]

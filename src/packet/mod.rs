@@ -6,16 +6,16 @@
 //! not YAML, not a mapping, no kind — becomes a finding here; it never panics and never
 //! stops the run.
 
+mod detect;
 mod hidden;
 mod markdown;
+pub use detect::{declares, may_declare, KEY};
 pub use markdown::{starts_block, Paragraph};
 
 use crate::finding::{Finding, Severity};
 use crate::rules::core;
 use crate::suggest;
 use crate::yaml::{self, ErrorKind, Limits, Node, Pos};
-use regex::Regex;
-use std::sync::OnceLock;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Form {
@@ -118,11 +118,6 @@ fn finding(rule: &str, field: Option<&str>, pos: Pos, message: String, fix: &str
         fix: fix.to_string(),
         missing: false,
     }
-}
-
-fn packet_line() -> &'static Regex {
-    static RE: OnceLock<Regex> = OnceLock::new();
-    RE.get_or_init(|| Regex::new(r"(?m)^packet[ \t]*:").expect("static regex"))
 }
 
 /// Decodes bytes as text: UTF-8 (BOM stripped) or UTF-16 with a BOM; anything else, or text
@@ -233,6 +228,23 @@ fn pos_at(text: &str, byte: usize) -> Pos {
     )
 }
 
+impl Origin<'_> {
+    /// Found by a folder scan (or a diff) and claimed by no config glob: judged only when its
+    /// YAML declares `packet`.
+    fn scanned(self) -> bool {
+        !self.explicit && self.assigned_kind.is_none()
+    }
+}
+
+/// Whether bytes that cannot be judged whole (cut at the size cap, or not valid text) declare
+/// a packet, as far as they can be read.
+fn bytes_declare(path: &str, bytes: &[u8]) -> bool {
+    declares(
+        Form::of(path).unwrap_or(Form::Yaml),
+        &detect::lossy_text(bytes),
+    )
+}
+
 /// A file that cannot be judged as a packet, with the findings that say why.
 fn rejected(origin: Origin<'_>, text: Option<String>, findings: Vec<Finding>) -> Loaded {
     Loaded::Rejected {
@@ -252,7 +264,10 @@ pub fn load(
 ) -> Loaded {
     let reject = |text, findings| rejected(origin, text, findings);
     if bytes.len() as u64 > limits.max_file_bytes {
-        if !origin.explicit && origin.assigned_kind.is_none() {
+        // The declaration is read from the bytes under the cap (all a caller reads of a big
+        // file): a 5 MB data file stays silent, a 5 MB packet fails.
+        let head = usize::try_from(limits.max_file_bytes).map_or(bytes, |cap| &bytes[..cap]);
+        if origin.scanned() && !bytes_declare(path, head) {
             return Loaded::NotPacket;
         }
         return reject(
@@ -273,7 +288,7 @@ pub fn load(
     let text = match decode_text(bytes) {
         Ok(t) => t,
         Err((pos, msg)) => {
-            if !origin.explicit && origin.assigned_kind.is_none() {
+            if origin.scanned() && !bytes_declare(path, bytes) {
                 return Loaded::NotPacket;
             }
             return reject(
@@ -306,8 +321,7 @@ fn load_text(
     limits: LoadLimits,
 ) -> Loaded {
     let reject = |text, findings| rejected(origin, text, findings);
-    let declares = packet_line().is_match(&text);
-    if !declares && !origin.explicit && origin.assigned_kind.is_none() {
+    if origin.scanned() && !may_declare(&text) {
         return Loaded::NotPacket;
     }
     let form = Form::of(path).unwrap_or(Form::Yaml);
@@ -316,7 +330,9 @@ fn load_text(
         Form::Markdown => match markdown::split(&text) {
             Ok(fm) => (fm.yaml, fm.line_offset, Some(fm.prose_start)),
             Err(e) => {
-                if !declares && !origin.explicit && origin.assigned_kind.is_none() {
+                // Only front matter declares: a fenced example in a document's body does not,
+                // while a front matter left unclosed still does.
+                if origin.scanned() && !declares(Form::Markdown, &text) {
                     return Loaded::NotPacket;
                 }
                 return reject(
@@ -326,6 +342,12 @@ fn load_text(
             }
         },
     };
+    // The event stream settles a file nobody named before a tree is built for it: most YAML
+    // that mentions the word is no packet, and a packet names its kind among its first keys.
+    // It reads the events up to a syntax error, so a packet broken further down still declares.
+    if origin.scanned() && !yaml::root_has_key(yaml_text, KEY) {
+        return Loaded::NotPacket;
+    }
     let doc = match yaml::parse(yaml_text, limits.yaml) {
         Ok(d) => d,
         Err(e) => {
@@ -352,6 +374,9 @@ fn load_text(
             );
         }
     };
+    if origin.scanned() && doc.root.as_ref().is_none_or(|r| r.entry(KEY).is_none()) {
+        return Loaded::NotPacket;
+    }
     let Some(mut root) = doc.root else {
         return reject(
             Some(text.clone()),
@@ -658,6 +683,67 @@ mod tests {
                 load(path, bytes, scan, KINDS, LoadLimits::default()),
                 Loaded::NotPacket
             ));
+        }
+    }
+
+    #[test]
+    fn folder_scans_judge_what_the_yaml_declares_even_when_it_cannot_be_read_whole() {
+        let scan = Origin {
+            explicit: false,
+            assigned_kind: None,
+        };
+        let small = LoadLimits {
+            max_file_bytes: 64,
+            ..LoadLimits::default()
+        };
+        let big = format!("'packet': cost-trace\nnotes: \"{}\"\n", "x".repeat(100));
+        let undeclared = format!("notes: \"{}\"\npacket: cost-trace\n", "x".repeat(100));
+        let default = LoadLimits::default();
+        let cases: &[(&str, &[u8], LoadLimits, &str)] = &[
+            ("a.yaml", b"\"p\\x61cket\": cost-trace\n", default, "packet"),
+            ("a.yaml", big.as_bytes(), small, "file-too-large@1"),
+            ("a.yaml", undeclared.as_bytes(), small, "skipped"),
+            (
+                "a.yaml",
+                b"{packet: cost-trace}\n# \xff\n",
+                default,
+                "file-encoding@2",
+            ),
+            ("a.yaml", b"notes: x\n# \xff\n", default, "skipped"),
+            (
+                "a.yaml",
+                b"  packet: cost-trace\n  owner: [x\n",
+                default,
+                "yaml-syntax@2",
+            ),
+            (
+                "a.yaml",
+                b"a:\n  packet: cost-trace\nb: [x\n",
+                default,
+                "skipped",
+            ),
+            (
+                "a.md",
+                b"# Docs\n\n```yaml\npacket: cost-trace\n```\n",
+                default,
+                "skipped",
+            ),
+            (
+                "a.md",
+                b"---\npacket: cost-trace\nno closer\n",
+                default,
+                "front-matter@1",
+            ),
+        ];
+        for (path, bytes, limits, want) in cases {
+            let got = match load(path, bytes, scan, KINDS, *limits) {
+                Loaded::NotPacket => "skipped".to_string(),
+                Loaded::Packet(..) => "packet".to_string(),
+                Loaded::Rejected { findings, .. } => {
+                    format!("{}@{}", findings[0].rule, findings[0].line)
+                }
+            };
+            assert_eq!(got, *want, "{:?}", String::from_utf8_lossy(bytes));
         }
     }
 
