@@ -167,6 +167,12 @@ fn lookup(c: char) -> Option<(&'static str, Kind)> {
         .map(|(_, _, name, kind)| (*name, *kind))
 }
 
+/// Does the character display as nothing? (The renderer drops those an entity spells, such
+/// as `&#8203;`, which the text itself no longer holds.)
+pub fn is_hidden(c: char) -> bool {
+    lookup(c).is_some()
+}
+
 /// What a selector may follow: a symbol or a letter of a script with variants, not ASCII, a
 /// space or another invisible character. (A digit, `#` or `*` is the one ASCII base: a keycap, `1` U+FE0F U+20E3.)
 fn selects_something(prev: Option<char>, next: Option<char>) -> bool {

@@ -7,6 +7,7 @@
 //! stops the run.
 
 mod hidden;
+mod html;
 mod markdown;
 pub use hidden::{strip as strip_hidden, Removed, Stripped};
 pub use markdown::{starts_block, Paragraph};
@@ -67,9 +68,21 @@ impl Packet {
             .filter(move |(n, _)| *n >= start)
     }
 
-    /// The prose as paragraphs (wrapped sentences joined), for rules that read sentences.
+    /// The prose as a reader sees it, piece by piece (paragraphs with their wrapped lines
+    /// joined, headings, list items, table cells, code lines), for rules that read sentences.
     pub fn paragraphs(&self) -> Vec<markdown::Paragraph> {
-        markdown::paragraphs(self.prose())
+        let Some(start) = self.prose_start else {
+            return Vec::new();
+        };
+        let offset = match start {
+            0 | 1 => 0,
+            n => self
+                .text
+                .match_indices('\n')
+                .nth(n as usize - 2)
+                .map_or(self.text.len(), |(i, _)| i + 1),
+        };
+        markdown::render(&self.text[offset..], start.max(1))
     }
 }
 

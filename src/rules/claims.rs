@@ -95,7 +95,7 @@ impl Claim {
         let mut negating_section = false;
         for para in ctx.paragraphs() {
             let text = para.text.as_str();
-            if text.trim_start().starts_with('#') {
+            if para.heading {
                 negating_section = negated(text, text.len(), negations);
             }
             for m in regex.find_iter(text) {
