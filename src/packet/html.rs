@@ -1,6 +1,6 @@
 //! Raw HTML inside Markdown prose, read as the text it displays: tags dropped, the text
 //! between them kept, entities decoded. CommonMark hands raw HTML through untouched (an HTML
-//! block, or a tag inside a paragraph), so the prose renderer (`markdown`) passes it here.
+//! block, or a tag inside a paragraph), so the prose renderer (`prose`) passes it here.
 //!
 //! This is not an HTML parser and does not need to be one: it only has to know where tags
 //! are, because the text between them is what a browser shows. Comments are the exception

@@ -9,8 +9,10 @@
 mod hidden;
 mod html;
 mod markdown;
+mod prose;
 pub use hidden::{strip as strip_hidden, Removed, Stripped};
-pub use markdown::{starts_block, Paragraph};
+pub use markdown::starts_block;
+pub use prose::Paragraph;
 
 use crate::finding::{Finding, Severity};
 use crate::rules::core;
@@ -70,7 +72,7 @@ impl Packet {
 
     /// The prose as a reader sees it, piece by piece (paragraphs with their wrapped lines
     /// joined, headings, list items, table cells, code lines), for rules that read sentences.
-    pub fn paragraphs(&self) -> Vec<markdown::Paragraph> {
+    pub fn paragraphs(&self) -> Vec<Paragraph> {
         let Some(start) = self.prose_start else {
             return Vec::new();
         };
@@ -82,7 +84,7 @@ impl Packet {
                 .nth(n as usize - 2)
                 .map_or(self.text.len(), |(i, _)| i + 1),
         };
-        markdown::render(&self.text[offset..], start.max(1))
+        prose::render(&self.text[offset..], start.max(1))
     }
 }
 
