@@ -228,13 +228,15 @@ pub fn check_bytes(
         Loaded::Rejected {
             kind,
             text,
+            removed,
             findings,
         } => {
             let masker = text
                 .as_deref()
                 .map(|t| text_masker(config, t))
                 .unwrap_or_default();
-            Some(finish(c, kind, findings, text.as_deref(), &masker, opts))
+            let source = text.as_deref().map(|t| (t, &removed));
+            Some(finish(c, kind, findings, source, &masker, opts))
         }
         Loaded::Packet(p, mut findings) => {
             let Some(policy) = config.policy(&p.kind) else {
@@ -243,7 +245,7 @@ pub fn check_bytes(
                     c,
                     Some(p.kind.clone()),
                     findings,
-                    Some(&p.text),
+                    Some((&p.text, &p.removed)),
                     &Masker::default(),
                     opts,
                 ));
@@ -290,24 +292,27 @@ pub fn check_bytes(
                 }
             }
             let eval = rules::evaluate(&ctx);
-            findings.extend(eval.findings);
+            // The rules read the text without its hidden characters: back to the file's columns.
+            findings.extend(eval.findings.into_iter().map(|mut f| {
+                p.removed.place(&mut f);
+                f
+            }));
             secrets.extend(eval.secrets);
             let masker = Masker::new(secrets);
             let mut report = finish(
                 c,
                 Some(p.kind.clone()),
                 findings,
-                Some(&p.text),
+                Some((&p.text, &p.removed)),
                 &masker,
                 opts,
             );
             if opts.keep_lines {
                 for cite in &citations {
                     if let Some(line) = p.text.lines().nth(cite.line as usize - 1) {
-                        report
-                            .lines
-                            .entry(cite.line)
-                            .or_insert_with(|| masker.apply(line));
+                        report.lines.entry(cite.line).or_insert_with(|| {
+                            p.removed.shown(cite.line, line, |l| masker.apply(l))
+                        });
                     }
                 }
             }
@@ -421,7 +426,7 @@ fn finish(
     c: &Candidate,
     kind: Option<String>,
     mut findings: Vec<Finding>,
-    text: Option<&str>,
+    source: Option<(&str, &packet::Removed)>,
     masker: &Masker,
     opts: &Options,
 ) -> PacketReport {
@@ -438,12 +443,14 @@ fn finish(
     findings.sort_by(|a, b| (a.line, a.column, &a.rule).cmp(&(b.line, b.column, &b.rule)));
     findings.dedup();
     let mut lines = BTreeMap::new();
-    if let Some(text) = text.filter(|_| opts.keep_lines) {
+    if let Some((text, removed)) = source.filter(|_| opts.keep_lines) {
         let wanted: Vec<u32> = findings.iter().map(|f| f.line).collect();
         for (i, line) in text.lines().enumerate() {
             let n = i as u32 + 1;
             if wanted.contains(&n) {
-                lines.insert(n, masker.apply(line));
+                // The file's line, its hidden characters shown as markers: findings point at
+                // the file's columns.
+                lines.insert(n, removed.shown(n, line, |l| masker.apply(l)));
             }
         }
     }
@@ -470,7 +477,8 @@ fn citations(ctx: &Ctx<'_>, masker: &Masker) -> Vec<Citation> {
                 url: l.url.clone(),
                 field: l.field.as_ref().map(|f| f.text.clone()),
                 line: l.pos.line,
-                column: l.pos.col,
+                // Found in the text without hidden characters: the file's column.
+                column: ctx.packet.removed.column(l.pos.line, l.pos.col),
             })
         })
         .collect()

@@ -2,8 +2,8 @@
 //! every kind, alias bombs, 10,000-deep nesting, huge scalars and files over the size cap,
 //! NUL bytes, invalid UTF-8, UTF-16 and UTF-32, every line ending, tabs, front-matter
 //! variants, tags and merge keys, numbers and booleans where text belongs, foreign date
-//! formats, homoglyphs, invisible and right-to-left characters, and secrets split or
-//! disguised.
+//! formats, homoglyphs, invisible and right-to-left characters, Markdown markup nested to
+//! break a renderer, and secrets split or disguised.
 //!
 //! Every file is judged by the real binary, many files per run as a user would name them.
 //! The suite checks the verdict and the exact findings (`LINE:COL RULE FIELD`), that nothing
@@ -46,9 +46,9 @@ const GENERATED_CPU_EACH: Duration = Duration::from_secs(10);
 const GENERATED_CPU_ALL: Duration = Duration::from_secs(60);
 const GENERATED_WALL_EACH: Duration = Duration::from_secs(60);
 /// Each also runs within this much address space (`prlimit --as`; the biggest input needs
-/// under 192 MiB) and this much resident memory (measured: at most 39.3 MiB). Without the
-/// alias byte budget one of the bombs asks for 39 GB; reading the 4 GiB file whole would ask
-/// for 4 GiB.
+/// under 192 MiB) and this much resident memory (measured: at most 49.4 MiB, the nested
+/// Markdown markup). Without the alias byte budget one of the bombs asks for 39 GB; reading
+/// the 4 GiB file whole would ask for 4 GiB.
 const GENERATED_ADDRESS_SPACE: u64 = 1 << 30;
 const GENERATED_RSS_KIB: u64 = 256 * 1024;
 
@@ -708,6 +708,20 @@ fn generated() -> Vec<Generated> {
         expect: expect(&["23:8 claim-price"]),
         count: Some(("claim-price", 7_000)),
     });
+    // Markup the prose renderer must read in linear time: a line of emphasis and links that
+    // never close, brackets and images nested 20,000 deep, then a table of rows whose cells
+    // hold bold claims, links, entities and code spans, and a last claim behind an entity.
+    let (markup, claim_rows) = nested_markup();
+    all.push(Generated {
+        name: MARKUP_INPUT,
+        bytes: s(&markup),
+        verdict: "fail",
+        expect: vec![
+            format!("{}:5 claim-price", MARKUP_TABLE_LINE + 2),
+            format!("{}:13 claim-price", markup.lines().count()),
+        ],
+        count: Some(("claim-price", claim_rows + 1)),
+    });
     all
 }
 
@@ -757,6 +771,40 @@ fn the_deadline_stops_a_packet_part_way() {
     } else {
         // A machine fast enough to read it all inside the budget.
         assert_eq!(judged, complete, "no limit-time, yet claims are missing");
+    }
+}
+
+const MARKUP_INPUT: &str = "markdown-nested-markup.md";
+/// Where the table of [`nested_markup`] starts.
+const MARKUP_TABLE_LINE: usize = 28;
+
+/// A Markdown packet just under the size cap, and how many table rows hold a claim.
+fn nested_markup() -> (String, usize) {
+    let mut t = format!("---\n{PASSING}---\n\n");
+    t.push_str(&"*a **b [c](https://e.example/) _d ".repeat(6_000));
+    t.push_str("\n\n");
+    t.push_str(&"[".repeat(20_000));
+    t.push_str(&"![".repeat(20_000));
+    t.push('x');
+    t.push_str(&"](y)".repeat(20_000));
+    t.push_str("\n\n| price | link | note |\n|---|---|---|\n");
+    assert_eq!(t.lines().count() + 1, MARKUP_TABLE_LINE + 2);
+    let row = "| **$0.40** per 1M tokens | [a](https://a.example/ \"t\") | &#36;1 `c` ~~d~~ |\n";
+    let last = "\nInput costs &#36;0.40 per 1M tokens.\n";
+    let rows = (CAP - t.len() - last.len()) / row.len();
+    t.push_str(&row.repeat(rows));
+    t.push_str(last);
+    assert!(t.len() <= CAP);
+    (t, rows)
+}
+
+/// Inputs held to a tighter CPU bound than [`GENERATED_CPU_EACH`]. The nested markup takes
+/// 0.4 s of CPU on the debug build; the bound leaves room for a slow shared machine, and a
+/// renderer gone quadratic takes minutes.
+fn cpu_budget(name: &str) -> Duration {
+    match name {
+        MARKUP_INPUT => Duration::from_secs(4),
+        _ => GENERATED_CPU_EACH,
     }
 }
 
@@ -847,7 +895,7 @@ fn huge_deep_and_bomb_inputs_stay_bounded() {
         }
         if let Some(cpu) = run.cpu {
             cpu_all += cpu;
-            if cpu >= GENERATED_CPU_EACH {
+            if cpu >= cpu_budget(g.name) {
                 let _ = writeln!(failures, "{}: {cpu:?} of CPU", g.name);
             }
         }

@@ -282,20 +282,26 @@ mod tests {
             ("a.md", "@@ -1,3 +1,2 @@\n ---\n-'packet': budget-change\n change_id: X"),
             ("a.yaml", "@@ -1,2 +1,2 @@\n-? packet\n-: budget-change\n+? packets\n+: budget-change\n@@ -30,1 +30,1 @@\n-a: 1\n+a: 2"),
         ];
+        // Markdown writing `packet:` at the margin outside code, even without front matter,
+        // meant to be a packet.
+        let yes = [
+            yes.as_slice(),
+            &[(
+                "a.md",
+                "@@ -1,3 +1,2 @@\n # Docs\n-packet: budget-change\n text",
+            )],
+        ]
+        .concat();
         for (path, patch) in yes {
             assert!(declared_before(path, patch), "{path}: {patch}");
         }
         let no = [
             ("a.yaml", "@@ -1 +1 @@\n+packet: budget-change"),
-            // Nested, or in a Markdown body: not a declaration.
+            // Nested, or in a Markdown code block: not a declaration.
             ("a.yaml", "@@ -7,2 +7,1 @@\n-  packet: 3\n   bytes: 10"),
             (
                 "a.md",
                 "@@ -20,3 +20,2 @@\n ```yaml\n-packet: budget-change\n ```",
-            ),
-            (
-                "a.md",
-                "@@ -1,3 +1,2 @@\n # Docs\n-packet: budget-change\n text",
             ),
             ("a.txt", "@@ -1 +1 @@\n-packet: budget-change"),
         ];

@@ -44,10 +44,45 @@ pub fn declares(form: Form, text: &str) -> bool {
         Form::Yaml => text,
         Form::Markdown => match markdown::declaring_yaml(text) {
             Some(yaml) => yaml,
-            None => return false,
+            None => return declared_in_body(text),
         },
     };
     yaml::root_has_key(yaml, KEY)
+}
+
+/// A Markdown file without front matter that still writes a `packet:` line at the margin
+/// outside code (a heading above the front matter, `----` or `+++` fences): it means to be a
+/// packet and must fail as one, not vanish. An example shown in a fenced or indented code
+/// block is documentation.
+fn declared_in_body(text: &str) -> bool {
+    let mut fence: Option<&str> = None;
+    for line in text.lines() {
+        let t = line.trim_start();
+        let indent = line.len() - t.len();
+        if let Some(open) = fence {
+            if t.starts_with(open) {
+                fence = None;
+            }
+            continue;
+        }
+        if indent < 4 && (t.starts_with("```") || t.starts_with("~~~")) {
+            fence = Some(&t[..3]);
+            continue;
+        }
+        if indent >= 4 {
+            continue;
+        }
+        // `--- packet: x` is a document start with the key after it.
+        let t = t.strip_prefix("--- ").map_or(t, str::trim_start);
+        let key = t.trim_start_matches(['"', '\'']);
+        if let Some(rest) = key.strip_prefix(KEY) {
+            let rest = rest.trim_start_matches(['"', '\'']).trim_start();
+            if rest.starts_with(':') {
+                return true;
+            }
+        }
+    }
+    false
 }
 
 /// Text to read a declaration from when the bytes are not valid text or are cut at the size

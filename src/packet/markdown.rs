@@ -1,4 +1,5 @@
 //! Markdown front matter: the YAML between a first line `---` and the next `---` (or `...`).
+//! The prose after it is rendered in `prose`.
 
 use crate::yaml::Pos;
 
@@ -66,26 +67,9 @@ pub fn declaring_yaml(text: &str) -> Option<&str> {
     }
 }
 
-/// A run of prose lines read as one text (a paragraph, a list item, a heading), so a sentence
-/// wrapped over two lines is still one sentence. Lines are joined with `\n`.
-#[derive(Debug, PartialEq, Eq)]
-pub struct Paragraph {
-    pub text: String,
-    /// Byte offset in `text` where each line starts, with its 1-based line number.
-    starts: Vec<(usize, u32)>,
-}
-
-impl Paragraph {
-    /// The file position of a byte offset in `text`.
-    pub fn pos(&self, offset: usize) -> Pos {
-        let i = self.starts.partition_point(|(o, _)| *o <= offset).max(1) - 1;
-        let (start, line) = self.starts[i];
-        let col = self.text[start..offset].chars().count() as u32 + 1;
-        Pos::new(line, col)
-    }
-}
-
-/// Does this line begin a new block (heading, list item, table row, fence, quote)?
+/// Does this line begin a new block (heading, list item, table row, fence, quote)? A line
+/// test for scans that read the raw lines (a key split over two prose lines); rules that read
+/// sentences use the rendered prose (`prose::render`).
 pub fn starts_block(line: &str) -> bool {
     let t = line.trim_start();
     if t.starts_with(['#', '|', '>']) || t.starts_with("```") || t.starts_with("~~~") {
@@ -102,63 +86,9 @@ pub fn starts_block(line: &str) -> bool {
         && (rest.len() == 1 || rest[1..].starts_with(char::is_whitespace))
 }
 
-/// Group prose lines into paragraphs: a blank line ends one, a block start begins one.
-pub fn paragraphs<'a>(lines: impl Iterator<Item = (u32, &'a str)>) -> Vec<Paragraph> {
-    let mut out = Vec::new();
-    let mut current: Option<Paragraph> = None;
-    for (n, line) in lines {
-        let blank = line.trim().is_empty();
-        if blank || starts_block(line) {
-            out.extend(current.take());
-        }
-        if blank {
-            continue;
-        }
-        let p = current.get_or_insert_with(|| Paragraph {
-            text: String::new(),
-            starts: Vec::new(),
-        });
-        if !p.text.is_empty() {
-            p.text.push('\n');
-        }
-        p.starts.push((p.text.len(), n));
-        p.text.push_str(line);
-        if line.trim_start().starts_with('#') {
-            // A heading is one line.
-            out.extend(current.take());
-        }
-    }
-    out.extend(current);
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn paragraphs_join_wrapped_lines_and_map_positions() {
-        let text = "# Head\nThis does not prove\n99.9% uptime.\n\n- item one\n  wrapped\n- item two\n1. three\n";
-        let ps = paragraphs(text.lines().enumerate().map(|(i, l)| (i as u32 + 1, l)));
-        let texts: Vec<&str> = ps.iter().map(|p| p.text.as_str()).collect();
-        assert_eq!(
-            texts,
-            [
-                "# Head",
-                "This does not prove\n99.9% uptime.",
-                "- item one\n  wrapped",
-                "- item two",
-                "1. three"
-            ]
-        );
-        let at = ps[1].text.find("99.9").unwrap();
-        assert_eq!(ps[1].pos(at), Pos::new(3, 1));
-        assert_eq!(ps[1].pos(5), Pos::new(2, 6));
-        assert_eq!(
-            ps[2].pos(ps[2].text.find("wrapped").unwrap()),
-            Pos::new(6, 3)
-        );
-    }
 
     #[test]
     fn splits_with_trailing_spaces_and_dot_closer() {

@@ -8,9 +8,13 @@
 
 mod detect;
 mod hidden;
+mod html;
 mod markdown;
+mod prose;
 pub use detect::{declares, may_declare, KEY};
-pub use markdown::{starts_block, Paragraph};
+pub use hidden::{strip as strip_hidden, Removed, Stripped};
+pub use markdown::starts_block;
+pub use prose::Paragraph;
 
 use crate::finding::{Finding, Severity};
 use crate::rules::core;
@@ -42,7 +46,11 @@ impl Form {
 pub struct Packet {
     pub path: String,
     pub form: Form,
+    /// The decoded file with its hidden characters taken out: what every rule reads.
     pub text: String,
+    /// Where hidden characters were taken out of `text`: positions found in `text` go back
+    /// to the file's columns through it.
+    pub removed: Removed,
     pub root: Node,
     /// First line of Markdown prose (1-based), `None` for YAML packets.
     pub prose_start: Option<u32>,
@@ -62,9 +70,21 @@ impl Packet {
             .filter(move |(n, _)| *n >= start)
     }
 
-    /// The prose as paragraphs (wrapped sentences joined), for rules that read sentences.
-    pub fn paragraphs(&self) -> Vec<markdown::Paragraph> {
-        markdown::paragraphs(self.prose())
+    /// The prose as a reader sees it, piece by piece (paragraphs with their wrapped lines
+    /// joined, headings, list items, table cells, code lines), for rules that read sentences.
+    pub fn paragraphs(&self) -> Vec<Paragraph> {
+        let Some(start) = self.prose_start else {
+            return Vec::new();
+        };
+        let offset = match start {
+            0 | 1 => 0,
+            n => self
+                .text
+                .match_indices('\n')
+                .nth(n as usize - 2)
+                .map_or(self.text.len(), |(i, _)| i + 1),
+        };
+        prose::render(&self.text[offset..], start.max(1))
     }
 }
 
@@ -73,10 +93,12 @@ impl Packet {
 pub enum Loaded {
     /// A packet, plus findings about its YAML that do not stop evaluation (duplicate keys).
     Packet(Box<Packet>, Vec<Finding>),
-    /// A packet that cannot be evaluated; the findings say why. `text` is kept for snippets.
+    /// A packet that cannot be evaluated; the findings say why. `text` is kept for snippets
+    /// (hidden characters taken out, as in [`Packet::text`], and `removed` says where).
     Rejected {
         kind: Option<String>,
         text: Option<String>,
+        removed: Removed,
         findings: Vec<Finding>,
     },
     /// Not a packet (only when the file was found by a folder scan).
@@ -241,7 +263,8 @@ impl Origin<'_> {
 fn bytes_declare(path: &str, bytes: &[u8]) -> bool {
     declares(
         Form::of(path).unwrap_or(Form::Yaml),
-        &detect::lossy_text(bytes),
+        // Read as a reviewer would see it: hidden characters out (`pack\u{200B}et:`).
+        &hidden::strip(detect::lossy_text(bytes)).text,
     )
 }
 
@@ -250,6 +273,7 @@ fn rejected(origin: Origin<'_>, text: Option<String>, findings: Vec<Finding>) ->
     Loaded::Rejected {
         kind: origin.assigned_kind.map(str::to_string),
         text,
+        removed: Removed::default(),
         findings,
     }
 }
@@ -303,12 +327,28 @@ pub fn load(
             );
         }
     };
-    let hidden = hidden::hidden_chars(&text);
+    // Hidden characters go before anything is parsed, so keys, values and prose are all read
+    // as they display; what was found in the stripped text goes back to the file's columns.
+    let Stripped {
+        text,
+        removed,
+        findings: hidden,
+    } = hidden::strip(text);
     let mut loaded = load_text(path, text, origin, known_kinds, limits);
-    match &mut loaded {
-        Loaded::Packet(_, findings) | Loaded::Rejected { findings, .. } => findings.extend(hidden),
-        Loaded::NotPacket => {}
+    let (findings, slot) = match &mut loaded {
+        Loaded::Packet(p, findings) => (findings, &mut p.removed),
+        Loaded::Rejected {
+            findings,
+            removed: slot,
+            ..
+        } => (findings, slot),
+        Loaded::NotPacket => return loaded,
+    };
+    for f in findings.iter_mut() {
+        removed.place(f);
     }
+    findings.extend(hidden);
+    *slot = removed;
     loaded
 }
 
@@ -476,6 +516,7 @@ fn load_text(
             path: path.to_string(),
             form,
             text,
+            removed: Removed::default(),
             root,
             prose_start,
             kind,
@@ -631,8 +672,8 @@ mod tests {
     }
 
     #[test]
-    fn hidden_characters_are_findings_that_do_not_stop_evaluation() {
-        let text = "packet: cost-trace\nowner: a\u{202E}b\nnote: x\u{200B}y \u{200B}\n";
+    fn hidden_characters_are_findings_and_read_as_absent() {
+        let text = "pack\u{200B}et: cost-trace\nowner: a\u{202E}b\nnote: x\u{200B}y \u{200B}\n";
         let Loaded::Packet(p, f) = load(
             "a.yaml",
             text.as_bytes(),
@@ -642,14 +683,52 @@ mod tests {
         ) else {
             panic!()
         };
-        assert_eq!(p.root.get("owner").unwrap().as_str(), Some("a\u{202E}b"));
+        assert_eq!(p.kind, "cost-trace");
+        assert_eq!(p.root.get("owner").unwrap().as_str(), Some("ab"));
+        assert_eq!(p.text, "packet: cost-trace\nowner: ab\nnote: xy \n");
         let at: Vec<(u32, u32)> = f.iter().map(|f| (f.line, f.column)).collect();
-        assert_eq!(at, [(2, 9), (3, 8)], "one per line, at the first: {f:?}");
+        assert_eq!(
+            at,
+            [(1, 5), (2, 9), (3, 8)],
+            "one per line, at the first: {f:?}"
+        );
         assert!(f.iter().all(|f| f.rule == core::FILE_ENCODING));
         assert!(
-            f[0].message.contains("U+202E (RIGHT-TO-LEFT OVERRIDE)"),
+            f[1].message.contains("U+202E (RIGHT-TO-LEFT OVERRIDE)"),
             "{f:?}"
         );
+    }
+
+    #[test]
+    fn loader_findings_on_a_stripped_line_point_at_the_file_column() {
+        let Loaded::Packet(_, f) = load(
+            "a.yaml",
+            "packet: cost-trace\nowner: a\n\u{200B}\u{200B}owner: b\n".as_bytes(),
+            explicit(),
+            KINDS,
+            LoadLimits::default(),
+        ) else {
+            panic!()
+        };
+        let at: Vec<(&str, u32, u32)> = f
+            .iter()
+            .map(|f| (f.rule.as_str(), f.line, f.column))
+            .collect();
+        assert_eq!(
+            at,
+            [
+                (core::YAML_DUPLICATE_KEY, 3, 3),
+                (core::FILE_ENCODING, 3, 1)
+            ]
+        );
+        let f = rejected(load(
+            "a.yaml",
+            "packet: cost-trace\n\u{2060}owner: [a\n".as_bytes(),
+            explicit(),
+            KINDS,
+            LoadLimits::default(),
+        ));
+        assert_eq!((f[0].rule.as_str(), f[0].line), (core::YAML_SYNTAX, 2));
     }
 
     #[test]

@@ -40,10 +40,14 @@ pub const CORE_RULES: &[CoreRule] = &[
     },
     CoreRule {
         id: FILE_ENCODING,
-        summary: "The packet is not UTF-8 text",
+        summary: "The packet is not UTF-8 text, or holds characters that display as nothing",
         doc: "What: the file is binary (NUL bytes) or not valid UTF-8 (UTF-16 with a byte-order \
-              mark is accepted).\nWhy: reviewers and the gate must read the same text.\n\
-              Example: a packet saved in Latin-1 with an accented owner name.",
+              mark is accepted), or a line holds a character that displays as nothing (a \
+              zero-width space, a bidirectional override, a soft hyphen, any Unicode format \
+              character). The packet is still judged, read without those characters.\nWhy: \
+              reviewers and the gate must read the same text.\nExample: a packet saved in \
+              Latin-1 with an accented owner name; `owner` written with a zero-width space \
+              inside.",
     },
     CoreRule {
         id: FRONT_MATTER,

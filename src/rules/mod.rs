@@ -212,9 +212,14 @@ impl<'a> Ctx<'a> {
     }
 
     /// Could the regex match anywhere in the packet? One fast pass over the whole text
-    /// (and decoded values) lets text-scanning rules skip the per-value work.
+    /// (and decoded values) lets text-scanning rules skip the per-value work. The prose is
+    /// also read as it displays (markup can split a figure in the file, `**$0.40** per 1M
+    /// tokens`), rendered only when the file's own text does not match.
     pub fn may_match(&self, re: &Regex) -> bool {
-        re.is_match(&self.packet.text) || (!self.decoded.is_empty() && re.is_match(&self.decoded))
+        re.is_match(&self.packet.text)
+            || (!self.decoded.is_empty() && re.is_match(&self.decoded))
+            || (self.packet.prose_start.is_some()
+                && self.paragraphs().iter().any(|p| re.is_match(&p.text)))
     }
 
     /// Every link in fields and prose, found once per packet and shared by the url rules.
@@ -222,7 +227,9 @@ impl<'a> Ctx<'a> {
         self.links.get_or_init(|| urls::all_links(self))
     }
 
-    /// The Markdown prose as paragraphs, built once per packet for the rules that read it.
+    /// The Markdown prose as a reader sees it (see [`Packet::paragraphs`]), rendered once per
+    /// packet for the rules that read it; positions are in the text without hidden
+    /// characters, which the engine maps back to the file's columns.
     pub fn paragraphs(&self) -> &[crate::packet::Paragraph] {
         self.paragraphs.get_or_init(|| self.packet.paragraphs())
     }
