@@ -58,7 +58,7 @@ pub enum Check {
     Url(urls::UrlRule),
     UrlHosts(urls::UrlHosts),
     Conditional(conditional::Conditional),
-    Claim(claims::Claim),
+    Claim(Box<claims::Claim>),
     Secret(secrets::Secret),
     /// Judged after the link phase, from what opening the links found (see `links`).
     Link(links::LinkRule),
@@ -77,7 +77,7 @@ pub fn decode_check(kind: &str, e: &mut Entries<'_>, p: &mut Problems) -> Option
         "url" => Check::Url(urls::UrlRule::decode(e, p)?),
         "url-hosts" => Check::UrlHosts(urls::UrlHosts::decode(e, p)?),
         "conditional" => Check::Conditional(conditional::Conditional::decode(e, p)?),
-        "claim" => Check::Claim(claims::Claim::decode(e, p)?),
+        "claim" => Check::Claim(Box::new(claims::Claim::decode(e, p)?)),
         "secret" => Check::Secret(secrets::Secret::decode(e, p)?),
         "link" => Check::Link(links::LinkRule::decode(e, p)?),
         _ => return None,

@@ -45,6 +45,9 @@ pub struct Family<'a> {
     /// Topics that replace `topics` for figures of one kind.
     pub topics_for: Vec<(u8, &'a Regex)>,
     pub unless_near: Option<&'a Regex>,
+    /// Families this one wins over when both have a topic near the figure (a saving stated
+    /// per unit is a discount, not a price).
+    pub outranks: Vec<usize>,
 }
 
 /// The settings vocabulary, split into words.
@@ -722,6 +725,7 @@ pub fn find(
             continue;
         }
         let mut best: Option<(usize, usize, (usize, usize))> = None;
+        let mut candidates: Vec<(usize, usize, (usize, usize))> = Vec::new();
         for (k, family) in families.iter().enumerate() {
             let Some(family) = family else { continue };
             if family.figures & f.kinds == 0 {
@@ -745,12 +749,26 @@ pub fn find(
             if near_unless {
                 continue;
             }
+            candidates.push((d, k, m));
             let longer = |bm: (usize, usize)| m.1 - m.0 > bm.1 - bm.0;
             if best.is_none_or(|(bd, _, bm)| d < bd || (d == bd && longer(bm))) {
                 best = Some((d, k, m));
             }
         }
-        let Some((d, k, topic)) = best else { continue };
+        let Some((mut d, mut k, mut topic)) = best else {
+            continue;
+        };
+        if let Some((od, ok, om)) = candidates
+            .iter()
+            .filter(|(_, c, _)| {
+                families[*c]
+                    .as_ref()
+                    .is_some_and(|f| f.outranks.contains(&k))
+            })
+            .min_by_key(|(cd, _, _)| *cd)
+        {
+            (d, k, topic) = (*od, *ok, *om);
+        }
         // The packet's own subject (its budget, cap, threshold) nearer than any topic.
         if nearest(f, &subjects).is_some_and(|(sd, _)| sd <= d) {
             continue;
@@ -759,14 +777,23 @@ pub fn find(
         if negated(&tokens, &clause, &sentence, from, to, &words) {
             continue;
         }
-        claimed_to = to;
-        // Quote the figure, with its topic when it follows right after (`99.9% uptime`,
-        // `$0.40 per 1M tokens`).
-        let (qa, qb) = if d <= 1 && topic.0 >= f.to {
-            (f.from, to)
-        } else {
-            (f.from, f.to)
-        };
+        // Quote the figure, with the family's words that follow right after it (`99.9%
+        // uptime`, `$0.40 per 1M tokens`), whichever topic was nearest.
+        let after = topics[k].as_ref().and_then(|(default, by_kind)| {
+            let list = by_kind
+                .iter()
+                .find(|(kind, _)| f.kinds & kind != 0)
+                .map_or(default, |(_, m)| m);
+            let lo = list.partition_point(|m| m.0 < f.to);
+            list[lo..]
+                .iter()
+                .take_while(|m| m.0 <= f.to + 1)
+                .filter(|m| clause[m.0] == clause[f.from] && clause[m.1 - 1] == clause[f.from])
+                .map(|m| m.1)
+                .max()
+        });
+        let (qa, qb) = (f.from, after.map_or(f.to, |e| e.max(f.to)));
+        claimed_to = to.max(qb);
         let (sa, sb) = (tokens[qa].start, tokens[qb - 1].end);
         // Markup inside a field value (`**$0.40**`) is not part of the figure.
         let quote = norm[sa..sb]
@@ -946,18 +973,21 @@ mod tests {
                 topics: &price,
                 topics_for: vec![],
                 unless_near: None,
+                outranks: vec![],
             }),
             Some(Family {
                 figures: fig::MONEY,
                 topics: &bill,
                 topics_for: vec![],
                 unless_near: None,
+                outranks: vec![],
             }),
             Some(Family {
                 figures: fig::PERCENT,
                 topics: &up,
                 topics_for: vec![],
                 unless_near: None,
+                outranks: vec![],
             }),
         ];
         find(text, &fams, &vocab(), &|| false)

@@ -28,6 +28,7 @@ pub const KEYS: &[&str] = &[
     "topics",
     "topics_for",
     "unless_near",
+    "outranks",
     "fields",
     "skip_fields",
     "prose",
@@ -45,6 +46,8 @@ pub struct Claim {
     /// availability, a count's are "models").
     pub topics_for: Vec<(u8, LazyRegex)>,
     pub unless_near: Option<LazyRegex>,
+    /// Rule ids of families this one wins over when both have a topic near a figure.
+    pub outranks: Vec<String>,
     pub label: String,
     pub fields: Vec<FieldPath>,
     pub skip_fields: Vec<FieldPath>,
@@ -112,6 +115,12 @@ impl Claim {
         let figures = e.take("figures").map(|f| figure_kinds(f, p));
         let topics = e.take("topics").map(|t| words_regex(t, p));
         let unless_near = e.take("unless_near").map(|t| words_regex(t, p));
+        let outranks = match e.take("outranks") {
+            Some(o) => o
+                .texts(p)
+                .map(|v| v.into_iter().map(|(t, _)| t.to_string()).collect()),
+            None => Some(Vec::new()),
+        };
         let mut topics_for = Vec::new();
         let mut ok = true;
         if let Some(entry) = e.take("topics_for") {
@@ -165,6 +174,7 @@ impl Claim {
             topics,
             topics_for: ok.then_some(topics_for)?,
             unless_near,
+            outranks: outranks?,
             label,
             fields: fields?,
             skip_fields: skip_fields?,
@@ -177,7 +187,7 @@ impl Claim {
         (self.fields.is_empty() || path_in(path, &self.fields)) && !path_in(path, &self.skip_fields)
     }
 
-    fn family(&self) -> Option<Family<'_>> {
+    fn family(&self, ids: &[&str]) -> Option<Family<'_>> {
         Some(Family {
             figures: self.figures,
             topics: self.topics.as_ref()?.get()?,
@@ -187,6 +197,11 @@ impl Claim {
                 .filter_map(|(k, re)| Some((*k, re.get()?)))
                 .collect(),
             unless_near: self.unless_near.as_ref().and_then(LazyRegex::get),
+            outranks: self
+                .outranks
+                .iter()
+                .filter_map(|id| ids.iter().position(|i| i == id))
+                .collect(),
         })
     }
 
@@ -235,7 +250,7 @@ pub fn analyse(ctx: &Ctx<'_>) -> Vec<Hit> {
         .iter()
         .enumerate()
         .filter_map(|(i, r)| match &r.check {
-            Check::Claim(c) if r.enabled => Some((i, c)),
+            Check::Claim(c) if r.enabled => Some((i, &**c)),
             _ => None,
         })
         .collect();
@@ -243,6 +258,10 @@ pub fn analyse(ctx: &Ctx<'_>) -> Vec<Hit> {
         return Vec::new();
     }
     let vocab = &ctx.policy.settings.vocabulary;
+    let ids: Vec<&str> = rules
+        .iter()
+        .map(|(i, _)| ctx.policy.rules[*i].id.as_str())
+        .collect();
     let mut hits = Vec::new();
     let read = |text: &str,
                 active: &dyn Fn(&Claim) -> bool,
@@ -253,7 +272,7 @@ pub fn analyse(ctx: &Ctx<'_>) -> Vec<Hit> {
             .iter()
             .map(|(_, c)| {
                 if active(c) && c.regex.is_none() {
-                    c.family()
+                    c.family(&ids)
                 } else {
                     None
                 }
