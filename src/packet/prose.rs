@@ -24,6 +24,9 @@ pub struct Paragraph {
     pub code: bool,
     /// Where each run of `text` comes from, in order of `at`.
     spans: Vec<Span>,
+    /// The last offset asked for and its character count from its run's start: positions
+    /// are asked for in increasing order, so a run of any length is counted once.
+    cursor: std::cell::Cell<(usize, usize)>,
 }
 
 /// A run of rendered text and where it comes from. A verbatim run is the file's own
@@ -49,10 +52,18 @@ impl Paragraph {
             return span.pos;
         }
         let end = offset.min(self.text.len());
-        let chars = self.text[span.at..]
-            .char_indices()
-            .take_while(|(i, _)| span.at + i < end)
-            .count();
+        let (last, counted) = self.cursor.get();
+        let (from, before) = if last >= span.at && last <= end {
+            (last, counted)
+        } else {
+            (span.at, 0)
+        };
+        let chars = before
+            + self.text[from..]
+                .char_indices()
+                .take_while(|(i, _)| from + i < end)
+                .count();
+        self.cursor.set((end, chars));
         Pos::new(span.pos.line, span.pos.col + chars as u32)
     }
 }
@@ -142,6 +153,7 @@ impl<'s> Builder<'s> {
                 heading: self.heading,
                 code: self.code,
                 spans: std::mem::take(&mut self.spans),
+                cursor: std::cell::Cell::new((0, 0)),
             });
         }
         self.run_end = None;
