@@ -722,6 +722,18 @@ fn generated() -> Vec<Generated> {
         ],
         count: Some(("claim-price", claim_rows + 1)),
     });
+    // One 1 MiB line of claims: placing each must not count the line from its start.
+    let sentence = "Entrée: input costs **$0.40** per 1M tokens. ";
+    let n = (CAP - PASSING.len() - 20) / sentence.len();
+    let line = sentence.repeat(n);
+    let last = line[..line.rfind('$').unwrap()].chars().count() + 1;
+    all.push(Generated {
+        name: MARKUP_LINE_INPUT,
+        bytes: s(&format!("---\n{PASSING}---\n\n{line}\n")),
+        verdict: "fail",
+        expect: vec!["24:23 claim-price".into(), format!("24:{last} claim-price")],
+        count: Some(("claim-price", n)),
+    });
     all
 }
 
@@ -774,6 +786,8 @@ fn the_deadline_stops_a_packet_part_way() {
     }
 }
 
+const MARKUP_LINE_INPUT: &str = "markdown-one-line-of-claims.md";
+
 const MARKUP_INPUT: &str = "markdown-nested-markup.md";
 /// Where the table of [`nested_markup`] starts.
 const MARKUP_TABLE_LINE: usize = 28;
@@ -803,7 +817,7 @@ fn nested_markup() -> (String, usize) {
 /// renderer gone quadratic takes minutes.
 fn cpu_budget(name: &str) -> Duration {
     match name {
-        MARKUP_INPUT => Duration::from_secs(4),
+        MARKUP_INPUT | MARKUP_LINE_INPUT => Duration::from_secs(4),
         _ => GENERATED_CPU_EACH,
     }
 }

@@ -24,9 +24,6 @@ pub struct Paragraph {
     pub code: bool,
     /// Where each run of `text` comes from, in order of `at`.
     spans: Vec<Span>,
-    /// The last offset asked for and its character count from its run's start: positions
-    /// are asked for in increasing order, so a run of any length is counted once.
-    cursor: std::cell::Cell<(usize, usize)>,
 }
 
 /// A run of rendered text and where it comes from. A verbatim run is the file's own
@@ -51,19 +48,11 @@ impl Paragraph {
         if !span.verbatim {
             return span.pos;
         }
-        let end = offset.min(self.text.len());
-        let (last, counted) = self.cursor.get();
-        let (from, before) = if last >= span.at && last <= end {
-            (last, counted)
-        } else {
-            (span.at, 0)
-        };
-        let chars = before
-            + self.text[from..]
-                .char_indices()
-                .take_while(|(i, _)| from + i < end)
-                .count();
-        self.cursor.set((end, chars));
+        let mut end = offset.min(self.text.len());
+        while !self.text.is_char_boundary(end) {
+            end -= 1;
+        }
+        let chars = self.text[span.at..end.max(span.at)].chars().count();
         Pos::new(span.pos.line, span.pos.col + chars as u32)
     }
 }
@@ -112,6 +101,9 @@ impl<'s> Locator<'s> {
     }
 }
 
+/// The longest stretch of text one verbatim span covers.
+const SPAN_BYTES: usize = 256;
+
 /// How far a rendered character is looked for in its source before it is taken as written
 /// differently (an escape, a tab expanded): past container prefixes such as `> ` or a list's
 /// indentation, and no further, so a mismatch costs a bounded step.
@@ -153,7 +145,6 @@ impl<'s> Builder<'s> {
                 heading: self.heading,
                 code: self.code,
                 spans: std::mem::take(&mut self.spans),
-                cursor: std::cell::Cell::new((0, 0)),
             });
         }
         self.run_end = None;
@@ -194,13 +185,30 @@ impl<'s> Builder<'s> {
             return;
         }
         let goes_on = self.run_end == Some(src_at) && self.spans.last().is_some_and(|s| s.verbatim);
-        if !goes_on {
-            let pos = self.loc.at(src_at);
-            self.spans.push(Span {
-                at: self.text.len(),
-                pos,
-                verbatim: true,
-            });
+        // A new span every `SPAN_BYTES` or so, so placing a character counts a bounded
+        // stretch of text, however long the line (a 1 MiB line of claims stays linear).
+        let mut span_at = if goes_on {
+            self.spans.last().map_or(0, |s| s.at)
+        } else {
+            usize::MAX
+        };
+        let mut i = 0;
+        while i < text.len() {
+            let here = self.text.len() + i;
+            if span_at == usize::MAX || here - span_at >= SPAN_BYTES {
+                let pos = self.loc.at(src_at + i);
+                self.spans.push(Span {
+                    at: here,
+                    pos,
+                    verbatim: true,
+                });
+                span_at = here;
+            }
+            let step = (span_at + SPAN_BYTES - here).min(text.len() - i);
+            i += step;
+            while !text.is_char_boundary(i) {
+                i += 1;
+            }
         }
         self.text.push_str(text);
         self.run_end = Some(src_at + text.len());
@@ -546,6 +554,28 @@ mod tests {
         assert_eq!(place("<p>\nsome $0.40</p>", "$0.40"), (11, 6));
         // A code span across a line break.
         assert_eq!(place("`a\nb $0.40`", "$0.40"), (11, 3));
+    }
+
+    #[test]
+    fn long_lines_keep_exact_columns() {
+        for unit in [
+            "Input costs $0.40 per 1M tokens. ",
+            "Entrée coûte **$0.40** la ligne. ",
+        ] {
+            let line = unit.repeat(100);
+            let ps = render(&line, 1);
+            let p = &ps[0];
+            let (rendered, source) = (p.text.rfind('$').unwrap(), line.rfind('$').unwrap());
+            let col = line[..source].chars().count() as u32 + 1;
+            assert_eq!(p.pos(rendered), Pos::new(1, col), "{unit}");
+            // Placing a character counts at most one span's text.
+            let ends = p.spans.iter().skip(1).map(|s| s.at).chain([p.text.len()]);
+            assert!(p
+                .spans
+                .iter()
+                .zip(ends)
+                .all(|(s, end)| end - s.at < SPAN_BYTES + 4));
+        }
     }
 
     #[test]
