@@ -2,7 +2,7 @@
 //! packet's consistency rules ("approved requires both results pass", "FAIL requires an
 //! exception reason"). The same [`Test`]s are the `unless` of `claim` rules.
 
-use super::{decode_path, decode_regex, Ctx, Rule, Vars};
+use super::{decode_path, decode_regex, Ctx, Missing, Rule, Vars};
 use crate::config::decode::{Entries, Entry, Problems};
 use crate::fieldpath::FieldPath;
 use crate::finding::{Finding, Severity};
@@ -234,12 +234,8 @@ impl Test {
         match self.value(ctx) {
             None => "it is missing".into(),
             Some(n) => match ctx.missing(self.field_name(), Some(n)) {
-                Some(_) if n.as_str().is_some_and(|t| !t.trim().is_empty()) => {
-                    format!(
-                        "it still holds the template value `{}`",
-                        n.as_str().unwrap_or_default().trim()
-                    )
-                }
+                Some(Missing::Placeholder(v)) => format!("it still holds the template value `{v}`"),
+                Some(Missing::Bare(v, what)) => format!("it holds only {what}, `{v}`"),
                 Some(_) => "it is empty".into(),
                 None => match n.as_str() {
                     Some(t) => format!("it is `{}`", t.trim()),
@@ -299,12 +295,14 @@ impl Conditional {
                 continue;
             }
             let target = req.value(ctx);
-            // "Is required" restates a finding another rule already made about this field:
-            // one mistake, one finding.
+            // "Is required" restates a finding another rule already made about this field,
+            // or about a parent found missing as a whole: one mistake, one finding.
             if matches!(req.op, Op::Present(true))
-                && out
-                    .iter()
-                    .any(|f| f.field.as_deref() == Some(req.field_name()))
+                && out.iter().any(|f| {
+                    f.field
+                        .as_deref()
+                        .is_some_and(|done| covers_field(done, f.missing, req.field_name()))
+                })
             {
                 continue;
             }
@@ -324,7 +322,7 @@ impl Conditional {
             let fix = match &req.op {
                 Op::Present(true) => {
                     let key = field.rsplit('.').next().unwrap_or(field);
-                    super::required::default_fix(ctx, field, key, &super::Missing::Absent)
+                    super::required::default_fix(ctx, field, key, &Missing::Absent)
                 }
                 _ => fix_for(req, &because),
             };
@@ -346,6 +344,16 @@ impl Conditional {
             out.push(finding);
         }
     }
+}
+
+/// Does a finding on `done` already speak for `field`: the same field, or (when it says
+/// the value is missing) a parent of it (`pricing_source` for `pricing_source.accessed`)?
+fn covers_field(done: &str, missing: bool, field: &str) -> bool {
+    done == field
+        || (missing
+            && field
+                .strip_prefix(done)
+                .is_some_and(|rest| rest.starts_with(['.', '['])))
 }
 
 fn fix_for(req: &Test, because: &str) -> String {
