@@ -26,7 +26,7 @@ pub const POLICY_KEYS: &[&str] = &[
     "rules",
 ];
 const SETTINGS_KEYS: &[&str] = &["max_age_days", "negations"];
-const FIELD_KEYS: &[&str] = &["description", "example"];
+const FIELD_KEYS: &[&str] = &["description", "example", "aliases"];
 
 /// The built-in policies, embedded at build time.
 pub const BUILTIN: &[(&str, &str)] = &[
@@ -43,6 +43,9 @@ pub struct FieldDoc {
     pub name: String,
     pub description: String,
     pub example: Option<String>,
+    /// Other ways to name the field in prose (`retry behaviour`, `evidence links`), for a
+    /// note that must name fields. Case, spaces, `-` and `_` are folded when comparing.
+    pub aliases: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -404,6 +407,7 @@ fn decode(id: &str, m: &Merged<'_>, sources: &Sources, problems: &mut Problems) 
                 name: e.name().to_string(),
                 description: text.to_string(),
                 example: None,
+                aliases: Vec::new(),
             }
         } else {
             let Some(mut map) = e.map("a field doc", problems) else {
@@ -414,11 +418,19 @@ fn decode(id: &str, m: &Merged<'_>, sources: &Sources, problems: &mut Problems) 
                 .unwrap_or_default()
                 .to_string();
             let example = map.text("example", problems).map(str::to_string);
+            let aliases = map
+                .take("aliases")
+                .and_then(|a| a.texts(problems))
+                .unwrap_or_default()
+                .into_iter()
+                .map(|(t, _)| t.to_string())
+                .collect();
             map.finish(FIELD_KEYS, "a field doc", problems);
             FieldDoc {
                 name: e.name().to_string(),
                 description,
                 example,
+                aliases,
             }
         };
         fields.push(doc);
