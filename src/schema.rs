@@ -16,7 +16,9 @@
 //!   `packet:`;
 //! - regexes are rewritten into ECMA-262, or left out when they use syntax it lacks ([`ecma`]);
 //! - a required field must be filled in: not empty, and not a template value of the policy's
-//!   `placeholders:` (`<…>`, `TBD`, …), unless the policy exempts the field;
+//!   `placeholders:` (`<…>`, `TBD`, …), unless the policy makes exceptions in that field
+//!   (`allow`, an enum value that looks like a template); markers with notes, brackets
+//!   around a template, lists of nothing and bare `true`/`42` are left to the gate;
 //! - unknown fields stay allowed (the gate only warns about them);
 //! - an optional field may be left empty (`null`), as the gate allows.
 //!
@@ -192,7 +194,9 @@ fn require(root: &mut Shape, policy: &Policy, path: &FieldPath) {
     if steps.contains(&Step::Deep) {
         return;
     }
-    let how = if policy.placeholders.exempt(path.as_str()) {
+    // A field with its own exceptions (`NONE` is a real `exception_reason`, `pending` a real
+    // `approval_status`) is left to the gate: the shared pattern would reject them.
+    let how = if !policy.placeholders.plain(path.as_str()) {
         Filled::NotEmpty
     } else {
         Filled::NotTemplate

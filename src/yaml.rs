@@ -416,8 +416,17 @@ fn key_text(node: &Node) -> String {
 
 /// `!!binary` (also spelled `!<tag:yaml.org,2002:binary>`).
 fn is_binary(tag: &Tag) -> bool {
-    tag.handle == "tag:yaml.org,2002:" && tag.suffix == "binary"
-        || tag.handle.is_empty() && tag.suffix == "tag:yaml.org,2002:binary"
+    is_core(tag, "binary")
+}
+
+/// A core-schema tag such as `!!str`, in either spelling.
+fn is_core(tag: &Tag, name: &str) -> bool {
+    tag.handle == "tag:yaml.org,2002:" && tag.suffix == name
+        || tag.handle.is_empty()
+            && tag
+                .suffix
+                .strip_prefix("tag:yaml.org,2002:")
+                .is_some_and(|s| s == name)
 }
 
 /// The text a `!!binary` value encodes, when it is base64 of UTF-8 text (no control
@@ -640,6 +649,11 @@ impl Builder<'_> {
                     .and_then(|_| binary_text(&text));
                 let (text, kind) = match binary {
                     Some(decoded) => (decoded, ScalarKind::Str),
+                    // `!!str 123` is text by the author's own word: the rules read a bare
+                    // number as no value where text belongs.
+                    None if tag.as_deref().is_some_and(|t| is_core(t, "str")) => {
+                        (text.into_owned(), ScalarKind::Str)
+                    }
                     None => {
                         let kind = scalar_kind(&text, style);
                         (text.into_owned(), kind)

@@ -378,7 +378,7 @@ fn repository_policy_extends_a_builtin() {
         fs::read_to_string(root().join("examples/valid/budget-change-new-request-class.yaml"))
             .unwrap();
     let p = base.replace("environment: staging", "environment: sandbox").replace("\nnotes:", "\nold_notes:")
-        + "cost_center: 12\nnotes: \"Vendor page says 99.9% uptime, see https://apidoc.cometapi.com/?utm_source=x\"\n";
+        + "cost_center: CC-12\nnotes: \"Vendor page says 99.9% uptime, see https://apidoc.cometapi.com/?utm_source=x\"\n";
     fs::write(dir.join("budget-changes/a.yaml"), p).unwrap();
     let (code, json) = check_json(&dir, &["budget-changes/a.yaml"]);
     assert_eq!(code, 1);

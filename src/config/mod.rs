@@ -5,6 +5,7 @@
 //! error listing every problem with its file and line (exit code 2), never a partial run.
 
 pub mod decode;
+pub mod placeholders;
 pub mod policy;
 
 use crate::finding::Severity;

@@ -9,11 +9,11 @@
 //! collecting every problem with its file and line.
 
 use super::decode::{Entries, Entry, FileId, Problems, Sources};
+pub use super::placeholders::Placeholders;
 use crate::finding::Severity;
 use crate::rules::{self, Rule, COMMON_KEYS, KINDS};
 use crate::suggest;
 use crate::yaml::{self, Limits, Node, Pos};
-use regex::Regex;
 
 pub const POLICY_KEYS: &[&str] = &[
     "policy",
@@ -25,7 +25,6 @@ pub const POLICY_KEYS: &[&str] = &[
     "settings",
     "rules",
 ];
-const PLACEHOLDER_KEYS: &[&str] = &["values", "patterns", "except_fields"];
 const SETTINGS_KEYS: &[&str] = &[
     "max_age_days",
     "negations",
@@ -35,7 +34,7 @@ const SETTINGS_KEYS: &[&str] = &[
     "subjects",
     "models",
 ];
-const FIELD_KEYS: &[&str] = &["description", "example"];
+const FIELD_KEYS: &[&str] = &["description", "example", "aliases"];
 
 /// The built-in policies, embedded at build time.
 pub const BUILTIN: &[(&str, &str)] = &[
@@ -52,34 +51,9 @@ pub struct FieldDoc {
     pub name: String,
     pub description: String,
     pub example: Option<String>,
-}
-
-#[derive(Debug, Clone, Default)]
-pub struct Placeholders {
-    values: Vec<String>,
-    patterns: Vec<Regex>,
-    except_fields: Vec<String>,
-}
-
-impl Placeholders {
-    /// A value copied from a template and not filled in.
-    pub fn is_placeholder(&self, text: &str) -> bool {
-        let t = text.trim();
-        self.values.iter().any(|v| v.eq_ignore_ascii_case(t))
-            || self.patterns.iter().any(|p| p.is_match(t))
-    }
-
-    /// Fields where placeholder-looking values are the point (`credential_ref`).
-    pub fn exempt(&self, path: &str) -> bool {
-        let top = path.split(['.', '[']).next().unwrap_or(path);
-        self.except_fields.iter().any(|f| f == top)
-    }
-
-    /// The listed values (compared case-insensitively) and the patterns (anchored, matched
-    /// against the trimmed text), for the JSON Schema to say the same.
-    pub fn listed(&self) -> (&[String], &[Regex]) {
-        (&self.values, &self.patterns)
-    }
+    /// Other ways to name the field in prose (`retry behaviour`, `evidence links`), for a
+    /// note that must name fields. Case, spaces, `-` and `_` are folded when comparing.
+    pub aliases: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -444,6 +418,7 @@ fn decode(id: &str, m: &Merged<'_>, sources: &Sources, problems: &mut Problems) 
                 name: e.name().to_string(),
                 description: text.to_string(),
                 example: None,
+                aliases: Vec::new(),
             }
         } else {
             let Some(mut map) = e.map("a field doc", problems) else {
@@ -454,11 +429,19 @@ fn decode(id: &str, m: &Merged<'_>, sources: &Sources, problems: &mut Problems) 
                 .unwrap_or_default()
                 .to_string();
             let example = map.text("example", problems).map(str::to_string);
+            let aliases = map
+                .take("aliases")
+                .and_then(|a| a.texts(problems))
+                .unwrap_or_default()
+                .into_iter()
+                .map(|(t, _)| t.to_string())
+                .collect();
             map.finish(FIELD_KEYS, "a field doc", problems);
             FieldDoc {
                 name: e.name().to_string(),
                 description,
                 example,
+                aliases,
             }
         };
         fields.push(doc);
@@ -466,27 +449,7 @@ fn decode(id: &str, m: &Merged<'_>, sources: &Sources, problems: &mut Problems) 
 
     let mut placeholders = Placeholders::default();
     for p in &m.placeholders {
-        let Some(mut map) = p.map("`placeholders`", problems) else {
-            continue;
-        };
-        if let Some(v) = map.take("values").and_then(|v| v.texts(problems)) {
-            placeholders
-                .values
-                .extend(v.into_iter().map(|(t, _)| t.trim().to_string()));
-        }
-        if let Some(pat) = map.take("patterns") {
-            for (text, pos) in pat.texts(problems).unwrap_or_default() {
-                placeholders
-                    .patterns
-                    .extend(rules::decode_regex(pat, text, pos, true, problems));
-            }
-        }
-        if let Some(x) = map.take("except_fields").and_then(|v| v.texts(problems)) {
-            placeholders
-                .except_fields
-                .extend(x.into_iter().map(|(t, _)| t.to_string()));
-        }
-        map.finish(PLACEHOLDER_KEYS, "`placeholders`", problems);
+        placeholders.decode_layer(*p, problems);
     }
 
     let mut settings = Settings {
@@ -514,6 +477,7 @@ fn decode(id: &str, m: &Merged<'_>, sources: &Sources, problems: &mut Problems) 
     if problems.list.len() > before {
         return None;
     }
+    placeholders.learn(&rules_out);
     Some(Policy {
         id: id.to_string(),
         description,

@@ -2,7 +2,7 @@
 //! packet's consistency rules ("approved requires both results pass", "FAIL requires an
 //! exception reason"). The same [`Test`]s are the `unless` of `claim` rules.
 
-use super::{decode_path, decode_regex, Ctx, Rule, Vars};
+use super::{decode_path, decode_regex, Ctx, Missing, Rule, Vars};
 use crate::config::decode::{Entries, Entry, Problems};
 use crate::fieldpath::FieldPath;
 use crate::finding::{Finding, Severity};
@@ -125,26 +125,49 @@ fn words(s: &str) -> usize {
         .count()
 }
 
-/// Does the text name a field of the policy (`unit_metric`, or `unit metric`)? The kind
-/// marker `packet` and the field holding the text do not count ("this packet needs work"
-/// names nothing).
+/// Does the text name a field of the policy: its name (`unit_metric`), the name in words
+/// (`unit metric`, `Error-path result`), or one of the field doc's `aliases` (`retry
+/// behaviour`, `evidence links`)? Case, spaces, `-` and `_` are folded on both sides, and a
+/// plural `s` is allowed. The kind marker `packet` and the field holding the text do not
+/// count ("this packet needs work" names nothing).
 fn mentions_field(ctx: &Ctx<'_>, own: Option<&FieldPath>, text: &str) -> bool {
-    let lower = text.to_ascii_lowercase();
+    let text = fold(text);
     let own = own.map(FieldPath::as_str);
     ctx.policy
         .fields
         .iter()
         .filter(|f| f.name != "packet" && Some(f.name.as_str()) != own)
-        .any(|f| {
-            let spaced = f.name.replace('_', " ");
-            [f.name.as_str(), spaced.as_str()].iter().any(|name| {
-                lower.match_indices(name).any(|(i, _)| {
-                    let before = lower[..i].chars().next_back();
-                    let after = lower[i + name.len()..].chars().next();
-                    !before.is_some_and(|c| c.is_alphanumeric() || c == '_')
-                        && !after.is_some_and(|c| c.is_alphanumeric() || c == '_')
-                })
-            })
+        .flat_map(|f| std::iter::once(&f.name).chain(&f.aliases))
+        .any(|name| names(&text, &fold(name)))
+}
+
+/// Lower case, with every run of spaces, `-` and `_` made one space.
+fn fold(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if c == '_' || c == '-' || c.is_whitespace() {
+            if !out.is_empty() && !out.ends_with(' ') {
+                out.push(' ');
+            }
+        } else {
+            out.extend(c.to_lowercase());
+        }
+    }
+    out.truncate(out.trim_end().len());
+    out
+}
+
+/// Does folded `text` hold folded `name` as whole words (a trailing plural `s` allowed)?
+fn names(text: &str, name: &str) -> bool {
+    !name.is_empty()
+        && text.match_indices(name).any(|(i, _)| {
+            let before = text[..i].chars().next_back();
+            let mut after = text[i + name.len()..].chars();
+            let next = match after.next() {
+                Some('s') => after.next(),
+                other => other,
+            };
+            !before.is_some_and(char::is_alphanumeric) && !next.is_some_and(char::is_alphanumeric)
         })
 }
 
@@ -234,12 +257,8 @@ impl Test {
         match self.value(ctx) {
             None => "it is missing".into(),
             Some(n) => match ctx.missing(self.field_name(), Some(n)) {
-                Some(_) if n.as_str().is_some_and(|t| !t.trim().is_empty()) => {
-                    format!(
-                        "it still holds the template value `{}`",
-                        n.as_str().unwrap_or_default().trim()
-                    )
-                }
+                Some(Missing::Placeholder(v)) => format!("it still holds the template value `{v}`"),
+                Some(Missing::Bare(v, what)) => format!("it holds only {what}, `{v}`"),
                 Some(_) => "it is empty".into(),
                 None => match n.as_str() {
                     Some(t) => format!("it is `{}`", t.trim()),
@@ -299,12 +318,14 @@ impl Conditional {
                 continue;
             }
             let target = req.value(ctx);
-            // "Is required" restates a finding another rule already made about this field:
-            // one mistake, one finding.
+            // "Is required" restates a finding another rule already made about this field,
+            // or about a parent found missing as a whole: one mistake, one finding.
             if matches!(req.op, Op::Present(true))
-                && out
-                    .iter()
-                    .any(|f| f.field.as_deref() == Some(req.field_name()))
+                && out.iter().any(|f| {
+                    f.field
+                        .as_deref()
+                        .is_some_and(|done| covers_field(done, f.missing, req.field_name()))
+                })
             {
                 continue;
             }
@@ -324,7 +345,7 @@ impl Conditional {
             let fix = match &req.op {
                 Op::Present(true) => {
                     let key = field.rsplit('.').next().unwrap_or(field);
-                    super::required::default_fix(ctx, field, key, &super::Missing::Absent)
+                    super::required::default_fix(ctx, field, key, &Missing::Absent)
                 }
                 _ => fix_for(req, &because),
             };
@@ -346,6 +367,16 @@ impl Conditional {
             out.push(finding);
         }
     }
+}
+
+/// Does a finding on `done` already speak for `field`: the same field, or (when it says
+/// the value is missing) a parent of it (`pricing_source` for `pricing_source.accessed`)?
+fn covers_field(done: &str, missing: bool, field: &str) -> bool {
+    done == field
+        || (missing
+            && field
+                .strip_prefix(done)
+                .is_some_and(|rest| rest.starts_with(['.', '['])))
 }
 
 fn fix_for(req: &Test, because: &str) -> String {
@@ -373,6 +404,18 @@ mod tests {
         assert_eq!(words("tokens"), 1);
         assert_eq!(words("cost per resolved case"), 4);
         assert_eq!(words(" - "), 0);
+    }
+
+    #[test]
+    fn names_fold_case_spaces_hyphens_and_plurals() {
+        assert_eq!(fold("  Error-path_result  "), "error path result");
+        assert!(names(
+            &fold("returned: Error-path result missing"),
+            "error path result"
+        ));
+        assert!(names(&fold("unit metrics unclear"), &fold("unit_metric")));
+        assert!(!names(&fold("ownership"), "owner"));
+        assert!(!names("", ""));
     }
 
     #[test]

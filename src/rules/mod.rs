@@ -9,6 +9,7 @@ pub mod claims;
 pub mod conditional;
 pub mod core;
 pub mod dates;
+pub mod filled;
 pub mod links;
 pub mod required;
 pub mod secrets;
@@ -21,7 +22,7 @@ use crate::dates::Date;
 use crate::fieldpath::{self, Concrete, FieldPath};
 use crate::finding::{Finding, Severity};
 use crate::packet::Packet;
-use crate::yaml::{Node, Pos, Value};
+use crate::yaml::{Node, Pos};
 use regex::Regex;
 
 /// Keys every rule may carry, whatever its kind.
@@ -126,25 +127,7 @@ fn render(template: &str, vars: Vars<'_>, policy: &Policy) -> String {
         )
 }
 
-/// Why a value does not count as filled in.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Missing {
-    Absent,
-    Empty,
-    Placeholder(String),
-}
-
-impl Missing {
-    pub fn describe(&self, field: &str) -> String {
-        match self {
-            Missing::Absent => format!("required field `{field}` is missing"),
-            Missing::Empty => format!("required field `{field}` is empty"),
-            Missing::Placeholder(v) => {
-                format!("`{field}` still holds the template value `{v}`")
-            }
-        }
-    }
-}
+pub use filled::Missing;
 
 /// Everything a rule may look at while judging one packet.
 #[derive(Debug)]
@@ -264,34 +247,9 @@ impl<'a> Ctx<'a> {
         path.select(self.root()).into_iter().next().map(|(_, n)| n)
     }
 
-    /// Is the value a real one, or absent, empty or a template value?
+    /// Is the value a real one, or absent, empty or a template value? (See [`filled`].)
     pub fn missing(&self, path: &str, node: Option<&Node>) -> Option<Missing> {
-        let node = node?;
-        let placeholders = &self.policy.placeholders;
-        let exempt = placeholders.exempt(path);
-        match &node.value {
-            Value::Scalar { kind, text } => {
-                if *kind == crate::yaml::ScalarKind::Null || text.trim().is_empty() {
-                    Some(Missing::Empty)
-                } else if !exempt && placeholders.is_placeholder(text) {
-                    Some(Missing::Placeholder(text.trim().to_string()))
-                } else {
-                    None
-                }
-            }
-            Value::Seq(items) if items.is_empty() => Some(Missing::Empty),
-            Value::Seq(items) => {
-                let all_placeholders = items.iter().all(|i| {
-                    i.as_str()
-                        .is_some_and(|t| t.trim().is_empty() || placeholders.is_placeholder(t))
-                });
-                (all_placeholders && !exempt).then(|| {
-                    Missing::Placeholder(items[0].as_str().unwrap_or_default().trim().to_string())
-                })
-            }
-            Value::Map(entries) if entries.is_empty() => Some(Missing::Empty),
-            Value::Map(_) => None,
-        }
+        filled::missing(&self.policy.placeholders, path, node?)
     }
 
     /// A value that is present and filled in (not a template placeholder).

@@ -120,10 +120,7 @@ fn find_missing(rule: &Rule, ctx: &Ctx<'_>, path: &FieldPath, out: &mut Vec<Find
 
 fn report(rule: &Rule, ctx: &Ctx<'_>, field: &str, node: &Node, m: Missing) -> Finding {
     let key = field.rsplit('.').next().unwrap_or(field);
-    let value = match &m {
-        Missing::Placeholder(v) => v.as_str(),
-        _ => "",
-    };
+    let value = m.value();
     ctx.emit(
         rule,
         Some(field),
@@ -158,7 +155,9 @@ pub fn default_fix(ctx: &Ctx<'_>, field: &str, key: &str, m: &Missing) -> String
         .unwrap_or_default();
     match m {
         Missing::Absent => format!("add `{key}:` with {what}{example}"),
-        Missing::Empty | Missing::Placeholder(_) => format!("fill in {what}{example}"),
+        Missing::Empty | Missing::Placeholder(_) | Missing::Bare(..) => {
+            format!("fill in {what}{example}")
+        }
     }
 }
 

@@ -129,6 +129,13 @@ fn url_checks_fields_and_prose() {
 }
 
 #[test]
+fn url_skip_schemes_are_references_except_where_a_link_belongs() {
+    let r = "  - {id: h, kind: url, check: https, url_fields: ['list[*].url'], skip_schemes: [vault, op]}\n";
+    let body = "a: \"vault://finops/key\"\nb: \"see op://team/item and ftp://x.example/\"\nlist:\n  - url: VAULT://finops/evidence\n";
+    assert_eq!(yaml(r, body), ["3 h b", "5 h list[0].url"]);
+}
+
+#[test]
 fn url_hosts_by_provider() {
     let r = "  - {id: u, kind: url-hosts, field: list, provider_field: a, providers: {acme: [docs.acme.example]}}\n";
     assert!(yaml(

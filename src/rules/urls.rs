@@ -1,6 +1,9 @@
 //! `url`: every link in the packet — in fields and in Markdown prose — is clean: `https`
-//! only, no tracking parameters, no credentials, a host in plain ASCII letters. `url-hosts`: a list of evidence links holds
-//! at least N links to the provider's documentation hosts.
+//! only, no tracking parameters, no credentials, a host in plain ASCII letters. A
+//! secret-store reference written like a link (`vault://finops/key`, schemes listed in
+//! `skip_schemes`) names a credential and is not judged, except in a field where a link
+//! belongs. `url-hosts`: a list of evidence links holds at least N links to the provider's
+//! documentation hosts.
 
 use super::{decode_path, decode_paths, path_in, Ctx, Rule, Vars};
 use crate::config::decode::{Entries, Problems};
@@ -19,6 +22,7 @@ pub const URL_KEYS: &[&str] = &[
     "prose",
     "params",
     "url_fields",
+    "skip_schemes",
 ];
 pub const HOSTS_KEYS: &[&str] = &["field", "provider_field", "providers", "min"];
 
@@ -219,6 +223,10 @@ pub struct UrlRule {
     /// Fields whose whole value must be a link (`https` check only): `www.example.com/x`
     /// there is a finding, not silently no link at all.
     pub url_fields: Vec<FieldPath>,
+    /// Schemes of references that are not links (`vault://`, `op://`): a secret-store name
+    /// in `credential_ref` is a placeholder, nothing to open. In `url_fields` they are still
+    /// judged, since a link belongs there.
+    pub skip_schemes: Vec<String>,
 }
 
 impl UrlRule {
@@ -234,6 +242,14 @@ impl UrlRule {
         let prose = e.boolean("prose", p).unwrap_or(true);
         let url_fields = match e.take("url_fields") {
             Some(f) => decode_paths(f, p)?,
+            None => Vec::new(),
+        };
+        let skip_schemes: Vec<String> = match e.take("skip_schemes") {
+            Some(v) => v
+                .texts(p)?
+                .into_iter()
+                .map(|(t, _)| t.trim().trim_end_matches("://").to_ascii_lowercase())
+                .collect(),
             None => Vec::new(),
         };
         let params: Vec<String> = match e.take("params") {
@@ -282,11 +298,32 @@ impl UrlRule {
             skip_fields,
             prose,
             url_fields,
+            skip_schemes,
         })
+    }
+
+    /// A reference such as `vault://finops/key`, outside the fields where a link belongs.
+    fn skipped(&self, link: &Link) -> bool {
+        if self.skip_schemes.is_empty() {
+            return false;
+        }
+        let Some((scheme, _)) = link.url.split_once("://") else {
+            return false;
+        };
+        self.skip_schemes
+            .iter()
+            .any(|s| s.eq_ignore_ascii_case(scheme))
+            && !link
+                .field
+                .as_ref()
+                .is_some_and(|f| self.url_fields.iter().any(|u| u.matches_concrete(f)))
     }
 
     pub fn check(&self, rule: &Rule, ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
         for link in links(ctx, &self.fields, &self.skip_fields, self.prose) {
+            if self.skipped(link) {
+                continue;
+            }
             let Some((message, fix)) = self.judge(&link.url, link.parsed.as_ref()) else {
                 continue;
             };
