@@ -21,7 +21,10 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-use support::{compare_with_expect_files, expect_summary, finding_lines, root, scratch, TODAY};
+use support::{
+    compare_with_expect_files, expect_summary, finding_lines, root, scratch,
+    PASSING_TRACE as PASSING, TODAY,
+};
 
 /// Substrings of the secrets the fixtures hold. A mask keeps at most four characters of a
 /// secret, so none of these may ever be printed.
@@ -339,29 +342,6 @@ struct Generated {
 }
 
 const CAP: usize = 1024 * 1024;
-
-/// A packet that passes (the shape of `tests/fixtures/cases/pass--enum-case.yaml`).
-const PASSING: &str = "packet: cost-trace
-review_date: 2026-11-14
-workload: meeting-notes-summarizer
-owner: productivity-apps
-source_urls:
-  - url: https://apidoc.cometapi.com/
-    accessed: 2026-11-14
-  - url: https://www.finops.org/framework/capabilities/allocation/
-    accessed: 2026-11-14
-pricing_source:
-  url: https://apidoc.cometapi.com/support/help-center
-  accessed: 2026-11-14
-request_ref: \"req-sample-7f3a (from the request log, no headers)\"
-request_status_class: 2XX
-usage_field_observed: YES
-cost_field_observed: YES
-error_path_result: pass
-exception_reason: NONE
-next_owner: productivity-apps budget owner
-decision: PASS
-";
 
 /// Deterministic key-like text (a linear congruential generator; no rand crate needed).
 fn random_chars(seed: u64, n: usize) -> String {
