@@ -97,6 +97,30 @@ fn json_contract_shape() {
         .unwrap();
     assert!(uptime["field"].is_null());
     assert_eq!(uptime["line"], 33);
+    // Each of the example's six claims once, under its own family, quoting the whole figure.
+    let claims: Vec<String> = json["packets"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {}",
+                f["rule"].as_str().unwrap(),
+                f["message"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(
+        claims,
+        [
+            "claim-price unsupported exact price stated as fact: \"$0.40 per 1M tokens\"",
+            "claim-discount unsupported discount stated as fact: \"20% discount\"",
+            "claim-rate-limit unsupported rate limit stated as fact: \"10,000 RPM limit\"",
+            "claim-uptime unsupported uptime or availability stated as fact: \"99.9% uptime\"",
+            "claim-latency unsupported latency target stated as fact: \"300 ms\"",
+            "claim-billing-total unsupported billing total stated as fact: \"$1,240\"",
+        ]
+    );
 }
 
 #[test]
