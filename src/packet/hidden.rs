@@ -167,6 +167,53 @@ fn lookup(c: char) -> Option<(&'static str, Kind)> {
         .map(|(_, _, name, kind)| (*name, *kind))
 }
 
+/// Hidden characters that appear only once YAML decodes a value — an escape in a
+/// double-quoted scalar (`"\u200B"`), a `!!binary` value — are taken out of the tree's keys
+/// and values too, one `file-encoding` finding at each value that held one, so a value of
+/// nothing but a zero-width space is empty to every rule, as it is to a reader.
+pub fn strip_decoded(root: &mut crate::yaml::Node) -> Vec<Finding> {
+    use crate::yaml::Value;
+    let mut out = Vec::new();
+    let mut report = |text: &mut String, pos: Pos| {
+        let Some(c) = text.chars().find(|&c| lookup(c).is_some()) else {
+            return;
+        };
+        let name = lookup(c).map_or("", |(n, _)| n);
+        text.retain(|c| lookup(c).is_none());
+        out.push(super::finding(
+            core::FILE_ENCODING,
+            None,
+            pos,
+            format!(
+                "an escape decodes to the hidden character U+{:04X} ({name}): the value reads differently from what is displayed",
+                u32::from(c)
+            ),
+            "delete the escape that writes an invisible character",
+        ));
+    };
+    let mut stack = vec![root];
+    while let Some(node) = stack.pop() {
+        let pos = node.pos;
+        match &mut node.value {
+            Value::Scalar { text, .. } => {
+                if !text.is_ascii() {
+                    report(text, pos);
+                }
+            }
+            Value::Seq(items) => stack.extend(items.iter_mut()),
+            Value::Map(entries) => {
+                for (k, v) in entries.iter_mut() {
+                    if !k.text.is_ascii() {
+                        report(&mut k.text, k.pos);
+                    }
+                    stack.push(v);
+                }
+            }
+        }
+    }
+    out
+}
+
 /// Does the character display as nothing? (The renderer drops those an entity spells, such
 /// as `&#8203;`, which the text itself no longer holds.)
 pub fn is_hidden(c: char) -> bool {

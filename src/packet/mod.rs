@@ -462,6 +462,8 @@ fn load_text(
             )
         })
         .collect();
+    // Hidden characters that only a decoded value holds (`"\u200B"`, `!!binary`) go too.
+    findings.extend(hidden::strip_decoded(&mut root));
 
     let (kind, kind_pos) = match root.entry("packet") {
         // Kinds are enumerated values: matched case-insensitively like the others.

@@ -92,7 +92,7 @@ struct Figure {
     to: usize,
 }
 
-const CURRENCY_MARKS: &[char] = &['$', '€', '£', '¥', '₹', '₩'];
+const CURRENCY_MARKS: &[char] = &['$', '€', '£', '¥', '₹', '₩', '¢'];
 const CURRENCY_WORDS: &[&str] = &[
     "usd", "eur", "gbp", "jpy", "cny", "rmb", "inr", "aud", "cad", "chf", "dollar", "dollars",
     "cent", "cents", "euro", "euros", "pound", "pounds", "pence", "yen", "yuan", "rupees", "bucks",
@@ -345,6 +345,14 @@ fn mark_in(t: Option<&Token>, list: &[char]) -> bool {
     t.and_then(Token::mark).is_some_and(|c| list.contains(&c))
 }
 
+fn model((from, to): (usize, usize)) -> Figure {
+    Figure {
+        kinds: fig::MODEL,
+        from,
+        to,
+    }
+}
+
 /// Every figure in the tokens (numbers with what makes them money, a percentage, …).
 fn figures(tokens: &[Token]) -> Vec<Figure> {
     let mut out: Vec<Figure> = Vec::new();
@@ -577,9 +585,14 @@ impl Words {
         n > 0 && i + n <= end
     }
 
-    fn find(&self, range: std::ops::Range<usize>, cat: usize) -> Option<usize> {
+    /// A hedge in `range` that is not itself negated: "we don't need to verify it" and "no
+    /// estimate involved" state the figure.
+    fn hedge_in(&self, range: std::ops::Range<usize>) -> bool {
         let end = range.end;
-        range.into_iter().find(|&i| self.has(i, cat, end))
+        range.into_iter().any(|i| {
+            self.has(i, HEDGE, end)
+                && !(i.saturating_sub(3)..i).any(|j| self.has(j, NEG, i) || self.has(j, DET, i))
+        })
     }
 
     fn len(&self, i: usize, cat: usize) -> usize {
@@ -627,9 +640,12 @@ const BOUNDS: &[&str] = &[
 /// A negation of list `cat` in `range` that is not a bound.
 fn negation_in(tokens: &[Token], w: &Words, range: std::ops::Range<usize>, cat: usize) -> bool {
     let end = range.end;
-    range
-        .into_iter()
-        .any(|i| w.has(i, cat, end) && !word_in(tokens.get(i + w.len(i, cat)), BOUNDS))
+    range.into_iter().any(|i| {
+        let next = i + w.len(i, cat);
+        w.has(i, cat, end)
+            && !word_in(tokens.get(next), BOUNDS)
+            && !word_in(tokens.get(next + 1), BOUNDS)
+    })
 }
 
 /// Analyses one text for every family in scope (`families[k]` is `None` when rule `k` does not
@@ -640,23 +656,48 @@ pub fn find(
     vocab: &Vocabulary,
     stop: &dyn Fn() -> bool,
 ) -> Vec<Found> {
+    find_in_context(text, 0, families, vocab, stop)
+}
+
+/// [`find`] for a text whose first `context` bytes are only context: the label a value
+/// stands under (a table's row label, a list item's parent, a heading, a YAML key). Context
+/// may name the topic ("| Uptime | 99.9% |", `uptime: 99.9%`) but holds no figure of its own
+/// and cannot negate or hedge the claim: a heading never exempts what is under it.
+pub fn find_in_context(
+    text: &str,
+    context: usize,
+    families: &[Option<Family<'_>>],
+    vocab: &Vocabulary,
+    stop: &dyn Fn() -> bool,
+) -> Vec<Found> {
     let folded = Folded::new(text);
     let norm = folded.text.as_str();
     let tokens = tokenize(norm);
     if tokens.is_empty() {
         return Vec::new();
     }
+    let own = tokens.partition_point(|t| folded.original(t.start) < context);
     let mut figs = figures(&tokens);
+    figs.retain(|f| f.from >= own);
     if let Some(models) = &vocab.models {
-        for (from, to) in marks(models, norm, &tokens) {
-            figs.retain(|f| f.to <= from || f.from >= to);
-            figs.push(Figure {
-                kinds: fig::MODEL,
-                from,
-                to,
-            });
+        // Named models replace the numbers inside them (`Claude 3.5`), in one merge pass.
+        let named = marks(models, norm, &tokens);
+        if !named.is_empty() {
+            let mut merged = Vec::with_capacity(figs.len() + named.len());
+            let mut m = 0;
+            for f in figs {
+                while m < named.len() && named[m].1 <= f.from {
+                    merged.push(model(named[m]));
+                    m += 1;
+                }
+                let inside = m < named.len() && named[m].0 < f.to;
+                if !inside {
+                    merged.push(f);
+                }
+            }
+            merged.extend(named[m..].iter().copied().map(model));
+            figs = merged;
         }
-        figs.sort_by_key(|f| f.from);
     }
     if figs.is_empty() {
         return Vec::new();
@@ -779,7 +820,7 @@ pub fn find(
             continue;
         }
         let (from, to) = (f.from.min(topic.0), f.to.max(topic.1));
-        if negated(&tokens, &clause, &sentence, from, to, &words) {
+        if negated(&tokens, &clause, &sentence, (from, to, own), &words) {
             continue;
         }
         // Quote the figure, with the family's words that follow right after it (`99.9%
@@ -820,26 +861,29 @@ fn negated(
     tokens: &[Token],
     clause: &[u32],
     sentence: &[u32],
-    from: usize,
-    to: usize,
+    (from, to, own): (usize, usize, usize),
     w: &Words,
 ) -> bool {
-    let c = clause[from];
-    let start = (0..from)
+    // Context before `own` names a topic at most; it never negates.
+    let from_own = from.max(own);
+    let c = clause[from_own];
+    let start = (own..from_own)
         .rev()
         .take(NEGATION_REACH)
         .take_while(|&i| clause[i] == c)
         .last()
-        .unwrap_or(from);
+        .unwrap_or(from_own);
+    let from = from_own;
     // A verb's negation or a hedge anywhere before the claim in its clause: "we have not
     // confirmed the 99.95% figure", "verify whether p95 stays under 300 ms".
-    if negation_in(tokens, w, start..from, NEG) || w.find(start..from, HEDGE).is_some() {
+    if negation_in(tokens, w, start..from, NEG) || w.hedge_in(start..from) {
         return true;
     }
     // `no`/`without` reach only the words right after them: "there is no 20% discount",
     // but not "with no retries the price is $0.40 per 1M tokens".
-    let near = from.saturating_sub(3).max(start);
-    if negation_in(tokens, w, near..from, DET) {
+    let det_at = |i: usize| i >= start && w.has(i, DET, from);
+    let article = |i: usize| word_in(tokens.get(i), &["a", "an", "the", "any"]);
+    if from > 0 && (det_at(from - 1) || (from > 1 && det_at(from - 2) && article(from - 1))) {
         return true;
     }
     // After the claim, in its clause or in a tail without a verb of its own (", to be
@@ -859,14 +903,14 @@ fn negated(
                 .iter()
                 .find(|t| t.kind == Kind::Word && !t.is("and") && !t.is("but") && !t.is("or"))
                 .is_some_and(is_verb);
-            let hedged = w.find(end..clause_end, HEDGE).is_some();
+            let hedged = w.hedge_in(end..clause_end);
             if has_verb && !opens_with_verb && !hedged {
                 break;
             }
         }
         end = clause_end.min(limit);
     }
-    if w.find(to..end, HEDGE).is_some() {
+    if w.hedge_in(to..end) {
         return true;
     }
     // The next statement, after `;`, withdrawing the figure by pointing back at it: "…lists
@@ -883,7 +927,7 @@ fn negated(
         let withdrawn = (next..stop).any(|i| {
             w.has(i, NEG, tokens.len())
                 && (i..(i + 5).min(stop)).any(|j| w.has(j, EPI, tokens.len()))
-        }) || w.find(next..stop, HEDGE).is_some();
+        }) || w.hedge_in(next..stop);
         if refers && withdrawn {
             return true;
         }
@@ -895,21 +939,25 @@ fn negated(
         }
     }
     // A label before a colon: "Unverified: …", "Not confirmed: …".
-    let label_end = (0..from)
+    let label_end = (own..from)
         .rev()
         .take(NEGATION_REACH)
         .take_while(|&i| sentence[i] == s)
         .find(|&i| tokens[i].mark() == Some(':'));
     if let Some(colon) = label_end {
-        let label_start = (0..colon)
+        let label_start = (own..colon)
             .rev()
             .take(NEGATION_REACH)
             .take_while(|&i| sentence[i] == s && !matches!(tokens[i].mark(), Some(':' | '.')))
             .last()
             .unwrap_or(colon);
         if colon - label_start <= 8
-            && (w.find(label_start..colon, HEDGE).is_some()
-                || w.find(label_start..colon, NEG).is_some())
+            && (w.hedge_in(label_start..colon)
+                || (label_start..colon).any(|i| {
+                    w.has(i, NEG, colon)
+                        && (i + 1..(i + 4).min(colon)).any(|j| w.has(j, EPI, colon))
+                        && !(i..colon).any(|j| word_in(tokens.get(j), &["need", "needs", "needed"]))
+                }))
         {
             return true;
         }
@@ -930,7 +978,7 @@ pub fn negated_span(text: &str, start: usize, end: usize, vocab: &Vocabulary) ->
     }
     let (clause, sentence) = clauses(&tokens);
     let words = Words::new(&tokens, vocab);
-    negated(&tokens, &clause, &sentence, from, to, &words)
+    negated(&tokens, &clause, &sentence, (from, to, 0), &words)
 }
 
 /// A cheap test that a text could hold a figure at all: a digit (ASCII or full-width), a

@@ -241,6 +241,55 @@ impl Claim {
     }
 }
 
+/// Values and prose pieces this short are labels' values, read with their label.
+const SHORT: usize = 64;
+
+/// Units a key may name for its value (`latency_ms`, `price_usd`, `uptime_pct`).
+const KEY_UNITS: &[(&str, &str)] = &[
+    ("ms", " ms"),
+    ("millis", " ms"),
+    ("s", " s"),
+    ("sec", " s"),
+    ("secs", " s"),
+    ("seconds", " s"),
+    ("usd", " USD"),
+    ("eur", " EUR"),
+    ("gbp", " GBP"),
+    ("dollars", " dollars"),
+    ("pct", "%"),
+    ("percent", "%"),
+    ("rpm", " RPM"),
+    ("tpm", " TPM"),
+    ("rps", " RPS"),
+    ("qps", " QPS"),
+];
+
+/// The key a short value stands under, as a label (`notes.uptime` → `"uptime: "`), and the
+/// unit the key names when the value is a bare number.
+fn key_context(path: &str, value: &str) -> (String, &'static str) {
+    if value.len() > SHORT {
+        return (String::new(), "");
+    }
+    let trimmed = path.trim_end_matches(|c: char| c == ']' || c.is_ascii_digit() || c == '[');
+    let key = trimmed.rsplit('.').next().unwrap_or(trimmed);
+    if key.is_empty() {
+        return (String::new(), "");
+    }
+    let bare_number = value
+        .trim()
+        .trim_start_matches(['$', '~'])
+        .replace(',', "")
+        .parse::<f64>()
+        .is_ok();
+    let unit = key
+        .rsplit(['_', '-'])
+        .next()
+        .and_then(|last| KEY_UNITS.iter().find(|(k, _)| last.eq_ignore_ascii_case(k)))
+        .filter(|_| bare_number)
+        .map_or("", |(_, u)| *u);
+    (format!("{key}: "), unit)
+}
+
 /// Every claim in the packet, for all the policy's claim rules at once: each field value and
 /// each prose paragraph is read one time, and each figure is given to one family.
 pub fn analyse(ctx: &Ctx<'_>) -> Vec<Hit> {
@@ -263,7 +312,9 @@ pub fn analyse(ctx: &Ctx<'_>) -> Vec<Hit> {
         .map(|(i, _)| ctx.policy.rules[*i].id.as_str())
         .collect();
     let mut hits = Vec::new();
-    let read = |text: &str,
+    // `(context, text, suffix)`: the label a short value stands under, the value, and a
+    // unit its key names (`p95_latency_ms: 300`).
+    let read = |(context, text, suffix): (&str, &str, &str),
                 active: &dyn Fn(&Claim) -> bool,
                 at: &dyn Fn(usize) -> Pos,
                 field: Option<&str>,
@@ -283,8 +334,15 @@ pub fn analyse(ctx: &Ctx<'_>) -> Vec<Hit> {
                 family,
                 start,
                 quote,
-            } in detect::find(text, &families, vocab, &|| ctx.out_of_time())
-            {
+            } in if context.is_empty() && suffix.is_empty() {
+                detect::find(text, &families, vocab, &|| ctx.out_of_time())
+            } else {
+                let whole = format!("{context}{text}{suffix}");
+                detect::find_in_context(&whole, context.len(), &families, vocab, &|| {
+                    ctx.out_of_time()
+                })
+            } {
+                let start = start.saturating_sub(context.len()).min(text.len());
                 hits.push(Hit {
                     rule: rules[family].0,
                     field: field.map(str::to_string),
@@ -322,8 +380,9 @@ pub fn analyse(ctx: &Ctx<'_>) -> Vec<Hit> {
             continue;
         }
         let verbatim = Verbatim::new(ctx, node, text);
+        let (label, unit) = key_context(&path.text, text);
         read(
-            text,
+            (&label, text, unit),
             &|c: &Claim| c.reads(path),
             &|offset| {
                 verbatim
@@ -334,7 +393,8 @@ pub fn analyse(ctx: &Ctx<'_>) -> Vec<Hit> {
             &mut hits,
         );
     }
-    for para in ctx.paragraphs() {
+    let paragraphs = ctx.paragraphs();
+    for (i, para) in paragraphs.iter().enumerate() {
         if ctx.out_of_time() {
             return hits;
         }
@@ -342,8 +402,17 @@ pub fn analyse(ctx: &Ctx<'_>) -> Vec<Hit> {
         if !detect::may_hold(text, vocab) {
             continue;
         }
+        // A short piece is read under the one before it: a table cell under its row's label,
+        // a list item under its parent, a figure under its heading.
+        let label = match i.checked_sub(1).map(|j| &paragraphs[j]) {
+            Some(prev) if text.len() <= SHORT && (prev.text.len() <= SHORT * 2 || prev.heading) => {
+                let t: String = prev.text.chars().take(SHORT * 2).collect();
+                format!("{t} | ")
+            }
+            _ => String::new(),
+        };
         read(
-            text,
+            (&label, text, ""),
             &|c: &Claim| c.prose,
             &|offset| para.pos(offset),
             None,
