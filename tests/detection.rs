@@ -347,6 +347,49 @@ fn declared_files_that_cannot_be_read_whole_fail_in_every_discovery_mode() {
     );
 }
 
+/// Lines a reader takes for the declaration though the YAML does not (a tab or a no-break
+/// space after the colon, another case, TOML front matter): found by a folder scan and failed,
+/// never skipped. A nested `packet:` key and a fenced example stay silent.
+#[test]
+fn a_declaration_misspelt_at_the_margin_fails_instead_of_vanishing() {
+    let dir = scratch("detection-margin");
+    let body = "change_id: CHG-2026-0142\nowner: finops\n";
+    let files = [
+        ("tab.yaml", format!("packet:\tbudget-change\n{body}")),
+        ("nbsp.yaml", format!("packet:\u{a0}budget-change\n{body}")),
+        ("upper.yaml", format!("Packet: budget-change\n{body}")),
+        ("shout.yaml", format!("PACKET: budget-change\n{body}")),
+        (
+            "toml.md",
+            "+++\npacket = \"budget-change\"\n+++\n\nProse.\n".to_string(),
+        ),
+        (
+            "heading.md",
+            format!("# Change\n\n---\npacket: budget-change\n{body}---\n"),
+        ),
+    ];
+    for (name, text) in &files {
+        fs::write(dir.join(name), text).unwrap();
+    }
+    fs::write(dir.join("nested.yaml"), "jobs:\n  packet: 3\n").unwrap();
+    fs::write(
+        dir.join("docs.md"),
+        "# Docs\n\n```yaml\npacket: budget-change\n```\n",
+    )
+    .unwrap();
+    let (code, json) = check_json(&dir, &["."]);
+    assert_eq!(code, 1);
+    let packets = by_path(&json);
+    for (name, _) in &files {
+        let p = packets
+            .get(*name)
+            .unwrap_or_else(|| panic!("{name} vanished from the scan"));
+        assert_eq!(p["verdict"], "fail", "{name}");
+    }
+    assert!(!packets.contains_key("nested.yaml"));
+    assert!(!packets.contains_key("docs.md"));
+}
+
 #[test]
 fn a_folder_scan_finds_every_hostile_fixture_that_declares_a_packet() {
     // The hostile corpus is judged by name in tests/hostile.rs. Scanned as a folder, every

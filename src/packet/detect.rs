@@ -27,6 +27,15 @@ pub fn may_declare(text: &str) -> bool {
     if text.contains(KEY) {
         return true;
     }
+    // `Packet:` / `PACKET:` are not the key, but a reader takes them for it (see
+    // [`written_at_margin`]).
+    if text
+        .as_bytes()
+        .windows(KEY.len())
+        .any(|w| w.eq_ignore_ascii_case(KEY.as_bytes()))
+    {
+        return true;
+    }
     if !text.contains(['\\', '!']) {
         return false;
     }
@@ -47,7 +56,7 @@ pub fn declares(form: Form, text: &str) -> bool {
             None => return declared_in_body(text),
         },
     };
-    yaml::root_has_key(yaml, KEY)
+    yaml::root_has_key(yaml, KEY) || written_at_margin(form, text)
 }
 
 /// A Markdown file without front matter that still writes a `packet:` line at the margin
@@ -55,31 +64,50 @@ pub fn declares(form: Form, text: &str) -> bool {
 /// packet and must fail as one, not vanish. An example shown in a fenced or indented code
 /// block is documentation.
 fn declared_in_body(text: &str) -> bool {
+    written_at_margin(Form::Markdown, text)
+}
+
+/// A line that a reader takes for the packet declaration, whatever the YAML makes of it:
+/// `packet`, in any case, quoted or not, then any spacing (a tab, a no-break space) and `:`
+/// or `=` (TOML front matter), at the margin — column 1 in YAML, outside code and indented
+/// less than four spaces in Markdown (`--- packet: x` counts: a document start, then the
+/// key). Such a file is judged, and fails if it cannot be read as a packet, instead of
+/// disappearing from a folder scan because its spelling is off.
+pub fn written_at_margin(form: Form, text: &str) -> bool {
     let mut fence: Option<&str> = None;
     for line in text.lines() {
         let t = line.trim_start();
         let indent = line.len() - t.len();
-        if let Some(open) = fence {
-            if t.starts_with(open) {
-                fence = None;
+        if form == Form::Markdown {
+            if let Some(open) = fence {
+                if t.starts_with(open) {
+                    fence = None;
+                }
+                continue;
             }
+            if indent < 4 && (t.starts_with("```") || t.starts_with("~~~")) {
+                fence = Some(&t[..3]);
+                continue;
+            }
+            if indent >= 4 {
+                continue;
+            }
+        } else if indent > 0 {
             continue;
         }
-        if indent < 4 && (t.starts_with("```") || t.starts_with("~~~")) {
-            fence = Some(&t[..3]);
-            continue;
-        }
-        if indent >= 4 {
-            continue;
-        }
-        // `--- packet: x` is a document start with the key after it.
         let t = t.strip_prefix("--- ").map_or(t, str::trim_start);
         let key = t.trim_start_matches(['"', '\'']);
-        if let Some(rest) = key.strip_prefix(KEY) {
-            let rest = rest.trim_start_matches(['"', '\'']).trim_start();
-            if rest.starts_with(':') {
-                return true;
-            }
+        let Some(head) = key.get(..KEY.len()) else {
+            continue;
+        };
+        if !head.eq_ignore_ascii_case(KEY) {
+            continue;
+        }
+        let rest = key[KEY.len()..]
+            .trim_start_matches(['"', '\''])
+            .trim_start_matches(|c: char| c.is_whitespace());
+        if rest.starts_with([':', '=']) {
+            return true;
         }
     }
     false

@@ -385,7 +385,10 @@ fn load_text(
     // The event stream settles a file nobody named before a tree is built for it: most YAML
     // that mentions the word is no packet, and a packet names its kind among its first keys.
     // It reads the events up to a syntax error, so a packet broken further down still declares.
-    if origin.scanned() && !yaml::root_has_key(yaml_text, KEY) {
+    if origin.scanned()
+        && !yaml::root_has_key(yaml_text, KEY)
+        && !detect::written_at_margin(form, &text)
+    {
         return Loaded::NotPacket;
     }
     let doc = match yaml::parse(yaml_text, limits.yaml) {
@@ -414,7 +417,10 @@ fn load_text(
             );
         }
     };
-    if origin.scanned() && doc.root.as_ref().is_none_or(|r| r.entry(KEY).is_none()) {
+    if origin.scanned()
+        && doc.root.as_ref().is_none_or(|r| r.entry(KEY).is_none())
+        && !detect::written_at_margin(form, &text)
+    {
         return Loaded::NotPacket;
     }
     let Some(mut root) = doc.root else {
