@@ -201,6 +201,10 @@ pub fn redact_userinfo(url: &Url) -> String {
     if shown.password().is_some() {
         let _ = shown.set_password(Some("****"));
     }
+    // A user name is often the token itself (`https://TOKEN@github.com/org/repo.git`).
+    if !shown.username().is_empty() {
+        let _ = shown.set_username("****");
+    }
     shown.to_string()
 }
 
