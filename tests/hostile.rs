@@ -720,6 +720,47 @@ fn generated() -> Vec<Generated> {
     all
 }
 
+/// A human report of a long line with thousands of findings shows a window of the line under
+/// each (with the caret under the figure), not the whole line again and again: a 128 KiB line
+/// of claims once printed 679 MB.
+#[test]
+fn human_snippets_of_a_long_line_stay_short() {
+    let dir = scratch("hostile-long-line-human");
+    let claim = "The key allows 10,000 RPM and costs $0.40 per 1M tokens. ";
+    let n = 128 * 1024 / claim.len();
+    std::fs::write(
+        dir.join("long.md"),
+        format!("---\n{PASSING}---\n\n{}\n", claim.repeat(n)),
+    )
+    .unwrap();
+    let run = judge(
+        &dir,
+        "human",
+        &["long.md".to_string()],
+        GENERATED_WALL_EACH,
+        Some(GENERATED_ADDRESS_SPACE),
+    );
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stdout.len() < 8 << 20,
+        "{} bytes of report",
+        run.stdout.len()
+    );
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    let snippet = lines
+        .iter()
+        .position(|l| l.starts_with("24 | "))
+        .expect("a snippet of line 24");
+    assert!(lines[snippet].chars().count() < 200, "{}", lines[snippet]);
+    // The caret stands under the figure the finding names.
+    let caret = lines[snippet + 1].find('^').expect("caret");
+    assert!(
+        lines[snippet][caret..].starts_with("10,000"),
+        "{}",
+        lines[snippet]
+    );
+}
+
 /// The run's deadline reaches inside one packet: a 1 MiB sentence of figures read with a
 /// one-second budget stops part-way with a failing `limit-time` finding, soon after the
 /// budget ends.

@@ -31,12 +31,63 @@ impl Paint {
     }
 }
 
+/// Characters of a source line shown around a finding; a longer line is cut to this window
+/// so a 1 MiB line with thousands of findings prints a short line under each.
+const SNIPPET_BEFORE: usize = 60;
+const SNIPPET_AFTER: usize = 100;
+
+/// The source line as shown under a finding (cut around the column when long, control
+/// characters shown as `?` so a line cannot write terminal or workflow commands), and the
+/// indentation that puts the caret under the column.
+fn snippet(
+    src: &str,
+    line: u32,
+    column: u32,
+    starts: &mut Option<(u32, Vec<usize>)>,
+) -> (String, String) {
+    let col = column.saturating_sub(1) as usize;
+    let clean = |s: &str| -> String {
+        s.chars()
+            .map(|c| if c.is_control() && c != '\t' { '?' } else { c })
+            .collect()
+    };
+    let pad = |s: &str| -> String {
+        s.chars()
+            .map(|c| if c == '\t' { '\t' } else { ' ' })
+            .collect()
+    };
+    if src.len() <= SNIPPET_BEFORE + SNIPPET_AFTER {
+        let before: String = src.chars().take(col).collect();
+        return (clean(src), pad(&before));
+    }
+    if starts.as_ref().is_none_or(|(l, _)| *l != line) {
+        let mut v: Vec<usize> = src.char_indices().map(|(i, _)| i).collect();
+        v.push(src.len());
+        *starts = Some((line, v));
+    }
+    let v = starts.as_ref().map(|(_, v)| v.as_slice()).unwrap_or(&[]);
+    let chars = v.len().saturating_sub(1);
+    let col = col.min(chars);
+    let from = col.saturating_sub(SNIPPET_BEFORE);
+    let to = (col + SNIPPET_AFTER).min(chars);
+    let byte = |i: usize| v.get(i).copied().unwrap_or(src.len());
+    let (lead, tail) = (
+        if from > 0 { "…" } else { "" },
+        if to < chars { "…" } else { "" },
+    );
+    let shown = format!("{lead}{}{tail}", clean(&src[byte(from)..byte(to)]));
+    let before = format!("{lead}{}", &src[byte(from)..byte(col)]);
+    (shown, pad(&before))
+}
+
 pub fn write(report: &Report, color: bool, w: &mut dyn std::io::Write) -> std::io::Result<()> {
     let paint = Paint { on: color };
     let mut out = String::new();
+    // Where each character of the last long line starts, found once for all its findings.
     for packet in &report.packets {
         w.write_all(out.as_bytes())?;
         out.clear();
+        let mut starts: Option<(u32, Vec<usize>)> = None;
         for f in &packet.findings {
             let _ = writeln!(
                 out,
@@ -57,24 +108,24 @@ pub fn write(report: &Report, color: bool, w: &mut dyn std::io::Write) -> std::i
             );
             if let Some(src) = packet.lines.get(&f.line) {
                 let bar = paint.wrap("34", "|");
+                let (shown, caret) = snippet(src, f.line, f.column, &mut starts);
                 let _ = writeln!(out, "{pad} {bar}");
                 let _ = writeln!(
                     out,
-                    "{} {bar} {}",
+                    "{} {bar} {shown}",
                     paint.wrap("34", &f.line.to_string()),
-                    src
                 );
-                let indent: String = src
-                    .chars()
-                    .take(f.column.saturating_sub(1) as usize)
-                    .map(|c| if c == '\t' { '\t' } else { ' ' })
-                    .collect();
-                let _ = writeln!(out, "{pad} {bar} {indent}{}", paint.wrap("1;31", "^"));
+                let _ = writeln!(out, "{pad} {bar} {caret}{}", paint.wrap("1;31", "^"));
             }
             if let Some(field) = &f.field {
                 let _ = writeln!(out, "{pad} = field: {field}");
             }
             let _ = writeln!(out, "{pad} = {} {}\n", paint.wrap("1", "fix:"), f.fix);
+            // Written as it goes: a packet with thousands of findings is not held whole.
+            if out.len() > 1 << 16 {
+                w.write_all(out.as_bytes())?;
+                out.clear();
+            }
         }
     }
     for packet in &report.packets {
