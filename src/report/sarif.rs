@@ -5,6 +5,7 @@ use super::RuleInfo;
 use crate::engine::Report;
 use crate::finding::Severity;
 use serde_json::{json, Value};
+use std::io::Write as _;
 
 fn level(s: Severity) -> &'static str {
     match s {
@@ -32,7 +33,31 @@ pub fn write(
             })
         })
         .collect();
-    let mut results = Vec::new();
+    // The log around the results is small; the results are written one at a time, so a
+    // report of a million findings is never held whole.
+    let log = json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "packetgate",
+                "version": env!("CARGO_PKG_VERSION"),
+                "informationUri": "https://github.com/packetgate/packetgate",
+                "rules": rule_list,
+            }},
+            "columnKind": "unicodeCodePoints",
+            "results": RESULTS,
+        }],
+    });
+    let envelope = serde_json::to_string_pretty(&log)?;
+    let marker = format!("\"{RESULTS}\"");
+    let (head, tail) = envelope
+        .split_once(&marker)
+        .unwrap_or((envelope.as_str(), ""));
+    let mut w = std::io::BufWriter::new(w);
+    w.write_all(head.as_bytes())?;
+    w.write_all(b"[")?;
+    let mut first = true;
     for packet in &report.packets {
         for f in &packet.findings {
             let mut result = json!({
@@ -50,23 +75,18 @@ pub fn write(
             if let Some(i) = rules.iter().position(|r| r.id == f.rule) {
                 result["ruleIndex"] = json!(i);
             }
-            results.push(result);
+            if !first {
+                w.write_all(b",")?;
+            }
+            first = false;
+            serde_json::to_writer(&mut w, &result)?;
         }
     }
-    let log = json!({
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {
-                "name": "packetgate",
-                "version": env!("CARGO_PKG_VERSION"),
-                "informationUri": "https://github.com/packetgate/packetgate",
-                "rules": rule_list,
-            }},
-            "columnKind": "unicodeCodePoints",
-            "results": results,
-        }],
-    });
-    serde_json::to_writer_pretty(&mut *w, &log)?;
-    writeln!(w)
+    w.write_all(b"]")?;
+    w.write_all(tail.as_bytes())?;
+    writeln!(w)?;
+    w.flush()
 }
+
+/// Stands for the results in the log's envelope until they are written out.
+const RESULTS: &str = "@@packetgate-results@@";
