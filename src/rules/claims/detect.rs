@@ -16,10 +16,17 @@ use super::text::{tokenize, Folded, Kind, Token};
 use regex::Regex;
 
 /// How far (in tokens) a topic may sit from its figure, and a negation from its claim.
-const WINDOW: usize = 12;
+pub const WINDOW: usize = 12;
 const NEGATION_REACH: usize = 40;
 /// How near a family's topic must be to take a figure from a family it outranks.
-const OUTRANK_REACH: usize = 2;
+const OUTRANK_REACH: usize = 3;
+/// Topic words a quote does not run on to ("300 ms in production" quotes "300 ms").
+const QUOTE_STOP: &[&str] = &[
+    "in", "within", "inside", "after", "for", "by", "to", "at", "on", "of", "is", "are", "was",
+    "can", "get", "gets", "add", "adds", "take", "takes", "took", "up", "down", "runs",
+];
+/// How far before a figure a budget word still leads its clause.
+const SUBJECT_LEAD: usize = 8;
 
 /// What a figure is, as a bit set.
 pub mod fig {
@@ -50,6 +57,8 @@ pub struct Family<'a> {
     /// Families this one wins over when both have a topic near the figure (a saving stated
     /// per unit is a discount, not a price).
     pub outranks: Vec<usize>,
+    /// How many words may stand between the figure and the topic (at most [`WINDOW`]).
+    pub reach: usize,
 }
 
 /// The settings vocabulary, split into words.
@@ -394,6 +403,13 @@ fn figures(tokens: &[Token]) -> Vec<Figure> {
         } else if mark_in(next, CURRENCY_MARKS) || word_in(next, CURRENCY_WORDS) {
             kinds |= fig::MONEY;
             to += 1;
+        } else if word_in(next, &["of"])
+            && word_in(at(to + 1), &["a", "an", "one"])
+            && word_in(at(to + 2), CURRENCY_WORDS)
+        {
+            // `a hundredth of a cent`
+            kinds |= fig::MONEY;
+            to += 3;
         } else if word_in(next, DURATION_UNITS) {
             kinds |= fig::DURATION;
             to += 1;
@@ -417,10 +433,14 @@ fn figures(tokens: &[Token]) -> Vec<Figure> {
         } else if word_in(next, RATE_UNITS) {
             kinds |= fig::RATE;
             to += 1;
-        } else if word_in(next, RATE_NOUNS) {
-            // `60 requests per minute`, `10k tokens/min`, `5 req/s`.
+        } else if next.is_some_and(|n| n.kind == Kind::Word) {
+            // `60 requests per minute`, `10k tokens/min`, `5 req/s`, `1,000 pages per minute`.
             let mut j = to + 1;
-            if word_in(at(j), &["input", "output"]) {
+            if word_in(at(j), &["input", "output"])
+                || !word_in(next, RATE_NOUNS)
+                    && at(j).is_some_and(|n| n.kind == Kind::Word)
+                    && !word_in(at(j), PER)
+            {
                 j += 1;
             }
             if (word_in(at(j), PER) || mark_in(at(j), &['/'])) && word_in(at(j + 1), TIME_UNITS) {
@@ -448,7 +468,9 @@ fn figures(tokens: &[Token]) -> Vec<Figure> {
             || i > 1
                 && word_in(at(i - 1), &["of"])
                 && at(i - 2).is_some_and(|n| n.kind == Kind::Number);
-        if kinds == 0 && (status || year || clock || tally) {
+        // A count of nothing ("throttle count: 0") states no limit.
+        let zero = t.value == 0.0 && t.kind == Kind::Number;
+        if kinds == 0 && (status || year || clock || tally || zero) {
             i += 1;
             continue;
         }
@@ -784,6 +806,9 @@ pub fn find_in_context(
             let Some((d, m)) = nearest(f, list) else {
                 continue;
             };
+            if d > family.reach {
+                continue;
+            }
             let lo = unless[k].partition_point(|m| m.1 + WINDOW < f.from);
             let near_unless = unless[k][lo..]
                 .iter()
@@ -816,7 +841,18 @@ pub fn find_in_context(
             (d, k, topic) = (*od, *ok, *om);
         }
         // The packet's own subject (its budget, cap, threshold) nearer than any topic.
-        if nearest(f, &subjects).is_some_and(|(sd, _)| sd <= d) {
+        let subject = nearest(f, &subjects);
+        if subject.is_some_and(|(sd, _)| sd <= d) {
+            continue;
+        }
+        // A budget word leading the clause ("our spend ceiling for the pilot stays at $1,500
+        // in total") makes the figure the packet's own, unless the topic is written right at
+        // the figure ("the budget covers input at $0.40 per 1M tokens").
+        let topic_between = |m: (usize, usize)| topic.0 >= m.1 && topic.1 <= f.from;
+        if d > 0
+            && subject
+                .is_some_and(|(sd, m)| m.1 <= f.from && sd <= SUBJECT_LEAD && !topic_between(m))
+        {
             continue;
         }
         let (from, to) = (f.from.min(topic.0), f.to.max(topic.1));
@@ -835,6 +871,12 @@ pub fn find_in_context(
                 .iter()
                 .take_while(|m| m.0 <= f.to + 1)
                 .filter(|m| clause[m.0] == clause[f.from] && clause[m.1 - 1] == clause[f.from])
+                // A preposition or a verb names the topic but is no part of the figure.
+                .filter(|m| {
+                    !tokens[m.0..m.1]
+                        .iter()
+                        .all(|t| word_in(Some(t), QUOTE_STOP))
+                })
                 .map(|m| m.1)
                 .max()
         });
@@ -922,7 +964,11 @@ fn negated(
             .find(|&i| matches!(tokens[i].mark(), Some('.' | ';' | '!' | '?')))
             .unwrap_or(tokens.len().min(next + NEGATION_REACH));
         let refers = tokens[next..stop].iter().any(|t| {
-            ["it", "this", "that", "these", "them", "figure", "number"].contains(&t.lower.as_str())
+            [
+                "it", "this", "that", "these", "them", "figure", "number", "price", "rate",
+                "terms", "contract", "quote",
+            ]
+            .contains(&t.lower.as_str())
         });
         let withdrawn = (next..stop).any(|i| {
             w.has(i, NEG, tokens.len())
@@ -933,7 +979,7 @@ fn negated(
         }
     }
     for i in to..end {
-        if w.has(i, NEG, tokens.len()) && (i..(i + 4).min(end)).any(|j| w.has(j, EPI, tokens.len()))
+        if w.has(i, NEG, tokens.len()) && (i..(i + 6).min(end)).any(|j| w.has(j, EPI, tokens.len()))
         {
             return true;
         }
@@ -1027,6 +1073,7 @@ mod tests {
                 topics_for: vec![],
                 unless_near: None,
                 outranks: vec![],
+                reach: WINDOW,
             }),
             Some(Family {
                 figures: fig::MONEY,
@@ -1034,6 +1081,7 @@ mod tests {
                 topics_for: vec![],
                 unless_near: None,
                 outranks: vec![],
+                reach: WINDOW,
             }),
             Some(Family {
                 figures: fig::PERCENT,
@@ -1041,6 +1089,7 @@ mod tests {
                 topics_for: vec![],
                 unless_near: None,
                 outranks: vec![],
+                reach: WINDOW,
             }),
         ];
         find(text, &fams, &vocab(), &|| false)

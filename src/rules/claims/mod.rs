@@ -29,6 +29,7 @@ pub const KEYS: &[&str] = &[
     "topics_for",
     "unless_near",
     "outranks",
+    "reach",
     "fields",
     "skip_fields",
     "prose",
@@ -48,6 +49,8 @@ pub struct Claim {
     pub unless_near: Option<LazyRegex>,
     /// Rule ids of families this one wins over when both have a topic near a figure.
     pub outranks: Vec<String>,
+    /// How many words may stand between a figure and its topic.
+    pub reach: Option<u64>,
     pub label: String,
     pub fields: Vec<FieldPath>,
     pub skip_fields: Vec<FieldPath>,
@@ -115,6 +118,7 @@ impl Claim {
         let figures = e.take("figures").map(|f| figure_kinds(f, p));
         let topics = e.take("topics").map(|t| words_regex(t, p));
         let unless_near = e.take("unless_near").map(|t| words_regex(t, p));
+        let reach = e.number("reach", p);
         let outranks = match e.take("outranks") {
             Some(o) => o
                 .texts(p)
@@ -175,6 +179,7 @@ impl Claim {
             topics_for: ok.then_some(topics_for)?,
             unless_near,
             outranks: outranks?,
+            reach,
             label,
             fields: fields?,
             skip_fields: skip_fields?,
@@ -202,6 +207,9 @@ impl Claim {
                 .iter()
                 .filter_map(|id| ids.iter().position(|i| i == id))
                 .collect(),
+            reach: self
+                .reach
+                .map_or(detect::WINDOW, |r| (r as usize).min(detect::WINDOW)),
         })
     }
 

@@ -165,6 +165,7 @@ const UNITS: &[(&str, f64)] = &[
     ("third", 1.0 / 3.0),
     ("fifth", 0.2),
     ("tenth", 0.1),
+    ("hundredth", 0.01),
     ("dozen", 12.0),
 ];
 
