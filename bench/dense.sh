@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Cost grows linearly: packets of about 1 MiB, as dense as can be in claims, links or nested
+# Cost grows linearly: packets of about 1 MiB, as dense as can be in claims, links (plain, or
+# spelled with entities and written in reference definitions), keys marked up in prose or nested
 # keys, judged one at a time by the release binary. Prints wall time and peak RSS of each
 # (the bar: under 2 s and 256 MiB on a 2-core machine).
 # Usage: bash bench/dense.sh
@@ -31,6 +32,10 @@ files = {
     "links-on-one-line.md": md("https://x.example/a?utm_source=b " * (cap // 33)),
     "links-one-per-line.md": md("\n".join(["See https://x.example/p?utm_source=b now."] * (cap // 42))),
     "nested-keys.yaml": head + "".join(f"k{i}_{'x' * 100}:\n  a:\n    b: $0.40 per 1M tokens\n" for i in range(7000)),
+    "keys-marked-up-in-prose.md": md("".join(
+        f"Key {i}: sk&#45;proj-{i:08d}Ab**Cd**{i:08d}<b>Ef</b>{i:08d}Gh here.\n" for i in range(14000))),
+    "links-by-reference.md": md("".join(f"See [d{i}][{i}] and [again][{i}].\n" for i in range(11500))
+        + "\n" + "".join(f"[{i}]: http&#58;//x.example/p{i}?utm&#95;source=b\n" for i in range(11499, -1, -1))),
 }
 for name, text in files.items():
     open(f"{out}/{name}", "w").write(text)

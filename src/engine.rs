@@ -231,9 +231,10 @@ pub fn check_bytes(
             removed,
             findings,
         } => {
+            let markdown = packet::Form::of(&c.display) == Some(packet::Form::Markdown);
             let masker = text
                 .as_deref()
-                .map(|t| text_masker(config, t))
+                .map(|t| text_masker(config, t, markdown))
                 .unwrap_or_default();
             let source = text.as_deref().map(|t| (t, &removed));
             Some(finish(c, kind, findings, source, &masker, opts))
@@ -402,9 +403,17 @@ fn common_secret_rules<'a>(
         })
 }
 
-/// Masking for a file that could not be evaluated: every whole-file secret rule of `common`.
-fn text_masker(config: &Config, text: &str) -> Masker {
+/// Masking for a file that could not be evaluated: every whole-file secret rule of `common`,
+/// on its lines and, for Markdown, on its prose as it displays (a key spelled with entities
+/// or markup is still printed in a snippet as the file spells it).
+fn text_masker(config: &Config, text: &str, markdown: bool) -> Masker {
     let mut hits = Vec::new();
+    let mut spellings = Vec::new();
+    let paragraphs = if markdown {
+        packet::rendered_prose(text)
+    } else {
+        Vec::new()
+    };
     let rules = config
         .policies
         .iter()
@@ -418,8 +427,10 @@ fn text_masker(config: &Config, text: &str) -> Masker {
         for (i, line) in text.lines().enumerate() {
             s.scan_line(i as u32 + 1, line, &mut hits);
         }
+        spellings.extend(s.prose_spellings(text, &paragraphs));
     }
-    Masker::new(hits.into_iter().map(|h| h.secret).collect())
+    spellings.extend(hits.into_iter().map(|h| h.secret));
+    Masker::new(spellings)
 }
 
 fn finish(

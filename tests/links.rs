@@ -500,6 +500,48 @@ fn dead_link_in_markdown_prose_has_no_field() {
     assert!(fs[0]["field"].is_null(), "{}", fs[0]);
 }
 
+#[test]
+fn prose_links_are_opened_as_they_read_once_each() {
+    let server = TestServer::start(|req: &Request, _| match req.path.as_str() {
+        "/by_reference" => Reply::status(404),
+        _ => Reply::ok("fine"),
+    });
+    let dir = repo("rendered-prose", &[]);
+    // The scheme's colon and the underscore written as an entity or an escape: the link a
+    // reader opens is the decoded one.
+    let spelled = |path: &str| {
+        server
+            .url(path)
+            .replacen("http:", "http&#58;", 1)
+            .replace('_', "&#95;")
+    };
+    let text = format!(
+        "---\n{}---\n\n## Sources\n\nSee [the page]({}) and [the other][r], [again][r].\n\n[r]: {}\n",
+        support::LINKS_PACKET_HEAD,
+        spelled("/inline_page"),
+        server.url("/by_reference").replace('_', "\\_"),
+    );
+    fs::write(dir.join("p.md"), &text).unwrap();
+    let (r, json, _) = live(&dir, &["p.md"]);
+
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(server.hits("/inline_page"), 1);
+    assert_eq!(server.hits("/by_reference"), 1);
+    assert_eq!(result(&json, &server.url("/inline_page"))["status"], "ok");
+    assert_eq!(
+        result(&json, &server.url("/by_reference"))["status"],
+        "dead"
+    );
+    let p = packet(&json, "p.md");
+    let fs = link_findings(p);
+    // Cited twice, through one definition: one finding, where the definition writes it.
+    assert_eq!(fs.len(), 1, "{}", finding_lines(p).join("\n"));
+    assert_eq!(fs[0]["rule"], "link-dead");
+    assert_eq!(fs[0]["line"], text.lines().count() as u64);
+    assert_eq!(fs[0]["column"], "[r]: ".len() as u64 + 1);
+    assert!(fs[0]["field"].is_null(), "{}", fs[0]);
+}
+
 // ---------------------------------------------------------------------------------------------
 // retries
 // ---------------------------------------------------------------------------------------------

@@ -14,8 +14,9 @@
 pub enum Run<'a> {
     /// Text shown as written.
     Text(usize, &'a str),
-    /// An entity (`&#36;`, `&amp;`) and the text it stands for.
-    Entity(usize, String),
+    /// An entity (`&#36;`, `&amp;`): where it starts, how many bytes it takes, and the text
+    /// it stands for.
+    Entity { at: usize, len: usize, text: String },
     /// A line break inside the HTML.
     Break(usize),
     /// A tag, by its lowercase name (empty for declarations and processing instructions).
@@ -59,8 +60,13 @@ fn opens_tag(rest: &[u8]) -> Option<bool> {
 }
 
 /// The entity at the start of `rest` (which starts with `&`) and its length, if the
-/// CommonMark parser reads it as one.
-fn entity(rest: &str) -> Option<(String, usize)> {
+/// CommonMark parser reads it as one. A numeric one is decoded here, as CommonMark does
+/// (up to 7 decimal or 6 hex digits; no character, a surrogate or NUL reads as U+FFFD); a
+/// named one is left to the parser, which holds HTML's table.
+pub(super) fn entity(rest: &str) -> Option<(String, usize)> {
+    if let Some(found) = numeric_entity(rest) {
+        return Some(found);
+    }
     let end = rest
         .bytes()
         .take(34)
@@ -79,6 +85,28 @@ fn entity(rest: &str) -> Option<(String, usize)> {
         .collect::<Vec<_>>()
         .concat();
     (decoded != raw && !decoded.is_empty()).then_some((decoded, raw.len()))
+}
+
+fn numeric_entity(rest: &str) -> Option<(String, usize)> {
+    let body = rest.strip_prefix("&#")?;
+    let (digits, radix, max, skip) = match body.strip_prefix(['x', 'X']) {
+        Some(hex) => (hex, 16, 6, 3),
+        None => (body, 10, 7, 2),
+    };
+    let n = digits
+        .bytes()
+        .take(max + 1)
+        .take_while(|b| (*b as char).is_digit(radix))
+        .count();
+    if n == 0 || n > max || digits.as_bytes().get(n) != Some(&b';') {
+        return None;
+    }
+    let c = u32::from_str_radix(&digits[..n], radix)
+        .ok()
+        .filter(|c| *c != 0)
+        .and_then(char::from_u32)
+        .unwrap_or('\u{FFFD}');
+    Some((c.to_string(), skip + n + 1))
 }
 
 fn push_text<'a>(out: &mut Vec<Run<'a>>, chunk: &'a str, from: usize, to: usize) {
@@ -108,7 +136,7 @@ impl Reader {
                     b'&' => match entity(&chunk[i..]) {
                         Some((text, len)) => {
                             push_text(&mut out, chunk, from, i);
-                            out.push(Run::Entity(i, text));
+                            out.push(Run::Entity { at: i, len, text });
                             i += len;
                             from = i;
                         }
@@ -251,7 +279,7 @@ mod tests {
             for run in r.read(c) {
                 match run {
                     Run::Text(_, t) => out.push_str(t),
-                    Run::Entity(_, t) => out.push_str(&t),
+                    Run::Entity { text, .. } => out.push_str(&text),
                     Run::Break(_) => out.push('/'),
                     Run::Tag { name, closing, .. } => {
                         out.push_str(&format!("[{}{name}]", if closing { "/" } else { "" }))
@@ -294,9 +322,44 @@ mod tests {
                     closing: true
                 },
                 Run::Text(8, " "),
-                Run::Entity(9, "$".into()),
+                Run::Entity {
+                    at: 9,
+                    len: 5,
+                    text: "$".into()
+                },
                 Run::Text(14, "1"),
             ]
         );
+    }
+
+    #[test]
+    fn numeric_entities_read_as_the_parser_reads_them() {
+        for raw in [
+            "&#36;",
+            "&#x24;",
+            "&#X24;",
+            "&#0;",
+            "&#1114112;",
+            "&#xD800;",
+            "&#12345678;",
+            "&#x1234567;",
+            "&#;",
+            "&#x;",
+            "&#36",
+            "&#115;k",
+            "&#0000036;",
+        ] {
+            let parsed: String = pulldown_cmark::Parser::new(raw)
+                .filter_map(|e| match e {
+                    pulldown_cmark::Event::Text(t) => Some(t.to_string()),
+                    _ => None,
+                })
+                .collect();
+            let ours = match entity(raw) {
+                Some((text, len)) => format!("{text}{}", &raw[len..]),
+                None => raw.to_string(),
+            };
+            assert_eq!(ours, parsed, "{raw}");
+        }
     }
 }

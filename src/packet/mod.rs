@@ -73,19 +73,30 @@ impl Packet {
     /// The prose as a reader sees it, piece by piece (paragraphs with their wrapped lines
     /// joined, headings, list items, table cells, code lines), for rules that read sentences.
     pub fn paragraphs(&self) -> Vec<Paragraph> {
-        let Some(start) = self.prose_start else {
-            return Vec::new();
-        };
-        let offset = match start {
-            0 | 1 => 0,
-            n => self
-                .text
-                .match_indices('\n')
-                .nth(n as usize - 2)
-                .map_or(self.text.len(), |(i, _)| i + 1),
-        };
-        prose::render(&self.text[offset..], start.max(1))
+        match self.prose_start {
+            Some(start) => prose_from(&self.text, start),
+            None => Vec::new(),
+        }
     }
+}
+
+/// The text from line `start` (1-based) on, rendered as Markdown prose.
+fn prose_from(text: &str, start: u32) -> Vec<Paragraph> {
+    let offset = match start {
+        0 | 1 => 0,
+        n => text
+            .match_indices('\n')
+            .nth(n as usize - 2)
+            .map_or(text.len(), |(i, _)| i + 1),
+    };
+    prose::render(&text[offset..], start.max(1), offset)
+}
+
+/// The prose of a Markdown file that could not be loaded as a packet, read as it displays,
+/// so what its snippets print can still be masked: after the front matter, or the whole text
+/// when there is none to split off (reading too much only masks more).
+pub fn rendered_prose(text: &str) -> Vec<Paragraph> {
+    prose_from(text, markdown::split(text).map_or(1, |fm| fm.prose_start))
 }
 
 /// What the loader made of a file.

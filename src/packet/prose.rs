@@ -8,9 +8,15 @@
 //! place in the file it came from, so a finding still points at the exact line and column.
 //! It reads the packet text after hidden characters were taken out (`hidden`), and runs
 //! after the front matter was split off (`markdown`), when a rule first asks for the prose.
+//! Each run also keeps the bytes of the file it was rendered from ([`Paragraph::source`]),
+//! so a key spelled with markup can be masked as the file spells it; where a link's
+//! destination is written is `links`' business.
+
+mod links;
 
 use super::{hidden, html};
 use crate::yaml::Pos;
+use links::{LinkFrame, Rendered};
 
 /// One piece of prose as a reader sees it: a paragraph, a heading, a list item, a table cell,
 /// a line of a code block or a run of HTML text, rendered to plain text on one line (a
@@ -27,15 +33,24 @@ pub struct Paragraph {
 }
 
 /// A run of rendered text and where it comes from. A verbatim run is the file's own
-/// characters on one line, so each character has its own column; any other run (an entity,
-/// a line break read as a space, a link's destination written elsewhere) maps as a whole to
-/// the place of the construct it came from.
+/// characters on one line, so each character has its own column and byte; any other run (an
+/// entity, a line break read as a space) maps as a whole to the place of the construct it
+/// came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Span {
     at: usize,
     pos: Pos,
     verbatim: bool,
+    /// The bytes of the packet text the run was rendered from (for a verbatim run, its own
+    /// characters; for an entity, the entity; empty where nothing in the file spells it, as
+    /// the space a line break reads as).
+    src: usize,
+    src_end: usize,
 }
+
+/// How far apart (in bytes of the file) two runs of rendered text may stand and still be read
+/// as one spelling: the markup between the pieces of a word (`**`, `<b>`, `</span>`).
+const MARKUP_GAP: usize = 256;
 
 impl Paragraph {
     /// The file position of a byte offset in `text`: the 1-based line and character column
@@ -54,6 +69,43 @@ impl Paragraph {
         }
         let chars = self.text[span.at..end.max(span.at)].chars().count();
         Pos::new(span.pos.line, span.pos.col + chars as u32)
+    }
+
+    /// Is the text the file's own characters, on one line, as written (nothing rendered)?
+    /// A scan of the file's lines has then read it already.
+    pub fn is_verbatim(&self) -> bool {
+        matches!(self.spans.as_slice(), [only] if only.verbatim)
+    }
+
+    /// The bytes of the packet text that `text[start..end]` was rendered from: the file's own
+    /// spelling of it, markup between its pieces included (`sk-**proj**-…`, `&#115;k-…`).
+    /// Usually one range; more when pieces stand apart (a reference link's destination is
+    /// written in its definition). Ranges may cross lines (an HTML tag broken over two).
+    pub fn source(&self, start: usize, end: usize) -> Vec<std::ops::Range<usize>> {
+        let end = end.min(self.text.len());
+        let mut out: Vec<std::ops::Range<usize>> = Vec::new();
+        if start >= end || self.spans.is_empty() {
+            return out;
+        }
+        let first = self.spans.partition_point(|s| s.at <= start).max(1) - 1;
+        for (k, span) in self.spans.iter().enumerate().skip(first) {
+            if span.at >= end {
+                break;
+            }
+            let (a, b) = if span.verbatim {
+                let next = self.spans.get(k + 1).map_or(self.text.len(), |n| n.at);
+                let (from, to) = (start.max(span.at), end.min(next));
+                (span.src + (from - span.at), span.src + (to - span.at))
+            } else {
+                (span.src, span.src_end)
+            };
+            match out.last_mut() {
+                Some(r) if a >= r.start && a <= r.end + MARKUP_GAP => r.end = r.end.max(b),
+                _ => out.push(a..b),
+            }
+        }
+        out.retain(|r| r.end > r.start);
+        out
     }
 }
 
@@ -109,17 +161,12 @@ const SPAN_BYTES: usize = 256;
 /// indentation, and no further, so a mismatch costs a bounded step.
 const LOOKAHEAD: usize = 64;
 
-/// A link or image being rendered: its destination is written after its text.
-struct LinkFrame {
-    dest: String,
-    end: usize,
-    pos: Pos,
-    text_from: usize,
-}
-
 /// Builds the pieces of one prose text from the parser's events.
 struct Builder<'s> {
     src: &'s str,
+    /// Where `src` starts in the packet text, and its line there.
+    base: usize,
+    first_line: u32,
     loc: Locator<'s>,
     out: Vec<Paragraph>,
     text: String,
@@ -132,6 +179,8 @@ struct Builder<'s> {
     seen: usize,
     links: Vec<LinkFrame>,
     html: html::Reader,
+    /// Reference definitions' destinations, by where each definition starts.
+    defs: std::collections::HashMap<usize, Rendered>,
 }
 
 impl<'s> Builder<'s> {
@@ -150,9 +199,10 @@ impl<'s> Builder<'s> {
         self.run_end = None;
     }
 
-    /// Text that maps as a whole to `pos`. Characters that display as nothing (spelled as
-    /// entities) are dropped; line breaks read as spaces.
-    fn atomic_at(&mut self, text: &str, pos: Pos) {
+    /// Text that maps as a whole to `pos`, rendered from `src` (bytes of the prose).
+    /// Characters that display as nothing (spelled as entities) are dropped; line breaks
+    /// read as spaces.
+    fn atomic_at(&mut self, text: &str, pos: Pos, src: std::ops::Range<usize>) {
         let start = self.text.len();
         for c in text.chars().filter(|c| !hidden::is_hidden(*c)) {
             self.text.push(if c.is_whitespace() || c.is_control() {
@@ -161,22 +211,30 @@ impl<'s> Builder<'s> {
                 c
             });
         }
-        if self.text.len() > start
-            && !matches!(self.spans.last(), Some(s) if !s.verbatim && s.pos == pos)
-        {
-            self.spans.push(Span {
-                at: start,
-                pos,
-                verbatim: false,
-            });
+        let (from, to) = (self.base + src.start, self.base + src.end.max(src.start));
+        if self.text.len() > start {
+            match self.spans.last_mut() {
+                Some(s) if !s.verbatim && s.pos == pos => {
+                    s.src = s.src.min(from);
+                    s.src_end = s.src_end.max(to);
+                }
+                _ => self.spans.push(Span {
+                    at: start,
+                    pos,
+                    verbatim: false,
+                    src: from,
+                    src_end: to,
+                }),
+            }
         }
         self.run_end = None;
     }
 
-    fn atomic(&mut self, text: &str, src_at: usize) {
-        self.seen = self.seen.max(src_at);
-        let pos = self.loc.at(src_at);
-        self.atomic_at(text, pos);
+    /// Text rendered from the construct at `src` (bytes of the prose).
+    fn atomic(&mut self, text: &str, src: std::ops::Range<usize>) {
+        self.seen = self.seen.max(src.end);
+        let pos = self.loc.at(src.start);
+        self.atomic_at(text, pos, src);
     }
 
     /// The file's own characters, on one line, starting at `src_at`.
@@ -186,7 +244,8 @@ impl<'s> Builder<'s> {
         }
         let goes_on = self.run_end == Some(src_at) && self.spans.last().is_some_and(|s| s.verbatim);
         // A new span every `SPAN_BYTES` or so, so placing a character counts a bounded
-        // stretch of text, however long the line (a 1 MiB line of claims stays linear).
+        // stretch of text, however long the line (a 1 MiB line of claims stays linear). Each
+        // span keeps the bytes of the file it covers.
         let mut span_at = if goes_on {
             self.spans.last().map_or(0, |s| s.at)
         } else {
@@ -201,6 +260,8 @@ impl<'s> Builder<'s> {
                     at: here,
                     pos,
                     verbatim: true,
+                    src: self.base + src_at + i,
+                    src_end: self.base + src_at + i,
                 });
                 span_at = here;
             }
@@ -208,6 +269,9 @@ impl<'s> Builder<'s> {
             i += step;
             while !text.is_char_boundary(i) {
                 i += 1;
+            }
+            if let Some(last) = self.spans.last_mut() {
+                last.src_end = self.base + src_at + i;
             }
         }
         self.text.push_str(text);
@@ -230,6 +294,20 @@ impl<'s> Builder<'s> {
         // (start in `text`, start in the source, end in the source) of the run being matched.
         let mut run: Option<(usize, usize, usize)> = None;
         for (ti, tc) in text.char_indices() {
+            // An entity that spells this character maps to the whole entity.
+            if tc != '&' && self.src[cur..to].starts_with('&') {
+                if let Some((decoded, len)) = html::entity(&self.src[cur..to]) {
+                    let mut one = decoded.chars();
+                    if one.next() == Some(tc) && one.next().is_none() {
+                        if let Some((t0, s0, _)) = run.take() {
+                            self.verbatim(&text[t0..ti], s0);
+                        }
+                        self.atomic(&text[ti..ti + tc.len_utf8()], cur..cur + len);
+                        cur += len;
+                        continue;
+                    }
+                }
+            }
             let found = self.src[cur..to]
                 .char_indices()
                 .take(LOOKAHEAD)
@@ -257,7 +335,7 @@ impl<'s> Builder<'s> {
                         self.verbatim(&text[t0..ti], s0);
                     }
                     let at = other.map_or(cur, |(at, _)| at);
-                    self.atomic(&text[ti..ti + tc.len_utf8()], at);
+                    self.atomic(&text[ti..ti + tc.len_utf8()], at..at);
                     if let Some((at, _)) = other {
                         cur = at + 1;
                     }
@@ -296,8 +374,11 @@ impl<'s> Builder<'s> {
                 html::Run::Text(at, t) => {
                     self.aligned(t, range.start + at, range.end);
                 }
-                html::Run::Entity(at, t) => self.atomic(&t, range.start + at),
-                html::Run::Break(at) => self.atomic(" ", range.start + at),
+                html::Run::Entity { at, len, text } => {
+                    let at = range.start + at;
+                    self.atomic(&text, at..at + len);
+                }
+                html::Run::Break(at) => self.atomic(" ", range.start + at..range.start + at),
                 html::Run::Tag { at, name, closing } => {
                     if html::is_heading(&name) {
                         self.flush();
@@ -305,61 +386,30 @@ impl<'s> Builder<'s> {
                     } else if html::is_block(&name) {
                         self.flush();
                     } else if name == "br" {
-                        self.atomic(" ", range.start + at);
+                        self.atomic(" ", range.start + at..range.start + at);
                     }
                 }
             }
         }
     }
-
-    fn link_end(&mut self) {
-        let Some(frame) = self.links.pop() else {
-            return;
-        };
-        let dest = frame.dest.as_str();
-        let shown = self.text.get(frame.text_from..).unwrap_or("").trim();
-        // An autolink (`<https://…>`) shows its destination already.
-        if dest.is_empty() || shown == dest || dest.strip_prefix("mailto:") == Some(shown) {
-            return;
-        }
-        // The destination of an inline link follows its text; a reference link's is
-        // written elsewhere, and maps to the link.
-        let to = frame.end.min(self.src.len());
-        let from = self.seen.min(to);
-        let found = self.src[from..to]
-            .find(dest)
-            .filter(|_| !dest.contains('\n'))
-            .map(|i| from + i);
-        match found {
-            Some(at) => {
-                self.atomic(" (", at);
-                self.verbatim(dest, at);
-                let pos = self.loc.at(at);
-                self.atomic_at(")", pos);
-            }
-            None => {
-                self.atomic_at(" (", frame.pos);
-                self.atomic_at(dest, frame.pos);
-                self.atomic_at(")", frame.pos);
-            }
-        }
-        // The next link's destination is looked for after this link, whatever was found.
-        self.seen = self.seen.max(frame.end);
-    }
 }
 
-/// The prose (the text after the front matter, its first line numbered `first_line`) as a
+/// The prose (the text after the front matter, starting at byte `base` of the packet text,
+/// its first line numbered `first_line`) as a
 /// reader sees it, piece by piece, rendered by a CommonMark parser (with GitHub's tables,
 /// strikethrough and task lists): emphasis and strikethrough markers dropped, code spans
 /// and code blocks kept as text, a link's or image's text followed by its destination,
 /// HTML tags dropped and their text kept, entities and backslash escapes decoded, soft
-/// line breaks read as spaces.
-pub fn render(prose: &str, first_line: u32) -> Vec<Paragraph> {
-    use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
+/// line breaks read as spaces. A reference link's destination is placed where its definition
+/// writes it.
+pub fn render(prose: &str, first_line: u32, base: usize) -> Vec<Paragraph> {
+    use pulldown_cmark::{Event, LinkType, Options, Parser, Tag, TagEnd};
     let options =
         Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TASKLISTS;
     let mut b = Builder {
         src: prose,
+        base,
+        first_line,
         loc: Locator::new(prose, first_line),
         out: Vec::new(),
         text: String::new(),
@@ -370,8 +420,11 @@ pub fn render(prose: &str, first_line: u32) -> Vec<Paragraph> {
         seen: 0,
         links: Vec::new(),
         html: html::Reader::default(),
+        defs: std::collections::HashMap::new(),
     };
-    for (event, range) in Parser::new_ext(prose, options).into_offset_iter() {
+    let mut events = Parser::new_ext(prose, options).into_offset_iter();
+    b.read_definitions(events.reference_definitions());
+    while let Some((event, range)) = events.next() {
         match event {
             Event::Text(t) if b.code => b.code_text(&t, range),
             Event::Text(t) | Event::Code(t) => {
@@ -384,15 +437,30 @@ pub fn render(prose: &str, first_line: u32) -> Vec<Paragraph> {
                 b.html_text(&t, range);
                 b.html = html::Reader::default();
             }
-            Event::SoftBreak | Event::HardBreak => b.atomic(" ", range.start),
-            Event::Start(Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. }) => {
-                let pos = b.loc.at(range.start);
-                b.links.push(LinkFrame {
-                    dest: dest_url.to_string(),
-                    end: range.end,
-                    pos,
-                    text_from: b.text.len(),
-                });
+            Event::SoftBreak | Event::HardBreak => b.atomic(" ", range.start..range.start),
+            Event::Start(
+                Tag::Link {
+                    link_type,
+                    dest_url,
+                    id,
+                    ..
+                }
+                | Tag::Image {
+                    link_type,
+                    dest_url,
+                    id,
+                    ..
+                },
+            ) => {
+                let by_reference = matches!(
+                    link_type,
+                    LinkType::Reference | LinkType::Collapsed | LinkType::Shortcut
+                );
+                let def = by_reference
+                    .then(|| events.reference_definitions().get(&id))
+                    .flatten()
+                    .map(|d| d.span.start);
+                b.link_start(&dest_url, range, def);
             }
             Event::End(TagEnd::Link | TagEnd::Image) => b.link_end(),
             Event::Start(Tag::Heading { .. }) => {
@@ -442,12 +510,12 @@ mod tests {
 
     /// Renders `prose` (its first line numbered 10) and returns each piece's text.
     fn texts(prose: &str) -> Vec<String> {
-        render(prose, 10).into_iter().map(|p| p.text).collect()
+        render(prose, 10, 0).into_iter().map(|p| p.text).collect()
     }
 
     /// Where `needle` in the piece holding it is placed in the file.
     fn place(prose: &str, needle: &str) -> (u32, u32) {
-        let ps = render(prose, 10);
+        let ps = render(prose, 10, 0);
         let p = ps
             .iter()
             .find(|p| p.text.contains(needle))
@@ -504,7 +572,7 @@ mod tests {
                 " text ",
             ]
         );
-        let ps = render(prose, 1);
+        let ps = render(prose, 1, 0);
         let flags: Vec<(bool, bool)> = ps.iter().map(|p| (p.heading, p.code)).collect();
         assert_eq!(flags[0], (true, false));
         assert_eq!(flags[1], (false, false));
@@ -523,10 +591,10 @@ mod tests {
             texts("![chart $0.40](img.png) [ref][r]\n\n[r]: https://r.example/\n"),
             ["chart $0.40 (img.png) ref (https://r.example/)"]
         );
-        // A destination is placed where it is written; a reference's, at the link.
+        // A destination is placed where it is written, a reference link's in its definition.
         let prose = "See [it](https://x.example/p).\nAnd [ref][r].\n\n[r]: https://r.example/\n";
         assert_eq!(place(prose, "https://x"), (10, 10));
-        assert_eq!(place(prose, "https://r"), (11, 5));
+        assert_eq!(place(prose, "https://r"), (13, 6));
     }
 
     #[test]
@@ -556,6 +624,103 @@ mod tests {
         assert_eq!(place("`a\nb $0.40`", "$0.40"), (11, 3));
     }
 
+    /// The file's spelling of `needle` as rendered in the piece holding it (a prose whose
+    /// first byte is byte 0 of the file).
+    fn spelling(prose: &str, needle: &str) -> Vec<String> {
+        let ps = render(prose, 10, 0);
+        let p = ps
+            .iter()
+            .find(|p| p.text.contains(needle))
+            .unwrap_or_else(|| panic!("`{needle}` not in {ps:?}"));
+        let at = p.text.find(needle).unwrap();
+        p.source(at, at + needle.len())
+            .into_iter()
+            .map(|r| prose[r].to_string())
+            .collect()
+    }
+
+    #[test]
+    fn a_rendered_range_maps_to_the_file_spelling() {
+        let key = "sk-proj-abc123";
+        for (prose, spelled) in [
+            ("The key sk-proj-abc123 here.", "sk-proj-abc123"),
+            ("The key sk&#45;proj-abc123 here.", "sk&#45;proj-abc123"),
+            ("The key &#115;k-proj-abc123 here.", "&#115;k-proj-abc123"),
+            (
+                "The key &#x73;k-proj-abc12&#51; here.",
+                "&#x73;k-proj-abc12&#51;",
+            ),
+            ("The key sk\\-proj-abc123 here.", "sk\\-proj-abc123"),
+            ("The key sk-**proj**-abc123 here.", "sk-**proj**-abc123"),
+            (
+                "The key sk-<b>proj</b>-abc123 here.",
+                "sk-<b>proj</b>-abc123",
+            ),
+            ("| a |\n|---|\n| sk-*proj*-abc123 |", "sk-*proj*-abc123"),
+            (
+                "See [sk&#45;proj-abc123](https://x.example/).",
+                "sk&#45;proj-abc123",
+            ),
+            (
+                "See [it](https://x.example/?k=sk&#45;proj-abc123).",
+                "sk&#45;proj-abc123",
+            ),
+            (
+                "See [it][1].\n\n[1]: https://x.example/?k=sk&#45;proj-abc123",
+                "sk&#45;proj-abc123",
+            ),
+        ] {
+            assert_eq!(spelling(prose, key), [spelled], "{prose:?}");
+        }
+        // A second reading of the same definition maps to the same place.
+        let twice = "[a][1] and [b][1]\n\n[1]: https://x.example/&#x61;";
+        let p = &render(twice, 1, 0)[0];
+        assert_eq!(
+            p.text,
+            "a (https://x.example/a) and b (https://x.example/a)"
+        );
+        let second = p.text.rfind("https").unwrap();
+        assert_eq!(p.pos(second), Pos::new(3, 6));
+        assert_eq!(
+            p.source(second, p.text.len() - 1)
+                .into_iter()
+                .map(|r| &twice[r])
+                .collect::<Vec<_>>(),
+            ["https://x.example/&#x61;"]
+        );
+    }
+
+    #[test]
+    fn destinations_written_otherwise_are_placed_where_written() {
+        assert_eq!(
+            place("See [d](http&#58;//x.example/a).", "http://x"),
+            (10, 9)
+        );
+        assert_eq!(
+            place("See [d](<http&#58;//x.example/a>).", "http://x"),
+            (10, 10)
+        );
+        assert_eq!(
+            place("See [d](\n  https://x.example/a\\_b).", "https://x"),
+            (11, 3)
+        );
+        assert_eq!(
+            place(
+                "See [d][r].\n\n[R]:\n  <http&#58;//x.example/a> \"t\"",
+                "http://x"
+            ),
+            (13, 4)
+        );
+        assert_eq!(
+            place("See [d].\n\n[d]: https://x.example/", "https://x"),
+            (12, 6)
+        );
+        // The source of a run never runs past the text.
+        for p in render("[a][1]\n\n[1]: &#x68;", 1, 0) {
+            let _ = p.source(0, p.text.len() + 5);
+        }
+    }
+
     #[test]
     fn long_lines_keep_exact_columns() {
         for unit in [
@@ -563,11 +728,19 @@ mod tests {
             "Entrée coûte **$0.40** la ligne. ",
         ] {
             let line = unit.repeat(100);
-            let ps = render(&line, 1);
+            let ps = render(&line, 1, 0);
             let p = &ps[0];
             let (rendered, source) = (p.text.rfind('$').unwrap(), line.rfind('$').unwrap());
             let col = line[..source].chars().count() as u32 + 1;
             assert_eq!(p.pos(rendered), Pos::new(1, col), "{unit}");
+            // The file's own spelling comes back whole across span boundaries.
+            let pieces = p.source(0, p.text.len());
+            assert_eq!(pieces.first().map(|r| r.start), Some(0), "{unit}");
+            assert_eq!(
+                pieces.last().map(|r| r.end),
+                Some(line.trim_end().len()),
+                "{unit}"
+            );
             // Placing a character counts at most one span's text.
             let ends = p.spans.iter().skip(1).map(|s| s.at).chain([p.text.len()]);
             assert!(p
@@ -593,7 +766,7 @@ mod tests {
             "[x](<a\nb>)",
             "*".repeat(1000).as_str(),
         ] {
-            for p in render(prose, 3) {
+            for p in render(prose, 3, 0) {
                 let _ = p.pos(0);
                 let _ = p.pos(p.text.len());
                 let _ = p.pos(p.text.len() + 10);

@@ -5,10 +5,14 @@
 //!
 //! A key is found however the file spells it: with escapes (`\x73k-…`), wrapped over the
 //! lines of a value or a paragraph, glued from quoted pieces (`"sk-…" + "…"`), or with
-//! invisible characters inside. Every spelling the file shows is masked too. The scan is
-//! linear in the size of the file: a packet full of keys costs one pass, not one per key.
+//! invisible characters inside. Markdown prose is also read as it displays ([`prose`]): a key
+//! spelled with entities, escapes or markup between its pieces (`sk&#45;proj-…`,
+//! `sk-**proj**-…`) is found at the place the file writes it. Every spelling the file shows
+//! is masked too. The scan is linear in the size of the file: a packet full of keys costs one
+//! pass, not one per key.
 
 mod mask;
+mod prose;
 mod text;
 
 pub use mask::{mask, Masker};
@@ -112,6 +116,14 @@ impl Covered {
         self.lines.get(&h.line).is_some_and(|spans| {
             let i = spans.partition_point(|(col, _)| *col <= h.col);
             i > 0 && spans[i - 1].1 >= h.end()
+        })
+    }
+
+    /// Does any of them stand on `line` between columns `from` and `to` (end exclusive)?
+    fn overlaps(&self, line: u32, from: u32, to: u32) -> bool {
+        self.lines.get(&line).is_some_and(|spans| {
+            let i = spans.partition_point(|(col, _)| *col < to);
+            i > 0 && spans[i - 1].1 > from
         })
     }
 
@@ -446,6 +458,7 @@ impl Secret {
         which.sort_unstable();
         which.dedup();
         if which.is_empty() && !self.token_like {
+            self.prose_hits(ctx, &mut hits);
             return hits;
         }
         for (i, line) in text.lines().enumerate() {
@@ -463,6 +476,7 @@ impl Secret {
         if !spliced_which.is_empty() || (self.token_like && !spliced.is_empty()) {
             self.spliced_hits(ctx, &spliced, &spliced_which, &mut hits);
         }
+        self.prose_hits(ctx, &mut hits);
         hits
     }
 

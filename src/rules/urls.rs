@@ -3,7 +3,10 @@
 //! secret-store reference written like a link (`vault://finops/key`, schemes listed in
 //! `skip_schemes`) names a credential and is not judged, except in a field where a link
 //! belongs. `url-hosts`: a list of evidence links holds at least N links to the provider's
-//! documentation hosts.
+//! documentation hosts. Prose links are read as written and as the prose displays
+//! ([`prose_links`]), so an entity or an escape in a link (`http&#58;//…`) or a destination
+//! written in a reference definition hides nothing; each link is found once, at the spot
+//! the file writes it.
 
 use super::{decode_path, decode_paths, path_in, Ctx, Rule, Vars};
 use crate::config::decode::{Entries, Problems};
@@ -102,18 +105,76 @@ pub fn all_links(ctx: &Ctx<'_>) -> Vec<Link> {
             });
         }
     }
+    out.extend(prose_links(ctx));
+    out
+}
+
+/// Links in the Markdown prose: as each line writes them, and as the rendered paragraphs
+/// show them (`packet::prose`: entities and escapes decoded, a reference link's destination
+/// read from its definition, markup inside a link dropped). A link is what a reader clicks,
+/// so where a line's link overlaps the spelling of a rendered one, the rendered one stands
+/// for it (`http://x/?utm\_source=a` opens `utm_source`; `h&#116;tp://x/` is no `tp://x/`
+/// link); the lines still add what the rendering drops (an HTML attribute, a definition no
+/// link uses). One link per spot, in the order the file has them.
+fn prose_links(ctx: &Ctx<'_>) -> Vec<Link> {
+    let mut out: Vec<Link> = Vec::new();
+    let mut spots = std::collections::HashSet::new();
+    // The bytes of the file each rendered link is spelled with.
+    let mut spelled: Vec<(usize, usize)> = Vec::new();
+    // A paragraph that is one run of the file's own characters reads as its line does.
+    for para in ctx.paragraphs().iter().filter(|p| !p.is_verbatim()) {
+        if !para.text.contains("://") {
+            continue;
+        }
+        for (offset, _, url) in find_urls_at(&para.text) {
+            let pos = para.pos(offset);
+            let source = para.source(offset, offset + url.len());
+            spelled.extend(source.into_iter().map(|r| (r.start, r.end)));
+            // A reference definition used twice is one link.
+            if spots.insert((pos.line, pos.col)) {
+                out.push(Link {
+                    field: None,
+                    pos,
+                    url: url.to_string(),
+                    parsed: Url::parse(url).ok(),
+                });
+            }
+        }
+    }
+    let rendered = out.len();
+    spelled.sort_unstable();
+    // The furthest end of the spellings up to each one, to test overlap by one search.
+    let reach: Vec<usize> = spelled
+        .iter()
+        .scan(0, |far, r| {
+            *far = r.1.max(*far);
+            Some(*far)
+        })
+        .collect();
+    let overlaps = |start: usize, end: usize| {
+        let i = spelled.partition_point(|r| r.0 < end);
+        i > 0 && reach[i - 1] > start
+    };
+    let text_at = ctx.packet.text.as_ptr() as usize;
     for (line, text) in ctx.packet.prose() {
         if !text.contains("://") {
             continue;
         }
-        for (col, url) in find_urls(text) {
-            out.push(Link {
-                field: None,
-                pos: Pos::new(line, col as u32 + 1),
-                url: url.to_string(),
-                parsed: Url::parse(url).ok(),
-            });
+        let line_at = text.as_ptr() as usize - text_at;
+        for (byte, col, url) in find_urls_at(text) {
+            let start = line_at + byte;
+            if !overlaps(start, start + url.len()) {
+                out.push(Link {
+                    field: None,
+                    pos: Pos::new(line, col as u32 + 1),
+                    url: url.to_string(),
+                    parsed: Url::parse(url).ok(),
+                });
+            }
         }
+    }
+    if rendered > 0 {
+        out.sort_by_key(|l| (l.pos.line, l.pos.col));
     }
     out
 }
