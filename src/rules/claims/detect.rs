@@ -70,6 +70,33 @@ pub struct Vocabulary {
     pub epistemic: Vec<Vec<String>>,
     pub subjects: Option<Regex>,
     pub models: Option<Regex>,
+    /// The phrases of the four word lists by their first word, built once per policy.
+    index: std::sync::OnceLock<PhraseIndex>,
+}
+
+/// First word → (list, phrase) for every phrase of the word lists.
+type PhraseIndex = std::collections::HashMap<String, Vec<(usize, Vec<String>)>>;
+
+impl Vocabulary {
+    fn index(&self) -> &PhraseIndex {
+        self.index.get_or_init(|| {
+            let mut first = PhraseIndex::new();
+            for (cat, list) in [
+                (NEG, &self.negations),
+                (DET, &self.determiners),
+                (HEDGE, &self.hedges),
+                (EPI, &self.epistemic),
+            ] {
+                for p in list {
+                    first
+                        .entry(p[0].clone())
+                        .or_default()
+                        .push((cat, p.clone()));
+                }
+            }
+            first
+        })
+    }
 }
 
 pub fn phrases(list: &[String]) -> Vec<Vec<String>> {
@@ -571,18 +598,7 @@ struct Words {
 
 impl Words {
     fn new(tokens: &[Token], vocab: &Vocabulary) -> Words {
-        let mut first: std::collections::HashMap<&str, Vec<(usize, &[String])>> =
-            std::collections::HashMap::new();
-        for (cat, list) in [
-            (NEG, &vocab.negations),
-            (DET, &vocab.determiners),
-            (HEDGE, &vocab.hedges),
-            (EPI, &vocab.epistemic),
-        ] {
-            for p in list {
-                first.entry(p[0].as_str()).or_default().push((cat, p));
-            }
-        }
+        let first = vocab.index();
         let at = (0..tokens.len())
             .map(|i| {
                 let mut lens = [0u8; 4];
@@ -1056,6 +1072,7 @@ mod tests {
             epistemic: w(&["confirmed", "verified"]),
             subjects: Some(Regex::new(r"(?i)\b(?:budgets?|caps?)\b").unwrap()),
             models: None,
+            ..Default::default()
         }
     }
 
