@@ -10,30 +10,7 @@
 
 mod support;
 
-use support::{bin, check, check_json, finding_lines, scratch, TODAY};
-
-/// A cost trace that passes (as in `tests/normalise.rs`): 20 lines.
-const FIELDS: &str = "packet: cost-trace
-review_date: 2026-11-14
-workload: meeting-notes-summarizer
-owner: productivity-apps
-source_urls:
-  - url: https://apidoc.cometapi.com/
-    accessed: 2026-11-14
-  - url: https://www.finops.org/framework/capabilities/allocation/
-    accessed: 2026-11-14
-pricing_source:
-  url: https://apidoc.cometapi.com/support/help-center
-  accessed: 2026-11-14
-request_ref: \"req-sample-7f3a (from the request log, no headers)\"
-request_status_class: 2XX
-usage_field_observed: YES
-cost_field_observed: YES
-error_path_result: pass
-exception_reason: NONE
-next_owner: productivity-apps budget owner
-decision: PASS
-";
+use support::{bin, check, check_json, finding_lines, scratch, PASSING_TRACE as FIELDS, TODAY};
 
 /// The file's line where the prose starts: `---`, 20 fields, `---`, a blank line.
 const PROSE: u32 = 24;
