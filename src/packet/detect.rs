@@ -53,18 +53,11 @@ pub fn declares(form: Form, text: &str) -> bool {
         Form::Yaml => text,
         Form::Markdown => match markdown::declaring_yaml(text) {
             Some(yaml) => yaml,
-            None => return declared_in_body(text),
+            // A heading above the front matter, `----` or `+++` fences: the line still counts.
+            None => return written_at_margin(form, text),
         },
     };
     yaml::root_has_key(yaml, KEY) || written_at_margin(form, text)
-}
-
-/// A Markdown file without front matter that still writes a `packet:` line at the margin
-/// outside code (a heading above the front matter, `----` or `+++` fences): it means to be a
-/// packet and must fail as one, not vanish. An example shown in a fenced or indented code
-/// block is documentation.
-fn declared_in_body(text: &str) -> bool {
-    written_at_margin(Form::Markdown, text)
 }
 
 /// A line that a reader takes for the packet declaration, whatever the YAML makes of it:

@@ -43,16 +43,9 @@ fn url_regex() -> &'static Regex {
     })
 }
 
-/// Every URL-looking substring of a text, with its char offset.
-pub fn find_urls(text: &str) -> Vec<(usize, &str)> {
-    find_urls_at(text)
-        .into_iter()
-        .map(|(_, col, url)| (col, url))
-        .collect()
-}
-
-/// [`find_urls`] with each link's byte offset too: `(byte, character, link)`. Characters
-/// are counted on from the previous link, so a line of thousands of links costs one pass.
+/// Every URL-looking substring of a text as `(byte offset, character offset, link)`.
+/// Characters are counted on from the previous link, so a line of thousands of links costs
+/// one pass.
 pub fn find_urls_at(text: &str) -> Vec<(usize, usize, &str)> {
     let mut counted = (0, 0);
     url_regex()
@@ -756,8 +749,8 @@ mod tests {
     #[test]
     fn finds_ipv6_literal_links_whole() {
         let found =
-            find_urls("see http://[::ffff:10.0.0.1]:8080/x?y=1, then (https://a.example/b)");
-        let urls: Vec<&str> = found.iter().map(|(_, u)| *u).collect();
+            find_urls_at("see http://[::ffff:10.0.0.1]:8080/x?y=1, then (https://a.example/b)");
+        let urls: Vec<&str> = found.iter().map(|(_, _, u)| *u).collect();
         assert_eq!(
             urls,
             ["http://[::ffff:10.0.0.1]:8080/x?y=1", "https://a.example/b"]
@@ -767,7 +760,7 @@ mod tests {
     #[test]
     fn finds_urls_in_prose() {
         let t = "See [docs](https://apidoc.cometapi.com/support) and http://x.example/a?b=1.";
-        let found: Vec<&str> = find_urls(t).into_iter().map(|(_, u)| u).collect();
+        let found: Vec<&str> = find_urls_at(t).into_iter().map(|(_, _, u)| u).collect();
         assert_eq!(
             found,
             [
