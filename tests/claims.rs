@@ -6,10 +6,10 @@
 //! them all; a row counts as found when its packet carries `claim-<family>`, and a non-claim
 //! row is a false positive for every family reported on it.
 //!
-//! Three halves: `dev.tsv` (used while writing the rules; held to the bar, recall at
+//! Four parts: `dev.tsv` (used while writing the rules; held to the bar, recall at
 //! least 97 % and false positives at most 1 % of the non-claim rows, per family),
-//! `heldout.tsv` (scored once, then tuned on) and `fresh.tsv` (written last and scored once);
-//! the last two are held at their measured figures against regressions. `bash
+//! `heldout.tsv` and `fresh.tsv` (each scored once, then tuned on; held at what they reached),
+//! and `unseen.tsv` (written last, blind, and scored once: the measure of unseen text). `bash
 //! bench/claims.sh` prints the tables; `SHOW_MISSES=1` lists the rows missed or wrongly
 //! reported.
 
@@ -296,27 +296,25 @@ fn dev_half_meets_the_bar() {
 
 /// The second half, written apart from the dev half. Its first scoring (README) fell short of
 /// the bar, and the rules were then generalised from its misses, so it is a tuning set now:
-/// this holds it at what it reached, against regressions. The bar is not met here.
+/// this holds it at what it reached, against regressions. Its last misses are known limits
+/// (README): "may" stating a permission, a negated verb whose object is the claim.
 #[test]
 fn second_half_keeps_its_figures() {
     let bar = Bar {
-        recall: 0.92,
+        recall: 0.96,
         false_positives: 0.005,
     };
     assert_bar("heldout.tsv", "second half (tests/claims/heldout.tsv)", bar);
 }
 
-/// The fresh half: written last, blind to the rules and to the other halves, and scored once
-/// (figures in the README). It is the honest measure of sentences the rules have never seen,
-/// and falls short of the bar; this holds it at its first scoring, against
-/// regressions. Tuning on it would spend it: write a new half instead.
+/// The fresh half: written blind to the rules and to the other halves, and scored once
+/// (README). The rules were then generalised from its misses (a `sources[*].verify` row is
+/// read, durations in words, relative clauses after a model, our own limits and delays), so
+/// it is a tuning set too, and held to the bar. The honest measure of unseen text is
+/// now `unseen.tsv`.
 #[test]
-fn fresh_half_keeps_its_first_scoring() {
-    let bar = Bar {
-        recall: 0.80,
-        false_positives: 0.013,
-    };
-    assert_bar("fresh.tsv", "fresh half (tests/claims/fresh.tsv)", bar);
+fn fresh_half_meets_the_bar() {
+    assert_bar("fresh.tsv", "fresh half (tests/claims/fresh.tsv)", THE_BAR);
 }
 
 #[test]

@@ -18,6 +18,8 @@ use regex::Regex;
 /// How far (in tokens) a topic may sit from its figure, and a negation from its claim.
 pub const WINDOW: usize = 12;
 const NEGATION_REACH: usize = 40;
+/// How far a named model may stand from the word that makes it available.
+const MODEL_REACH: usize = 6;
 /// How near a family's topic must be to take a figure from a family it outranks.
 const OUTRANK_REACH: usize = 3;
 /// Topic words a quote does not run on to ("300 ms in production" quotes "300 ms").
@@ -36,6 +38,8 @@ pub mod fig {
     pub const RATE: u8 = 8;
     pub const COUNT: u8 = 16;
     pub const MODEL: u8 = 32;
+    /// Hours, days and weeks: a batch window or a month's downtime, rarely one call.
+    pub const SPAN: u8 = 64;
     pub const NAMES: &[(&str, u8)] = &[
         ("money", MONEY),
         ("percent", PERCENT),
@@ -43,6 +47,7 @@ pub mod fig {
         ("rate", RATE),
         ("count", COUNT),
         ("model", MODEL),
+        ("span", SPAN),
     ];
 }
 
@@ -59,6 +64,9 @@ pub struct Family<'a> {
     pub outranks: Vec<usize>,
     /// How many words may stand between the figure and the topic (at most [`WINDOW`]).
     pub reach: usize,
+    /// A bare count is this family's only when the topic follows it (`480 models`) or
+    /// nothing does (`models listed: 480`): "the catalogue page took 3 clicks" counts clicks.
+    pub counts_before: bool,
 }
 
 /// The settings vocabulary, split into words.
@@ -156,7 +164,50 @@ const DURATION_UNITS: &[&str] = &[
     "hours",
     "day",
     "days",
+    "week",
+    "weeks",
 ];
+/// Duration units that make a [`fig::SPAN`], not a call's time.
+const SPAN_UNITS: &[&str] = &[
+    "h", "hr", "hrs", "hour", "hours", "day", "days", "week", "weeks",
+];
+/// Words before `a second`, `a minute` that make it a duration, not an ordinal ("in about a
+/// second", "under a minute"; not "a second model").
+const APPROX: &[&str] = &[
+    "in",
+    "about",
+    "under",
+    "within",
+    "than",
+    "around",
+    "roughly",
+    "approximately",
+    "over",
+    "below",
+    "takes",
+    "took",
+    "~",
+    "just",
+    "nearly",
+    "almost",
+    "inside",
+];
+/// Words that are a duration on their own: "sub-second latency".
+const DURATION_WORDS: &[&str] = &[
+    "sub-second",
+    "subsecond",
+    "sub-millisecond",
+    "sub-minute",
+    "millisecond-level",
+];
+
+fn duration_kind(unit: Option<&Token>) -> u8 {
+    if word_in(unit, SPAN_UNITS) {
+        fig::SPAN
+    } else {
+        fig::DURATION
+    }
+}
 const RATE_UNITS: &[&str] = &[
     "rpm", "tpm", "rps", "qps", "rpd", "tpd", "ipm", "rph", "tps",
 ];
@@ -397,6 +448,21 @@ fn figures(tokens: &[Token]) -> Vec<Figure> {
     while i < tokens.len() {
         let t = &tokens[i];
         if t.kind != Kind::Number {
+            // `about a second`, `under a minute`; `sub-second`.
+            let article = (t.is("a") || t.is("an"))
+                && word_in(at(i + 1), DURATION_UNITS)
+                && (word_in(i.checked_sub(1).and_then(at), APPROX)
+                    || mark_in(i.checked_sub(1).and_then(at), &['~']));
+            if article || word_in(Some(t), DURATION_WORDS) {
+                let to = if article { i + 2 } else { i + 1 };
+                out.push(Figure {
+                    kinds: duration_kind(at(to - 1)),
+                    from: i,
+                    to,
+                });
+                i = to;
+                continue;
+            }
             i += 1;
             continue;
         }
@@ -437,21 +503,32 @@ fn figures(tokens: &[Token]) -> Vec<Figure> {
             // `a hundredth of a cent`
             kinds |= fig::MONEY;
             to += 3;
+        } else if t.lower == "half"
+            && word_in(next, &["a", "an"])
+            && word_in(at(to + 1), CURRENCY_WORDS)
+        {
+            // `half a cent`
+            kinds |= fig::MONEY;
+            to += 2;
+        } else if (word_in(next, &["x"]) || mark_in(next, &['×'])) && t.value < 1.0 {
+            // `0.8x list price`: a multiplier below one.
+            kinds |= fig::PERCENT;
+            to += 1;
         } else if word_in(next, DURATION_UNITS) {
-            kinds |= fig::DURATION;
+            kinds |= duration_kind(next);
             to += 1;
         } else if t.lower == "half"
             && word_in(next, &["a", "an"])
             && word_in(at(to + 1), DURATION_UNITS)
         {
-            kinds |= fig::DURATION;
+            kinds |= duration_kind(at(to + 1));
             to += 2;
         } else if word_in(next, &["of"])
             && word_in(at(to + 1), &["a", "an"])
             && word_in(at(to + 2), DURATION_UNITS)
         {
             // `a quarter of a second`
-            kinds |= fig::DURATION;
+            kinds |= duration_kind(at(to + 2));
             to += 3;
         } else if (word_in(next, PER) || mark_in(next, &['/'])) && word_in(at(to + 1), TIME_UNITS) {
             // `3,000 per minute`
@@ -473,6 +550,22 @@ fn figures(tokens: &[Token]) -> Vec<Figure> {
             if (word_in(at(j), PER) || mark_in(at(j), &['/'])) && word_in(at(j + 1), TIME_UNITS) {
                 kinds |= fig::RATE;
                 to = j + 2;
+            }
+        }
+        // A unit named by the key the number stands under: `p90_latency_ms: 410`.
+        if kinds == 0 && i > 1 && (mark_in(at(i - 1), &[':', '='])) {
+            let unit = at(i - 2);
+            let per = i > 2 && (mark_in(at(i - 3), &['/']) || word_in(at(i - 3), &["per"]));
+            if per && word_in(unit, TIME_UNITS) {
+                kinds |= fig::RATE | fig::COUNT;
+            } else if word_in(unit, DURATION_UNITS) {
+                kinds |= duration_kind(unit);
+            } else if word_in(unit, CURRENCY_WORDS) {
+                kinds |= fig::MONEY;
+            } else if word_in(unit, &["pct", "percent"]) {
+                kinds |= fig::PERCENT;
+            } else if word_in(unit, RATE_UNITS) {
+                kinds |= fig::RATE | fig::COUNT;
             }
         }
         // A status code or a year is no figure unless a unit made it one.
@@ -508,7 +601,7 @@ fn figures(tokens: &[Token]) -> Vec<Figure> {
         {
             // `half`, `a quarter`, `one tenth`: a proportion.
             kinds |= fig::PERCENT;
-        } else if kinds & (fig::MONEY | fig::PERCENT | fig::DURATION) == 0 {
+        } else if kinds & (fig::MONEY | fig::PERCENT | fig::DURATION | fig::SPAN) == 0 {
             // A plain number, or a rate (which is also a count of requests).
             kinds |= fig::COUNT;
         }
@@ -596,12 +689,58 @@ struct Words {
     at: Vec<[u8; 4]>,
 }
 
+/// Words after the month `May` that the modal never takes ("the May invoice", "May bill:").
+const MONTH_NOUNS: &[&str] = &[
+    "bill",
+    "bills",
+    "invoice",
+    "invoices",
+    "spend",
+    "usage",
+    "statement",
+    "charge",
+    "charges",
+    "total",
+    "totals",
+    "costs",
+    "report",
+    "budget",
+    "close",
+    "run",
+    "export",
+];
+/// Words before the month `May`: "in May", "since May", "end of May".
+const MONTH_BEFORE: &[&str] = &[
+    "in", "of", "since", "until", "till", "by", "for", "during", "through", "from", "mid", "early",
+    "late", "before", "after", "last", "next", "this", "the", "and", "to",
+];
+
+/// Is token `i` the month May rather than the modal verb?
+fn month_may(tokens: &[Token], text: &str, i: usize) -> bool {
+    let t = &tokens[i];
+    if !t.is("may") || !text[t.start..].starts_with('M') {
+        return false;
+    }
+    let next = tokens.get(i + 1);
+    let sentence_start = i == 0
+        || tokens[i - 1]
+            .mark()
+            .is_some_and(|c| matches!(c, '.' | '!' | '?' | '\n' | ';' | '|' | '(' | '"'));
+    !sentence_start
+        || word_in(i.checked_sub(1).and_then(|j| tokens.get(j)), MONTH_BEFORE)
+        || next.is_some_and(|n| n.kind == Kind::Number || n.kind == Kind::Mark || n.is("'s"))
+        || word_in(next, MONTH_NOUNS)
+}
+
 impl Words {
-    fn new(tokens: &[Token], vocab: &Vocabulary) -> Words {
+    fn new(tokens: &[Token], text: &str, vocab: &Vocabulary) -> Words {
         let first = vocab.index();
         let at = (0..tokens.len())
             .map(|i| {
                 let mut lens = [0u8; 4];
+                if month_may(tokens, text, i) {
+                    return lens;
+                }
                 if let Some(phrases) = first.get(tokens[i].lower.as_str()) {
                     for (cat, p) in phrases {
                         let fits = p.len() <= tokens.len() - i
@@ -768,8 +907,38 @@ pub fn find_in_context(
         .as_ref()
         .map_or_else(Vec::new, |re| marks(re, norm, &tokens));
     let (clause, sentence) = clauses(&tokens);
-    let words = Words::new(&tokens, vocab);
+    let words = Words::new(&tokens, norm, vocab);
 
+    // The clause a named model's predicate stands in when it is not the model's own: a
+    // relative clause ("llama-3.1-8b, which is now offered in the EU") or a predicate after
+    // an apposition ("every frontier model, including GPT-4.1 and Claude Opus 4, is offered").
+    let attached = |f: &Figure| -> Option<u32> {
+        if f.kinds & fig::MODEL == 0 {
+            return None;
+        }
+        let j = (f.to..tokens.len().min(f.to + 2)).find(|&j| tokens[j].mark() != Some(','))?;
+        let t = &tokens[j];
+        let opens = word_in(Some(t), &["which", "that", "who"]) || is_verb(t);
+        (clause[j] != clause[f.from] && opens).then_some(clause[j])
+    };
+    // A short lead-in without a verb that opens the sentence names the topic of the clause
+    // after its comma ("At p95, routing through the proxy adds under 10 ms").
+    let lead_in = |f: &Figure| -> Option<u32> {
+        let c = clause[f.from];
+        // The comma that cut the clause is its first token.
+        let comma = clause.partition_point(|&x| x < c);
+        if comma == 0 || tokens[comma].mark() != Some(',') {
+            return None;
+        }
+        let lead = clause[comma - 1];
+        let start = clause.partition_point(|&x| x < lead);
+        let opens = start == 0
+            || tokens[start - 1]
+                .mark()
+                .is_some_and(|m| matches!(m, '.' | '!' | '?' | '\n' | ';' | ':'));
+        let short = comma - start <= 4;
+        (opens && short && !tokens[start..comma].iter().any(is_verb)).then_some(lead)
+    };
     // Distance in tokens between a figure and a mark in the same clause, within the window.
     let distance = |f: &Figure, m: &(usize, usize)| -> Option<usize> {
         let (a, b) = *m;
@@ -780,18 +949,25 @@ pub fn find_in_context(
         };
         let same = (a..b)
             .chain(f.from..f.to)
-            .all(|i| clause[i] == clause[f.from]);
+            .all(|i| clause[i] == clause[f.from])
+            || a >= f.to && attached(f).is_some_and(|c| (a..b).all(|i| clause[i] == c))
+            || b <= f.from && lead_in(f).is_some_and(|c| (a..b).all(|i| clause[i] == c));
         (same && d <= WINDOW).then_some(d)
     };
-    let nearest = |f: &Figure, list: &[(usize, usize)]| -> Option<(usize, (usize, usize))> {
-        // Marks are sorted; only those near the figure can be in the window.
-        let lo = list.partition_point(|m| m.1 + WINDOW < f.from);
-        list[lo..]
-            .iter()
-            .take_while(|m| m.0 <= f.to + WINDOW)
-            .filter_map(|m| distance(f, m).map(|d| (d, *m)))
-            .min_by_key(|(d, _)| *d)
-    };
+    // The nearest mark of `list` (but one starting at `skip`).
+    let nearest_but =
+        |f: &Figure, list: &[(usize, usize)], skip: usize| -> Option<(usize, (usize, usize))> {
+            // Marks are sorted; only those near the figure can be in the window.
+            let lo = list.partition_point(|m| m.1 + WINDOW < f.from);
+            list[lo..]
+                .iter()
+                .take_while(|m| m.0 <= f.to + WINDOW)
+                .filter(|m| m.0 != skip)
+                .filter_map(|m| distance(f, m).map(|d| (d, *m)))
+                // The longer of two equally near topics: "requests per second", not "is".
+                .min_by_key(|(d, m)| (*d, std::cmp::Reverse(m.1 - m.0)))
+        };
+    let nearest = |f: &Figure, list: &[(usize, usize)]| nearest_but(f, list, usize::MAX);
 
     let mut out = Vec::new();
     // A number inside a claim already reported (the `1M` of `$0.40 per 1M tokens`) is part
@@ -822,7 +998,22 @@ pub fn find_in_context(
             let Some((d, m)) = nearest(f, list) else {
                 continue;
             };
-            if d > family.reach {
+            let reach = if f.kinds & fig::MODEL != 0 {
+                MODEL_REACH
+            } else {
+                family.reach
+            };
+            if d > reach {
+                continue;
+            }
+            // "took 3 clicks": a bare count before a word of its own counts that word.
+            if family.counts_before
+                && f.kinds == fig::COUNT
+                && m.1 <= f.from
+                && tokens
+                    .get(f.to)
+                    .is_some_and(|t| t.kind == Kind::Word && clause[f.to] == clause[f.from])
+            {
                 continue;
             }
             let lo = unless[k].partition_point(|m| m.1 + WINDOW < f.from);
@@ -856,16 +1047,22 @@ pub fn find_in_context(
         {
             (d, k, topic) = (*od, *ok, *om);
         }
-        // The packet's own subject (its budget, cap, threshold) nearer than any topic.
-        let subject = nearest(f, &subjects);
+        // The packet's own subject (its budget, cap, threshold) nearer than any topic; a
+        // subject word right after the topic is the topic's ("the tokens-per-minute
+        // allowance on the org is 2 million").
+        let subject = nearest_but(f, &subjects, topic.1);
         if subject.is_some_and(|(sd, _)| sd <= d) {
             continue;
         }
         // A budget word leading the clause ("our spend ceiling for the pilot stays at $1,500
         // in total") makes the figure the packet's own, unless the topic is written right at
         // the figure ("the budget covers input at $0.40 per 1M tokens").
-        let topic_between = |m: (usize, usize)| topic.0 >= m.1 && topic.1 <= f.from;
-        if d > 0
+        // A topic that is only a preposition or a verb ("after 500 ms") does not make it so.
+        let weak = tokens[topic.0..topic.1]
+            .iter()
+            .all(|t| word_in(Some(t), QUOTE_STOP));
+        let topic_between = |m: (usize, usize)| topic.0 >= m.1 && topic.1 <= f.from && !weak;
+        if (d > 0 || weak)
             && subject
                 .is_some_and(|(sd, m)| m.1 <= f.from && sd <= SUBJECT_LEAD && !topic_between(m))
         {
@@ -933,8 +1130,12 @@ fn negated(
         .unwrap_or(from_own);
     let from = from_own;
     // A verb's negation or a hedge anywhere before the claim in its clause: "we have not
-    // confirmed the 99.95% figure", "verify whether p95 stays under 300 ms".
-    if negation_in(tokens, w, start..from, NEG) || w.hedge_in(start..from) {
+    // confirmed the 99.95% figure", "verify whether p95 stays under 300 ms"; or between the
+    // figure and its topic: "gpt-4o is not available".
+    if negation_in(tokens, w, start..from, NEG)
+        || w.hedge_in(start..from)
+        || negation_in(tokens, w, from..to, NEG)
+    {
         return true;
     }
     // `no`/`without` reach only the words right after them: "there is no 20% discount",
@@ -1039,7 +1240,7 @@ pub fn negated_span(text: &str, start: usize, end: usize, vocab: &Vocabulary) ->
         return false;
     }
     let (clause, sentence) = clauses(&tokens);
-    let words = Words::new(&tokens, vocab);
+    let words = Words::new(&tokens, &folded.text, vocab);
     negated(&tokens, &clause, &sentence, (from, to, 0), &words)
 }
 
@@ -1052,7 +1253,7 @@ pub fn may_hold(text: &str, vocab: &Vocabulary) -> bool {
     }
     let words = WORDS.get_or_init(|| {
         Regex::new(
-            r"(?i)(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|million|billion|half|dozen|quarter|third|fifth|tenth)|[\x{FF10}-\x{FF19}]",
+            r"(?i)(?:\ban? (?:second|minute|millisecond|hour|day)|sub-?(?:second|millisecond|minute)|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|million|billion|half|dozen|quarter|third|fifth|tenth)|[\x{FF10}-\x{FF19}]",
         )
         .expect("static regex")
     });
@@ -1068,7 +1269,7 @@ mod tests {
         Vocabulary {
             negations: w(&["not", "never", "doesn't", "does not"]),
             determiners: w(&["no", "without"]),
-            hedges: w(&["unverified", "to be confirmed", "verify", "whether"]),
+            hedges: w(&["unverified", "to be confirmed", "verify", "whether", "may"]),
             epistemic: w(&["confirmed", "verified"]),
             subjects: Some(Regex::new(r"(?i)\b(?:budgets?|caps?)\b").unwrap()),
             models: None,
@@ -1091,6 +1292,7 @@ mod tests {
                 unless_near: None,
                 outranks: vec![],
                 reach: WINDOW,
+                counts_before: false,
             }),
             Some(Family {
                 figures: fig::MONEY,
@@ -1099,6 +1301,7 @@ mod tests {
                 unless_near: None,
                 outranks: vec![],
                 reach: WINDOW,
+                counts_before: false,
             }),
             Some(Family {
                 figures: fig::PERCENT,
@@ -1107,6 +1310,7 @@ mod tests {
                 unless_near: None,
                 outranks: vec![],
                 reach: WINDOW,
+                counts_before: false,
             }),
         ];
         find(text, &fams, &vocab(), &|| false)
@@ -1135,5 +1339,42 @@ mod tests {
         assert!(found("The 99.9% uptime is not confirmed.").is_empty());
         assert!(found("A 99.9% uptime, to be confirmed in the account view.").is_empty());
         assert!(found("99.9% uptime (unverified).").is_empty());
+    }
+
+    /// The figure each text holds, as (kinds, quoted words).
+    fn figs(text: &str) -> Vec<(u8, String)> {
+        let tokens = tokenize(text);
+        figures(&tokens)
+            .into_iter()
+            .map(|f| (f.kinds, text[tokens[f.from].start..tokens[f.to - 1].end].to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn figures_as_a_reader_counts_them() {
+        use fig::*;
+        assert_eq!(figs("answers in about a second"), [(DURATION, "a second".into())]);
+        assert!(figs("a second model").is_empty());
+        assert_eq!(figs("sub-second latency"), [(DURATION, "sub-second".into())]);
+        assert_eq!(figs("costs half a cent"), [(MONEY, "half a cent".into())]);
+        assert_eq!(figs("0.8x list price"), [(PERCENT, "0.8x".into())]);
+        assert_eq!(figs("within 24 hours"), [(SPAN, "24 hours".into())]);
+        assert_eq!(figs("p90 latency ms: 410"), [(DURATION, "410".into())]);
+        assert_eq!(figs("Requests/min: 1,200"), [(RATE | COUNT, "1,200".into())]);
+    }
+
+    #[test]
+    fn the_month_may_is_no_hedge() {
+        let v = vocab();
+        let hedged = |text: &str| {
+            let tokens = tokenize(text);
+            let w = Words::new(&tokens, text, &v);
+            w.hedge_in(0..tokens.len())
+        };
+        assert!(hedged("The price may be $2."));
+        assert!(hedged("May be $2, to be seen."));
+        assert!(!hedged("In May the API was down."));
+        assert!(!hedged("May bill: $3,870."));
+        assert!(!hedged("the May invoice came to $3,870"));
     }
 }

@@ -30,6 +30,7 @@ pub const KEYS: &[&str] = &[
     "unless_near",
     "outranks",
     "reach",
+    "counts_before",
     "fields",
     "skip_fields",
     "prose",
@@ -51,6 +52,8 @@ pub struct Claim {
     pub outranks: Vec<String>,
     /// How many words may stand between a figure and its topic.
     pub reach: Option<u64>,
+    /// A bare count is this family's only when the topic follows it (`480 models`).
+    pub counts_before: bool,
     pub label: String,
     pub fields: Vec<FieldPath>,
     pub skip_fields: Vec<FieldPath>,
@@ -119,6 +122,7 @@ impl Claim {
         let topics = e.take("topics").map(|t| words_regex(t, p));
         let unless_near = e.take("unless_near").map(|t| words_regex(t, p));
         let reach = e.number("reach", p);
+        let counts_before = e.boolean("counts_before", p).unwrap_or(false);
         let outranks = match e.take("outranks") {
             Some(o) => o
                 .texts(p)
@@ -180,6 +184,7 @@ impl Claim {
             unless_near,
             outranks: outranks?,
             reach,
+            counts_before,
             label,
             fields: fields?,
             skip_fields: skip_fields?,
@@ -210,6 +215,7 @@ impl Claim {
             reach: self
                 .reach
                 .map_or(detect::WINDOW, |r| (r as usize).min(detect::WINDOW)),
+            counts_before: self.counts_before,
         })
     }
 
