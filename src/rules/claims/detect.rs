@@ -594,11 +594,38 @@ fn figures(tokens: &[Token]) -> Vec<Figure> {
             i += 1;
             continue;
         }
+        // `last quarter`, `the first half of November`: a stretch of time.
+        let period = word_in(
+            i.checked_sub(1).and_then(at),
+            &[
+                "last",
+                "this",
+                "next",
+                "per",
+                "each",
+                "every",
+                "the",
+                "first",
+                "second",
+                "third",
+                "fourth",
+                "that",
+                "previous",
+                "current",
+                "same",
+                "prior",
+                "following",
+            ],
+        );
         if kinds == 0
             && t.value < 1.0
             && t.kind == Kind::Number
             && !t.lower.starts_with(|c: char| c.is_ascii_digit())
         {
+            if period {
+                i += 1;
+                continue;
+            }
             // `half`, `a quarter`, `one tenth`: a proportion.
             kinds |= fig::PERCENT;
         } else if kinds & (fig::MONEY | fig::PERCENT | fig::DURATION | fig::SPAN) == 0 {
@@ -732,13 +759,21 @@ fn month_may(tokens: &[Token], text: &str, i: usize) -> bool {
         || word_in(next, MONTH_NOUNS)
 }
 
+/// Verbs after which `may` grants a permission rather than guessing: "each user may run 4
+/// sessions at once" states a limit.
+const PERMITTED: &[&str] = &[
+    "run", "send", "submit", "make", "open", "hold", "keep", "issue", "create", "upload",
+    "process", "queue", "store", "request", "burst", "spend", "use",
+];
+
 impl Words {
     fn new(tokens: &[Token], text: &str, vocab: &Vocabulary) -> Words {
         let first = vocab.index();
         let at = (0..tokens.len())
             .map(|i| {
                 let mut lens = [0u8; 4];
-                if month_may(tokens, text, i) {
+                let permission = tokens[i].is("may") && word_in(tokens.get(i + 1), PERMITTED);
+                if month_may(tokens, text, i) || permission {
                     return lens;
                 }
                 if let Some(phrases) = first.get(tokens[i].lower.as_str()) {
@@ -1346,21 +1381,35 @@ mod tests {
         let tokens = tokenize(text);
         figures(&tokens)
             .into_iter()
-            .map(|f| (f.kinds, text[tokens[f.from].start..tokens[f.to - 1].end].to_string()))
+            .map(|f| {
+                (
+                    f.kinds,
+                    text[tokens[f.from].start..tokens[f.to - 1].end].to_string(),
+                )
+            })
             .collect()
     }
 
     #[test]
     fn figures_as_a_reader_counts_them() {
         use fig::*;
-        assert_eq!(figs("answers in about a second"), [(DURATION, "a second".into())]);
+        assert_eq!(
+            figs("answers in about a second"),
+            [(DURATION, "a second".into())]
+        );
         assert!(figs("a second model").is_empty());
-        assert_eq!(figs("sub-second latency"), [(DURATION, "sub-second".into())]);
+        assert_eq!(
+            figs("sub-second latency"),
+            [(DURATION, "sub-second".into())]
+        );
         assert_eq!(figs("costs half a cent"), [(MONEY, "half a cent".into())]);
         assert_eq!(figs("0.8x list price"), [(PERCENT, "0.8x".into())]);
         assert_eq!(figs("within 24 hours"), [(SPAN, "24 hours".into())]);
         assert_eq!(figs("p90 latency ms: 410"), [(DURATION, "410".into())]);
-        assert_eq!(figs("Requests/min: 1,200"), [(RATE | COUNT, "1,200".into())]);
+        assert_eq!(
+            figs("Requests/min: 1,200"),
+            [(RATE | COUNT, "1,200".into())]
+        );
     }
 
     #[test]
@@ -1376,5 +1425,6 @@ mod tests {
         assert!(!hedged("In May the API was down."));
         assert!(!hedged("May bill: $3,870."));
         assert!(!hedged("the May invoice came to $3,870"));
+        assert!(!hedged("Each user may run 4 sessions at once."));
     }
 }
