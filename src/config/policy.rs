@@ -32,6 +32,7 @@ const SETTINGS_KEYS: &[&str] = &[
     "hedges",
     "epistemic",
     "subjects",
+    "own",
     "models",
 ];
 const FIELD_KEYS: &[&str] = &["description", "example", "aliases"];
@@ -577,7 +578,7 @@ fn decode_vocabulary(s: &mut Entries<'_>, settings: &mut Settings, problems: &mu
     v.determiners = phrases(&determiners);
     v.hedges = phrases(&hedges);
     v.epistemic = phrases(&epistemic);
-    for key in ["subjects", "models"] {
+    for key in ["subjects", "own", "models"] {
         let Some(entry) = s.take(key) else { continue };
         let Some(items) = entry.texts(problems) else {
             continue;
@@ -592,6 +593,7 @@ fn decode_vocabulary(s: &mut Entries<'_>, settings: &mut Settings, problems: &mu
         );
         match crate::rules::compiled(&source, || regex::Regex::new(&source)) {
             Ok(re) if key == "subjects" => settings.vocabulary.subjects = Some(re),
+            Ok(re) if key == "own" => settings.vocabulary.own = Some(re),
             Ok(re) => settings.vocabulary.models = Some(re),
             Err(e) => entry.problem(problems, format!("`{key}` is not a valid regex list: {e}")),
         }

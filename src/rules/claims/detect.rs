@@ -77,6 +77,9 @@ pub struct Vocabulary {
     pub hedges: Vec<Vec<String>>,
     pub epistemic: Vec<Vec<String>>,
     pub subjects: Option<Regex>,
+    /// Words that make a figure in their clause our own setting, for every family ("that
+    /// we added", "our gateway", "set by FinOps").
+    pub own: Option<Regex>,
     pub models: Option<Regex>,
     /// The phrases of the four word lists by their first word, built once per policy.
     index: std::sync::OnceLock<PhraseIndex>,
@@ -510,7 +513,7 @@ fn figures(tokens: &[Token]) -> Vec<Figure> {
             // `half a cent`
             kinds |= fig::MONEY;
             to += 2;
-        } else if (word_in(next, &["x"]) || mark_in(next, &['×'])) && t.value < 1.0 {
+        } else if (word_in(next, &["x", "times"]) || mark_in(next, &['×'])) && t.value < 1.0 {
             // `0.8x list price`: a multiplier below one.
             kinds |= fig::PERCENT;
             to += 1;
@@ -769,9 +772,18 @@ const PERMITTED: &[&str] = &[
 impl Words {
     fn new(tokens: &[Token], text: &str, vocab: &Vocabulary) -> Words {
         let first = vocab.index();
+        let urls = Folded::urls_in(text);
+        let mut u = 0;
         let at = (0..tokens.len())
             .map(|i| {
                 let mut lens = [0u8; 4];
+                // Tokens come in order, so one pass over the addresses finds each one's.
+                while u < urls.len() && urls[u].1 <= tokens[i].start {
+                    u += 1;
+                }
+                if u < urls.len() && urls[u].0 <= tokens[i].start {
+                    return lens;
+                }
                 let permission = tokens[i].is("may") && word_in(tokens.get(i + 1), PERMITTED);
                 if month_may(tokens, text, i) || permission {
                     return lens;
@@ -941,6 +953,10 @@ pub fn find_in_context(
         .subjects
         .as_ref()
         .map_or_else(Vec::new, |re| marks(re, norm, &tokens));
+    let own_marks = vocab
+        .own
+        .as_ref()
+        .map_or_else(Vec::new, |re| marks(re, norm, &tokens));
     let (clause, sentence) = clauses(&tokens);
     let words = Words::new(&tokens, norm, vocab);
 
@@ -1051,12 +1067,19 @@ pub fn find_in_context(
             {
                 continue;
             }
-            let lo = unless[k].partition_point(|m| m.1 + WINDOW < f.from);
-            let near_unless = unless[k][lo..]
-                .iter()
-                .take_while(|m| m.0 <= f.to + WINDOW)
-                .any(|u| distance(f, u).is_some());
-            if near_unless {
+            // Words that make the figure something else count in the clause of the topic
+            // (a relative clause's own, when the topic stands there).
+            let topic_clause = clause[m.0];
+            let relative = attached(f) == Some(topic_clause);
+            let in_scope = |c: u32| c == topic_clause || !relative && c == clause[f.from];
+            let near = |list: &[(usize, usize)]| {
+                let lo = list.partition_point(|u| u.1 + WINDOW < f.from);
+                list[lo..]
+                    .iter()
+                    .take_while(|u| u.0 <= f.to + WINDOW)
+                    .any(|u| distance(f, u).is_some() && in_scope(clause[u.0]))
+            };
+            if near(&unless[k]) || near(&own_marks) {
                 continue;
             }
             candidates.push((d, k, m));
@@ -1170,6 +1193,7 @@ fn negated(
     if negation_in(tokens, w, start..from, NEG)
         || w.hedge_in(start..from)
         || negation_in(tokens, w, from..to, NEG)
+        || w.hedge_in(from..to)
     {
         return true;
     }

@@ -24,6 +24,22 @@ impl Folded {
         Folded { text, origin }
     }
 
+    /// Where the web addresses (`https://…`, `www.…`) are, as byte ranges: a link's words
+    /// are no words of the sentence ("example.com" hedges nothing), though a figure written
+    /// into one is still read.
+    pub fn urls_in(text: &str) -> Vec<(usize, usize)> {
+        let mut out = Vec::new();
+        let mut from = 0;
+        while let Some(at) = find_url(&text[from..]).map(|i| i + from) {
+            let end = text[at..]
+                .find(|c: char| c.is_whitespace() || matches!(c, ')' | ']' | '>' | '"' | '<'))
+                .map_or(text.len(), |e| at + e);
+            out.push((at, end));
+            from = end.max(at + 1);
+        }
+        out
+    }
+
     /// The offset in the original text of byte `i` of the folded text.
     pub fn original(&self, i: usize) -> usize {
         self.origin.get(i).map_or_else(
@@ -31,6 +47,17 @@ impl Folded {
             |&o| o as usize,
         )
     }
+}
+
+/// Where the next web address starts.
+fn find_url(text: &str) -> Option<usize> {
+    let b = text.as_bytes();
+    (0..b.len()).find(|&i| {
+        (i == 0 || !b[i - 1].is_ascii_alphanumeric())
+            && ["http://", "https://", "www."].iter().any(|p| {
+                b[i..].len() >= p.len() && b[i..i + p.len()].eq_ignore_ascii_case(p.as_bytes())
+            })
+    })
 }
 
 fn fold(c: char) -> char {
@@ -250,6 +277,24 @@ fn push_run(run: &str, start: usize, out: &mut Vec<Token>) {
     let lower = run.to_lowercase();
     let has_digit = lower.bytes().any(|b| b.is_ascii_digit());
     let has_alpha = lower.chars().any(char::is_alphabetic);
+    let number_word = |w: &str| word_value(w).is_some() || scale_value(w).is_some();
+    if !has_digit && lower.contains('-') && lower.split('-').next().is_some_and(number_word) {
+        // `twenty-five`, `three-nines`: number words joined by hyphens are read apart.
+        let mut at = 0;
+        for part in lower.split('-') {
+            if !part.is_empty() {
+                out.push(Token {
+                    kind: Kind::Word,
+                    start: start + at,
+                    end: start + at + part.len(),
+                    lower: part.to_string(),
+                    value: 0.0,
+                });
+            }
+            at += part.len() + 1;
+        }
+        return;
+    }
     if !has_digit {
         out.push(Token {
             kind: Kind::Word,
