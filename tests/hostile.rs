@@ -680,6 +680,16 @@ fn generated() -> Vec<Generated> {
         expect: expect(&["24:1 url-tracking"]),
         count: Some(("url-tracking", (CAP - 2048) / link.len())),
     });
+    // One claim in a megabyte of non-ASCII words: a Unicode word boundary in a topic regex
+    // once made this take seconds in the release build.
+    let words = "ß ".repeat((CAP - 2048) / "ß ".len());
+    all.push(Generated {
+        name: "claim-in-non-ascii-text.md",
+        bytes: s(&format!("---\n{PASSING}---\n\nuptime 99.9% {words}\n")),
+        verdict: "fail",
+        expect: expect(&["24:8 claim-uptime"]),
+        count: Some(("claim-uptime", 1)),
+    });
     let pad = "x".repeat(100);
     let nested: String = (0..7_000)
         .map(|i| format!("k{i}_{pad}:\n  a:\n    b: $0.40 per 1M tokens\n"))

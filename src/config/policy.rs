@@ -583,14 +583,14 @@ fn decode_vocabulary(s: &mut Entries<'_>, settings: &mut Settings, problems: &mu
         let Some(items) = entry.texts(problems) else {
             continue;
         };
-        let source = format!(
+        let source = crate::rules::ascii_word_boundaries(&format!(
             "(?i)\\b(?:{})\\b",
             items
                 .iter()
                 .map(|(t, _)| format!("(?:{t})"))
                 .collect::<Vec<_>>()
                 .join("|")
-        );
+        ));
         match crate::rules::compiled(&source, || regex::Regex::new(&source)) {
             Ok(re) if key == "subjects" => settings.vocabulary.subjects = Some(re),
             Ok(re) if key == "own" => settings.vocabulary.own = Some(re),

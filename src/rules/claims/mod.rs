@@ -74,7 +74,8 @@ pub struct Hit {
 fn words_regex(e: Entry<'_>, p: &mut Problems) -> Option<LazyRegex> {
     let items = e.texts(p)?;
     let alternatives: Vec<String> = items.iter().map(|(t, _)| format!("(?:{t})")).collect();
-    LazyRegex::decode(e, format!("(?i){}", alternatives.join("|")), p)
+    let source = crate::rules::ascii_word_boundaries(&alternatives.join("|"));
+    LazyRegex::decode(e, format!("(?i){source}"), p)
 }
 
 fn figure_kinds(e: Entry<'_>, p: &mut Problems) -> Option<u8> {
