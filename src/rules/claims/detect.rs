@@ -143,6 +143,7 @@ const CURRENCY_MARKS: &[char] = &['$', '€', '£', '¥', '₹', '₩', '¢'];
 const CURRENCY_WORDS: &[&str] = &[
     "usd", "eur", "gbp", "jpy", "cny", "rmb", "inr", "aud", "cad", "chf", "dollar", "dollars",
     "cent", "cents", "euro", "euros", "pound", "pounds", "pence", "yen", "yuan", "rupees", "bucks",
+    "grand", "c",
 ];
 const SCALE_SUFFIXES: &[&str] = &["k", "m", "mm", "b", "bn"];
 const DURATION_UNITS: &[&str] = &[
@@ -506,6 +507,13 @@ fn figures(tokens: &[Token]) -> Vec<Figure> {
             // `a hundredth of a cent`
             kinds |= fig::MONEY;
             to += 3;
+        } else if mark_in(next, &['('])
+            && word_in(at(to + 1), CURRENCY_WORDS)
+            && mark_in(at(to + 2), &[')'])
+        {
+            // `0.40 (USD)`
+            kinds |= fig::MONEY;
+            to += 3;
         } else if t.lower == "half"
             && word_in(next, &["a", "an"])
             && word_in(at(to + 1), CURRENCY_WORDS)
@@ -620,6 +628,10 @@ fn figures(tokens: &[Token]) -> Vec<Figure> {
                 "following",
             ],
         );
+        // `99.9`, `99.95` next to an SLA: availability written without its `%`.
+        if kinds == 0 && t.lower.contains('.') && (90.0..100.0).contains(&t.value) {
+            kinds |= fig::PERCENT | fig::COUNT;
+        }
         if kinds == 0
             && t.value < 1.0
             && t.kind == Kind::Number
@@ -807,16 +819,6 @@ impl Words {
     fn has(&self, i: usize, cat: usize, end: usize) -> bool {
         let n = self.at.get(i).map_or(0, |l| l[cat]) as usize;
         n > 0 && i + n <= end
-    }
-
-    /// A hedge in `range` that is not itself negated: "we don't need to verify it" and "no
-    /// estimate involved" state the figure.
-    fn hedge_in(&self, range: std::ops::Range<usize>) -> bool {
-        let end = range.end;
-        range.into_iter().any(|i| {
-            self.has(i, HEDGE, end)
-                && !(i.saturating_sub(3)..i).any(|j| self.has(j, NEG, i) || self.has(j, DET, i))
-        })
     }
 
     fn len(&self, i: usize, cat: usize) -> usize {
@@ -1169,6 +1171,77 @@ pub fn find_in_context(
     out
 }
 
+/// Hedges that are adjectives: they qualify the noun right after them, which may be another
+/// than the claim ("input costs $0.40 per 1M tokens, unverified rumours aside").
+const ADJECTIVE_HEDGES: &[&str] = &[
+    "unverified",
+    "unconfirmed",
+    "unproven",
+    "unvalidated",
+    "hypothetical",
+    "rumoured",
+    "rumored",
+    "draft",
+    "illustrative",
+    "placeholder",
+];
+/// Words after an adjective hedge that leave it about the claim: "(unverified)", ", unverified
+/// by the account view", ", unconfirmed so far".
+const HEDGE_TAIL: &[&str] = &[
+    "yet", "by", "in", "with", "against", "on", "from", "for", "so", "as", "until", "and", "or",
+    "but", "still", "pending", "at", "to", "figure", "number", "figures", "numbers", "claim",
+    "claims", "quote", "it", "this", "that",
+];
+/// Hedges that open a question or a condition: as a label ("Whether it matters or not: …")
+/// they say nothing about the statement after the colon.
+const CONDITIONAL_HEDGES: &[&str] = &["whether", "if", "may", "might", "could", "depends"];
+
+/// A hedge in `range` that reaches the claim at `span`: not negated, and (for an adjective)
+/// not qualifying some other noun.
+fn hedge_reaches(
+    tokens: &[Token],
+    w: &Words,
+    range: std::ops::Range<usize>,
+    span: (usize, usize),
+) -> bool {
+    let end = range.end;
+    range.into_iter().any(|i| {
+        if !w.has(i, HEDGE, end)
+            || (i.saturating_sub(3)..i).any(|j| w.has(j, NEG, i) || w.has(j, DET, i))
+        {
+            return false;
+        }
+        let next = i + w.len(i, HEDGE);
+        let adjective = word_in(tokens.get(i), ADJECTIVE_HEDGES) && w.len(i, HEDGE) == 1;
+        let other_noun = tokens.get(next).is_some_and(|t| {
+            t.kind == Kind::Word
+                && !HEDGE_TAIL.contains(&t.lower.as_str())
+                && !(span.0..span.1).contains(&next)
+        });
+        // Before the claim, the noun it qualifies is the claim's own ("the unverified price
+        // is $0.40"); after it, another one ("…, unverified rumours aside").
+        !(adjective && other_noun && i >= span.1)
+    })
+}
+
+/// Does a verb of knowing, said by us, follow the claim ("…, and we confirmed it", "we rely
+/// on it")? Then an attribution or hedge near it does not withdraw it.
+fn affirmed(tokens: &[Token], w: &Words, range: std::ops::Range<usize>) -> bool {
+    const SAYERS: &[&str] = &[
+        "we", "i", "they", "have", "has", "had", "been", "was", "were",
+    ];
+    const CONDITIONS: &[&str] = &[
+        "once", "when", "if", "until", "unless", "after", "before", "whether",
+    ];
+    let end = range.end;
+    range.into_iter().any(|j| {
+        w.has(j, EPI, end)
+            && (j.saturating_sub(2)..j).any(|k| word_in(tokens.get(k), SAYERS))
+            && !(j.saturating_sub(3)..j).any(|k| w.has(k, NEG, j) || w.has(k, HEDGE, end))
+            && !(j.saturating_sub(4)..j).any(|k| word_in(tokens.get(k), CONDITIONS))
+    })
+}
+
 /// Does a negation or a hedge reach the claim spanning tokens `from..to`?
 fn negated(
     tokens: &[Token],
@@ -1187,13 +1260,21 @@ fn negated(
         .last()
         .unwrap_or(from_own);
     let from = from_own;
+    let span = (from, to);
+    let s = sentence[from];
+    let sentence_end = (to..tokens.len().min(to + NEGATION_REACH))
+        .find(|&i| sentence[i] != s)
+        .unwrap_or(tokens.len().min(to + NEGATION_REACH));
+    // "The sales deck claims 99.9% uptime, and we rely on it": said, then owned.
+    let owned = affirmed(tokens, w, to..sentence_end);
+    let hedged = |range: std::ops::Range<usize>| !owned && hedge_reaches(tokens, w, range, span);
     // A verb's negation or a hedge anywhere before the claim in its clause: "we have not
     // confirmed the 99.95% figure", "verify whether p95 stays under 300 ms"; or between the
     // figure and its topic: "gpt-4o is not available".
     if negation_in(tokens, w, start..from, NEG)
-        || w.hedge_in(start..from)
+        || hedged(start..from)
         || negation_in(tokens, w, from..to, NEG)
-        || w.hedge_in(from..to)
+        || hedged(from..to)
     {
         return true;
     }
@@ -1206,7 +1287,6 @@ fn negated(
     }
     // After the claim, in its clause or in a tail without a verb of its own (", to be
     // confirmed", "(unverified)"): a hedge, or a negated verb of knowing ("is not confirmed").
-    let s = sentence[from];
     let limit = (to + NEGATION_REACH).min(tokens.len());
     let mut end = to;
     while end < limit && sentence[end] == s {
@@ -1221,14 +1301,13 @@ fn negated(
                 .iter()
                 .find(|t| t.kind == Kind::Word && !t.is("and") && !t.is("but") && !t.is("or"))
                 .is_some_and(is_verb);
-            let hedged = w.hedge_in(end..clause_end);
-            if has_verb && !opens_with_verb && !hedged {
+            if has_verb && !opens_with_verb && !hedged(end..clause_end) {
                 break;
             }
         }
         end = clause_end.min(limit);
     }
-    if w.hedge_in(to..end) {
+    if hedged(to..end) {
         return true;
     }
     // The next statement, after `;`, withdrawing the figure by pointing back at it: "…lists
@@ -1249,7 +1328,7 @@ fn negated(
         let withdrawn = (next..stop).any(|i| {
             w.has(i, NEG, tokens.len())
                 && (i..(i + 5).min(stop)).any(|j| w.has(j, EPI, tokens.len()))
-        }) || w.hedge_in(next..stop);
+        }) || hedged(next..stop);
         if refers && withdrawn {
             return true;
         }
@@ -1273,14 +1352,52 @@ fn negated(
             .take_while(|&i| sentence[i] == s && !matches!(tokens[i].mark(), Some(':' | '.')))
             .last()
             .unwrap_or(colon);
-        if colon - label_start <= 8
-            && (w.hedge_in(label_start..colon)
-                || (label_start..colon).any(|i| {
-                    w.has(i, NEG, colon)
-                        && (i + 1..(i + 4).min(colon)).any(|j| w.has(j, EPI, colon))
-                        && !(i..colon).any(|j| word_in(tokens.get(j), &["need", "needs", "needed"]))
-                }))
-        {
+        let label = label_start..colon;
+        // A label of status ("Unverified:", "To be confirmed:"), not a question ("Whether it
+        // matters or not:") nor a double negative ("Nothing here is unverified:").
+        let status_hedge = !label.clone().any(|i| w.has(i, NEG, colon))
+            && label.clone().any(|i| {
+                // An adjective qualifies the label's head ("Unverified price:"), not a noun
+                // of its own ("Unconfirmed rumours aside:").
+                let head = i + 2 == colon && word_in(tokens.get(i), ADJECTIVE_HEDGES);
+                !word_in(tokens.get(i), CONDITIONAL_HEDGES)
+                    && (head || hedge_reaches(tokens, w, i..i + w.len(i, HEDGE).max(1), (0, 0)))
+            });
+        // "Not confirmed:", "Not verified by the account view:"; not "The test does not prove
+        // much else:", whose verb has an object of its own.
+        let unknown = label.clone().any(|i| {
+            // The negation governs the verb of knowing: "not confirmed", "not yet verified";
+            // not "claims nothing we rely on".
+            let governs = |j: usize| {
+                (i + w.len(i, NEG)..j).all(|k| {
+                    word_in(
+                        tokens.get(k),
+                        &[
+                            "yet",
+                            "been",
+                            "be",
+                            "fully",
+                            "independently",
+                            "really",
+                            "is",
+                            "was",
+                            "are",
+                            "were",
+                        ],
+                    )
+                })
+            };
+            w.has(i, NEG, colon)
+                && (i + 1..(i + 4).min(colon))
+                    .filter(|&j| governs(j))
+                    .any(|j| {
+                        let after = j + w.len(j, EPI);
+                        w.has(j, EPI, colon)
+                            && (after >= colon || word_in(tokens.get(after), HEDGE_TAIL))
+                    })
+                && !(i..colon).any(|j| word_in(tokens.get(j), &["need", "needs", "needed"]))
+        });
+        if colon - label_start <= 8 && !owned && (status_hedge || unknown) {
             return true;
         }
     }
@@ -1442,7 +1559,7 @@ mod tests {
         let hedged = |text: &str| {
             let tokens = tokenize(text);
             let w = Words::new(&tokens, text, &v);
-            w.hedge_in(0..tokens.len())
+            hedge_reaches(&tokens, &w, 0..tokens.len(), (0, 0))
         };
         assert!(hedged("The price may be $2."));
         assert!(hedged("May be $2, to be seen."));
@@ -1450,5 +1567,8 @@ mod tests {
         assert!(!hedged("May bill: $3,870."));
         assert!(!hedged("the May invoice came to $3,870"));
         assert!(!hedged("Each user may run 4 sessions at once."));
+        // An adjective hedge after the claim that qualifies a noun of its own.
+        assert!(hedged("It costs $2 (unverified)."));
+        assert!(!hedged("It costs $2, unverified rumours aside."));
     }
 }

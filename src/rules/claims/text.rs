@@ -155,7 +155,7 @@ impl Token {
 const STUCK_SUFFIXES: &[&str] = &[
     "k", "m", "b", "bn", "mm", "ms", "s", "sec", "secs", "min", "mins", "h", "hr", "hrs", "x",
     "rpm", "tpm", "rps", "qps", "rpd", "tpd", "usd", "eur", "gbp", "jpy", "cny", "inr", "aud",
-    "cad", "chf", "pct",
+    "cad", "chf", "pct", "c",
 ];
 
 const UNITS: &[(&str, f64)] = &[
@@ -192,6 +192,11 @@ const UNITS: &[(&str, f64)] = &[
     ("third", 1.0 / 3.0),
     ("fifth", 0.2),
     ("tenth", 0.1),
+    ("tenths", 0.1),
+    ("quarters", 0.25),
+    ("thirds", 1.0 / 3.0),
+    ("fifths", 0.2),
+    ("hundredths", 0.01),
     ("hundredth", 0.01),
     ("dozen", 12.0),
 ];
@@ -304,6 +309,21 @@ fn push_run(run: &str, start: usize, out: &mut Vec<Token>) {
             value: 0.0,
         });
         return;
+    }
+    for code in ["usd", "eur", "gbp", "us$"] {
+        let rest = lower.strip_prefix(code).unwrap_or("");
+        if rest.starts_with(|c: char| c.is_ascii_digit()) && rest.len() == run.len() - code.len() {
+            // `USD0.40`: the code, then the number.
+            out.push(Token {
+                kind: Kind::Word,
+                start,
+                end: start + code.len(),
+                lower: code.to_string(),
+                value: 0.0,
+            });
+            push_run(&run[code.len()..], start + code.len(), out);
+            return;
+        }
     }
     let digits_end = lower
         .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == ','))
