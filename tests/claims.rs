@@ -332,6 +332,73 @@ fn unseen_half_keeps_its_figures() {
     assert_bar("unseen.tsv", "unseen half (tests/claims/unseen.tsv)", bar);
 }
 
+/// The black-box attack's sentences (`attack.tsv`): written by a red-teamer who had only the
+/// binary, to green a failing packet or to raise a false alarm. Each row is judged as a real
+/// packet; a `claim` row must be reported as some claim, a `none` row as none. Rows marked
+/// `-known` are the misses and false alarms the README lists: they are reported, and the test
+/// says when one starts to pass, so its mark can go.
+#[test]
+fn attack_sentences_keep_their_verdicts() {
+    let path = root().join("tests/claims/attack.tsv");
+    let text = fs::read_to_string(&path).expect("attack corpus");
+    let rows: Vec<(String, Row)> = text
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .map(|l| {
+            let cols: Vec<&str> = l.splitn(3, '\t').collect();
+            assert_eq!(cols.len(), 3, "attack.tsv: bad row {l:?}");
+            let row = Row {
+                family: "none".into(),
+                place: cols[1].into(),
+                text: cols[2].replace("\\n", "\n"),
+            };
+            (cols[0].to_string(), row)
+        })
+        .collect();
+    assert!(rows.len() >= 300, "{} rows", rows.len());
+    let dir = scratch("claims-attack");
+    for (i, (_, row)) in rows.iter().enumerate() {
+        fs::write(dir.join(format!("row-{i:04}.md")), packet(row)).unwrap();
+    }
+    let json = judge(&dir);
+    let mut claimed: BTreeMap<String, bool> = BTreeMap::new();
+    for p in json["packets"].as_array().expect("packets") {
+        let any = p["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .any(|f| f["rule"].as_str().is_some_and(|r| r.starts_with("claim-")));
+        claimed.insert(p["path"].as_str().unwrap_or("").to_string(), any);
+    }
+    let (mut wrong, mut known, mut fixed) = (Vec::new(), 0, Vec::new());
+    for (i, (expect, row)) in rows.iter().enumerate() {
+        let got = claimed[&format!("row-{i:04}.md")];
+        match expect.as_str() {
+            "claim" if !got => wrong.push(format!("missed: {}", row.text)),
+            "none" if got => wrong.push(format!("false alarm: {}", row.text)),
+            "claim-known" | "none-known" => {
+                known += 1;
+                if got == (expect == "claim-known") {
+                    fixed.push(row.text.clone());
+                }
+            }
+            "claim" | "none" => {}
+            other => panic!("attack.tsv: unknown expectation {other:?}"),
+        }
+    }
+    println!(
+        "attack: {} rows, {} wrong, {known} known ({} of them now right)",
+        rows.len(),
+        wrong.len(),
+        fixed.len()
+    );
+    assert!(wrong.is_empty(), "{wrong:#?}");
+    assert!(
+        fixed.is_empty(),
+        "known rows now judged right (drop their mark): {fixed:#?}"
+    );
+}
+
 #[test]
 fn every_row_of_every_half_is_well_formed() {
     for file in ["dev.tsv", "heldout.tsv", "fresh.tsv", "unseen.tsv"] {
