@@ -300,6 +300,34 @@ pub fn scalars(root: &Node) -> Vec<(Concrete, &Node)> {
         .collect()
 }
 
+/// Every mapping key in the tree with its path, in document order: a key is text a reader
+/// sees too (`"Input costs $0.40 per 1M tokens": true`).
+pub fn keys(root: &Node) -> Vec<(Concrete, &crate::yaml::Key)> {
+    let mut out = Vec::new();
+    let mut stack = vec![(String::new(), root)];
+    while let Some((p, n)) = stack.pop() {
+        match &n.value {
+            Value::Map(entries) => {
+                for (k, v) in entries {
+                    let path = join_key(&p, &k.text);
+                    out.push((path.clone(), k));
+                    stack.push((path, v));
+                }
+            }
+            Value::Seq(items) => {
+                for (i, v) in items.iter().enumerate() {
+                    stack.push((format!("{p}[{i}]"), v));
+                }
+            }
+            Value::Scalar { .. } => {}
+        }
+    }
+    out.sort_by_key(|(_, k)| k.pos);
+    out.into_iter()
+        .map(|(p, k)| (Concrete::new(p), k))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

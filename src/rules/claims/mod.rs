@@ -305,6 +305,42 @@ fn key_context(path: &str, value: &str) -> (String, &'static str) {
     (format!("{key}: "), unit)
 }
 
+/// Keys that name a bare number's unit beside it: `pricing: {currency: USD, input: 0.40, unit:
+/// per 1M tokens}` reads "0.40 USD per 1M tokens".
+const UNIT_KEYS: &[&str] = &[
+    "currency",
+    "unit",
+    "units",
+    "per",
+    "price_unit",
+    "billing_unit",
+];
+
+/// The units a bare number's sibling keys name (empty when it has none).
+fn sibling_units(ctx: &Ctx<'_>, at: usize, value: &str) -> String {
+    let path = ctx.scalars[at].0.text.as_str();
+    let bare = value.trim().replace(',', "").parse::<f64>().is_ok();
+    let Some((parent, _)) = path.rsplit_once('.').filter(|_| bare) else {
+        return String::new();
+    };
+    // Siblings stand right beside the value (`at` in document order).
+    let lo = at.saturating_sub(UNIT_KEYS.len() * 2);
+    let hi = (at + UNIT_KEYS.len() * 2).min(ctx.scalars.len());
+    let mut out = String::new();
+    for key in UNIT_KEYS {
+        let sibling = format!("{parent}.{key}");
+        if let Some(v) = ctx.scalars[lo..hi]
+            .iter()
+            .find(|(p, _)| p.text == sibling)
+            .and_then(|(_, n)| n.as_str())
+        {
+            out.push(' ');
+            out.push_str(v);
+        }
+    }
+    out
+}
+
 /// Every claim in the packet, for all the policy's claim rules at once: each field value and
 /// each prose paragraph is read one time, and each figure is given to one family.
 pub fn analyse(ctx: &Ctx<'_>) -> Vec<Hit> {
@@ -386,7 +422,7 @@ pub fn analyse(ctx: &Ctx<'_>) -> Vec<Hit> {
             }
         }
     };
-    for (path, node) in &ctx.scalars {
+    for (at, (path, node)) in ctx.scalars.iter().enumerate() {
         if ctx.out_of_time() {
             return hits;
         }
@@ -396,14 +432,41 @@ pub fn analyse(ctx: &Ctx<'_>) -> Vec<Hit> {
         }
         let verbatim = Verbatim::new(ctx, node, text);
         let (label, unit) = key_context(&path.text, text);
+        let units = sibling_units(ctx, at, text);
         read(
-            (&label, text, unit),
+            (&label, text, if units.is_empty() { unit } else { &units }),
             &|c: &Claim| c.reads(path),
             &|offset| {
                 verbatim
                     .as_ref()
                     .map_or_else(|| locate(ctx, node, text, offset), |v| v.pos(text, offset))
             },
+            Some(&path.text),
+            &mut hits,
+        );
+    }
+    // A key written as a sentence is read like a value ("Input costs $0.40 per 1M tokens":
+    // true); plain field names hold no figure worth the work.
+    for (path, key) in crate::fieldpath::keys(&ctx.packet.root) {
+        if ctx.out_of_time() {
+            return hits;
+        }
+        let text = key.text.as_str();
+        if !text.contains(char::is_whitespace) || !detect::may_hold(text, vocab) {
+            continue;
+        }
+        let node = crate::yaml::Node {
+            pos: key.pos,
+            end_line: key.pos.line,
+            value: crate::yaml::Value::Scalar {
+                text: text.to_string(),
+                kind: crate::yaml::ScalarKind::Str,
+            },
+        };
+        read(
+            ("", text, ""),
+            &|c: &Claim| c.reads(&path),
+            &|offset| locate(ctx, &node, text, offset),
             Some(&path.text),
             &mut hits,
         );
