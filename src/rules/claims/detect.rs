@@ -976,21 +976,36 @@ pub fn find_in_context(
     };
     // A short lead-in without a verb that opens the sentence names the topic of the clause
     // after its comma ("At p95, routing through the proxy adds under 10 ms").
-    let lead_in = |f: &Figure| -> Option<u32> {
+    let lead_in = |f: &Figure| -> Option<(usize, usize)> {
         let c = clause[f.from];
         // The comma that cut the clause is its first token.
         let comma = clause.partition_point(|&x| x < c);
         if comma == 0 || tokens[comma].mark() != Some(',') {
             return None;
         }
+        let opens_at = |start: usize| {
+            start == 0
+                || tokens[start - 1]
+                    .mark()
+                    .is_some_and(|m| matches!(m, '.' | '!' | '?' | '\n' | ';' | ':'))
+        };
         let lead = clause[comma - 1];
         let start = clause.partition_point(|&x| x < lead);
-        let opens = start == 0
-            || tokens[start - 1]
-                .mark()
-                .is_some_and(|m| matches!(m, '.' | '!' | '?' | '\n' | ';' | ':'));
-        let short = comma - start <= 4;
-        (opens && short && !tokens[start..comma].iter().any(is_verb)).then_some(lead)
+        if opens_at(start) && comma - start <= 4 && !tokens[start..comma].iter().any(is_verb) {
+            return Some((start, comma));
+        }
+        // Or the subject of a predicate that opens the clause, with a parenthesis between
+        // ("Last month's bill, after credits, was exactly $22,904.10").
+        let predicate = tokens[comma + 1..]
+            .iter()
+            .find(|t| t.kind == Kind::Word)
+            .is_some_and(is_verb);
+        let mut start = comma;
+        while start > 0 && comma - start <= WINDOW && !opens_at(start) {
+            start -= 1;
+        }
+        (predicate && opens_at(start) && !tokens[start..comma].iter().any(is_verb))
+            .then_some((start, comma))
     };
     // Distance in tokens between a figure and a mark in the same clause, within the window.
     let distance = |f: &Figure, m: &(usize, usize)| -> Option<usize> {
@@ -1004,7 +1019,7 @@ pub fn find_in_context(
             .chain(f.from..f.to)
             .all(|i| clause[i] == clause[f.from])
             || a >= f.to && attached(f).is_some_and(|c| (a..b).all(|i| clause[i] == c))
-            || b <= f.from && lead_in(f).is_some_and(|c| (a..b).all(|i| clause[i] == c));
+            || b <= f.from && lead_in(f).is_some_and(|(start, comma)| a >= start && b <= comma);
         (same && d <= WINDOW).then_some(d)
     };
     // The nearest mark of `list` (but one starting at `skip`).
@@ -1017,8 +1032,14 @@ pub fn find_in_context(
                 .take_while(|m| m.0 <= f.to + WINDOW)
                 .filter(|m| m.0 != skip)
                 .filter_map(|m| distance(f, m).map(|d| (d, *m)))
-                // The longer of two equally near topics: "requests per second", not "is".
-                .min_by_key(|(d, m)| (*d, std::cmp::Reverse(m.1 - m.0)))
+                // Of two equally near topics, a word of the topic before a bare verb or
+                // preposition, then the longer: "requests per second", "RPS", not "is".
+                .min_by_key(|(d, m)| {
+                    let weak = tokens[m.0..m.1]
+                        .iter()
+                        .all(|t| word_in(Some(t), QUOTE_STOP));
+                    (*d, weak, std::cmp::Reverse(m.1 - m.0))
+                })
         };
     let nearest = |f: &Figure, list: &[(usize, usize)]| nearest_but(f, list, usize::MAX);
 
@@ -1107,11 +1128,52 @@ pub fn find_in_context(
         {
             (d, k, topic) = (*od, *ok, *om);
         }
-        // The packet's own subject (its budget, cap, threshold) nearer than any topic; a
-        // subject word right after the topic is the topic's ("the tokens-per-minute
-        // allowance on the org is 2 million").
-        let subject = nearest_but(f, &subjects, topic.1);
+        // The packet's own subject (its budget, cap, threshold) nearer than any topic. In a
+        // compound the last noun is the head ("weekly spend alert", "per-seat budget"), but
+        // an allowance or quota named by the provider's unit is the provider's ("the
+        // tokens-per-minute allowance on the org is 2 million").
+        let granted = f.kinds & fig::MONEY == 0
+            && word_in(
+                tokens.get(topic.1),
+                &[
+                    "allowance",
+                    "allowances",
+                    "quota",
+                    "quotas",
+                    "ceiling",
+                    "ceilings",
+                    "cap",
+                    "caps",
+                    "limit",
+                    "limits",
+                ],
+            );
+        let subject = nearest_but(f, &subjects, if granted { topic.1 } else { usize::MAX });
         if subject.is_some_and(|(sd, _)| sd <= d) {
+            continue;
+        }
+        // A subject that governs the figure directly ("a per-seat budget of $18 a month",
+        // "alert at $1,800", "Cost ceiling for the eval project: €2,500 per week").
+        // Not a rate (the provider's unit), and not a subject the topic names ("TPM ceiling",
+        // "throughput ceiling": the provider's).
+        let governs = subject.is_some_and(|(_, m)| {
+            f.kinds & fig::RATE == 0
+                && topic.1 != m.0
+                && m.1 <= f.from
+                && f.from - m.1 <= SUBJECT_LEAD
+                && (tokens[m.1..f.from].iter().all(|t| {
+                    word_in(
+                        Some(t),
+                        &[
+                            "of", "at", "is", "are", "was", "to", "set", "about", "around",
+                            "stays", "sits",
+                        ],
+                    ) || t.mark().is_some_and(|c| matches!(c, ':' | '='))
+                }) || f.from > 0
+                    && tokens[f.from - 1].mark() == Some(':')
+                    && !tokens[m.1..f.from].iter().any(is_verb))
+        });
+        if governs {
             continue;
         }
         // A budget word leading the clause ("our spend ceiling for the pilot stays at $1,500

@@ -310,7 +310,7 @@ fn push_run(run: &str, start: usize, out: &mut Vec<Token>) {
         });
         return;
     }
-    for code in ["usd", "eur", "gbp", "us$"] {
+    for code in ["usd", "eur", "gbp", "us$", "sub-"] {
         let rest = lower.strip_prefix(code).unwrap_or("");
         if rest.starts_with(|c: char| c.is_ascii_digit()) && rest.len() == run.len() - code.len() {
             // `USD0.40`: the code, then the number.
