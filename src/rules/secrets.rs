@@ -12,10 +12,12 @@
 //! pass, not one per key.
 
 mod mask;
+mod pattern;
 mod prose;
 mod text;
 
 pub use mask::{mask, Masker};
+pub use pattern::Pattern;
 
 use super::{decode_paths, decode_regex, path_in, Ctx, Rule, Vars};
 use crate::config::decode::{Entries, Problems};
@@ -30,8 +32,8 @@ pub const KEYS: &[&str] = &["patterns", "allow", "fields", "token_like"];
 
 #[derive(Debug, Clone)]
 pub struct Secret {
-    /// (name, regex): when the regex has a capture group, group 1 is the secret.
-    pub patterns: Vec<(String, Regex)>,
+    /// Key formats; when a regex has a capture group, group 1 is the secret.
+    pub patterns: Vec<Pattern>,
     /// The same patterns as one set: one pass over the packet says which can match at all.
     set: RegexSet,
     pub allow: Vec<Regex>,
@@ -82,6 +84,16 @@ fn token_like(word: &str) -> bool {
 /// `configured`) do not.
 fn looks_random(secret: &str) -> bool {
     secret.chars().any(|c| c.is_ascii_digit()) && secret.chars().any(|c| c.is_ascii_alphabetic())
+}
+
+/// Does a piece of text read as part of a random key rather than a word: a digit, or a
+/// capital right after a small letter (`XW2b…`, `qwErty`; not `continues` or `Continues`)?
+fn random_piece(piece: &str) -> bool {
+    piece.bytes().any(|b| b.is_ascii_digit())
+        || piece
+            .as_bytes()
+            .windows(2)
+            .any(|w| w[0].is_ascii_lowercase() && w[1].is_ascii_uppercase())
 }
 
 /// The start of the last character of `text[..end]`.
@@ -238,36 +250,20 @@ impl Secret {
         }
         let mut patterns = Vec::new();
         if let Some(entry) = e.take("patterns") {
+            let Some(items) = entry.value.as_seq() else {
+                entry.problem(p, "`patterns` must be a list of `{name, pattern}`");
+                return None;
+            };
             let mut ok = true;
-            match entry.value.as_seq() {
-                Some(items) => {
-                    for item in items {
-                        let sub = crate::config::decode::Entry {
-                            key: entry.key,
-                            value: item,
-                            file: entry.file,
-                        };
-                        let Some(mut m) = sub.map("a secret pattern", p) else {
-                            ok = false;
-                            continue;
-                        };
-                        let name = m
-                            .require("name", "a secret pattern", p)
-                            .and_then(|n| n.text(p));
-                        let regex = m.require("pattern", "a secret pattern", p).and_then(|r| {
-                            let t = r.text(p)?;
-                            decode_regex(r, t, r.value.pos, false, p)
-                        });
-                        m.finish(&["name", "pattern"], "a secret pattern", p);
-                        match (name, regex) {
-                            (Some(n), Some(r)) => patterns.push((n.to_string(), r)),
-                            _ => ok = false,
-                        }
-                    }
-                }
-                None => {
-                    entry.problem(p, "`patterns` must be a list of `{name, pattern}`");
-                    ok = false;
+            for item in items {
+                let sub = crate::config::decode::Entry {
+                    key: entry.key,
+                    value: item,
+                    file: entry.file,
+                };
+                match Pattern::decode(sub, p) {
+                    Some(pattern) => patterns.push(pattern),
+                    None => ok = false,
                 }
             }
             if !ok {
@@ -282,7 +278,7 @@ impl Secret {
             );
             return None;
         }
-        let joined: Vec<&str> = patterns.iter().map(|(_, r)| r.as_str()).collect();
+        let joined: Vec<&str> = patterns.iter().map(|pat| pat.regex.as_str()).collect();
         let set = match super::compiled(&joined.join("\u{0}"), || RegexSet::new(&joined)) {
             Ok(set) => set,
             Err(err) => {
@@ -322,17 +318,18 @@ impl Secret {
         let clean = visible.text();
         let mut found = Vec::new();
         let mut taken: Vec<(usize, usize)> = Vec::new();
-        for (name, re) in which.iter().filter_map(|&i| self.patterns.get(i)) {
-            for caps in re.captures_iter(clean) {
+        for pattern in which.iter().filter_map(|&i| self.patterns.get(i)) {
+            for caps in pattern.regex.captures_iter(clean) {
                 let Some(m) = caps.get(1).or_else(|| caps.get(0)) else {
                     continue;
                 };
-                if m.as_str().is_empty() || self.allowed(m.as_str()) {
+                if m.as_str().is_empty() || self.allowed(m.as_str()) || !pattern.accepts(m.as_str())
+                {
                     continue;
                 }
                 taken.push((m.start(), m.end()));
                 found.push(Found {
-                    name: name.clone(),
+                    name: pattern.name.clone(),
                     start: visible.start(m.start()),
                     end: visible.end(m.end()),
                 });
@@ -568,20 +565,22 @@ impl Secret {
         let place = |o: usize| places[offsets.partition_point(|x| *x < o)];
         for (f, pieces) in found.iter().zip(pieces) {
             let pos = place(spliced.original(f.start));
-            // A key already found whole on its line, running into the next line's text.
-            if earlier.holds_start(pos.line, pos.col) {
-                continue;
-            }
+            // A key found on its line already (maybe only its first piece, or a parameter
+            // holding it): no second finding, but the pieces that go on past the break are
+            // masked when they read as part of a key, not as the next line's words.
+            let found_already = earlier.holds_start(pos.line, pos.col);
             out.push(Hit {
                 name: f.name.clone(),
                 line: pos.line,
                 col: pos.col,
                 secret: spliced.text[f.start..f.end].to_string(),
-                mask_only: false,
+                mask_only: found_already,
             });
-            for (start, end) in pieces {
+            for (i, (start, end)) in pieces.into_iter().enumerate() {
                 let piece = &text[start..end];
-                if piece.chars().count() >= MIN_PIECE {
+                if piece.chars().count() >= MIN_PIECE
+                    && (!found_already || i == 0 || random_piece(piece))
+                {
                     let pos = place(start);
                     out.push(Hit {
                         name: f.name.clone(),
