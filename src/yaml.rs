@@ -64,6 +64,8 @@ pub enum Value {
 pub struct Key {
     pub text: String,
     pub pos: Pos,
+    /// Last line the key's text covers (an explicit `? …` key may span several).
+    pub end_line: u32,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -158,6 +160,7 @@ impl Node {
                 Value::Map(entries) => {
                     for (k, v) in entries.iter_mut() {
                         k.pos = k.pos.offset_lines(lines);
+                        k.end_line += lines;
                         stack.push(v);
                     }
                 }
@@ -433,7 +436,7 @@ fn is_core(tag: &Tag, name: &str) -> bool {
 /// characters but tabs and line breaks). A YAML loader hands
 /// those bytes to whoever reads the packet, so the rules read them too: a key must not hide
 /// behind an encoding.
-fn binary_text(base64: &str) -> Option<String> {
+pub fn binary_text(base64: &str) -> Option<String> {
     let mut bytes = Vec::with_capacity(base64.len() / 4 * 3);
     let (mut acc, mut bits) = (0u32, 0u32);
     let mut padding = false;
@@ -542,6 +545,7 @@ impl Builder<'_> {
                     *pending_key = Some(Key {
                         text: key_text(&node),
                         pos: node.pos,
+                        end_line: node.end_line,
                     });
                     None
                 }

@@ -13,6 +13,7 @@ mod markdown;
 mod prose;
 pub use detect::{declares, may_declare, KEY};
 pub use hidden::{strip as strip_hidden, Removed, Stripped};
+pub use html::entity as html_entity;
 pub use markdown::starts_block;
 pub use prose::Paragraph;
 

@@ -138,6 +138,9 @@ pub struct Ctx<'a> {
     pub max_age_days: u32,
     /// Every scalar with its path, in document order.
     pub scalars: Vec<(Concrete, &'a Node)>,
+    /// Every mapping key as a scalar of its own, in document order: a key is written text
+    /// too, and text scans (secrets) read it decoded as they read values.
+    pub keys: Vec<Node>,
     /// Byte offset where each line of the packet text starts.
     line_starts: Vec<usize>,
     /// Scalar values whose text differs from what the file shows (escapes, folded blocks),
@@ -154,6 +157,7 @@ pub struct Ctx<'a> {
 impl<'a> Ctx<'a> {
     pub fn new(packet: &'a Packet, policy: &'a Policy, today: Date, max_age_days: u32) -> Self {
         let scalars = fieldpath::scalars(&packet.root);
+        let keys = key_nodes(&packet.root);
         let line_starts: Vec<usize> = std::iter::once(0)
             .chain(packet.text.match_indices('\n').map(|(i, _)| i + 1))
             .collect();
@@ -163,6 +167,7 @@ impl<'a> Ctx<'a> {
             today,
             max_age_days,
             scalars,
+            keys,
             line_starts,
             decoded: String::new(),
             links: std::cell::OnceCell::new(),
@@ -171,7 +176,7 @@ impl<'a> Ctx<'a> {
             deadline: None,
         };
         let mut decoded = String::new();
-        for (_, node) in &ctx.scalars {
+        for node in ctx.texts() {
             if let Some(t) = node.as_str() {
                 if !ctx.line(node.pos.line).contains(t) {
                     decoded.push_str(t);
@@ -181,6 +186,11 @@ impl<'a> Ctx<'a> {
         }
         ctx.decoded = decoded;
         ctx
+    }
+
+    /// Every piece of text the YAML holds, values and keys alike, decoded.
+    pub fn texts(&self) -> impl Iterator<Item = &Node> {
+        self.scalars.iter().map(|(_, n)| *n).chain(&self.keys)
     }
 
     /// One line of the packet text (1-based), without its line break.
@@ -288,6 +298,33 @@ impl<'a> Ctx<'a> {
             missing: false,
         }
     }
+}
+
+/// Every mapping key of the tree as a scalar node at the key's place, sorted by position.
+fn key_nodes(root: &Node) -> Vec<Node> {
+    let mut out = Vec::new();
+    let mut stack = vec![root];
+    while let Some(node) = stack.pop() {
+        match &node.value {
+            crate::yaml::Value::Map(entries) => {
+                for (k, v) in entries {
+                    out.push(Node {
+                        pos: k.pos,
+                        end_line: k.end_line.max(k.pos.line),
+                        value: crate::yaml::Value::Scalar {
+                            text: k.text.clone(),
+                            kind: crate::yaml::ScalarKind::Str,
+                        },
+                    });
+                    stack.push(v);
+                }
+            }
+            crate::yaml::Value::Seq(items) => stack.extend(items),
+            crate::yaml::Value::Scalar { .. } => {}
+        }
+    }
+    out.sort_by_key(|n| n.pos);
+    out
 }
 
 /// What evaluating one packet produced.

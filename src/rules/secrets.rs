@@ -15,6 +15,7 @@ mod mask;
 mod pattern;
 mod prose;
 mod text;
+mod unescape;
 
 pub use mask::{mask, Masker};
 pub use pattern::Pattern;
@@ -27,6 +28,7 @@ use crate::yaml::{Node, Pos};
 use regex::{Regex, RegexSet};
 use std::collections::{HashMap, HashSet};
 use text::{align, Cursor, Place, Spliced, Visible};
+use unescape::Unescaped;
 
 pub const KEYS: &[&str] = &["patterns", "allow", "fields", "token_like"];
 
@@ -233,6 +235,38 @@ fn spelling(ctx: &Ctx<'_>, name: &str, from: Place, last: Place) -> Vec<Hit> {
         }
     }
     out
+}
+
+/// The file's bytes `range` (starting at `first`), one trimmed piece per line, as mask-only
+/// hits.
+fn source_pieces(
+    text: &str,
+    name: &str,
+    range: std::ops::Range<usize>,
+    first: Pos,
+    out: &mut Vec<Hit>,
+) {
+    let Some(spelled) = text.get(range) else {
+        return;
+    };
+    for (k, piece) in spelled.split('\n').enumerate() {
+        let (line, col) = if k == 0 {
+            (first.line, first.col)
+        } else {
+            (first.line + k as u32, 1)
+        };
+        let trimmed = piece.trim();
+        if trimmed.chars().count() >= MIN_PIECE {
+            let lead = piece.len() - piece.trim_start().len();
+            out.push(Hit {
+                name: name.to_string(),
+                line,
+                col: col + piece[..lead].chars().count() as u32,
+                secret: trimmed.to_string(),
+                mask_only: true,
+            });
+        }
+    }
 }
 
 impl Secret {
@@ -452,6 +486,12 @@ impl Secret {
             self.which(&spliced.text)
         };
         which.extend(&spliced_which);
+        let unescaped = Unescaped::new(text);
+        let unescaped_which = unescaped
+            .as_ref()
+            .map(|u| self.which(&u.text))
+            .unwrap_or_default();
+        which.extend(&unescaped_which);
         which.sort_unstable();
         which.dedup();
         if which.is_empty() && !self.token_like {
@@ -461,9 +501,10 @@ impl Secret {
         for (i, line) in text.lines().enumerate() {
             self.scan_line_with(&which, i as u32 + 1, line, &mut hits);
         }
-        // Values written with escapes or folded across lines: scan what they decode to.
+        // Values and keys written with escapes or folded across lines: scan what they
+        // decode to.
         if !ctx.decoded.is_empty() {
-            for (_, node) in &ctx.scalars {
+            for node in ctx.texts() {
                 let Some(value) = node.as_str() else { continue };
                 if !ctx.line(node.pos.line).contains(value) {
                     self.value_hits(ctx, node, value, &which, true, &mut hits);
@@ -473,8 +514,34 @@ impl Secret {
         if !spliced_which.is_empty() || (self.token_like && !spliced.is_empty()) {
             self.spliced_hits(ctx, &spliced, &spliced_which, &mut hits);
         }
+        if let Some(u) = unescaped.filter(|_| !unescaped_which.is_empty()) {
+            self.unescaped_hits(ctx, &u, &unescaped_which, &mut hits);
+        }
         self.prose_hits(ctx, &mut hits);
         hits
+    }
+
+    /// Secrets the file spells another way (percent-encoded, with entities or escapes,
+    /// base64 after `!!binary`; see [`Unescaped`]) wherever they stand, at the place the
+    /// spelling starts; the spelling itself, line by line, comes along to be masked.
+    fn unescaped_hits(&self, ctx: &Ctx<'_>, u: &Unescaped, which: &[usize], out: &mut Vec<Hit>) {
+        let text = ctx.packet.text.as_str();
+        let mut cursor = Cursor::new(text, Pos::new(1, 1));
+        for f in self.find(which, &u.text) {
+            if !u.crosses(f.start, f.end) {
+                continue;
+            }
+            let (from, to) = (u.source_start(f.start), u.source_end(f.end));
+            let pos = cursor.at(from);
+            out.push(Hit {
+                name: f.name.clone(),
+                line: pos.line,
+                col: pos.col,
+                secret: u.text[f.start..f.end].to_string(),
+                mask_only: false,
+            });
+            source_pieces(text, &f.name, from..to, pos, out);
+        }
     }
 
     /// Secrets in one value, placed where the file has them. With `decoded_only`, a secret
