@@ -93,14 +93,6 @@ impl Secret {
         }
     }
 
-    /// Every secret in the rendered `paragraphs` of `text`, and every spelling of them the
-    /// file shows: what must be masked in a file that could not be judged.
-    pub fn prose_spellings(&self, text: &str, paragraphs: &[Paragraph]) -> Vec<String> {
-        let mut hits = Vec::new();
-        self.paragraph_hits(text, paragraphs, &mut hits);
-        hits.into_iter().map(|h| h.secret).collect()
-    }
-
     fn paragraph_hits(&self, text: &str, paragraphs: &[Paragraph], out: &mut Vec<Hit>) {
         let earlier = Covered::new(out);
         // Lines are counted only once a key turns up.
