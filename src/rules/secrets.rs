@@ -82,20 +82,21 @@ fn token_like(word: &str) -> bool {
         && word.chars().filter(|c| c.is_ascii_digit()).count() * 8 >= word.len()
 }
 
-/// A key split over lines has digits and letters; two words run together (`tokens` +
-/// `configured`) do not.
+/// A key split over lines has letters and digits, or mixed case inside a word, or is in
+/// capitals throughout (an AWS key id); two words run together (`tokens` + `configured`)
+/// are none of these.
 fn looks_random(secret: &str) -> bool {
-    secret.chars().any(|c| c.is_ascii_digit()) && secret.chars().any(|c| c.is_ascii_alphabetic())
+    secret.chars().any(|c| c.is_ascii_alphabetic())
+        && (random_piece(secret)
+            || secret
+                .bytes()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()))
 }
 
-/// Does a piece of text read as part of a random key rather than a word: a digit, or a
-/// capital right after a small letter (`XW2b…`, `qwErty`; not `continues` or `Continues`)?
+/// Does a piece of text read as part of a random key rather than a word: a digit, or mixed
+/// case inside a word (`XW2b…`, `qwErty`, `BJMIIzrh`; not `continues` or `Continues`)?
 fn random_piece(piece: &str) -> bool {
-    piece.bytes().any(|b| b.is_ascii_digit())
-        || piece
-            .as_bytes()
-            .windows(2)
-            .any(|w| w[0].is_ascii_lowercase() && w[1].is_ascii_uppercase())
+    piece.bytes().any(|b| b.is_ascii_digit()) || text::mixed_case(piece)
 }
 
 /// The start of the last character of `text[..end]`.

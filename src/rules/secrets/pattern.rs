@@ -56,9 +56,14 @@ fn entropy(text: &str) -> f64 {
         .sum()
 }
 
-/// Does the value read as drawn at random: at least [`MIN_LEN`] characters, letters and
-/// digits both, a run of [`MIN_RUN`] letters and digits without a separator, and at least
-/// `min_bits` of entropy per character? 32 hex digits pass; `cost-per-request-2026`,
+/// Characters from which a value with no digit may still read as random, when small and
+/// capital letters mix inside it (a 40-letter token; `SupportPlatformTeam` is shorter).
+const MIN_LEN_WITHOUT_DIGITS: usize = 32;
+
+/// Does the value read as drawn at random: at least [`MIN_LEN`] characters, a run of
+/// [`MIN_RUN`] letters and digits without a separator, at least `min_bits` of entropy per
+/// character, and letters with digits (or, from [`MIN_LEN_WITHOUT_DIGITS`] characters, small
+/// and capital letters mixed)? 32 hex digits pass; `cost-per-request-2026`,
 /// `finops/cometapi-key-2026` and `2026-11-20T10:00:00Z` do not.
 pub fn random_looking(value: &str, min_bits: f64) -> bool {
     let longest_run = value
@@ -66,11 +71,16 @@ pub fn random_looking(value: &str, min_bits: f64) -> bool {
         .map(str::len)
         .max()
         .unwrap_or(0);
-    value.chars().count() >= MIN_LEN
-        && value.chars().any(|c| c.is_ascii_digit())
-        && value.chars().any(|c| c.is_ascii_alphabetic())
-        && longest_run >= MIN_RUN
-        && entropy(value) >= min_bits
+    let len = value.chars().count();
+    let digits = value.chars().any(|c| c.is_ascii_digit());
+    let lower = value.chars().any(|c| c.is_ascii_lowercase());
+    let upper = value.chars().any(|c| c.is_ascii_uppercase());
+    let mix = if digits {
+        lower || upper
+    } else {
+        len >= MIN_LEN_WITHOUT_DIGITS && lower && upper
+    };
+    len >= MIN_LEN && mix && longest_run >= MIN_RUN && entropy(value) >= min_bits
 }
 
 /// The regex with each word boundary (`\b`, `\B`) read between ASCII word characters.
@@ -153,6 +163,7 @@ mod tests {
             "69472a8af83c2f22903cb186882ad828",
             "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
             "123e4567-e89b-12d3-a456-426614174000",
+            "NMnBzNobJOCHwfhySCynjwLkLTRDDMfAXirboduk",
         ] {
             assert!(random_looking(random, 3.0), "{random}");
         }
@@ -164,6 +175,7 @@ mod tests {
             "2026-11-20T10:00:00Z",
             "aaaaaaaaaaaa1111111111",
             "support-platform-team",
+            "SupportPlatformTeamOwnerName",
         ] {
             assert!(!random_looking(words, 3.0), "{words}");
         }

@@ -280,10 +280,38 @@ fn content_indent(line: &str) -> usize {
     line.len() - rest.len()
 }
 
+/// Does some word of the text (letters and digits between separators) mix small letters with
+/// a capital past its first letter, as random text does (`BJMIIzrh`, `qwErty`) and words do
+/// not (`Configured`, `tokens`)?
+pub(super) fn mixed_case(text: &str) -> bool {
+    text.split(|c: char| !c.is_ascii_alphanumeric()).any(|w| {
+        w.bytes().any(|b| b.is_ascii_lowercase())
+            && w.bytes().skip(1).any(|b| b.is_ascii_uppercase())
+    })
+}
+
+/// Does the text end in 8 or more capitals (the first half of an AWS key id, also at the
+/// end of a link's path)?
+fn capitals_at_end(run: &str) -> bool {
+    run.bytes()
+        .rev()
+        .take_while(|b| b.is_ascii_alphanumeric())
+        .filter(|b| b.is_ascii_uppercase())
+        .count()
+        >= 8
+        && run
+            .bytes()
+            .rev()
+            .take_while(|b| b.is_ascii_alphanumeric())
+            .all(|b| b.is_ascii_uppercase())
+}
+
 /// Does the line end in what may be the first part of a key: a run of key characters long
-/// enough to be one, with a digit or a capital inside a word (as random text has)? Only then
-/// is it read on into the next line, so `the key was` + `sk-…` does not become `wassk-…`,
-/// and prose words do not run together.
+/// enough to be one, with a digit or mixed case inside a word (as random text has), all in
+/// capitals (`AKIAGCLPIH`, an AWS key id's first half), or pieces joined by `_` or `-` as a
+/// key's prefix joins them (`sk_live_Orxpaecw`)? Only then is it read on into the next line,
+/// so `the key was` + `sk-…` does not become `wassk-…` (a key split again further down would
+/// be lost), and prose words do not run together.
 fn ends_in_fragment(line: &str) -> bool {
     let trimmed = line.trim_end();
     let start = trimmed
@@ -295,10 +323,11 @@ fn ends_in_fragment(line: &str) -> bool {
     let run = &trimmed[start..];
     run.len() >= 8
         && (run.bytes().any(|b| b.is_ascii_digit())
+            || capitals_at_end(run)
+            || mixed_case(run)
             || run
-                .as_bytes()
-                .windows(2)
-                .any(|w| w[0].is_ascii_lowercase() && w[1].is_ascii_uppercase()))
+                .trim_matches(|c: char| !c.is_ascii_alphanumeric())
+                .contains(['_', '-']))
 }
 
 impl Spliced {
@@ -485,6 +514,27 @@ mod tests {
         assert_eq!(escape(r#"\""#), (Some('"'), 2));
         assert_eq!(escape("\\"), (None, 1));
         assert_eq!(escape(r"\xZZ"), (None, 2));
+    }
+
+    #[test]
+    fn fragments_of_keys_and_words() {
+        for key in [
+            "sk_live_BJMIIzrh",
+            "see AKIAGCLPIH",
+            "notes: http://x.example/AKIAHKXCBD",
+            "x: ghp_qwErtyuiop",
+            "sk-proj-378N4",
+        ] {
+            assert!(ends_in_fragment(key), "{key}");
+        }
+        for words in [
+            "the key was",
+            "tokens configured",
+            "Configured",
+            "- url: https://x.example/a/",
+        ] {
+            assert!(!ends_in_fragment(words), "{words}");
+        }
     }
 
     #[test]
