@@ -277,10 +277,12 @@ impl Secret {
             None => Some(Vec::new()),
         };
         let token_like = e.boolean("token_like", p).unwrap_or(false);
+        // Placeholders are judged against the whole value a pattern caught: each `allow`
+        // regex is anchored at both ends, so `<key>-redacted` is not allowed by `redacted`.
         let mut allow = Vec::new();
         if let Some(a) = e.take("allow") {
             for (text, pos) in a.texts(p).unwrap_or_default() {
-                allow.extend(decode_regex(a, text, pos, false, p));
+                allow.extend(decode_regex(a, text, pos, true, p));
             }
         }
         let mut patterns = Vec::new();
