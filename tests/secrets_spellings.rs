@@ -6,8 +6,9 @@
 //!   Google, AWS, GitHub (classic and fine-grained), GitLab, Slack, Stripe, npm, Databricks,
 //!   and generic `api_key=` / `access_token=` parameters with a random value.
 //! - Spellings: as is, YAML escapes (`\x73`, `\u0073`), HTML entities (decimal and hex),
-//!   a backslash escape (`\-`), percent-encoding (`%2D`), a zero-width space inside, split
-//!   over two lines, base64 under `!!binary`, and Markdown bold around a piece of it.
+//!   a backslash escape (`\-`), percent-encoding (`%2D`), `-redacted` after it, a zero-width
+//!   space inside, split over two lines, base64 under `!!binary`, and Markdown bold around a
+//!   piece of it.
 //! - Places: a YAML value and a key, a comment, a front-matter value, Markdown prose, an HTML
 //!   comment in prose, a link's query, path and host (the url rules quote the link), an
 //!   evidence `url`, an enumerated field (its rule quotes the value), the `packet:` value of a

@@ -221,6 +221,14 @@ fn spellings() -> Vec<(&'static str, Spelling)> {
             let (at, c) = turned(k);
             replace_char(k, at, format!("%{c:02X}"), Quote::Single)
         }),
+        ("redacted-suffix", |k| {
+            // A real key with a placeholder word after it is still a key.
+            Some(Spelled {
+                text: format!("{}-redacted", k.text),
+                quote: Quote::Single,
+                secret_at: k.secret.start,
+            })
+        }),
         ("zero-width-space", |k| {
             let at = k.turn() + 2;
             let mut text = k.text.clone();
