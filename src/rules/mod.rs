@@ -129,6 +129,9 @@ fn render(template: &str, vars: Vars<'_>, policy: &Policy) -> String {
 
 pub use filled::Missing;
 
+/// Where each character of a line starts, by line; `None` for an ASCII line.
+type CharStarts = std::collections::HashMap<u32, Option<std::rc::Rc<Vec<usize>>>>;
+
 /// Everything a rule may look at while judging one packet.
 #[derive(Debug)]
 pub struct Ctx<'a> {
@@ -147,6 +150,9 @@ pub struct Ctx<'a> {
     /// one per line: text scans look here too, so an escape cannot hide a claim or a key.
     pub decoded: String,
     links: std::cell::OnceCell<Vec<urls::Link>>,
+    /// Per line asked about: where each character starts (`None` for an ASCII line, where
+    /// a column is a byte), so a column becomes a byte once per line, not once per value.
+    char_starts: std::cell::RefCell<CharStarts>,
     paragraphs: std::cell::OnceCell<Vec<crate::packet::Paragraph>>,
     claims: std::cell::OnceCell<Vec<claims::Hit>>,
     /// When the run's time budget ends, and the budget (for the message): rules stop there,
@@ -171,6 +177,7 @@ impl<'a> Ctx<'a> {
             line_starts,
             decoded: String::new(),
             links: std::cell::OnceCell::new(),
+            char_starts: Default::default(),
             paragraphs: std::cell::OnceCell::new(),
             claims: std::cell::OnceCell::new(),
             deadline: None,
@@ -178,7 +185,7 @@ impl<'a> Ctx<'a> {
         let mut decoded = String::new();
         for node in ctx.texts() {
             if let Some(t) = node.as_str() {
-                if !ctx.line(node.pos.line).contains(t) {
+                if !ctx.spelled_as_is(node, t) {
                     decoded.push_str(t);
                     decoded.push('\n');
                 }
@@ -191,6 +198,33 @@ impl<'a> Ctx<'a> {
     /// Every piece of text the YAML holds, values and keys alike, decoded.
     pub fn texts(&self) -> impl Iterator<Item = &Node> {
         self.scalars.iter().map(|(_, n)| *n).chain(&self.keys)
+    }
+
+    /// Does the file write this scalar's text as it reads, at the scalar's place (right
+    /// there, or inside the quote that opens it)? Not when escapes, folding, a block header
+    /// or `!!binary` stand between the two. Looked up at the place, never searched for along
+    /// the line: a flow mapping of 20,000 keys on one line costs one pass, not one per key.
+    pub fn spelled_as_is(&self, node: &Node, text: &str) -> bool {
+        let line = self.line(node.pos.line);
+        let col = node.pos.col.saturating_sub(1) as usize;
+        let starts = self
+            .char_starts
+            .borrow_mut()
+            .entry(node.pos.line)
+            .or_insert_with(|| {
+                (!line.is_ascii())
+                    .then(|| std::rc::Rc::new(line.char_indices().map(|(i, _)| i).collect()))
+            })
+            .clone();
+        let byte = match starts {
+            None => col.min(line.len()),
+            Some(starts) => starts.get(col).copied().unwrap_or(line.len()),
+        };
+        let rest = &line[byte..];
+        rest.starts_with(text)
+            || rest
+                .strip_prefix(['"', '\''])
+                .is_some_and(|r| r.starts_with(text))
     }
 
     /// One line of the packet text (1-based), without its line break.

@@ -509,7 +509,7 @@ impl Secret {
         if !ctx.decoded.is_empty() {
             for node in ctx.texts() {
                 let Some(value) = node.as_str() else { continue };
-                if !ctx.line(node.pos.line).contains(value) {
+                if !ctx.spelled_as_is(node, value) {
                     self.value_hits(ctx, node, value, &which, true, &mut hits);
                 }
             }
