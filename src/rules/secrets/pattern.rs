@@ -16,7 +16,7 @@ pub struct Pattern {
     /// When the regex has a capture group, group 1 is the secret.
     pub regex: Regex,
     /// Bits of Shannon entropy per character the secret needs; such a secret must also mix
-    /// letters and digits and hold a long run without separators (see [`random_looking`]).
+    /// letters and digits and hold a long run without separators (see `random_looking`).
     pub min_entropy: Option<f64>,
 }
 

@@ -8,7 +8,8 @@
 //! what must be masked wherever a line is printed, so each piece comes back as a mask-only
 //! hit. A key the line scan already found is not reported twice.
 
-use super::{Covered, Hit, Secret, MIN_PIECE};
+use super::place::Covered;
+use super::{Hit, Secret, MIN_PIECE};
 use crate::packet::Paragraph;
 use crate::rules::Ctx;
 use std::collections::HashMap;
