@@ -32,6 +32,8 @@ files = {
     "models-and-clauses.md": md(("gpt-4o, which is available, and at p95, in about a second, "
         "May bill: $3,870, Claude Opus 4, is offered, alert when spend passes $400, ") * (cap // 150)),
     "claim-in-non-ascii-text.md": md("uptime 99.9% " + "ß " * ((cap - 20) // 3)),
+    "claims-in-flow-keys.yaml": head + "extra: {" + ", ".join(
+        f'"k{i} costs $0.40 per 1M tokens": "$0.30 per 1M tokens"' for i in range(17000)) + "}\n",
     "links-on-one-line.md": md("https://x.example/a?utm_source=b " * (cap // 33)),
     "links-one-per-line.md": md("\n".join(["See https://x.example/p?utm_source=b now."] * (cap // 42))),
     "nested-keys.yaml": head + "".join(f"k{i}_{'x' * 100}:\n  a:\n    b: $0.40 per 1M tokens\n" for i in range(7000)),

@@ -229,14 +229,25 @@ pub fn check_bytes(
             kind,
             text,
             removed,
-            findings,
+            root,
+            mut findings,
         } => {
-            let markdown = packet::Form::of(&c.display) == Some(packet::Form::Markdown);
-            let masker = text
-                .as_deref()
-                .map(|t| text_masker(config, t, markdown))
-                .unwrap_or_default();
-            let source = text.as_deref().map(|t| (t, &removed));
+            let Some(text) = text else {
+                return Some(finish(c, kind, findings, None, &Masker::default(), opts));
+            };
+            let rejected = packet::Packet {
+                path: c.display.clone(),
+                form: packet::Form::of(&c.display).unwrap_or(packet::Form::Yaml),
+                prose_start: None,
+                text,
+                removed,
+                root: root.unwrap_or_else(packet::Packet::empty_root),
+                kind: kind.clone().unwrap_or_default(),
+                kind_pos: None,
+            }
+            .with_prose();
+            let masker = rejected_secrets(config, &rejected, opts, &mut findings);
+            let source = Some((rejected.text.as_str(), &rejected.removed));
             Some(finish(c, kind, findings, source, &masker, opts))
         }
         Loaded::Packet(p, mut findings) => {
@@ -403,34 +414,52 @@ fn common_secret_rules<'a>(
         })
 }
 
-/// Masking for a file that could not be evaluated: every whole-file secret rule of `common`,
-/// on its lines and, for Markdown, on its prose as it displays (a key spelled with entities
-/// or markup is still printed in a snippet as the file spells it).
-fn text_masker(config: &Config, text: &str, markdown: bool) -> Masker {
-    let mut hits = Vec::new();
-    let mut spellings = Vec::new();
-    let paragraphs = if markdown {
-        packet::rendered_prose(text)
-    } else {
-        Vec::new()
+/// The secrets of a file that could not be evaluated, found as in a packet: the secret
+/// rules of its kind's policy (when the config assigns it one) and of `common` read its text,
+/// whatever of its YAML could be read (values before a syntax error, the whole tree of a
+/// file of no known kind) and, for Markdown, its prose as it displays. The enabled ones report
+/// what they find — a key in a broken packet must still be rotated — and every secret goes
+/// into the masker, since the file's snippets and messages are printed too.
+fn rejected_secrets(
+    config: &Config,
+    rejected: &packet::Packet,
+    opts: &Options,
+    findings: &mut Vec<Finding>,
+) -> Masker {
+    let common = config.policies.iter().find(|p| p.id == "common");
+    let Some(policy) = config.policy(&rejected.kind).or(common) else {
+        return Masker::default();
     };
-    let rules = config
-        .policies
+    let mut ctx = Ctx::new(rejected, policy, opts.today, policy.settings.max_age_days);
+    ctx.deadline = opts.deadline.map(|d| (d, opts.limits.run_budget));
+    let own = policy
+        .rules
         .iter()
-        .filter(|p| p.id == "common")
-        .flat_map(|p| p.rules.iter())
-        .filter_map(|r| match &r.check {
-            Check::Secret(s) if s.fields.is_empty() => Some(s),
-            _ => None,
-        });
-    for s in rules {
-        for (i, line) in text.lines().enumerate() {
-            s.scan_line(i as u32 + 1, line, &mut hits);
+        .filter(|r| matches!(r.check, Check::Secret(_)));
+    let from_common = common
+        .filter(|c| c.id != policy.id)
+        .into_iter()
+        .flat_map(|c| c.rules.iter())
+        .filter(|r| matches!(r.check, Check::Secret(_)) && policy.rule(&r.id).is_none());
+    let mut seen = Vec::new();
+    let mut secrets = Vec::new();
+    for rule in own.chain(from_common) {
+        let Check::Secret(s) = &rule.check else {
+            continue;
+        };
+        if rule.enabled {
+            let mut found = Vec::new();
+            s.check(rule, &ctx, &mut seen, &mut found);
+            findings.extend(found.into_iter().map(|mut f| {
+                rejected.removed.place(&mut f);
+                f
+            }));
+        } else {
+            secrets.extend(s.scan(&ctx).into_iter().map(|h| h.secret));
         }
-        spellings.extend(s.prose_spellings(text, &paragraphs));
     }
-    spellings.extend(hits.into_iter().map(|h| h.secret));
-    Masker::new(spellings)
+    secrets.extend(seen.into_iter().map(|h| h.secret));
+    Masker::new(secrets)
 }
 
 fn finish(

@@ -64,6 +64,8 @@ pub enum Value {
 pub struct Key {
     pub text: String,
     pub pos: Pos,
+    /// Last line the key's text covers (an explicit `? …` key may span several).
+    pub end_line: u32,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -158,6 +160,7 @@ impl Node {
                 Value::Map(entries) => {
                     for (k, v) in entries.iter_mut() {
                         k.pos = k.pos.offset_lines(lines);
+                        k.end_line += lines;
                         stack.push(v);
                     }
                 }
@@ -347,6 +350,8 @@ struct Builder<'t> {
     root: Option<Node>,
     documents: usize,
     duplicates: Vec<Duplicate>,
+    /// Every scalar read, keys included, when the caller asks for them ([`scalars_read`]).
+    seen: Option<Vec<Node>>,
 }
 
 /// How many nodes a value holds, and how many bytes of text (keys included).
@@ -433,7 +438,7 @@ fn is_core(tag: &Tag, name: &str) -> bool {
 /// characters but tabs and line breaks). A YAML loader hands
 /// those bytes to whoever reads the packet, so the rules read them too: a key must not hide
 /// behind an encoding.
-fn binary_text(base64: &str) -> Option<String> {
+pub fn binary_text(base64: &str) -> Option<String> {
     let mut bytes = Vec::with_capacity(base64.len() / 4 * 3);
     let (mut acc, mut bits) = (0u32, 0u32);
     let mut padding = false;
@@ -542,6 +547,7 @@ impl Builder<'_> {
                     *pending_key = Some(Key {
                         text: key_text(&node),
                         pos: node.pos,
+                        end_line: node.end_line,
                     });
                     None
                 }
@@ -668,6 +674,9 @@ impl Builder<'_> {
                     end_line: (span.end.line() as u32).max(pos.line),
                     value: Value::Scalar { text, kind },
                 };
+                if let Some(seen) = &mut self.seen {
+                    seen.push(node.clone());
+                }
                 self.finish(node, anchor);
             }
             Event::SequenceStart(anchor, _tag) => self.push_frame(
@@ -745,6 +754,18 @@ impl Builder<'_> {
 
 /// Parses one YAML document with the given budgets.
 pub fn parse(text: &str, limits: Limits) -> Result<Document, Error> {
+    read(text, limits, false).0
+}
+
+/// Every scalar of the text that the parser reads before it stops, keys included and each
+/// decoded (escapes, folding, `!!binary`), in the order written. A file whose YAML is broken
+/// further down still spells its first values: what is printed of it (a snippet, a message)
+/// must be masked as its values read.
+pub fn scalars_read(text: &str, limits: Limits) -> Vec<Node> {
+    read(text, limits, true).1
+}
+
+fn read(text: &str, limits: Limits, keep: bool) -> (Result<Document, Error>, Vec<Node>) {
     let mut parser = Parser::new_from_str(text);
     let mut builder = Builder {
         text,
@@ -758,25 +779,33 @@ pub fn parse(text: &str, limits: Limits) -> Result<Document, Error> {
         root: None,
         documents: 0,
         duplicates: Vec::new(),
+        seen: keep.then(Vec::new),
     };
+    let mut result = Ok(());
     while let Some(item) = parser.next_event() {
         match item {
-            Ok((event, span)) => {
-                if !builder.event(event, &span)? {
+            Ok((event, span)) => match builder.event(event, &span) {
+                Ok(true) => {}
+                Ok(false) => break,
+                Err(e) => {
+                    result = Err(e);
                     break;
                 }
-            }
+            },
             Err(e) => {
                 let m = e.marker();
                 let pos = Pos::new(m.line().max(1) as u32, m.col() as u32 + 1);
-                return Err(builder.explain(pos, e.info()));
+                result = Err(builder.explain(pos, e.info()));
+                break;
             }
         }
     }
-    Ok(Document {
+    let seen = builder.seen.take().unwrap_or_default();
+    let doc = result.map(|()| Document {
         root: builder.root,
         duplicates: builder.duplicates,
-    })
+    });
+    (doc, seen)
 }
 
 #[cfg(test)]
@@ -906,6 +935,25 @@ mod tests {
         let err = parse("a: 1\n---\nb: 2\n", Limits::default()).unwrap_err();
         assert_eq!(err.kind, ErrorKind::MultipleDocuments);
         assert_eq!(err.pos.line, 2);
+    }
+
+    #[test]
+    fn scalars_before_an_error_are_read_decoded() {
+        let text = "a: \"\\x73k-1\"\n? !!binary c2stMg==\n: x\nb: [1\nc: 2\n";
+        assert!(parse(text, Limits::default()).is_err());
+        let read: Vec<(String, u32)> = scalars_read(text, Limits::default())
+            .iter()
+            .map(|n| (n.as_str().unwrap_or("").to_string(), n.pos.line))
+            .collect();
+        assert_eq!(
+            &read[..4],
+            [
+                ("a".into(), 1),
+                ("sk-1".into(), 1),
+                ("sk-2".into(), 2),
+                ("x".into(), 3)
+            ]
+        );
     }
 
     #[test]

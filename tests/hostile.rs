@@ -680,6 +680,22 @@ fn generated() -> Vec<Generated> {
         expect: expect(&["24:1 url-tracking"]),
         count: Some(("url-tracking", (CAP - 2048) / link.len())),
     });
+    // Claims in the keys and values of one flow mapping on one line: each is placed by a
+    // lookup at its column, not by walking the line once per key.
+    let pairs: Vec<String> = (0..12_000)
+        .map(|i| format!("\"k{i} costs $0.40 per 1M tokens\": \"$0.30 per 1M tokens\""))
+        .collect();
+    all.push(Generated {
+        name: "claims-in-flow-keys-and-values.yaml",
+        bytes: s(&format!("{PASSING}extra: {{{}}}\n", pairs.join(", "))),
+        verdict: "fail",
+        expect: expect(&[
+            "21:19 claim-price",
+            "21:42 claim-price",
+            "21:1 unknown-field",
+        ]),
+        count: Some(("claim-price", 24_000)),
+    });
     // One claim in a megabyte of non-ASCII words: a Unicode word boundary in a topic regex
     // once made this take seconds in the release build.
     let words = "ß ".repeat((CAP - 2048) / "ß ".len());

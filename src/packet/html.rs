@@ -63,7 +63,7 @@ fn opens_tag(rest: &[u8]) -> Option<bool> {
 /// CommonMark parser reads it as one. A numeric one is decoded here, as CommonMark does
 /// (up to 7 decimal or 6 hex digits; no character, a surrogate or NUL reads as U+FFFD); a
 /// named one is left to the parser, which holds HTML's table.
-pub(super) fn entity(rest: &str) -> Option<(String, usize)> {
+pub fn entity(rest: &str) -> Option<(String, usize)> {
     if let Some(found) = numeric_entity(rest) {
         return Some(found);
     }

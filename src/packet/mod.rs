@@ -13,6 +13,7 @@ mod markdown;
 mod prose;
 pub use detect::{declares, may_declare, KEY};
 pub use hidden::{strip as strip_hidden, Removed, Stripped};
+pub use html::entity as html_entity;
 pub use markdown::starts_block;
 pub use prose::Paragraph;
 
@@ -60,6 +61,25 @@ pub struct Packet {
 }
 
 impl Packet {
+    /// The root of a file whose YAML could not be read at all: an empty list.
+    pub fn empty_root() -> Node {
+        Node {
+            pos: Pos::new(1, 1),
+            end_line: 1,
+            value: yaml::Value::Seq(Vec::new()),
+        }
+    }
+
+    /// Sets where a Markdown file's prose starts, for a file the loader refused: after its
+    /// front matter, or from the first line when there is none to split off (reading too
+    /// much as prose only finds and masks more).
+    pub fn with_prose(mut self) -> Self {
+        if self.form == Form::Markdown {
+            self.prose_start = Some(markdown::split(&self.text).map_or(1, |fm| fm.prose_start));
+        }
+        self
+    }
+
     /// Prose lines with their 1-based numbers.
     pub fn prose(&self) -> impl Iterator<Item = (u32, &str)> {
         let start = self.prose_start.unwrap_or(u32::MAX);
@@ -92,24 +112,21 @@ fn prose_from(text: &str, start: u32) -> Vec<Paragraph> {
     prose::render(&text[offset..], start.max(1), offset)
 }
 
-/// The prose of a Markdown file that could not be loaded as a packet, read as it displays,
-/// so what its snippets print can still be masked: after the front matter, or the whole text
-/// when there is none to split off (reading too much only masks more).
-pub fn rendered_prose(text: &str) -> Vec<Paragraph> {
-    prose_from(text, markdown::split(text).map_or(1, |fm| fm.prose_start))
-}
-
 /// What the loader made of a file.
 #[derive(Debug)]
 pub enum Loaded {
     /// A packet, plus findings about its YAML that do not stop evaluation (duplicate keys).
     Packet(Box<Packet>, Vec<Finding>),
     /// A packet that cannot be evaluated; the findings say why. `text` is kept for snippets
-    /// (hidden characters taken out, as in [`Packet::text`], and `removed` says where).
+    /// (hidden characters taken out, as in [`Packet::text`], and `removed` says where), and
+    /// `root` holds what its YAML could be read as: the whole tree when only the packet's
+    /// kind or shape is wrong, the values read before a syntax error as a list otherwise.
+    /// Secrets in it are still found, and masked in whatever is printed of the file.
     Rejected {
         kind: Option<String>,
         text: Option<String>,
         removed: Removed,
+        root: Option<Node>,
         findings: Vec<Finding>,
     },
     /// Not a packet (only when the file was found by a folder scan).
@@ -281,10 +298,21 @@ fn bytes_declare(path: &str, bytes: &[u8]) -> bool {
 
 /// A file that cannot be judged as a packet, with the findings that say why.
 fn rejected(origin: Origin<'_>, text: Option<String>, findings: Vec<Finding>) -> Loaded {
+    rejected_with(origin, text, None, findings)
+}
+
+/// [`rejected`], with what the file's YAML could be read as.
+fn rejected_with(
+    origin: Origin<'_>,
+    text: Option<String>,
+    root: Option<Node>,
+    findings: Vec<Finding>,
+) -> Loaded {
     Loaded::Rejected {
         kind: origin.assigned_kind.map(str::to_string),
         text,
         removed: Removed::default(),
+        root,
         findings,
     }
 }
@@ -422,8 +450,16 @@ fn load_text(
                     "fix the YAML at this line (quote values that contain `: `, `#` or start with `<`)",
                 ),
             };
-            return reject(
+            let mut read = Node {
+                pos: Pos::new(1, 1),
+                end_line: 1,
+                value: yaml::Value::Seq(yaml::scalars_read(yaml_text, limits.yaml)),
+            };
+            read.shift_lines(line_offset);
+            return rejected_with(
+                origin,
                 Some(text.clone()),
+                Some(read),
                 vec![finding(rule, None, pos, e.to_string(), fix)],
             );
         }
@@ -448,16 +484,17 @@ fn load_text(
     };
     root.shift_lines(line_offset);
     if root.as_map().is_none() {
-        return reject(
+        let pos = root.pos;
+        let found = root.type_name();
+        return rejected_with(
+            origin,
             Some(text.clone()),
+            Some(root),
             vec![finding(
                 core::PACKET_SHAPE,
                 None,
-                root.pos,
-                format!(
-                    "a packet must be a mapping of fields, found {}",
-                    root.type_name()
-                ),
+                pos,
+                format!("a packet must be a mapping of fields, found {found}"),
                 "write the packet as `field: value` lines, one field per line",
             )],
         );
@@ -513,7 +550,7 @@ fn load_text(
                     format!("unknown packet kind `{written}`{hint}"),
                     &format!("set `packet:` to one of: {}", known_kinds.join(", ")),
                 ));
-                return reject(Some(text.clone()), findings);
+                return rejected_with(origin, Some(text.clone()), Some(root), findings);
             }
         },
         None => match origin.assigned_kind {
@@ -526,7 +563,7 @@ fn load_text(
                     "file does not say which kind of packet it is".into(),
                     &format!("add `packet:` with one of: {}", known_kinds.join(", ")),
                 ));
-                return reject(Some(text.clone()), findings);
+                return rejected_with(origin, Some(text.clone()), Some(root), findings);
             }
         },
     };

@@ -129,6 +129,9 @@ fn render(template: &str, vars: Vars<'_>, policy: &Policy) -> String {
 
 pub use filled::Missing;
 
+/// Where each character of a line starts, by line; `None` for an ASCII line.
+type CharStarts = std::collections::HashMap<u32, Option<std::rc::Rc<Vec<usize>>>>;
+
 /// Everything a rule may look at while judging one packet.
 #[derive(Debug)]
 pub struct Ctx<'a> {
@@ -138,12 +141,18 @@ pub struct Ctx<'a> {
     pub max_age_days: u32,
     /// Every scalar with its path, in document order.
     pub scalars: Vec<(Concrete, &'a Node)>,
+    /// Every mapping key as a scalar of its own, in document order: a key is written text
+    /// too, and text scans (secrets) read it decoded as they read values.
+    pub keys: Vec<Node>,
     /// Byte offset where each line of the packet text starts.
     line_starts: Vec<usize>,
     /// Scalar values whose text differs from what the file shows (escapes, folded blocks),
     /// one per line: text scans look here too, so an escape cannot hide a claim or a key.
     pub decoded: String,
     links: std::cell::OnceCell<Vec<urls::Link>>,
+    /// Per line asked about: where each character starts (`None` for an ASCII line, where
+    /// a column is a byte), so a column becomes a byte once per line, not once per value.
+    char_starts: std::cell::RefCell<CharStarts>,
     paragraphs: std::cell::OnceCell<Vec<crate::packet::Paragraph>>,
     claims: std::cell::OnceCell<Vec<claims::Hit>>,
     /// When the run's time budget ends, and the budget (for the message): rules stop there,
@@ -154,6 +163,7 @@ pub struct Ctx<'a> {
 impl<'a> Ctx<'a> {
     pub fn new(packet: &'a Packet, policy: &'a Policy, today: Date, max_age_days: u32) -> Self {
         let scalars = fieldpath::scalars(&packet.root);
+        let keys = key_nodes(&packet.root);
         let line_starts: Vec<usize> = std::iter::once(0)
             .chain(packet.text.match_indices('\n').map(|(i, _)| i + 1))
             .collect();
@@ -163,17 +173,19 @@ impl<'a> Ctx<'a> {
             today,
             max_age_days,
             scalars,
+            keys,
             line_starts,
             decoded: String::new(),
             links: std::cell::OnceCell::new(),
+            char_starts: Default::default(),
             paragraphs: std::cell::OnceCell::new(),
             claims: std::cell::OnceCell::new(),
             deadline: None,
         };
         let mut decoded = String::new();
-        for (_, node) in &ctx.scalars {
+        for node in ctx.texts() {
             if let Some(t) = node.as_str() {
-                if !ctx.line(node.pos.line).contains(t) {
+                if !ctx.spelled_as_is(node, t) {
                     decoded.push_str(t);
                     decoded.push('\n');
                 }
@@ -181,6 +193,47 @@ impl<'a> Ctx<'a> {
         }
         ctx.decoded = decoded;
         ctx
+    }
+
+    /// Every piece of text the YAML holds, values and keys alike, decoded.
+    pub fn texts(&self) -> impl Iterator<Item = &Node> {
+        self.scalars.iter().map(|(_, n)| *n).chain(&self.keys)
+    }
+
+    /// Does the file write this scalar's text as it reads, at the scalar's place (right
+    /// there, or inside the quote that opens it)? Not when escapes, folding, a block header
+    /// or `!!binary` stand between the two. Looked up at the place, never searched for along
+    /// the line: a flow mapping of 20,000 keys on one line costs one pass, not one per key.
+    pub fn spelled_as_is(&self, node: &Node, text: &str) -> bool {
+        self.spelled_at(node, text).is_some()
+    }
+
+    /// [`Ctx::spelled_as_is`], with how many characters (an opening quote) stand before the
+    /// text at the scalar's place.
+    pub fn spelled_at(&self, node: &Node, text: &str) -> Option<u32> {
+        let line = self.line(node.pos.line);
+        let col = node.pos.col.saturating_sub(1) as usize;
+        let starts = self
+            .char_starts
+            .borrow_mut()
+            .entry(node.pos.line)
+            .or_insert_with(|| {
+                (!line.is_ascii())
+                    .then(|| std::rc::Rc::new(line.char_indices().map(|(i, _)| i).collect()))
+            })
+            .clone();
+        let byte = match starts {
+            None => col.min(line.len()),
+            Some(starts) => starts.get(col).copied().unwrap_or(line.len()),
+        };
+        let rest = &line[byte..];
+        if rest.starts_with(text) {
+            Some(0)
+        } else {
+            rest.strip_prefix(['"', '\''])
+                .is_some_and(|r| r.starts_with(text))
+                .then_some(1)
+        }
     }
 
     /// One line of the packet text (1-based), without its line break.
@@ -288,6 +341,33 @@ impl<'a> Ctx<'a> {
             missing: false,
         }
     }
+}
+
+/// Every mapping key of the tree as a scalar node at the key's place, sorted by position.
+fn key_nodes(root: &Node) -> Vec<Node> {
+    let mut out = Vec::new();
+    let mut stack = vec![root];
+    while let Some(node) = stack.pop() {
+        match &node.value {
+            crate::yaml::Value::Map(entries) => {
+                for (k, v) in entries {
+                    out.push(Node {
+                        pos: k.pos,
+                        end_line: k.end_line.max(k.pos.line),
+                        value: crate::yaml::Value::Scalar {
+                            text: k.text.clone(),
+                            kind: crate::yaml::ScalarKind::Str,
+                        },
+                    });
+                    stack.push(v);
+                }
+            }
+            crate::yaml::Value::Seq(items) => stack.extend(items),
+            crate::yaml::Value::Scalar { .. } => {}
+        }
+    }
+    out.sort_by_key(|n| n.pos);
+    out
 }
 
 /// What evaluating one packet produced.
@@ -449,24 +529,29 @@ mod tests;
 /// Compiles a regex once per process. Policies that extend another re-read its rules, so
 /// the same pattern comes back once per policy; compiling is the costly part of loading the
 /// config (Unicode classes make large automata) and a compiled regex is cheap to clone.
-/// `pattern` with every `\b` made an ASCII word boundary (`(?-u:\b)`). The claim
-/// vocabulary is English words; a Unicode boundary makes the regex engine leave its fast
-/// automaton on the first non-ASCII byte, and a megabyte of `ß` then took seconds.
-pub fn ascii_word_boundaries(pattern: &str) -> String {
-    let mut out = String::with_capacity(pattern.len() + 16);
-    let mut chars = pattern.chars().peekable();
+/// `pattern` with each word boundary (`\b`, `\B`) read between ASCII word characters
+/// (`(?-u:\b)`). Claim words and keys are ASCII, so the same matches are found; and a Unicode
+/// boundary makes the regex engine leave its fast automaton at the first non-ASCII byte: one
+/// claim in a megabyte of `ß` took seconds.
+pub fn ascii_word_boundaries(source: &str) -> String {
+    let mut out = String::with_capacity(source.len() + 16);
+    let mut chars = source.chars();
     while let Some(c) = chars.next() {
-        if c == '\\' {
-            match chars.next() {
-                Some('b') => out.push_str("(?-u:\\b)"),
-                Some(n) => {
-                    out.push(c);
-                    out.push(n);
-                }
-                None => out.push(c),
-            }
-        } else {
+        if c != '\\' {
             out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some(b @ ('b' | 'B')) => {
+                out.push_str("(?-u:\\");
+                out.push(b);
+                out.push(')');
+            }
+            Some(other) => {
+                out.push('\\');
+                out.push(other);
+            }
+            None => out.push('\\'),
         }
     }
     out

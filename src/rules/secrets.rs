@@ -3,35 +3,46 @@
 //! packet. The secret itself is never repeated: [`mask`] keeps a short prefix, and the engine
 //! masks every output string with [`Masker`] whether or not the rule is enabled.
 //!
-//! A key is found however the file spells it: with escapes (`\x73k-…`), wrapped over the
-//! lines of a value or a paragraph, glued from quoted pieces (`"sk-…" + "…"`), or with
-//! invisible characters inside. Markdown prose is also read as it displays ([`prose`]): a key
-//! spelled with entities, escapes or markup between its pieces (`sk&#45;proj-…`,
-//! `sk-**proj**-…`) is found at the place the file writes it. Every spelling the file shows
-//! is masked too. The scan is linear in the size of the file: a packet full of keys costs one
-//! pass, not one per key.
+//! Key formats are policy data ([`Pattern`]: a regex, and for a generic credential parameter
+//! how random its value must read). A key is found however the file spells it, in a value, a
+//! mapping key, a comment or the prose: as the YAML parser decodes values and keys (escapes,
+//! folding, `!!binary`), wrapped over the lines of a value, a paragraph or two comments, glued
+//! from quoted pieces (`"sk-…" + "…"`), or with invisible characters inside (`text`); in
+//! the Markdown prose as it displays ([`prose`]: entities, escapes or markup between its
+//! pieces, `sk&#45;proj-…`, `sk-**proj**-…`); and through the encodings a key is carried in
+//! out of place, wherever they stand (`unescape`: percent-encoding, entities, backslash
+//! escapes, base64 after `!!binary`). Each is found at the place the file writes it, and
+//! every spelling the file shows is masked too. A file the loader refused is scanned the same
+//! way, as far as its YAML could be read (`engine`). The scan is linear in the size of the
+//! file: a packet full of keys costs one pass, not one per key.
 
 mod mask;
+mod pattern;
+mod place;
 mod prose;
 mod text;
+mod unescape;
 
 pub use mask::{mask, Masker};
+pub use pattern::Pattern;
 
 use super::{decode_paths, decode_regex, path_in, Ctx, Rule, Vars};
 use crate::config::decode::{Entries, Problems};
 use crate::fieldpath::FieldPath;
 use crate::finding::Finding;
 use crate::yaml::{Node, Pos};
+use place::{source_pieces, spelling, Covered, Fields};
 use regex::{Regex, RegexSet};
-use std::collections::{HashMap, HashSet};
-use text::{align, Cursor, Place, Spliced, Visible};
+use std::collections::HashSet;
+use text::{align, Cursor, Spliced, Visible};
+use unescape::Unescaped;
 
 pub const KEYS: &[&str] = &["patterns", "allow", "fields", "token_like"];
 
 #[derive(Debug, Clone)]
 pub struct Secret {
-    /// (name, regex): when the regex has a capture group, group 1 is the secret.
-    pub patterns: Vec<(String, Regex)>,
+    /// Key formats; when a regex has a capture group, group 1 is the secret.
+    pub patterns: Vec<Pattern>,
     /// The same patterns as one set: one pass over the packet says which can match at all.
     set: RegexSet,
     pub allow: Vec<Regex>,
@@ -78,149 +89,26 @@ fn token_like(word: &str) -> bool {
         && word.chars().filter(|c| c.is_ascii_digit()).count() * 8 >= word.len()
 }
 
-/// A key split over lines has digits and letters; two words run together (`tokens` +
-/// `configured`) do not.
+/// A key split over lines has letters and digits, or mixed case inside a word, or is in
+/// capitals throughout (an AWS key id); two words run together (`tokens` + `configured`)
+/// are none of these.
 fn looks_random(secret: &str) -> bool {
-    secret.chars().any(|c| c.is_ascii_digit()) && secret.chars().any(|c| c.is_ascii_alphabetic())
+    secret.chars().any(|c| c.is_ascii_alphabetic())
+        && (random_piece(secret)
+            || secret
+                .bytes()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()))
+}
+
+/// Does a piece of text read as part of a random key rather than a word: a digit, or mixed
+/// case inside a word (`XW2b…`, `qwErty`, `BJMIIzrh`; not `continues` or `Continues`)?
+fn random_piece(piece: &str) -> bool {
+    piece.bytes().any(|b| b.is_ascii_digit()) || text::mixed_case(piece)
 }
 
 /// The start of the last character of `text[..end]`.
 fn last_char(text: &str, end: usize) -> usize {
     text[..end].char_indices().next_back().map_or(0, |(i, _)| i)
-}
-
-/// Hits of earlier secret rules, by line: is a new hit inside one of them?
-struct Covered {
-    /// Per line: (start column, the furthest end of hits starting there or before).
-    lines: HashMap<u32, Vec<(u32, u32)>>,
-}
-
-impl Covered {
-    fn new(hits: &[Hit]) -> Self {
-        let mut lines: HashMap<u32, Vec<(u32, u32)>> = HashMap::new();
-        for h in hits.iter().filter(|h| !h.mask_only) {
-            lines.entry(h.line).or_default().push((h.col, h.end()));
-        }
-        for spans in lines.values_mut() {
-            spans.sort_unstable();
-            let mut reach = 0;
-            for span in spans.iter_mut() {
-                reach = reach.max(span.1);
-                span.1 = reach;
-            }
-        }
-        Covered { lines }
-    }
-
-    fn covers(&self, h: &Hit) -> bool {
-        self.lines.get(&h.line).is_some_and(|spans| {
-            let i = spans.partition_point(|(col, _)| *col <= h.col);
-            i > 0 && spans[i - 1].1 >= h.end()
-        })
-    }
-
-    /// Does any of them stand on `line` between columns `from` and `to` (end exclusive)?
-    fn overlaps(&self, line: u32, from: u32, to: u32) -> bool {
-        self.lines.get(&line).is_some_and(|spans| {
-            let i = spans.partition_point(|(col, _)| *col < to);
-            i > 0 && spans[i - 1].1 > from
-        })
-    }
-
-    /// Does the hit start inside one of them?
-    fn holds_start(&self, line: u32, col: u32) -> bool {
-        self.lines.get(&line).is_some_and(|spans| {
-            // Spans are not merged, so look at every one that starts before.
-            let i = spans.partition_point(|(c, _)| *c <= col);
-            spans[..i].last().is_some_and(|(_, reach)| *reach > col)
-        })
-    }
-}
-
-/// Which field a hit is in: the value that starts last before it on its line (or the
-/// multi-line value it continues), if the hit lies within that value.
-struct Fields<'c> {
-    ctx: &'c Ctx<'c>,
-    /// Per line that holds a hit: (column where a value starts on it, index in `scalars`).
-    lines: HashMap<u32, Vec<(u32, usize)>>,
-    /// Characters in each of those values.
-    widths: HashMap<usize, u32>,
-}
-
-impl<'c> Fields<'c> {
-    fn new(ctx: &'c Ctx<'c>, hits: &[Hit]) -> Self {
-        let mut wanted: Vec<u32> = hits.iter().map(|h| h.line).collect();
-        wanted.sort_unstable();
-        wanted.dedup();
-        let mut lines: HashMap<u32, Vec<(u32, usize)>> = HashMap::new();
-        let mut widths = HashMap::new();
-        for (i, (_, n)) in ctx.scalars.iter().enumerate() {
-            let Some(text) = n.as_str() else { continue };
-            let from = wanted.partition_point(|l| *l < n.pos.line);
-            for &l in wanted[from..]
-                .iter()
-                .take_while(|l| **l <= n.end_line.max(n.pos.line))
-            {
-                let col = if l == n.pos.line { n.pos.col } else { 1 };
-                lines.entry(l).or_default().push((col, i));
-                widths
-                    .entry(i)
-                    .or_insert_with(|| text.chars().count() as u32);
-            }
-        }
-        for starts in lines.values_mut() {
-            starts.sort_unstable();
-        }
-        Fields { ctx, lines, widths }
-    }
-
-    fn of(&self, hit: &Hit) -> Option<&'c str> {
-        let starts = self.lines.get(&hit.line)?;
-        let i = starts
-            .partition_point(|(col, _)| *col <= hit.col)
-            .checked_sub(1)?;
-        let (path, node) = &self.ctx.scalars[starts[i].1];
-        let text = node.as_str()?;
-        // Within the value's width (quotes included); a secret in a comment after the value
-        // is in no field.
-        let inside = node.end_line > node.pos.line
-            || hit.col <= node.pos.col + self.widths.get(&starts[i].1).copied().unwrap_or(0) + 1
-            || text.len() <= 4096 && text.contains(&hit.secret);
-        inside.then_some(path.text.as_str())
-    }
-}
-
-/// The pieces of the source between two places (the first character of a secret and its
-/// last), one per line, as mask-only hits.
-fn spelling(ctx: &Ctx<'_>, name: &str, from: Place, last: Place) -> Vec<Hit> {
-    let mut out = Vec::new();
-    for line_no in from.line..=last.line {
-        let line = ctx.line(line_no);
-        let start = if line_no == from.line {
-            from.byte
-        } else {
-            line.len() - line.trim_start().len()
-        };
-        let end = if line_no == last.line {
-            line[last.byte..]
-                .chars()
-                .next()
-                .map_or(line.len(), |c| last.byte + c.len_utf8())
-        } else {
-            line.trim_end().len()
-        };
-        let piece = line.get(start..end.max(start)).unwrap_or("");
-        if piece.chars().count() >= MIN_PIECE {
-            out.push(Hit {
-                name: name.to_string(),
-                line: line_no,
-                col: line[..start].chars().count() as u32 + 1,
-                secret: piece.to_string(),
-                mask_only: true,
-            });
-        }
-    }
-    out
 }
 
 impl Secret {
@@ -230,44 +118,30 @@ impl Secret {
             None => Some(Vec::new()),
         };
         let token_like = e.boolean("token_like", p).unwrap_or(false);
+        // Placeholders are judged against the whole value a pattern caught: each `allow`
+        // regex is anchored at both ends, so `<key>-redacted` is not allowed by `redacted`.
         let mut allow = Vec::new();
         if let Some(a) = e.take("allow") {
             for (text, pos) in a.texts(p).unwrap_or_default() {
-                allow.extend(decode_regex(a, text, pos, false, p));
+                allow.extend(decode_regex(a, text, pos, true, p));
             }
         }
         let mut patterns = Vec::new();
         if let Some(entry) = e.take("patterns") {
+            let Some(items) = entry.value.as_seq() else {
+                entry.problem(p, "`patterns` must be a list of `{name, pattern}`");
+                return None;
+            };
             let mut ok = true;
-            match entry.value.as_seq() {
-                Some(items) => {
-                    for item in items {
-                        let sub = crate::config::decode::Entry {
-                            key: entry.key,
-                            value: item,
-                            file: entry.file,
-                        };
-                        let Some(mut m) = sub.map("a secret pattern", p) else {
-                            ok = false;
-                            continue;
-                        };
-                        let name = m
-                            .require("name", "a secret pattern", p)
-                            .and_then(|n| n.text(p));
-                        let regex = m.require("pattern", "a secret pattern", p).and_then(|r| {
-                            let t = r.text(p)?;
-                            decode_regex(r, t, r.value.pos, false, p)
-                        });
-                        m.finish(&["name", "pattern"], "a secret pattern", p);
-                        match (name, regex) {
-                            (Some(n), Some(r)) => patterns.push((n.to_string(), r)),
-                            _ => ok = false,
-                        }
-                    }
-                }
-                None => {
-                    entry.problem(p, "`patterns` must be a list of `{name, pattern}`");
-                    ok = false;
+            for item in items {
+                let sub = crate::config::decode::Entry {
+                    key: entry.key,
+                    value: item,
+                    file: entry.file,
+                };
+                match Pattern::decode(sub, p) {
+                    Some(pattern) => patterns.push(pattern),
+                    None => ok = false,
                 }
             }
             if !ok {
@@ -282,7 +156,7 @@ impl Secret {
             );
             return None;
         }
-        let joined: Vec<&str> = patterns.iter().map(|(_, r)| r.as_str()).collect();
+        let joined: Vec<&str> = patterns.iter().map(|pat| pat.regex.as_str()).collect();
         let set = match super::compiled(&joined.join("\u{0}"), || RegexSet::new(&joined)) {
             Ok(set) => set,
             Err(err) => {
@@ -322,17 +196,18 @@ impl Secret {
         let clean = visible.text();
         let mut found = Vec::new();
         let mut taken: Vec<(usize, usize)> = Vec::new();
-        for (name, re) in which.iter().filter_map(|&i| self.patterns.get(i)) {
-            for caps in re.captures_iter(clean) {
+        for pattern in which.iter().filter_map(|&i| self.patterns.get(i)) {
+            for caps in pattern.regex.captures_iter(clean) {
                 let Some(m) = caps.get(1).or_else(|| caps.get(0)) else {
                     continue;
                 };
-                if m.as_str().is_empty() || self.allowed(m.as_str()) {
+                if m.as_str().is_empty() || self.allowed(m.as_str()) || !pattern.accepts(m.as_str())
+                {
                     continue;
                 }
                 taken.push((m.start(), m.end()));
                 found.push(Found {
-                    name: name.clone(),
+                    name: pattern.name.clone(),
                     start: visible.start(m.start()),
                     end: visible.end(m.end()),
                 });
@@ -369,14 +244,6 @@ impl Secret {
         }
         found.sort_by_key(|f| f.start);
         found
-    }
-
-    /// Secrets in one line of text (every pattern that can match it).
-    pub fn scan_line(&self, line_no: u32, line: &str, out: &mut Vec<Hit>) {
-        let which = self.which(line);
-        if !which.is_empty() || self.token_like {
-            self.scan_line_with(&which, line_no, line, out);
-        }
     }
 
     /// Secrets in one line of text, trying only the patterns listed.
@@ -455,6 +322,12 @@ impl Secret {
             self.which(&spliced.text)
         };
         which.extend(&spliced_which);
+        let unescaped = Unescaped::new(text);
+        let unescaped_which = unescaped
+            .as_ref()
+            .map(|u| self.which(&u.text))
+            .unwrap_or_default();
+        which.extend(&unescaped_which);
         which.sort_unstable();
         which.dedup();
         if which.is_empty() && !self.token_like {
@@ -464,11 +337,12 @@ impl Secret {
         for (i, line) in text.lines().enumerate() {
             self.scan_line_with(&which, i as u32 + 1, line, &mut hits);
         }
-        // Values written with escapes or folded across lines: scan what they decode to.
+        // Values and keys written with escapes or folded across lines: scan what they
+        // decode to.
         if !ctx.decoded.is_empty() {
-            for (_, node) in &ctx.scalars {
+            for node in ctx.texts() {
                 let Some(value) = node.as_str() else { continue };
-                if !ctx.line(node.pos.line).contains(value) {
+                if !ctx.spelled_as_is(node, value) {
                     self.value_hits(ctx, node, value, &which, true, &mut hits);
                 }
             }
@@ -476,8 +350,34 @@ impl Secret {
         if !spliced_which.is_empty() || (self.token_like && !spliced.is_empty()) {
             self.spliced_hits(ctx, &spliced, &spliced_which, &mut hits);
         }
+        if let Some(u) = unescaped.filter(|_| !unescaped_which.is_empty()) {
+            self.unescaped_hits(ctx, &u, &unescaped_which, &mut hits);
+        }
         self.prose_hits(ctx, &mut hits);
         hits
+    }
+
+    /// Secrets the file spells another way (percent-encoded, with entities or escapes,
+    /// base64 after `!!binary`; see [`Unescaped`]) wherever they stand, at the place the
+    /// spelling starts; the spelling itself, line by line, comes along to be masked.
+    fn unescaped_hits(&self, ctx: &Ctx<'_>, u: &Unescaped, which: &[usize], out: &mut Vec<Hit>) {
+        let text = ctx.packet.text.as_str();
+        let mut cursor = Cursor::new(text, Pos::new(1, 1));
+        for f in self.find(which, &u.text) {
+            if !u.crosses(f.start, f.end) {
+                continue;
+            }
+            let (from, to) = (u.source_start(f.start), u.source_end(f.end));
+            let pos = cursor.at(from);
+            out.push(Hit {
+                name: f.name.clone(),
+                line: pos.line,
+                col: pos.col,
+                secret: u.text[f.start..f.end].to_string(),
+                mask_only: false,
+            });
+            source_pieces(text, &f.name, from..to, pos, out);
+        }
     }
 
     /// Secrets in one value, placed where the file has them. With `decoded_only`, a secret
@@ -568,20 +468,22 @@ impl Secret {
         let place = |o: usize| places[offsets.partition_point(|x| *x < o)];
         for (f, pieces) in found.iter().zip(pieces) {
             let pos = place(spliced.original(f.start));
-            // A key already found whole on its line, running into the next line's text.
-            if earlier.holds_start(pos.line, pos.col) {
-                continue;
-            }
+            // A key found on its line already (maybe only its first piece, or a parameter
+            // holding it): no second finding, but the pieces that go on past the break are
+            // masked when they read as part of a key, not as the next line's words.
+            let found_already = earlier.holds_start(pos.line, pos.col);
             out.push(Hit {
                 name: f.name.clone(),
                 line: pos.line,
                 col: pos.col,
                 secret: spliced.text[f.start..f.end].to_string(),
-                mask_only: false,
+                mask_only: found_already,
             });
-            for (start, end) in pieces {
+            for (i, (start, end)) in pieces.into_iter().enumerate() {
                 let piece = &text[start..end];
-                if piece.chars().count() >= MIN_PIECE {
+                if piece.chars().count() >= MIN_PIECE
+                    && (!found_already || i == 0 || random_piece(piece))
+                {
                     let pos = place(start);
                     out.push(Hit {
                         name: f.name.clone(),

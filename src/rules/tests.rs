@@ -185,9 +185,16 @@ fn claims_respect_negation_skip_and_unless() {
 
 #[test]
 fn secrets_anywhere_and_token_like_fields() {
-    let r = "  - id: s\n    kind: secret\n    patterns: [{name: key, pattern: 'sk-[A-Za-z0-9]{20,}'}, {name: header, pattern: '(?i)authorization:\\s*bearer\\s+(\\S{12,})'}]\n    allow: ['^<']\n  - {id: tk, kind: secret, fields: [a], token_like: true}\n";
+    let r = "  - id: s\n    kind: secret\n    patterns: [{name: key, pattern: 'sk-[A-Za-z0-9]{20,}'}, {name: header, pattern: '(?i)authorization:\\s*bearer\\s+(\\S{12,})'}]\n    allow: ['<[^<>]*>']\n  - {id: tk, kind: secret, fields: [a], token_like: true}\n";
     let md = "---\npacket: t\n# sk-abcdefghijklmnopqrstuvwx in a comment\na: q8Zr3T5v9W1x7Y2u4K6m8P0n\nb: vault:finops/key-name-2026\n---\nAuthorization: Bearer <API_KEY_PLACEHOLDER>\nAuthorization: Bearer abcdefghijklmnop1234\n";
     assert_eq!(judge(r, "p.md", md), ["3 s -", "8 s -", "4 tk a"]);
+    // `allow` is matched against the whole value: a key with a placeholder after it is no
+    // placeholder.
+    let anchored = md.replace("<API_KEY_PLACEHOLDER>", "<x>abcdefghijkl-<x>");
+    assert_eq!(
+        judge(r, "p.md", &anchored),
+        ["3 s -", "7 s -", "8 s -", "4 tk a"]
+    );
 }
 
 #[test]

@@ -249,19 +249,6 @@ fn quoted_col(line: &str, quote_col: u32, target: usize) -> Option<u32> {
     Some(col)
 }
 
-/// The URL with any password replaced, so a report never repeats it.
-pub fn redact_userinfo(url: &Url) -> String {
-    let mut shown = url.clone();
-    if shown.password().is_some() {
-        let _ = shown.set_password(Some("****"));
-    }
-    // A user name is often the token itself (`https://TOKEN@github.com/org/repo.git`).
-    if !shown.username().is_empty() {
-        let _ = shown.set_username("****");
-    }
-    shown.to_string()
-}
-
 #[derive(Debug, Clone)]
 pub enum UrlCheck {
     Https,
@@ -441,9 +428,7 @@ impl UrlRule {
             UrlCheck::Https => {
                 let scheme = raw.split("://").next().unwrap_or("").to_ascii_lowercase();
                 (scheme != "https").then(|| {
-                    let shown = parsed
-                        .map(redact_userinfo)
-                        .unwrap_or_else(|| redact_written_userinfo(raw));
+                    let shown = redact_written_userinfo(raw);
                     (
                         format!("link `{shown}` uses `{scheme}`; evidence links must be https"),
                         "link the https address of the same page".to_string(),
@@ -465,7 +450,7 @@ impl UrlRule {
                     (
                         format!(
                             "link `{}` carries tracking parameter(s) {}",
-                            redact_userinfo(url),
+                            redact_written_userinfo(raw),
                             found.iter().map(|f| format!("`{f}`")).collect::<Vec<_>>().join(", ")
                         ),
                         "remove the tracking parameters so another reviewer opens the same clean page".to_string(),
@@ -476,7 +461,10 @@ impl UrlRule {
                 let url = parsed?;
                 (!url.username().is_empty() || url.password().is_some()).then(|| {
                     (
-                        format!("link `{}` has credentials in it", redact_userinfo(url)),
+                        format!(
+                            "link `{}` has credentials in it",
+                            redact_written_userinfo(raw)
+                        ),
                         "remove the `user:password@` part and rotate that password".to_string(),
                     )
                 })
@@ -510,14 +498,19 @@ impl UrlRule {
     }
 }
 
-/// A link that does not parse, with anything between `://` and the host's `@` shown as
-/// `****`: a password in it must not be repeated even when the URL is malformed.
+/// A link as the packet writes it, with its user name and password shown as `****`
+/// (`https://****:****@host/…`; a user name is often the token itself,
+/// `https://TOKEN@github.com/…`). Messages quote the link as written, never as the URL parser
+/// would serialise it: the parser rewrites what it reads (a host in small letters, `\` in a
+/// path as `/`, percent-encoding), and a key inside a rewritten link would no longer be the
+/// spelling the masker knows. Also for a link that does not parse.
 fn redact_written_userinfo(raw: &str) -> String {
     let Some((scheme, rest)) = raw.split_once("://") else {
         return raw.to_string();
     };
     let end = rest.find(['/', '?', '#', '\\']).unwrap_or(rest.len());
     match rest[..end].rfind('@') {
+        Some(at) if rest[..at].contains(':') => format!("{scheme}://****:****{}", &rest[at..]),
         Some(at) => format!("{scheme}://****{}", &rest[at..]),
         None => raw.to_string(),
     }
@@ -699,16 +692,12 @@ impl Verbatim {
         if node.pos.line != node.end_line || text.contains('\n') {
             return None;
         }
-        let line = ctx.line(node.pos.line);
-        let start = line
-            .char_indices()
-            .nth(node.pos.col.saturating_sub(1) as usize)
-            .map(|(i, _)| i)?;
-        let rest = &line[start..];
-        let skip = usize::from(rest.starts_with(['"', '\'']));
-        rest[skip..].starts_with(text).then(|| Verbatim {
+        // Looked up at the place through the context's per-line index, never by walking the
+        // line: a flow mapping of 20,000 values on one line costs one pass.
+        let skip = ctx.spelled_at(node, text)?;
+        Some(Verbatim {
             line: node.pos.line,
-            col: node.pos.col + skip as u32,
+            col: node.pos.col + skip,
             cursor: std::cell::Cell::new((0, 0)),
         })
     }
@@ -738,7 +727,16 @@ mod tests {
         // A link the URL parser refuses still has its password hidden.
         assert_eq!(
             redact_written_userinfo("http://u:p w@host.example/a@b"),
-            "http://****@host.example/a@b"
+            "http://****:****@host.example/a@b"
+        );
+        assert_eq!(
+            redact_written_userinfo("https://TOKEN@github.com/o/r.git"),
+            "https://****@github.com/o/r.git"
+        );
+        // As written: the parser would print `sk/-proj…` and a host in small letters.
+        assert_eq!(
+            redact_written_userinfo("http://Key-Host.example/sk\\-proj"),
+            "http://Key-Host.example/sk\\-proj"
         );
         assert_eq!(
             redact_written_userinfo("http://host/a@b"),

@@ -463,10 +463,15 @@ pub fn analyse(ctx: &Ctx<'_>) -> Vec<Hit> {
                 kind: crate::yaml::ScalarKind::Str,
             },
         };
+        let verbatim = Verbatim::new(ctx, &node, text);
         read(
             ("", text, ""),
             &|c: &Claim| c.reads(&path),
-            &|offset| locate(ctx, &node, text, offset),
+            &|offset| {
+                verbatim
+                    .as_ref()
+                    .map_or_else(|| locate(ctx, &node, text, offset), |v| v.pos(text, offset))
+            },
             Some(&path.text),
             &mut hits,
         );

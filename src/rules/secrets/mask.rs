@@ -1,7 +1,9 @@
 //! Masking: every secret a packet's rules found is replaced by a short prefix and `****`
 //! wherever it would be printed. One pass over each text, however many secrets the packet
 //! holds (a packet of 20,000 keys has 20,000 findings to mask): secrets are looked up by
-//! their first bytes, not searched for one by one.
+//! their first bytes, not searched for one by one. Letters match in either case: a text that
+//! prints a secret in small letters (a URL's host, as a URL parser writes it) still shows
+//! none of it.
 
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
@@ -75,6 +77,9 @@ struct Index {
 #[derive(Debug, Default, Clone)]
 pub struct Masker {
     secrets: Vec<String>,
+    /// The secrets in small ASCII letters, longest first: what is looked for, in a text also
+    /// put in small letters.
+    lower: Vec<String>,
     index: Option<Index>,
 }
 
@@ -88,13 +93,16 @@ impl Masker {
         // Longest first, so a secret that contains another is masked whole.
         secrets.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
         secrets.dedup();
-        let index = (secrets.len() > INDEXED_FROM).then(|| {
+        let mut lower: Vec<String> = secrets.iter().map(|s| s.to_ascii_lowercase()).collect();
+        lower.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
+        lower.dedup();
+        let index = (lower.len() > INDEXED_FROM).then(|| {
             let mut index = Index {
                 pairs: vec![0; 1024],
                 singles: vec![false; 256],
                 ..Index::default()
             };
-            for (i, s) in secrets.iter().enumerate() {
+            for (i, s) in lower.iter().enumerate() {
                 let b = s.as_bytes();
                 match b {
                     [one] => index.singles[usize::from(*one)] = true,
@@ -117,7 +125,11 @@ impl Masker {
             }
             index
         });
-        Masker { secrets, index }
+        Masker {
+            secrets,
+            lower,
+            index,
+        }
     }
 
     pub fn is_empty(&self) -> bool {
@@ -128,11 +140,12 @@ impl Masker {
         &self.secrets
     }
 
-    /// Every occurrence of a secret in `text`, as byte ranges (overlapping ones included).
+    /// Every occurrence of a secret in `text` (already in small ASCII letters), as byte
+    /// ranges (overlapping ones included).
     fn occurrences(&self, text: &str) -> Vec<(usize, usize)> {
         let mut found = Vec::new();
         let Some(index) = &self.index else {
-            for s in &self.secrets {
+            for s in &self.lower {
                 found.extend(
                     text.match_indices(s.as_str())
                         .map(|(i, _)| (i, i + s.len())),
@@ -155,7 +168,7 @@ impl Masker {
                 // Longest first: the first that matches is the one to mask.
                 if let Some(s) = candidates
                     .iter()
-                    .map(|&c| self.secrets[c].as_bytes())
+                    .map(|&c| self.lower[c].as_bytes())
                     .find(|s| rest.starts_with(s))
                 {
                     found.push((i, i + s.len()));
@@ -174,8 +187,9 @@ impl Masker {
     /// Byte ranges of `text` to mask: every occurrence, overlapping ones merged so no part of
     /// either secret shows. A short secret counts only where it stands alone.
     fn ranges(&self, text: &str) -> Vec<(usize, usize)> {
+        // Small ASCII letters keep every byte where it was, so the ranges hold for `text`.
         let mut found: Vec<(usize, usize)> = self
-            .occurrences(text)
+            .occurrences(&text.to_ascii_lowercase())
             .into_iter()
             .filter(|&(start, end)| {
                 text[start..end].chars().count() >= WORD_ONLY_BELOW
@@ -231,6 +245,22 @@ mod tests {
             m.apply("a secret-value-123 b secret-value-123"),
             "a secr**** b secr****"
         );
+    }
+
+    #[test]
+    fn letters_match_in_either_case() {
+        for many in [false, true] {
+            let mut secrets = vec!["sk-proj-AbCdEf123".to_string()];
+            if many {
+                secrets.extend((0..10).map(|i| format!("unrelated-secret-{i}")));
+            }
+            let m = Masker::new(secrets);
+            assert_eq!(
+                m.apply("http://sk-proj-abcdef123.example/ SK-PROJ-ABCDEF123"),
+                "http://sk-p****.example/ SK-P****",
+                "many: {many}"
+            );
+        }
     }
 
     #[test]

@@ -8,7 +8,8 @@
 //! what must be masked wherever a line is printed, so each piece comes back as a mask-only
 //! hit. A key the line scan already found is not reported twice.
 
-use super::{Covered, Hit, Secret, MIN_PIECE};
+use super::place::Covered;
+use super::{Hit, Secret, MIN_PIECE};
 use crate::packet::Paragraph;
 use crate::rules::Ctx;
 use std::collections::HashMap;
@@ -91,14 +92,6 @@ impl Secret {
         if ctx.packet.prose_start.is_some() {
             self.paragraph_hits(&ctx.packet.text, ctx.paragraphs(), out);
         }
-    }
-
-    /// Every secret in the rendered `paragraphs` of `text`, and every spelling of them the
-    /// file shows: what must be masked in a file that could not be judged.
-    pub fn prose_spellings(&self, text: &str, paragraphs: &[Paragraph]) -> Vec<String> {
-        let mut hits = Vec::new();
-        self.paragraph_hits(text, paragraphs, &mut hits);
-        hits.into_iter().map(|h| h.secret).collect()
     }
 
     fn paragraph_hits(&self, text: &str, paragraphs: &[Paragraph], out: &mut Vec<Hit>) {

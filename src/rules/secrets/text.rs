@@ -267,10 +267,51 @@ fn indent(line: &str) -> usize {
     line.len() - line.trim_start_matches([' ', '\t']).len()
 }
 
+/// Where a YAML line's content starts: past its indentation and any `- ` item markers (the
+/// lines of an item's mapping sit there, not deeper).
+fn content_indent(line: &str) -> usize {
+    let mut rest = line.trim_start_matches([' ', '\t']);
+    while let Some(after) = rest
+        .strip_prefix('-')
+        .filter(|a| a.starts_with([' ', '\t']))
+    {
+        rest = after.trim_start_matches([' ', '\t']);
+    }
+    line.len() - rest.len()
+}
+
+/// Does some word of the text (letters and digits between separators) mix small letters with
+/// a capital past its first letter, as random text does (`BJMIIzrh`, `qwErty`) and words do
+/// not (`Configured`, `tokens`)?
+pub(super) fn mixed_case(text: &str) -> bool {
+    text.split(|c: char| !c.is_ascii_alphanumeric()).any(|w| {
+        w.bytes().any(|b| b.is_ascii_lowercase())
+            && w.bytes().skip(1).any(|b| b.is_ascii_uppercase())
+    })
+}
+
+/// Does the text end in 8 or more capitals (the first half of an AWS key id, also at the
+/// end of a link's path)?
+fn capitals_at_end(run: &str) -> bool {
+    run.bytes()
+        .rev()
+        .take_while(|b| b.is_ascii_alphanumeric())
+        .filter(|b| b.is_ascii_uppercase())
+        .count()
+        >= 8
+        && run
+            .bytes()
+            .rev()
+            .take_while(|b| b.is_ascii_alphanumeric())
+            .all(|b| b.is_ascii_uppercase())
+}
+
 /// Does the line end in what may be the first part of a key: a run of key characters long
-/// enough to be one, with a digit or a capital inside a word (as random text has)? Only then
-/// is it read on into the next line, so `the key was` + `sk-…` does not become `wassk-…`,
-/// and prose words do not run together.
+/// enough to be one, with a digit or mixed case inside a word (as random text has), all in
+/// capitals (`AKIAGCLPIH`, an AWS key id's first half), or pieces joined by `_` or `-` as a
+/// key's prefix joins them (`sk_live_Orxpaecw`)? Only then is it read on into the next line,
+/// so `the key was` + `sk-…` does not become `wassk-…` (a key split again further down would
+/// be lost), and prose words do not run together.
 fn ends_in_fragment(line: &str) -> bool {
     let trimmed = line.trim_end();
     let start = trimmed
@@ -282,10 +323,11 @@ fn ends_in_fragment(line: &str) -> bool {
     let run = &trimmed[start..];
     run.len() >= 8
         && (run.bytes().any(|b| b.is_ascii_digit())
+            || capitals_at_end(run)
+            || mixed_case(run)
             || run
-                .as_bytes()
-                .windows(2)
-                .any(|w| w[0].is_ascii_lowercase() && w[1].is_ascii_uppercase()))
+                .trim_matches(|c: char| !c.is_ascii_alphanumeric())
+                .contains(['_', '-']))
 }
 
 impl Spliced {
@@ -298,7 +340,7 @@ impl Spliced {
         // Lines `i` whose next line goes on from them (0-based), found without allocating
         // for the packets that have none.
         let mut joined: Vec<usize> = Vec::new();
-        for (_, node) in &ctx.scalars {
+        for node in ctx.texts() {
             if node.end_line <= node.pos.line || node.as_str().is_none() {
                 continue;
             }
@@ -313,6 +355,30 @@ impl Spliced {
                 if !blank(i + 1) && ends_in_fragment(line(i)) && goes_on(line(i + 1)) {
                     joined.push(i);
                 }
+            }
+        }
+        // The YAML's lines, whatever the parser made of them (a file it gave up on has no
+        // values to follow): a comment going on in the next line's comment, and a line going
+        // on in a deeper one (in YAML that can only continue a value).
+        let yaml_end = ctx
+            .packet
+            .prose_start
+            .map_or(count, |p| (p as usize).saturating_sub(1).min(count));
+        let mut comment_cuts: Vec<(usize, usize)> = Vec::new();
+        for i in 0..yaml_end.saturating_sub(1) {
+            let (this, next) = (line(i), line(i + 1));
+            if blank(i + 1) || !ends_in_fragment(this) {
+                continue;
+            }
+            let next_body = next.trim_start_matches([' ', '\t']);
+            if let Some(comment) = next_body.strip_prefix('#') {
+                let in_comment = this.trim_start().starts_with('#') || this.contains(" #");
+                if in_comment {
+                    let text_at = next.len() - comment.trim_start_matches([' ', '\t', '#']).len();
+                    comment_cuts.push((i, text_at));
+                }
+            } else if indent(next) > content_indent(this) {
+                joined.push(i);
             }
         }
         if let Some(start) = ctx.packet.prose_start {
@@ -332,6 +398,11 @@ impl Spliced {
         for &i in &joined {
             let end = start_of(i) + line(i).trim_end_matches([' ', '\t']).len();
             cuts.push((end, start_of(i + 1) + indent(line(i + 1))));
+        }
+        for &(i, text_at) in &comment_cuts {
+            let end = start_of(i) + line(i).trim_end_matches([' ', '\t']).len();
+            cuts.push((end, start_of(i + 1) + text_at));
+            joined.push(i);
         }
         // (offset, lines before it), carried forward so line numbers cost one pass.
         let mut counted = (0, 0);
@@ -443,6 +514,27 @@ mod tests {
         assert_eq!(escape(r#"\""#), (Some('"'), 2));
         assert_eq!(escape("\\"), (None, 1));
         assert_eq!(escape(r"\xZZ"), (None, 2));
+    }
+
+    #[test]
+    fn fragments_of_keys_and_words() {
+        for key in [
+            "sk_live_BJMIIzrh",
+            "see AKIAGCLPIH",
+            "notes: http://x.example/AKIAHKXCBD",
+            "x: ghp_qwErtyuiop",
+            "sk-proj-378N4",
+        ] {
+            assert!(ends_in_fragment(key), "{key}");
+        }
+        for words in [
+            "the key was",
+            "tokens configured",
+            "Configured",
+            "- url: https://x.example/a/",
+        ] {
+            assert!(!ends_in_fragment(words), "{words}");
+        }
     }
 
     #[test]
