@@ -826,3 +826,69 @@ fn payloads_load_from_the_contracts_folder() {
     assert_eq!(pr.json()["head"]["sha"], github::HEAD_SHA);
     fake.assert_no_violations();
 }
+
+#[test]
+fn duplicated_single_value_headers_and_oversize_bodies_are_refused() {
+    let fake = FakeGitHub::start(Setup {
+        files: vec![PrFile::added("b.md", "@@ -0,0 +1,2 @@\n+a\n+b")],
+        ..Setup::default()
+    });
+    let mut c = Client::connect(&fake);
+    let files = format!("/api/v3{REPO}/pulls/2/files");
+    // What octocrab's default client sends beside a caller's own User-Agent and version.
+    let mut twice = default_headers();
+    twice.push(("User-Agent", "octocrab"));
+    let agents = c.send("GET", &files, &twice, None, false).unwrap();
+    assert_eq!(agents.status, 400);
+    let mut twice = default_headers();
+    twice.push(("X-GitHub-Api-Version", "2022-11-28"));
+    assert_eq!(
+        c.send("GET", &files, &twice, None, false).unwrap().status,
+        400
+    );
+    let mut unknown = default_headers();
+    unknown.retain(|(k, _)| *k != "X-GitHub-Api-Version");
+    unknown.push(("X-GitHub-Api-Version", "2022-11-28, 2022-11-28"));
+    assert_eq!(
+        c.send("GET", &files, &unknown, None, false).unwrap().status,
+        400
+    );
+
+    // An inline comment: 65,536 characters pass, one more is refused (GitHub counts
+    // characters, so 'é' counts once though it is two bytes).
+    let review = |body: String| {
+        json!({"event": "COMMENT", "body": "see the lines",
+               "comments": [{"path": "b.md", "line": 1, "side": "RIGHT", "body": body}]})
+    };
+    let reviews = format!("{REPO}/pulls/2/reviews");
+    let at_limit = c.call("POST", &reviews, Some(review("é".repeat(65_536))));
+    assert_eq!(at_limit.status, 200, "{}", at_limit.text());
+    let over = c.call("POST", &reviews, Some(review("é".repeat(65_537))));
+    assert_eq!(over.status, 422);
+    // An annotation message: 64 KB in bytes, so 32,769 two-byte characters are too many.
+    let note = |message: String| {
+        json!({"name": "packetgate", "head_sha": github::HEAD_SHA, "status": "completed",
+               "conclusion": "failure", "output": {"title": "t", "summary": "s",
+               "annotations": [{"path": "b.md", "start_line": 1, "end_line": 1,
+                                "annotation_level": "failure", "message": message}]}})
+    };
+    let runs = format!("{REPO}/check-runs");
+    assert_eq!(
+        c.call("POST", &runs, Some(note("é".repeat(32_768)))).status,
+        201
+    );
+    assert_eq!(
+        c.call("POST", &runs, Some(note("é".repeat(32_769)))).status,
+        422
+    );
+    assert_violations(
+        &fake,
+        &[
+            "header `user-agent` sent 2 times (packetgate-test | octocrab)",
+            "header `x-github-api-version` sent 2 times",
+            "X-GitHub-Api-Version `2022-11-28, 2022-11-28` is no version",
+            "comments[0].body has 65537 characters (at most 65536)",
+            "output.annotations[0].message is 65538 bytes (at most 64 KB)",
+        ],
+    );
+}

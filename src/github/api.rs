@@ -274,16 +274,20 @@ impl Api {
         let builder = http::Request::builder()
             .method(method)
             .uri(route)
-            .header(http::header::ACCEPT, accept)
-            .header(
-                http::header::USER_AGENT,
-                concat!("packetgate/", env!("CARGO_PKG_VERSION")),
-            )
-            .header("x-github-api-version", API_VERSION);
-        let request = self
+            .header(http::header::ACCEPT, accept);
+        let mut request = self
             .client
             .build_request(builder, body)
             .map_err(|e| e.to_string())?;
+        // One value per header: `build_request` adds octocrab's own version header, and a
+        // second one reaches GitHub as a comma-joined version it does not know. `insert`
+        // replaces it, so the version is pinned here, not by octocrab's release. The
+        // `User-Agent` is octocrab's alone: its client appends that header to every request
+        // (after this point), so one of our own would make two.
+        request.headers_mut().insert(
+            "x-github-api-version",
+            http::HeaderValue::from_static(API_VERSION),
+        );
         self.runtime.block_on(async {
             let call = async {
                 let response = self

@@ -14,6 +14,19 @@ use super::rules::{body_rules, restated_by_body_rules};
 use super::state::Shared;
 use super::util::parse_query;
 
+/// Headers HTTP defines (or GitHub reads) as one value: sent twice, they are refused.
+const SINGLE_VALUE_HEADERS: [&str; 6] = [
+    "authorization",
+    "user-agent",
+    "x-github-api-version",
+    "content-type",
+    "content-length",
+    "host",
+];
+
+/// The REST API version the contract slices describe (and the only one the fake serves).
+const API_VERSIONS: [&str; 1] = ["2022-11-28"];
+
 impl Shared {
     /// The checks that need no state: route, credentials, parameters, body. Violations go to
     /// `ctx` and the first failing check decides the rejection, in GitHub's order
@@ -25,6 +38,7 @@ impl Shared {
         body: &Value,
         ctx: &mut Ctx,
     ) -> Option<Matched> {
+        self.check_headers(raw, ctx);
         self.check_credentials(raw, ctx);
 
         let routes = contract().route(path);
@@ -99,6 +113,44 @@ impl Shared {
             ctx.reject(Reply::unprocessable(&problems, &op.docs_url));
         }
         Some((op, params, query))
+    }
+
+    /// A header that takes one value must come once: a second `User-Agent` or
+    /// `X-GitHub-Api-Version` reaches GitHub as one comma-joined value, which is no version
+    /// GitHub knows (400 "Invalid API version") and no agent it can name.
+    fn check_headers(&self, raw: &RawRequest, ctx: &mut Ctx) {
+        for name in SINGLE_VALUE_HEADERS {
+            let values: Vec<&str> = raw
+                .headers
+                .iter()
+                .filter(|(k, _)| k == name)
+                .map(|(_, v)| v.as_str())
+                .collect();
+            if values.len() > 1 {
+                ctx.violation(format!(
+                    "header `{name}` sent {} times ({})",
+                    values.len(),
+                    values.join(" | ")
+                ));
+                ctx.reject(Reply::error(
+                    400,
+                    &format!("Duplicate header: {name}"),
+                    "https://docs.github.com/rest",
+                ));
+            }
+        }
+        if let Some(v) = raw.header("x-github-api-version") {
+            if !API_VERSIONS.contains(&v) {
+                ctx.violation(format!(
+                    "X-GitHub-Api-Version `{v}` is no version GitHub has"
+                ));
+                ctx.reject(Reply::error(
+                    400,
+                    &format!("Invalid API version: {v}"),
+                    "https://docs.github.com/rest/about-the-rest-api/api-versions",
+                ));
+            }
+        }
     }
 
     fn check_credentials(&self, raw: &RawRequest, ctx: &mut Ctx) {

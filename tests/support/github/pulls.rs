@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 use super::handle::Call;
 use super::reply::Reply;
 use super::state::{Shared, State};
-use super::util::{base64_lines, fake_sha};
+use super::util::{base64_lines, fake_sha, percent_encode};
 use super::PrFile;
 
 /// The contents API stops inlining base64 content above 1 MiB (`encoding: "none"`).
@@ -22,6 +22,13 @@ impl Shared {
                 f.patch.as_deref().unwrap_or("")
             ))
         });
+        // GitHub percent-encodes each segment of the path in these URLs.
+        let path = f
+            .filename
+            .split('/')
+            .map(percent_encode)
+            .collect::<Vec<_>>()
+            .join("/");
         let mut v = json!({
             "sha": sha,
             "filename": f.filename,
@@ -29,9 +36,9 @@ impl Shared {
             "additions": additions,
             "deletions": deletions,
             "changes": additions + deletions,
-            "blob_url": format!("{}/blob/{head}/{}", self.repo_web(), f.filename),
-            "raw_url": format!("{}/raw/{head}/{}", self.repo_web(), f.filename),
-            "contents_url": format!("{}/contents/{}?ref={head}", self.repo_api(), f.filename),
+            "blob_url": format!("{}/blob/{head}/{path}", self.repo_web()),
+            "raw_url": format!("{}/raw/{head}/{path}", self.repo_web()),
+            "contents_url": format!("{}/contents/{path}?ref={head}", self.repo_api()),
         });
         if let Some(patch) = &f.patch {
             v["patch"] = json!(patch);

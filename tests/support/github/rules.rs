@@ -115,6 +115,12 @@ pub(super) fn body_rules(op: &str, b: &Value) -> Vec<String> {
                 _ => {}
             }
             for (i, c) in b["comments"].as_array().into_iter().flatten().enumerate() {
+                let n = c["body"].as_str().map_or(0, |s| s.chars().count());
+                if n > MAX_COMMENT_CHARS {
+                    problems.push(format!(
+                        "comments[{i}].body has {n} characters (at most {MAX_COMMENT_CHARS})"
+                    ));
+                }
                 if c.get("line").is_none() && c.get("position").is_none() {
                     problems.push(format!("comments[{i}] needs `line` (or `position`)"));
                 }
