@@ -12,6 +12,7 @@ pub mod base;
 pub mod event;
 pub mod files;
 pub mod inputs;
+pub mod markdown;
 pub mod output;
 pub mod plan;
 pub mod publish;

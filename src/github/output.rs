@@ -5,6 +5,7 @@
 
 use super::api::Api;
 use super::inputs::Settings;
+use super::markdown::{message, text, Place};
 use super::plan::Step;
 use super::publish::Delivery;
 use super::render::{self, View};
@@ -26,7 +27,7 @@ fn trouble(deliveries: &[(Step, Delivery)], fork: bool) -> String {
     let lines: Vec<String> = deliveries
         .iter()
         .filter(|(_, d)| matches!(d, Delivery::Refused(_) | Delivery::Failed(_)))
-        .map(|(step, d)| format!("- {step}: {}", d.describe()))
+        .map(|(step, d)| format!("- {step}: {}", message(&d.describe(), Place::Line)))
         .collect();
     if lines.is_empty() {
         return String::new();
@@ -86,7 +87,7 @@ pub fn finish(
         let prelude = trouble(deliveries, fork);
         let budget = render::JOB_SUMMARY_MAX.saturating_sub(prelude.len() + 64);
         let body = render::summary(view, budget, "the JSON report has them all");
-        let text = format!("## {}\n\n{prelude}{body}\n", settings.check_name);
+        let text = format!("## {}\n\n{prelude}{body}\n", text(&settings.check_name));
         if let Err(e) = append(path, &text) {
             eprintln!(
                 "packetgate: cannot write the job summary {}: {e}",

@@ -5,6 +5,7 @@
 use super::api::Api;
 use super::event::Event;
 use super::files::Changes;
+use super::markdown::{code, message, Place};
 use super::publish::{self, Delivery, LineNote, RunStamp};
 use super::render::{self, View};
 use crate::cli::CommentMode;
@@ -78,16 +79,19 @@ fn line_notes(view: &View<'_>, changes: Option<&Changes>) -> Vec<LineNote> {
         .map(|(p, f)| LineNote {
             path: p.path.clone(),
             line: f.line,
-            body: format!(
-                "**{}** `{}`{}: {}\n\n**Fix:** {}",
-                f.severity,
-                f.rule,
-                f.field
-                    .as_deref()
-                    .map(|x| format!(" (`{x}`)"))
-                    .unwrap_or_default(),
-                f.message,
-                f.fix
+            body: render::cut_chars(
+                &format!(
+                    "**{}** {}{}: {}\n\n**Fix:** {}",
+                    f.severity,
+                    code(&f.rule, Place::Line),
+                    f.field
+                        .as_deref()
+                        .map(|x| format!(" ({})", code(x, Place::Line)))
+                        .unwrap_or_default(),
+                    message(&f.message, Place::Line),
+                    message(&f.fix, Place::Line)
+                ),
+                render::REVIEW_COMMENT_MAX,
             ),
         })
         .collect()

@@ -3,6 +3,7 @@
 //! verdicts are already in the report — and every text is cut to GitHub's size limits with
 //! a count of what was left out, never silently.
 
+use super::markdown::{code, message, text, Place};
 use crate::engine::{PacketReport, Report};
 use crate::finding::{Finding, Severity, Verdict};
 use crate::report::plural;
@@ -15,6 +16,10 @@ pub const CHECK_SUMMARY_MAX: usize = 65_535;
 pub const COMMENT_MAX: usize = 65_536;
 /// A step's job summary: at most 1 MiB.
 pub const JOB_SUMMARY_MAX: usize = 1024 * 1024;
+/// An annotation's `message`: "The maximum size is 64 KB", counted in bytes.
+pub const ANNOTATION_MESSAGE_MAX: usize = 64 * 1024;
+/// An inline review comment's body: at most 65,536 characters, as an issue comment's.
+pub const REVIEW_COMMENT_MAX: usize = 65_536;
 /// Annotations GitHub takes per check-run request.
 pub const ANNOTATIONS_PER_REQUEST: usize = 50;
 
@@ -121,6 +126,41 @@ fn level(s: Severity) -> &'static str {
     }
 }
 
+/// `s` in at most `max` bytes, with the count of characters left out at the end.
+pub fn cut_bytes(s: &str, max: usize) -> String {
+    cut_to(s, max, str::len)
+}
+
+/// `s` in at most `max` characters, with the count of characters left out at the end.
+pub fn cut_chars(s: &str, max: usize) -> String {
+    cut_to(s, max, |t| t.chars().count())
+}
+
+fn cut_to(s: &str, max: usize, size: impl Fn(&str) -> usize) -> String {
+    if size(s) <= max {
+        return s.to_string();
+    }
+    let total = s.chars().count();
+    // The note's own size depends on the count; a 10-digit count bounds it.
+    let room = max.saturating_sub(size(&left_out(u32::MAX as usize)));
+    let mut end = 0;
+    let mut used = 0;
+    for (i, c) in s.char_indices() {
+        let n = size(c.encode_utf8(&mut [0; 4]));
+        if used + n > room {
+            break;
+        }
+        used += n;
+        end = i + c.len_utf8();
+    }
+    let kept = s[..end].chars().count();
+    format!("{}{}", &s[..end], left_out(total - kept))
+}
+
+fn left_out(n: usize) -> String {
+    format!("… [{n} more characters left out for GitHub's size limit]")
+}
+
 fn cut(s: &str, max: usize) -> String {
     if s.chars().count() <= max {
         return s.to_string();
@@ -147,28 +187,10 @@ pub fn annotations(report: &Report) -> Vec<Value> {
                 "end_line": f.line,
                 "annotation_level": level(f.severity),
                 "title": cut(&title, 255),
-                "message": cut(&format!("{}\nFix: {}", f.message, f.fix), 60_000),
+                "message": cut_bytes(&format!("{}\nFix: {}", f.message, f.fix), ANNOTATION_MESSAGE_MAX),
             })
         })
         .collect()
-}
-
-/// Text for a Markdown table cell or list item: one line, no table breaks, no HTML.
-fn inline(s: &str) -> String {
-    s.replace('\r', "")
-        .replace('\n', " ")
-        .replace('|', "\\|")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-}
-
-fn code(s: &str) -> String {
-    let s = inline(s);
-    if s.contains('`') {
-        format!("`` {s} ``")
-    } else {
-        format!("`{s}`")
-    }
 }
 
 fn icon(v: Verdict) -> &'static str {
@@ -224,7 +246,7 @@ impl View<'_> {
             s.push_str(&format!(" · [workflow run]({url})"));
         }
         if let Some(p) = &self.report_path {
-            s.push_str(&format!(" · JSON report: {}", code(p)));
+            s.push_str(&format!(" · JSON report: {}", code(p, Place::Line)));
         }
         s.push_str("</sub>\n");
         s
@@ -243,7 +265,7 @@ pub fn summary(view: &View<'_>, max: usize, rest_is_in: &str) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{}\n", view.headline());
     for n in view.notices {
-        let _ = writeln!(out, "> [!NOTE]\n> {}\n", inline(n));
+        let _ = writeln!(out, "> [!NOTE]\n> {}\n", message(n, Place::Line));
     }
     if report.packets.is_empty() {
         out.push_str("No file this run judges is a packet.\n\n");
@@ -256,9 +278,12 @@ pub fn summary(view: &View<'_>, max: usize, rest_is_in: &str) -> String {
         let c = packet_counts(p, report.fail_on);
         let row = format!(
             "| [{}]({}) | {} | {} {} | {} | {} | {} |\n",
-            code(&p.path),
+            code(&p.path, Place::Cell),
             view.line_url(&p.path, 1),
-            p.kind.as_deref().map(code).unwrap_or_else(|| "—".into()),
+            p.kind
+                .as_deref()
+                .map(|k| code(k, Place::Cell))
+                .unwrap_or_else(|| "—".into()),
             icon(p.verdict),
             p.verdict.as_str(),
             c.0,
@@ -285,7 +310,7 @@ pub fn summary(view: &View<'_>, max: usize, rest_is_in: &str) -> String {
         let head = format!(
             "### {} {}\n\n| Line | Field | Rule | Severity | Problem | Fix |\n|---:|---|---|---|---|---|\n",
             icon(p.verdict),
-            code(&p.path)
+            code(&p.path, Place::Line)
         );
         if !fits(&out, &head, max, 600) {
             break;
@@ -298,12 +323,12 @@ pub fn summary(view: &View<'_>, max: usize, rest_is_in: &str) -> String {
                 view.line_url(&p.path, f.line),
                 f.field
                     .as_deref()
-                    .map(code)
+                    .map(|x| code(x, Place::Cell))
                     .unwrap_or_else(|| "(text)".into()),
-                code(&f.rule),
+                code(&f.rule, Place::Cell),
                 f.severity,
-                inline(&f.message),
-                inline(&f.fix)
+                message(&f.message, Place::Cell),
+                message(&f.fix, Place::Cell)
             );
             if !fits(&out, &row, max, 600) {
                 break 'packets;
@@ -356,7 +381,7 @@ pub fn comment(view: &View<'_>, max: usize) -> String {
     let c = Counts::of(report);
     let mut out = String::new();
     if report.verdict == Verdict::Pass {
-        let _ = writeln!(out, "## ✅ {}: {}\n", view.check_name, title(report));
+        let _ = writeln!(out, "## ✅ {}: {}\n", text(view.check_name), title(report));
         if report.packets.is_empty() {
             out.push_str("This change no longer touches a packet.\n\n");
         } else {
@@ -364,14 +389,14 @@ pub fn comment(view: &View<'_>, max: usize) -> String {
             out.push_str("Nothing to fix.\n\n");
         }
     } else {
-        let _ = writeln!(out, "## ❌ {}: {}\n", view.check_name, title(report));
+        let _ = writeln!(out, "## ❌ {}: {}\n", text(view.check_name), title(report));
         let _ = writeln!(
             out,
             "Fix the fields below and push: this comment is updated on every run.\n"
         );
     }
     for n in view.notices {
-        let _ = writeln!(out, "> [!NOTE]\n> {}\n", inline(n));
+        let _ = writeln!(out, "> [!NOTE]\n> {}\n", message(n, Place::Line));
     }
     let reserve = 1500;
     let mut left_out = 0;
@@ -385,7 +410,7 @@ pub fn comment(view: &View<'_>, max: usize) -> String {
             left_out += at_fail.len();
             continue;
         }
-        let mut section = format!("### {} {}\n", icon(p.verdict), code(&p.path));
+        let mut section = format!("### {} {}\n", icon(p.verdict), code(&p.path, Place::Line));
         let mut listed = 0;
         for (group, label) in GROUPS.iter().enumerate() {
             let items: Vec<&&Finding> = at_fail
@@ -398,16 +423,16 @@ pub fn comment(view: &View<'_>, max: usize) -> String {
             let _ = writeln!(section, "\n**{label}**\n");
             for f in items {
                 let item = format!(
-                    "- {} ([line {}]({})) `{}`: {}  \n  **Fix:** {}\n",
+                    "- {} ([line {}]({})) {}: {}  \n  **Fix:** {}\n",
                     f.field
                         .as_deref()
-                        .map(|x| format!("**{}**", code(x)))
+                        .map(|x| format!("**{}**", code(x, Place::Line)))
                         .unwrap_or_else(|| "text".into()),
                     f.line,
                     view.line_url(&p.path, f.line),
-                    f.rule,
-                    inline(&f.message),
-                    inline(&f.fix)
+                    code(&f.rule, Place::Line),
+                    message(&f.message, Place::Line),
+                    message(&f.fix, Place::Line)
                 );
                 if !fits(&out, &section, max, reserve + item.len()) {
                     stopped = true;
@@ -442,7 +467,7 @@ pub fn comment(view: &View<'_>, max: usize) -> String {
             plural(passing.len(), "packet")
         );
         for p in &passing {
-            let _ = writeln!(list, "- {}", code(&p.path));
+            let _ = writeln!(list, "- {}", code(&p.path, Place::Line));
         }
         list.push_str("\n</details>\n\n");
         if fits(&out, &list, max, 400) {
@@ -553,7 +578,7 @@ mod tests {
             "{body}"
         );
         assert!(body.contains("**Invalid fields**"));
-        assert!(body.contains("unit_metric \\| is wrong really"));
+        assert!(body.contains("unit\\_metric \\| is wrong really"), "{body}");
         assert!(body.contains("**Fix:** fill it in"));
     }
 
