@@ -11,6 +11,7 @@
 pub mod cache;
 pub mod fetch;
 pub mod guard;
+mod iana;
 pub mod settings;
 
 use serde::Serialize;
