@@ -215,7 +215,10 @@ impl Fetcher {
             Err(e) => return (Status::Unverified, format!("not a valid URL: {e}")),
         };
         let mut previous: Option<Url> = None;
+        let first = current.origin();
+        let mut stayed = true;
         for hop in 0..=self.settings.max_redirects {
+            stayed &= current.origin() == first;
             if let Some(why) = self.refuse(&current, previous.as_ref()) {
                 r.final_url = Some(current.to_string());
                 let prefix = if hop > 0 {
@@ -229,7 +232,8 @@ impl Fetcher {
                 r.tracking_hop = Some(current.to_string());
             }
             r.final_url = Some(current.to_string());
-            match self.fetch(&current, r).await {
+            let headers = self.headers(&current, stayed);
+            match self.fetch(&current, headers, r).await {
                 Step::Next(next) => {
                     previous = Some(std::mem::replace(&mut current, next));
                 }
@@ -280,17 +284,30 @@ impl Fetcher {
         (host, with_port)
     }
 
-    fn host_limit(&self, url: &Url) -> (Arc<Semaphore>, HeaderMap) {
+    fn host_limit(&self, url: &Url) -> Arc<Semaphore> {
         let (host, with_port) = Self::host_key(url);
-        let host_settings = self
+        let limit = self
             .settings
             .host(&with_port)
-            .or_else(|| self.settings.host(&host));
-        let limit = host_settings
+            .or_else(|| self.settings.host(&host))
             .and_then(|h| h.per_host)
             .unwrap_or(self.settings.per_host);
+        let mut hosts = self.hosts.lock().unwrap_or_else(|e| e.into_inner());
+        hosts
+            .entry(with_port)
+            .or_insert_with(|| Arc::new(Semaphore::new(limit)))
+            .clone()
+    }
+
+    /// The configured headers for this hop: only over https, only at the exact origin
+    /// (scheme, host, port) they are configured for, and only while every hop so far stayed
+    /// there (`stayed`), so a redirect elsewhere and back never carries them.
+    fn headers(&self, url: &Url, stayed: bool) -> HeaderMap {
         let mut headers = HeaderMap::new();
-        for (name, value) in host_settings.map(|h| h.headers.as_slice()).unwrap_or(&[]) {
+        if !stayed || url.scheme() != "https" {
+            return headers;
+        }
+        for (name, value) in self.settings.headers_for(&url.origin()) {
             if let (Ok(n), Ok(v)) = (
                 HeaderName::from_bytes(name.as_bytes()),
                 HeaderValue::from_str(&expand_env(value)),
@@ -298,17 +315,12 @@ impl Fetcher {
                 headers.insert(n, v);
             }
         }
-        let mut hosts = self.hosts.lock().unwrap_or_else(|e| e.into_inner());
-        let sem = hosts
-            .entry(with_port)
-            .or_insert_with(|| Arc::new(Semaphore::new(limit)))
-            .clone();
-        (sem, headers)
+        headers
     }
 
     /// One hop: the request and its retries.
-    async fn fetch(&self, url: &Url, r: &mut LinkResult) -> Step {
-        let (host_slots, headers) = self.host_limit(url);
+    async fn fetch(&self, url: &Url, headers: HeaderMap, r: &mut LinkResult) -> Step {
+        let host_slots = self.host_limit(url);
         let mut attempt = 0;
         loop {
             if self.budget_spent() {
