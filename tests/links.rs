@@ -218,8 +218,10 @@ fn link_findings(p: &Value) -> Vec<&Value> {
 
 /// The one `rule` finding citing `cite` (by line and field), checked for severity and column.
 fn finding_at<'a>(p: &'a Value, rule: &str, severity: &str, cite: &Cite) -> &'a Value {
-    let hits: Vec<&Value> = link_findings(p)
+    let hits: Vec<&Value> = p["findings"]
+        .as_array()
         .into_iter()
+        .flatten()
         .filter(|f| f["rule"] == rule && f["line"] == cite.line)
         .collect();
     assert_eq!(
@@ -1056,7 +1058,7 @@ fn retry_after_is_honoured_only_up_to_the_cap() {
 }
 
 #[test]
-fn time_budget_spent_leaves_links_unverified() {
+fn time_budget_spent_is_a_failing_limit_time_finding() {
     let server =
         TestServer::start(|_: &Request, _| Reply::ok("too late").after(Duration::from_secs(4)));
     // one request at a time: the first link uses up the 1 s budget, the second never starts
@@ -1078,17 +1080,30 @@ fn time_budget_spent_leaves_links_unverified() {
         took < Duration::from_millis(3000),
         "the budget is 1 s; took {took:?}"
     );
-    assert_eq!(r.code, 0, "{}", r.stdout);
+    assert_eq!(
+        r.code, 1,
+        "unchecked evidence fails the packet: {}",
+        r.stdout
+    );
     let p = packet(&json, "p.yaml");
+    assert_eq!(p["verdict"], "fail");
     for c in &cites {
-        assert_eq!(
-            result(&json, &c.url)["status"],
-            "unverified",
-            "{}",
-            json["links"]
+        let res = result(&json, &c.url);
+        assert_eq!(res["status"], "unverified", "{}", json["links"]);
+        assert_eq!(res["out_of_time"], true, "{res}");
+        let f = finding_at(p, "limit-time", "error", c);
+        assert!(
+            f["message"].as_str().unwrap().contains("time budget (1 s)"),
+            "{f}"
         );
-        finding_at(p, "link-unverified", "warning", c);
     }
+    assert!(
+        !link_findings(p)
+            .iter()
+            .any(|f| f["rule"] == "link-unverified"),
+        "a budget cut is limit-time, not a warning: {}",
+        finding_lines(p).join("\n")
+    );
     // The link the server saw first used up the budget; the other should never have started.
     let first = server
         .targets()

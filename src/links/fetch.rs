@@ -324,8 +324,10 @@ impl Fetcher {
         let mut attempt = 0;
         loop {
             if self.budget_spent() {
+                r.out_of_time = true;
                 return Step::Done(Status::Unverified, "not checked: time budget spent".into());
             }
+            let mut capped = false;
             let outcome = {
                 // Per host first, then global: a busy host does not hold global slots.
                 let Ok(_host) = host_slots.acquire().await else {
@@ -336,12 +338,12 @@ impl Fetcher {
                 };
                 // Waiting for a slot may have used up the budget.
                 if self.budget_spent() {
+                    r.out_of_time = true;
                     return Step::Done(Status::Unverified, "not checked: time budget spent".into());
                 }
-                let timeout = self
-                    .settings
-                    .timeout
-                    .min(self.deadline.saturating_duration_since(Instant::now()));
+                let left = self.deadline.saturating_duration_since(Instant::now());
+                capped = left < self.settings.timeout;
+                let timeout = self.settings.timeout.min(left);
                 r.attempts += 1;
                 let sent = Instant::now();
                 let outcome = self
@@ -357,6 +359,14 @@ impl Fetcher {
                     // The resolver stopped it: no request left the machine.
                     r.attempts -= 1;
                     return step;
+                }
+                Outcome::Retry { why, .. } if capped && self.budget_spent() => {
+                    // Cut short by the budget, not by the request's own timeout.
+                    r.out_of_time = true;
+                    return Step::Done(
+                        Status::Unverified,
+                        format!("{why}: the time budget ran out during the request"),
+                    );
                 }
                 Outcome::Retry { why, wait } => (why, wait),
             };
@@ -376,6 +386,7 @@ impl Fetcher {
                 .map(|w| w.min(self.settings.retry_after_max))
                 .unwrap_or(backoff);
             if Instant::now() + wait >= self.deadline {
+                r.out_of_time = true;
                 return Step::Done(
                     Status::Unverified,
                     format!("{}; not retried: time budget spent", retry.0),

@@ -62,6 +62,10 @@ pub struct LinkResult {
     pub cited: usize,
     /// A redirect hop that carries tracking parameters (the link works, but is not clean).
     pub tracking_hop: Option<String>,
+    /// The phase's time budget ran out before the link could be checked (not started, a
+    /// request cut short, or a retry not sent): a failing `limit-time` finding, never a
+    /// warning, since evidence that was not checked cannot pass.
+    pub out_of_time: bool,
 }
 
 impl LinkResult {
@@ -77,6 +81,7 @@ impl LinkResult {
             cached: false,
             cited: 0,
             tracking_hop: None,
+            out_of_time: false,
         }
     }
 }
