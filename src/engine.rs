@@ -295,9 +295,13 @@ pub fn check_bytes(
                 {
                     findings.push(f);
                 }
-                for cite in citations.iter().filter(|c| !c.secret) {
-                    sink.send(&cite.key);
-                }
+                sink.send_packet(
+                    citations
+                        .iter()
+                        .filter(|c| !c.secret)
+                        .map(|c| (c.key.clone(), c.field.is_some()))
+                        .collect(),
+                );
             } else {
                 for s in common {
                     secrets.extend(s.scan(&ctx).into_iter().map(|h| h.secret));

@@ -1130,6 +1130,48 @@ fn time_budget_spent_is_a_failing_limit_time_finding() {
 }
 
 #[test]
+fn slow_links_in_one_packet_do_not_starve_dead_links_into_the_budget() {
+    let slow =
+        TestServer::start(|_: &Request, _| Reply::ok("late").after(Duration::from_millis(1500)));
+    let dead = TestServer::start(|_: &Request, _| Reply::status(404));
+    // One request at a time, 2.5 s in all: room for one slow link and the quick ones. In
+    // citation order (the old first come, first served), both dead links came after the
+    // slow ones and ran out of budget.
+    let dir = repo(
+        "fair-budget",
+        &[
+            ("timeout_secs", "10"),
+            ("budget_secs", "2.5"),
+            ("retries", "0"),
+            ("concurrency", "1"),
+            ("per_host", "1"),
+        ],
+    );
+    let mut a_urls: Vec<String> = (0..4).map(|i| slow.url(&format!("/slow-{i}"))).collect();
+    a_urls.push(dead.url("/dead-a"));
+    let a = write_packet(&dir, "a.yaml", &a_urls);
+    let b = write_packet(&dir, "b.yaml", &[dead.url("/dead-b")]);
+    let (r, json, took) = live(&dir, &["a.yaml", "b.yaml"]);
+
+    assert!(took < Duration::from_secs(5), "took {took:?}");
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    // b's dead link had its turn right after a's first link; a's dead link on another host
+    // went ahead of a's other slow links.
+    let pb = packet(&json, "b.yaml");
+    finding_at(pb, "link-dead", "error", &b[0]);
+    let pa = packet(&json, "a.yaml");
+    finding_at(pa, "link-dead", "error", &a[4]);
+    assert_eq!(dead.targets(), ["/dead-b", "/dead-a"]);
+    assert_eq!(result(&json, &a[0].url)["status"], "ok");
+    // What the budget left unchecked fails as limit-time.
+    for c in &a[2..4] {
+        assert_eq!(result(&json, &c.url)["out_of_time"], true);
+        finding_at(pa, "limit-time", "error", c);
+    }
+    assert!(slow.total_hits() <= 2, "{:?}", slow.targets());
+}
+
+#[test]
 fn per_host_limits_requests_in_flight_and_keeps_headers_off_plain_http() {
     let server =
         TestServer::start(|_: &Request, _| Reply::ok("fine").after(Duration::from_millis(150)));

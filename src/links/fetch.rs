@@ -5,8 +5,9 @@
 
 use super::cache::Cache;
 use super::guard::{Allow, DnsFailure, GuardedResolver};
+use super::schedule::{Link, Schedule};
 use super::settings::{expand_env, LinkSettings};
-use super::{LinkResult, RunOptions, Status};
+use super::{Cited, LinkResult, RunOptions, Status};
 use anyhow::Context;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue, LOCATION, RETRY_AFTER};
 use std::collections::{HashMap, HashSet};
@@ -27,11 +28,11 @@ pub const USER_AGENT: &str = concat!(
 );
 
 /// The link thread: prepares TLS, waits for the settings, then opens every URL that arrives
-/// on `urls` (each distinct one once) until the feed closes and every fetch is done. Results
+/// on `urls`, one batch per packet, in the fair order of [`super::schedule`] (each distinct one once) until the feed closes and every fetch is done. Results
 /// come back in no particular order.
 pub fn run(
     setup: oneshot::Receiver<(LinkSettings, RunOptions)>,
-    urls: UnboundedReceiver<String>,
+    urls: UnboundedReceiver<Vec<Cited>>,
 ) -> anyhow::Result<Vec<LinkResult>> {
     // The system's root certificates take a few milliseconds to load: do it now, while the
     // main thread reads the config.
@@ -80,7 +81,7 @@ struct Fetcher {
 
 async fn run_all(
     tls: rustls::ClientConfig,
-    mut urls: UnboundedReceiver<String>,
+    mut urls: UnboundedReceiver<Vec<Cited>>,
     settings: &LinkSettings,
     opts: &RunOptions,
 ) -> anyhow::Result<Vec<LinkResult>> {
@@ -108,36 +109,44 @@ async fn run_all(
         deadline: Instant::now() + settings.budget,
     });
     let mut cache = Cache::open(settings, opts.cache_path.as_deref());
+    // Every key decided or started; queued ones wait in `schedule`.
     let mut seen = HashSet::new();
+    let mut schedule = Schedule::default();
     let mut out = Vec::new();
-    let mut set = tokio::task::JoinSet::new();
+    let mut set: tokio::task::JoinSet<(String, LinkResult)> = tokio::task::JoinSet::new();
     let mut feeding = true;
     let mut ticker = tokio::time::interval(Duration::from_millis(150));
     let mut shown = false;
     loop {
         tokio::select! {
-            url = urls.recv(), if feeding => match url {
-                Some(url) => {
-                    if !seen.insert(url.clone()) {
-                        continue;
+            packet = urls.recv(), if feeding => match packet {
+                Some(packet) => {
+                    let mut fresh = Vec::new();
+                    for (url, evidence) in packet {
+                        if seen.contains(&url) {
+                            continue;
+                        }
+                        if settings.excluded(&url) {
+                            seen.insert(url.clone());
+                            let mut r = LinkResult::new(&url);
+                            r.status = Status::Excluded;
+                            r.reason = "excluded by `links.exclude`; not opened".into();
+                            out.push(r);
+                        } else if let Some(hit) = cache.as_ref().and_then(|c| c.fresh(&url)) {
+                            seen.insert(url.clone());
+                            out.push(hit);
+                        } else {
+                            fresh.push(fetcher.link(url, evidence));
+                        }
                     }
-                    if settings.excluded(&url) {
-                        let mut r = LinkResult::new(&url);
-                        r.status = Status::Excluded;
-                        r.reason = "excluded by `links.exclude`; not opened".into();
-                        out.push(r);
-                    } else if let Some(hit) = cache.as_ref().and_then(|c| c.fresh(&url)) {
-                        out.push(hit);
-                    } else {
-                        let f = Arc::clone(&fetcher);
-                        set.spawn(async move { f.check(url).await });
-                    }
+                    schedule.add_packet(fresh);
                 }
                 None => feeding = false,
             },
             joined = set.join_next(), if !set.is_empty() => {
                 if let Some(r) = joined {
-                    let r = r.context("link check task")?;
+                    let (host, r) = r.context("link check task")?;
+                    schedule.done(&host);
                     if let Some(c) = cache.as_mut() {
                         c.record(&r);
                     }
@@ -145,13 +154,19 @@ async fn run_all(
                 }
             }
             _ = ticker.tick(), if opts.progress && (feeding || !set.is_empty()) => {
-                let total = seen.len();
+                let total = seen.len() + schedule.waiting();
                 if total > 5 {
                     shown = true;
                     draw_progress(out.len(), total, feeding);
                 }
             }
             else => break,
+        }
+        // Start what the limits allow, in the schedule's order.
+        while let Some(link) = schedule.next(settings.concurrency) {
+            seen.insert(link.key.clone());
+            let f = Arc::clone(&fetcher);
+            set.spawn(async move { (link.host, f.check(link.key).await) });
         }
     }
     if shown {
@@ -284,14 +299,35 @@ impl Fetcher {
         (host, with_port)
     }
 
-    fn host_limit(&self, url: &Url) -> Arc<Semaphore> {
+    /// A link to schedule, with the host and per-host limit its first request counts against.
+    fn link(&self, key: String, evidence: bool) -> Link {
+        let (host, limit) = match Url::parse(&key) {
+            Ok(url) => {
+                let (_, with_port) = Self::host_key(&url);
+                (with_port, self.limit(&url))
+            }
+            Err(_) => (String::new(), self.settings.per_host),
+        };
+        Link {
+            key,
+            host,
+            limit,
+            evidence,
+        }
+    }
+
+    fn limit(&self, url: &Url) -> usize {
         let (host, with_port) = Self::host_key(url);
-        let limit = self
-            .settings
+        self.settings
             .host(&with_port)
             .or_else(|| self.settings.host(&host))
             .and_then(|h| h.per_host)
-            .unwrap_or(self.settings.per_host);
+            .unwrap_or(self.settings.per_host)
+    }
+
+    fn host_limit(&self, url: &Url) -> Arc<Semaphore> {
+        let (_, with_port) = Self::host_key(url);
+        let limit = self.limit(url);
         let mut hosts = self.hosts.lock().unwrap_or_else(|e| e.into_inner());
         hosts
             .entry(with_port)
@@ -327,7 +363,7 @@ impl Fetcher {
                 r.out_of_time = true;
                 return Step::Done(Status::Unverified, "not checked: time budget spent".into());
             }
-            let mut capped = false;
+            let capped;
             let outcome = {
                 // Per host first, then global: a busy host does not hold global slots.
                 let Ok(_host) = host_slots.acquire().await else {

@@ -12,6 +12,7 @@ pub mod cache;
 pub mod fetch;
 pub mod guard;
 mod iana;
+mod schedule;
 pub mod settings;
 
 use serde::Serialize;
@@ -134,15 +135,20 @@ pub struct Phase {
     start: Instant,
 }
 
+/// One link a packet cites: its key ([`key`]) and whether a field cites it (evidence) rather
+/// than prose.
+pub type Cited = (String, bool);
+
 /// Where URLs to open are sent (cheap to clone, one per worker).
 #[derive(Debug, Clone)]
-pub struct Sink(tokio::sync::mpsc::UnboundedSender<String>);
+pub struct Sink(tokio::sync::mpsc::UnboundedSender<Vec<Cited>>);
 
 impl Sink {
-    /// Queues a URL key; repeats are opened once.
-    pub fn send(&self, key: &str) {
-        // A phase that could not start drops the URL; finish() reports why.
-        let _ = self.0.send(key.to_string());
+    /// Queues one packet's links, in the order it cites them; a URL is opened once however
+    /// many packets cite it. The packets share the time budget fairly (see `schedule`).
+    pub fn send_packet(&self, links: Vec<Cited>) {
+        // A phase that could not start drops the URLs; finish() reports why.
+        let _ = self.0.send(links);
     }
 }
 
