@@ -28,8 +28,9 @@ pub const USER_AGENT: &str = concat!(
 );
 
 /// The link thread: prepares TLS, waits for the settings, then opens every URL that arrives
-/// on `urls`, one batch per packet, in the fair order of [`super::schedule`] (each distinct one once) until the feed closes and every fetch is done. Results
-/// come back in no particular order.
+/// on `urls` (one batch per packet; each distinct URL once), in the fair order of
+/// [`super::schedule`], until the feed closes and every fetch is done. Results come back in
+/// no particular order.
 pub fn run(
     setup: oneshot::Receiver<(LinkSettings, RunOptions)>,
     urls: UnboundedReceiver<Vec<Cited>>,
