@@ -295,9 +295,13 @@ pub fn check_bytes(
                 {
                     findings.push(f);
                 }
-                for cite in citations.iter().filter(|c| !c.secret) {
-                    sink.send(&cite.key);
-                }
+                sink.send_packet(
+                    citations
+                        .iter()
+                        .filter(|c| !c.secret)
+                        .map(|c| (c.key.clone(), c.field.is_some()))
+                        .collect(),
+                );
             } else {
                 for s in common {
                     secrets.extend(s.scan(&ctx).into_iter().map(|h| h.secret));
@@ -563,6 +567,7 @@ pub fn apply_links(config: &Config, report: &mut Report, mut links: LinkReport, 
     for r in refused_secret_links(report) {
         links.results.insert(r.url.clone(), r);
     }
+    let budget = config.links.budget.min(config.run_limits.run_budget);
     let all = Masker::new(
         report
             .packets
@@ -593,6 +598,24 @@ pub fn apply_links(config: &Config, report: &mut Report, mut links: LinkReport, 
             let Some(result) = links.results.get(&key) else {
                 continue;
             };
+            if result.out_of_time {
+                added.push(Finding {
+                    rule: core::LIMIT_TIME.into(),
+                    severity: Severity::Error,
+                    field: cite.field.as_deref().map(|f| packet.masker.apply(f)),
+                    line: cite.line,
+                    column: cite.column,
+                    message: packet.masker.apply(&format!(
+                        "link `{}` was not checked: the link phase's time budget ({} s) ran out first ({}); evidence that was not checked cannot pass",
+                        cite.url,
+                        budget.as_secs_f64(),
+                        result.reason
+                    )),
+                    fix: "raise `links.budget_secs` (and `limits.run_budget_secs`) in the config, or cite fewer slow links".into(),
+                    missing: false,
+                });
+                continue;
+            }
             for (rule, class) in &rules {
                 if let Some((message, fix)) = link_message(*class, cite, result) {
                     added.push(Finding {

@@ -16,7 +16,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use support::http::{Reply, Request, TestServer};
+use support::http::{Reply, Request, TestServer, TestTls};
 use support::{finding_lines, run_in, scratch, Run, TODAY};
 
 // ---------------------------------------------------------------------------------------------
@@ -218,8 +218,10 @@ fn link_findings(p: &Value) -> Vec<&Value> {
 
 /// The one `rule` finding citing `cite` (by line and field), checked for severity and column.
 fn finding_at<'a>(p: &'a Value, rule: &str, severity: &str, cite: &Cite) -> &'a Value {
-    let hits: Vec<&Value> = link_findings(p)
+    let hits: Vec<&Value> = p["findings"]
+        .as_array()
         .into_iter()
+        .flatten()
         .filter(|f| f["rule"] == rule && f["line"] == cite.line)
         .collect();
     assert_eq!(
@@ -406,6 +408,58 @@ fn redirect_to_private_or_metadata_address_is_refused() {
         "{}",
         json["links"]["summary"]
     );
+}
+
+#[test]
+fn addresses_the_iana_registries_call_not_global_are_refused() {
+    // Each target carries 127.0.0.1 (allowed in these tests) or 10.0.0.1 inside another form:
+    // IPv4-mapped, IPv4-translated, local-use NAT64, 6to4, IPv4-compatible; then reserved
+    // IPv6 ranges with nothing inside.
+    let targets = [
+        "http://[::ffff:0:7f00:1]/",
+        "http://[64:ff9b:1::7f00:1]/",
+        "http://[64:ff9b::a00:1]/",
+        "http://[2002:7f00:1::]/",
+        "http://[::7f00:1]/",
+        "http://[::ffff:10.0.0.1]/",
+        "http://[2001::1]/",
+        "http://[3fff::1]/",
+        "http://[5f00::1]/",
+        "http://[100::1]/",
+        "http://192.0.0.170/",
+        "http://192.88.99.1/",
+    ];
+    let server = TestServer::start(move |req: &Request, _| {
+        let i: usize = req.path.trim_start_matches("/to-").parse().unwrap_or(0);
+        Reply::redirect(302, targets[i])
+    });
+    let dir = repo("iana-ranges", &[]);
+    let mut urls: Vec<String> = (0..targets.len())
+        .map(|i| server.url(&format!("/to-{i}")))
+        .collect();
+    urls.extend(targets.iter().map(|t| t.to_string()));
+    let cites = write_packet(&dir, "p.yaml", &urls);
+    let (r, json, took) = live(&dir, &["p.yaml"]);
+
+    assert_eq!(r.code, 0, "refused is a warning: {}", r.stdout);
+    let p = packet(&json, "p.yaml");
+    for (i, c) in cites.iter().enumerate() {
+        let res = result(&json, &links_key(&c.url));
+        assert_eq!(res["status"], "refused", "{res}");
+        let sent = if i < targets.len() { 1 } else { 0 };
+        assert_eq!(
+            res["attempts"], sent,
+            "only the loopback hop is sent: {res}"
+        );
+        finding_at(p, "link-refused", "warning", c);
+    }
+    assert_eq!(server.total_hits(), targets.len());
+    assert!(took < Duration::from_millis(2500), "took {took:?}");
+}
+
+/// A URL as the report keys it (the parser's spelling: `[::7f00:1]` becomes `[::127.0.0.1]`…).
+fn links_key(url: &str) -> String {
+    url::Url::parse(url).unwrap().to_string()
 }
 
 /// The status each redirecting route answers with.
@@ -1004,7 +1058,7 @@ fn retry_after_is_honoured_only_up_to_the_cap() {
 }
 
 #[test]
-fn time_budget_spent_leaves_links_unverified() {
+fn time_budget_spent_is_a_failing_limit_time_finding() {
     let server =
         TestServer::start(|_: &Request, _| Reply::ok("too late").after(Duration::from_secs(4)));
     // one request at a time: the first link uses up the 1 s budget, the second never starts
@@ -1026,17 +1080,30 @@ fn time_budget_spent_leaves_links_unverified() {
         took < Duration::from_millis(3000),
         "the budget is 1 s; took {took:?}"
     );
-    assert_eq!(r.code, 0, "{}", r.stdout);
+    assert_eq!(
+        r.code, 1,
+        "unchecked evidence fails the packet: {}",
+        r.stdout
+    );
     let p = packet(&json, "p.yaml");
+    assert_eq!(p["verdict"], "fail");
     for c in &cites {
-        assert_eq!(
-            result(&json, &c.url)["status"],
-            "unverified",
-            "{}",
-            json["links"]
+        let res = result(&json, &c.url);
+        assert_eq!(res["status"], "unverified", "{}", json["links"]);
+        assert_eq!(res["out_of_time"], true, "{res}");
+        let f = finding_at(p, "limit-time", "error", c);
+        assert!(
+            f["message"].as_str().unwrap().contains("time budget (1 s)"),
+            "{f}"
         );
-        finding_at(p, "link-unverified", "warning", c);
     }
+    assert!(
+        !link_findings(p)
+            .iter()
+            .any(|f| f["rule"] == "link-unverified"),
+        "a budget cut is limit-time, not a warning: {}",
+        finding_lines(p).join("\n")
+    );
     // The link the server saw first used up the budget; the other should never have started.
     let first = server
         .targets()
@@ -1063,7 +1130,49 @@ fn time_budget_spent_leaves_links_unverified() {
 }
 
 #[test]
-fn per_host_limits_requests_in_flight_and_sends_configured_headers() {
+fn slow_links_in_one_packet_do_not_starve_dead_links_into_the_budget() {
+    let slow =
+        TestServer::start(|_: &Request, _| Reply::ok("late").after(Duration::from_millis(1500)));
+    let dead = TestServer::start(|_: &Request, _| Reply::status(404));
+    // One request at a time, 2.5 s in all: room for one slow link and the quick ones. In
+    // citation order (the old first come, first served), both dead links came after the
+    // slow ones and ran out of budget.
+    let dir = repo(
+        "fair-budget",
+        &[
+            ("timeout_secs", "10"),
+            ("budget_secs", "2.5"),
+            ("retries", "0"),
+            ("concurrency", "1"),
+            ("per_host", "1"),
+        ],
+    );
+    let mut a_urls: Vec<String> = (0..4).map(|i| slow.url(&format!("/slow-{i}"))).collect();
+    a_urls.push(dead.url("/dead-a"));
+    let a = write_packet(&dir, "a.yaml", &a_urls);
+    let b = write_packet(&dir, "b.yaml", &[dead.url("/dead-b")]);
+    let (r, json, took) = live(&dir, &["a.yaml", "b.yaml"]);
+
+    assert!(took < Duration::from_secs(5), "took {took:?}");
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    // b's dead link had its turn right after a's first link; a's dead link on another host
+    // went ahead of a's other slow links.
+    let pb = packet(&json, "b.yaml");
+    finding_at(pb, "link-dead", "error", &b[0]);
+    let pa = packet(&json, "a.yaml");
+    finding_at(pa, "link-dead", "error", &a[4]);
+    assert_eq!(dead.targets(), ["/dead-b", "/dead-a"]);
+    assert_eq!(result(&json, &a[0].url)["status"], "ok");
+    // What the budget left unchecked fails as limit-time.
+    for c in &a[2..4] {
+        assert_eq!(result(&json, &c.url)["out_of_time"], true);
+        finding_at(pa, "limit-time", "error", c);
+    }
+    assert!(slow.total_hits() <= 2, "{:?}", slow.targets());
+}
+
+#[test]
+fn per_host_limits_requests_in_flight_and_keeps_headers_off_plain_http() {
     let server =
         TestServer::start(|_: &Request, _| Reply::ok("fine").after(Duration::from_millis(150)));
     let host = format!("127.0.0.1:{}", server.port());
@@ -1074,16 +1183,8 @@ fn per_host_limits_requests_in_flight_and_sends_configured_headers() {
     let urls: Vec<String> = (0..8).map(|i| server.url(&format!("/page{i}"))).collect();
     write_packet(&dir, "p.yaml", &urls);
 
-    let out = support::bin()
-        .current_dir(&dir)
-        .args(["check", "--today", TODAY, "--format", "json", "p.yaml"])
-        .env("NO_COLOR", "1")
-        .env("PG_TEST_DOCS_TOKEN", "tok-123")
-        .output()
-        .unwrap();
-    let r = Run::from(out);
+    let (r, json) = live_env(&dir, &["p.yaml"], &[("PG_TEST_DOCS_TOKEN", "tok-123")]);
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
-    let json: Value = serde_json::from_str(&r.stdout).unwrap();
     for u in &urls {
         assert_eq!(result(&json, u)["status"], "ok");
     }
@@ -1095,9 +1196,139 @@ fn per_host_limits_requests_in_flight_and_sends_configured_headers() {
     );
     for i in 0..8 {
         let req = &server.requests(&format!("/page{i}"))[0];
-        assert_eq!(req.header("x-docs-token"), Some("tok-123"), "{req:?}");
+        assert_eq!(
+            req.header("x-docs-token"),
+            None,
+            "sent over plain http: {req:?}"
+        );
+    }
+}
+
+/// `packetgate check --today TODAY --format json ARGS…` in `dir` with `envs` set.
+fn live_env(dir: &Path, args: &[&str], envs: &[(&str, &str)]) -> (Run, Value) {
+    let out = support::bin()
+        .current_dir(dir)
+        .args(["check", "--today", TODAY, "--format", "json"])
+        .args(args)
+        .env("NO_COLOR", "1")
+        .envs(envs.iter().copied())
+        .output()
+        .unwrap();
+    let r = Run::from(out);
+    let json = serde_json::from_str(&r.stdout)
+        .unwrap_or_else(|e| panic!("bad JSON ({e}): {}\n{}", r.stdout, r.stderr));
+    (r, json)
+}
+
+#[test]
+fn host_headers_go_only_over_https_to_their_exact_origin() {
+    let dir = scratch("links-https-headers-tls");
+    let tls = TestTls::new(&dir);
+    let other = TestServer::start_tls(&tls, |req: &Request, _| match req.path.as_str() {
+        // back to the configured origin, after leaving it
+        "/bounce" => Reply::redirect(
+            302,
+            &format!(
+                "https://127.0.0.1:{}/home",
+                req.query.as_deref().unwrap_or("0")
+            ),
+        ),
+        _ => Reply::ok("other port"),
+    });
+    let other_url = other.url("");
+    let home = TestServer::start_tls(&tls, move |req: &Request, _| match req.path.as_str() {
+        "/to-other-port" => Reply::redirect(302, &format!("{other_url}/landed")),
+        "/same-origin" => Reply::redirect(301, "/ok"),
+        "/away-and-back" => Reply::redirect(
+            302,
+            &format!(
+                "{other_url}/bounce?{}",
+                req.header("host")
+                    .and_then(|h| h.rsplit(':').next())
+                    .unwrap_or("0")
+            ),
+        ),
+        _ => Reply::ok("home"),
+    });
+    let plain = TestServer::start(|_: &Request, _| Reply::ok("plain"));
+    let hosts = format!(
+        "{{'127.0.0.1:{}': {{headers: {{X-Docs-Token: '${{PG_TEST_DOCS_TOKEN}}'}}}}, \
+         'https://localhost:{}': {{headers: {{X-Docs-Token: '${{PG_TEST_DOCS_TOKEN}}'}}}}, \
+         '127.0.0.1:{}': {{headers: {{X-Docs-Token: '${{PG_TEST_DOCS_TOKEN}}'}}}}, \
+         '127.0.0.1': {{headers: {{X-Any-Port: leaked}}}}}}",
+        home.port(),
+        home.port(),
+        plain.port()
+    );
+    let dir = repo("https-headers", &[("hosts", &hosts)]);
+    let urls = [
+        home.url("/ok"),
+        home.url("/same-origin"),
+        home.url("/to-other-port"),
+        home.url("/away-and-back"),
+        plain.url("/plain"),
+    ];
+    write_packet(&dir, "p.yaml", &urls);
+    let ca = tls.ca_file();
+    let (r, json) = live_env(
+        &dir,
+        &["p.yaml"],
+        &[
+            ("PG_TEST_DOCS_TOKEN", "tok-123"),
+            ("SSL_CERT_FILE", ca.to_str().unwrap()),
+        ],
+    );
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    for u in &urls {
+        assert_eq!(result(&json, u)["status"], "ok", "{}", json["links"]);
+    }
+    let token = |server: &TestServer, path: &str| -> Vec<Option<String>> {
+        server
+            .requests(path)
+            .iter()
+            .map(|r| r.header("x-docs-token").map(str::to_string))
+            .collect()
+    };
+    let tok = || Some("tok-123".to_string());
+    // The configured https origin gets them, also after a redirect that stays there.
+    assert_eq!(token(&home, "/ok"), [tok(), tok()]);
+    assert_eq!(token(&home, "/same-origin"), [tok()]);
+    assert_eq!(token(&home, "/to-other-port"), [tok()]);
+    assert_eq!(token(&home, "/away-and-back"), [tok()]);
+    // Another port on the same host, and the origin again after leaving it: none.
+    assert_eq!(token(&other, "/landed"), [None]);
+    assert_eq!(token(&other, "/bounce"), [None]);
+    assert_eq!(token(&home, "/home"), [None]);
+    // Plain http, although its host:port is configured: none.
+    assert_eq!(token(&plain, "/plain"), [None]);
+    // A key without a port means port 443, not every port on the host.
+    for server in [&home, &other, &plain] {
+        for t in server.targets() {
+            for req in server.requests(t.split('?').next().unwrap()) {
+                assert_eq!(req.header("x-any-port"), None, "{req:?}");
+            }
+        }
     }
     assert!(!r.stdout.contains("tok-123") && !r.stderr.contains("tok-123"));
+}
+
+#[test]
+fn host_keys_naming_plain_http_are_a_config_error() {
+    let dir = repo(
+        "http-host-key",
+        &[(
+            "hosts",
+            "{'http://docs.example.com': {headers: {X-Docs-Token: t}}}",
+        )],
+    );
+    write_packet(&dir, "p.yaml", &[]);
+    let r = run_in(&dir, &["check", "--today", TODAY, "p.yaml"]);
+    assert_eq!(r.code, 2, "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        r.stderr.contains("headers are only ever sent over https"),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]

@@ -5,8 +5,9 @@
 
 use super::cache::Cache;
 use super::guard::{Allow, DnsFailure, GuardedResolver};
+use super::schedule::{Link, Schedule};
 use super::settings::{expand_env, LinkSettings};
-use super::{LinkResult, RunOptions, Status};
+use super::{Cited, LinkResult, RunOptions, Status};
 use anyhow::Context;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue, LOCATION, RETRY_AFTER};
 use std::collections::{HashMap, HashSet};
@@ -27,11 +28,12 @@ pub const USER_AGENT: &str = concat!(
 );
 
 /// The link thread: prepares TLS, waits for the settings, then opens every URL that arrives
-/// on `urls` (each distinct one once) until the feed closes and every fetch is done. Results
-/// come back in no particular order.
+/// on `urls` (one batch per packet; each distinct URL once), in the fair order of
+/// [`super::schedule`], until the feed closes and every fetch is done. Results come back in
+/// no particular order.
 pub fn run(
     setup: oneshot::Receiver<(LinkSettings, RunOptions)>,
-    urls: UnboundedReceiver<String>,
+    urls: UnboundedReceiver<Vec<Cited>>,
 ) -> anyhow::Result<Vec<LinkResult>> {
     // The system's root certificates take a few milliseconds to load: do it now, while the
     // main thread reads the config.
@@ -80,7 +82,7 @@ struct Fetcher {
 
 async fn run_all(
     tls: rustls::ClientConfig,
-    mut urls: UnboundedReceiver<String>,
+    mut urls: UnboundedReceiver<Vec<Cited>>,
     settings: &LinkSettings,
     opts: &RunOptions,
 ) -> anyhow::Result<Vec<LinkResult>> {
@@ -108,36 +110,44 @@ async fn run_all(
         deadline: Instant::now() + settings.budget,
     });
     let mut cache = Cache::open(settings, opts.cache_path.as_deref());
+    // Every key decided or started; queued ones wait in `schedule`.
     let mut seen = HashSet::new();
+    let mut schedule = Schedule::default();
     let mut out = Vec::new();
-    let mut set = tokio::task::JoinSet::new();
+    let mut set: tokio::task::JoinSet<(String, LinkResult)> = tokio::task::JoinSet::new();
     let mut feeding = true;
     let mut ticker = tokio::time::interval(Duration::from_millis(150));
     let mut shown = false;
     loop {
         tokio::select! {
-            url = urls.recv(), if feeding => match url {
-                Some(url) => {
-                    if !seen.insert(url.clone()) {
-                        continue;
+            packet = urls.recv(), if feeding => match packet {
+                Some(packet) => {
+                    let mut fresh = Vec::new();
+                    for (url, evidence) in packet {
+                        if seen.contains(&url) {
+                            continue;
+                        }
+                        if settings.excluded(&url) {
+                            seen.insert(url.clone());
+                            let mut r = LinkResult::new(&url);
+                            r.status = Status::Excluded;
+                            r.reason = "excluded by `links.exclude`; not opened".into();
+                            out.push(r);
+                        } else if let Some(hit) = cache.as_ref().and_then(|c| c.fresh(&url)) {
+                            seen.insert(url.clone());
+                            out.push(hit);
+                        } else {
+                            fresh.push(fetcher.link(url, evidence));
+                        }
                     }
-                    if settings.excluded(&url) {
-                        let mut r = LinkResult::new(&url);
-                        r.status = Status::Excluded;
-                        r.reason = "excluded by `links.exclude`; not opened".into();
-                        out.push(r);
-                    } else if let Some(hit) = cache.as_ref().and_then(|c| c.fresh(&url)) {
-                        out.push(hit);
-                    } else {
-                        let f = Arc::clone(&fetcher);
-                        set.spawn(async move { f.check(url).await });
-                    }
+                    schedule.add_packet(fresh);
                 }
                 None => feeding = false,
             },
             joined = set.join_next(), if !set.is_empty() => {
                 if let Some(r) = joined {
-                    let r = r.context("link check task")?;
+                    let (host, r) = r.context("link check task")?;
+                    schedule.done(&host);
                     if let Some(c) = cache.as_mut() {
                         c.record(&r);
                     }
@@ -145,13 +155,19 @@ async fn run_all(
                 }
             }
             _ = ticker.tick(), if opts.progress && (feeding || !set.is_empty()) => {
-                let total = seen.len();
+                let total = seen.len() + schedule.waiting();
                 if total > 5 {
                     shown = true;
                     draw_progress(out.len(), total, feeding);
                 }
             }
             else => break,
+        }
+        // Start what the limits allow, in the schedule's order.
+        while let Some(link) = schedule.next(settings.concurrency) {
+            seen.insert(link.key.clone());
+            let f = Arc::clone(&fetcher);
+            set.spawn(async move { (link.host, f.check(link.key).await) });
         }
     }
     if shown {
@@ -215,7 +231,10 @@ impl Fetcher {
             Err(e) => return (Status::Unverified, format!("not a valid URL: {e}")),
         };
         let mut previous: Option<Url> = None;
+        let first = current.origin();
+        let mut stayed = true;
         for hop in 0..=self.settings.max_redirects {
+            stayed &= current.origin() == first;
             if let Some(why) = self.refuse(&current, previous.as_ref()) {
                 r.final_url = Some(current.to_string());
                 let prefix = if hop > 0 {
@@ -229,7 +248,8 @@ impl Fetcher {
                 r.tracking_hop = Some(current.to_string());
             }
             r.final_url = Some(current.to_string());
-            match self.fetch(&current, r).await {
+            let headers = self.headers(&current, stayed);
+            match self.fetch(&current, headers, r).await {
                 Step::Next(next) => {
                     previous = Some(std::mem::replace(&mut current, next));
                 }
@@ -280,17 +300,51 @@ impl Fetcher {
         (host, with_port)
     }
 
-    fn host_limit(&self, url: &Url) -> (Arc<Semaphore>, HeaderMap) {
+    /// A link to schedule, with the host and per-host limit its first request counts against.
+    fn link(&self, key: String, evidence: bool) -> Link {
+        let (host, limit) = match Url::parse(&key) {
+            Ok(url) => {
+                let (_, with_port) = Self::host_key(&url);
+                (with_port, self.limit(&url))
+            }
+            Err(_) => (String::new(), self.settings.per_host),
+        };
+        Link {
+            key,
+            host,
+            limit,
+            evidence,
+        }
+    }
+
+    fn limit(&self, url: &Url) -> usize {
         let (host, with_port) = Self::host_key(url);
-        let host_settings = self
-            .settings
+        self.settings
             .host(&with_port)
-            .or_else(|| self.settings.host(&host));
-        let limit = host_settings
+            .or_else(|| self.settings.host(&host))
             .and_then(|h| h.per_host)
-            .unwrap_or(self.settings.per_host);
+            .unwrap_or(self.settings.per_host)
+    }
+
+    fn host_limit(&self, url: &Url) -> Arc<Semaphore> {
+        let (_, with_port) = Self::host_key(url);
+        let limit = self.limit(url);
+        let mut hosts = self.hosts.lock().unwrap_or_else(|e| e.into_inner());
+        hosts
+            .entry(with_port)
+            .or_insert_with(|| Arc::new(Semaphore::new(limit)))
+            .clone()
+    }
+
+    /// The configured headers for this hop: only over https, only at the exact origin
+    /// (scheme, host, port) they are configured for, and only while every hop so far stayed
+    /// there (`stayed`), so a redirect elsewhere and back never carries them.
+    fn headers(&self, url: &Url, stayed: bool) -> HeaderMap {
         let mut headers = HeaderMap::new();
-        for (name, value) in host_settings.map(|h| h.headers.as_slice()).unwrap_or(&[]) {
+        if !stayed || url.scheme() != "https" {
+            return headers;
+        }
+        for (name, value) in self.settings.headers_for(&url.origin()) {
             if let (Ok(n), Ok(v)) = (
                 HeaderName::from_bytes(name.as_bytes()),
                 HeaderValue::from_str(&expand_env(value)),
@@ -298,22 +352,19 @@ impl Fetcher {
                 headers.insert(n, v);
             }
         }
-        let mut hosts = self.hosts.lock().unwrap_or_else(|e| e.into_inner());
-        let sem = hosts
-            .entry(with_port)
-            .or_insert_with(|| Arc::new(Semaphore::new(limit)))
-            .clone();
-        (sem, headers)
+        headers
     }
 
     /// One hop: the request and its retries.
-    async fn fetch(&self, url: &Url, r: &mut LinkResult) -> Step {
-        let (host_slots, headers) = self.host_limit(url);
+    async fn fetch(&self, url: &Url, headers: HeaderMap, r: &mut LinkResult) -> Step {
+        let host_slots = self.host_limit(url);
         let mut attempt = 0;
         loop {
             if self.budget_spent() {
+                r.out_of_time = true;
                 return Step::Done(Status::Unverified, "not checked: time budget spent".into());
             }
+            let capped;
             let outcome = {
                 // Per host first, then global: a busy host does not hold global slots.
                 let Ok(_host) = host_slots.acquire().await else {
@@ -324,12 +375,12 @@ impl Fetcher {
                 };
                 // Waiting for a slot may have used up the budget.
                 if self.budget_spent() {
+                    r.out_of_time = true;
                     return Step::Done(Status::Unverified, "not checked: time budget spent".into());
                 }
-                let timeout = self
-                    .settings
-                    .timeout
-                    .min(self.deadline.saturating_duration_since(Instant::now()));
+                let left = self.deadline.saturating_duration_since(Instant::now());
+                capped = left < self.settings.timeout;
+                let timeout = self.settings.timeout.min(left);
                 r.attempts += 1;
                 let sent = Instant::now();
                 let outcome = self
@@ -345,6 +396,14 @@ impl Fetcher {
                     // The resolver stopped it: no request left the machine.
                     r.attempts -= 1;
                     return step;
+                }
+                Outcome::Retry { why, .. } if capped && self.budget_spent() => {
+                    // Cut short by the budget, not by the request's own timeout.
+                    r.out_of_time = true;
+                    return Step::Done(
+                        Status::Unverified,
+                        format!("{why}: the time budget ran out during the request"),
+                    );
                 }
                 Outcome::Retry { why, wait } => (why, wait),
             };
@@ -364,6 +423,7 @@ impl Fetcher {
                 .map(|w| w.min(self.settings.retry_after_max))
                 .unwrap_or(backoff);
             if Instant::now() + wait >= self.deadline {
+                r.out_of_time = true;
                 return Step::Done(
                     Status::Unverified,
                     format!("{}; not retried: time budget spent", retry.0),

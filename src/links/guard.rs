@@ -1,14 +1,17 @@
 //! The SSRF guard: which addresses packetgate may open. A packet is untrusted input (it comes
-//! from a pull request), so by default no request goes to loopback, private, link-local
-//! (cloud metadata at 169.254.169.254), CGNAT, unique-local, multicast, reserved or
-//! unspecified addresses. The check runs on the addresses DNS returns, inside the resolver the
+//! from a pull request), so by default no request goes to an address the IANA special-purpose
+//! registries call not globally reachable (loopback, private, link-local with the cloud
+//! metadata at 169.254.169.254, CGNAT, unique-local, IPv4-mapped, local-use NAT64, …), nor to
+//! multicast or IPv6 outside `2000::/3` ([`super::iana`] holds the rows). The check runs on the addresses DNS returns, inside the resolver the
 //! HTTP client connects with, so there is no gap between checking a name and connecting to it.
 
+use super::iana::{self, Reach};
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
 
-/// Why an address is not opened, or `None` when it is public.
+/// Why an address is not opened, or `None` when it is public: the most specific row of the
+/// IANA special-purpose registries ([`super::iana`]) that covers it decides.
 pub fn forbidden(ip: IpAddr) -> Option<&'static str> {
     match ip {
         IpAddr::V4(v4) => forbidden_v4(v4),
@@ -17,49 +20,22 @@ pub fn forbidden(ip: IpAddr) -> Option<&'static str> {
 }
 
 fn forbidden_v4(ip: Ipv4Addr) -> Option<&'static str> {
-    let [a, b, c, _] = ip.octets();
-    Some(match (a, b) {
-        _ if ip.is_unspecified() || a == 0 => "an unspecified address",
-        _ if ip.is_loopback() => "a loopback address",
-        (10, _) | (192, 168) => "a private address",
-        (172, b) if (16..=31).contains(&b) => "a private address",
-        (169, 254) => "a link-local address (cloud metadata lives here)",
-        (100, b) if (64..=127).contains(&b) => "a carrier-grade NAT address",
-        (192, 0) if c == 0 || c == 2 => "a reserved address",
-        (198, 18 | 19) => "a benchmarking address",
-        (198, 51) if c == 100 => "a documentation address",
-        (203, 0) if c == 113 => "a documentation address",
-        _ if ip.is_multicast() => "a multicast address",
-        _ if a >= 240 => "a reserved address",
-        _ => return None,
-    })
+    match iana::row_v4(ip)?.reach {
+        Reach::Global => None,
+        Reach::Refused(why) => Some(why),
+        // No IPv4 row embeds another address.
+        Reach::Embeds(_) => Some("a reserved address"),
+    }
 }
 
 fn forbidden_v6(ip: Ipv6Addr) -> Option<&'static str> {
-    let seg = ip.segments();
-    // Addresses that carry an IPv4 address inside: judge the IPv4 one.
-    if let Some(v4) = ip.to_ipv4_mapped() {
-        return forbidden_v4(v4);
+    match iana::row_v6(ip).map(|r| r.reach) {
+        Some(Reach::Global) => None,
+        Some(Reach::Refused(why)) => Some(why),
+        Some(Reach::Embeds(offset)) => forbidden_v4(iana::embedded(ip, offset)),
+        None if ip.segments()[0] & 0xe000 != 0x2000 => Some(iana::NOT_GLOBAL_UNICAST),
+        None => None,
     }
-    if seg[..6] == [0, 0, 0, 0, 0, 0] && !ip.is_loopback() && !ip.is_unspecified() {
-        // IPv4-compatible (deprecated) `::a.b.c.d`.
-        return forbidden_v4(Ipv4Addr::from(u128::from(ip) as u32));
-    }
-    if seg[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
-        // NAT64 `64:ff9b::a.b.c.d`.
-        let v4 = (u32::from(seg[6]) << 16) | u32::from(seg[7]);
-        return forbidden_v4(Ipv4Addr::from(v4));
-    }
-    Some(match seg[0] {
-        _ if ip.is_unspecified() => "an unspecified address",
-        _ if ip.is_loopback() => "a loopback address",
-        s if s & 0xfe00 == 0xfc00 => "a unique-local address",
-        s if s & 0xffc0 == 0xfe80 => "a link-local address",
-        s if s & 0xffc0 == 0xfec0 => "a site-local address",
-        s if s & 0xff00 == 0xff00 => "a multicast address",
-        0x2001 if seg[1] == 0x0db8 => "a documentation address",
-        _ => return None,
-    })
 }
 
 /// Addresses the repository allows despite the rules above (`links.allow_private`).
@@ -226,41 +202,208 @@ mod tests {
         s.parse().unwrap()
     }
 
-    #[test]
-    fn private_and_special_addresses_are_forbidden() {
-        for bad in [
-            "127.0.0.1",
-            "10.1.2.3",
-            "172.16.0.1",
-            "172.31.255.255",
-            "192.168.1.1",
+    /// The guard as a table: every row of the IANA registries (an address inside it, and
+    /// one at each edge where the edge is not another row), and what becomes of it.
+    const TABLE: &[(&str, Option<&str>)] = &[
+        // IPv4 special-purpose registry
+        ("0.0.0.0", Some("an unspecified address")),
+        ("0.255.255.255", Some("an unspecified address")),
+        ("1.0.0.0", None),
+        ("10.0.0.0", Some("a private address")),
+        ("10.255.255.255", Some("a private address")),
+        ("11.0.0.0", None),
+        ("100.63.255.255", None),
+        ("100.64.0.0", Some("a carrier-grade NAT address")),
+        ("100.127.255.255", Some("a carrier-grade NAT address")),
+        ("100.128.0.0", None),
+        ("127.0.0.1", Some("a loopback address")),
+        ("127.255.255.254", Some("a loopback address")),
+        (
             "169.254.169.254",
-            "100.64.0.1",
-            "0.0.0.0",
-            "224.0.0.1",
-            "255.255.255.255",
-            "::1",
-            "::",
-            "fc00::1",
-            "fd12:3456::1",
-            "fe80::1",
-            "ff02::1",
-            "::ffff:10.0.0.1",
-            "::ffff:169.254.169.254",
+            Some("a link-local address (cloud metadata lives here)"),
+        ),
+        ("172.15.255.255", None),
+        ("172.16.0.1", Some("a private address")),
+        ("172.31.255.255", Some("a private address")),
+        ("172.32.0.0", None),
+        (
+            "192.0.0.1",
+            Some("an IETF protocol address (not globally reachable)"),
+        ),
+        (
+            "192.0.0.8",
+            Some("an IETF protocol address (not globally reachable)"),
+        ),
+        ("192.0.0.9", None),
+        ("192.0.0.10", None),
+        (
+            "192.0.0.11",
+            Some("an IETF protocol address (not globally reachable)"),
+        ),
+        (
+            "192.0.0.170",
+            Some("an IETF protocol address (not globally reachable)"),
+        ),
+        (
+            "192.0.0.171",
+            Some("an IETF protocol address (not globally reachable)"),
+        ),
+        ("192.0.1.0", None),
+        ("192.0.2.1", Some("a documentation address")),
+        ("192.31.196.1", None),
+        ("192.52.193.1", None),
+        (
+            "192.88.99.1",
+            Some("a deprecated 6to4 relay anycast address"),
+        ),
+        (
+            "192.88.99.2",
+            Some("a deprecated 6to4 relay anycast address"),
+        ),
+        ("192.168.1.1", Some("a private address")),
+        ("192.175.48.1", None),
+        ("198.17.255.255", None),
+        ("198.18.0.1", Some("a benchmarking address")),
+        ("198.19.255.255", Some("a benchmarking address")),
+        ("198.20.0.0", None),
+        ("198.51.100.7", Some("a documentation address")),
+        ("203.0.113.7", Some("a documentation address")),
+        ("223.255.255.255", None),
+        ("224.0.0.1", Some("a multicast address")),
+        ("239.255.255.255", Some("a multicast address")),
+        ("240.0.0.1", Some("a reserved address")),
+        ("255.255.255.254", Some("a reserved address")),
+        ("255.255.255.255", Some("the limited broadcast address")),
+        ("8.8.8.8", None),
+        ("93.184.216.34", None),
+        // IPv6 special-purpose registry
+        ("::1", Some("a loopback address")),
+        ("::", Some("an unspecified address")),
+        (
+            "::ffff:8.8.8.8",
+            Some("an IPv4-mapped address (not globally reachable)"),
+        ),
+        (
             "::ffff:127.0.0.1",
-            "64:ff9b::a00:1",
-        ] {
-            assert!(forbidden(ip(bad)).is_some(), "{bad}");
+            Some("an IPv4-mapped address (not globally reachable)"),
+        ),
+        (
+            "::ffff:169.254.169.254",
+            Some("an IPv4-mapped address (not globally reachable)"),
+        ),
+        ("64:ff9b::8.8.8.8", None),
+        ("64:ff9b::a00:1", Some("a private address")),
+        (
+            "64:ff9b::169.254.169.254",
+            Some("a link-local address (cloud metadata lives here)"),
+        ),
+        (
+            "64:ff9b:1::8.8.8.8",
+            Some("a local-use IPv4/IPv6 translation address"),
+        ),
+        (
+            "64:ff9b:1:ffff::1",
+            Some("a local-use IPv4/IPv6 translation address"),
+        ),
+        ("100::1", Some("a discard-only address")),
+        ("100:0:0:1::1", Some("a dummy address")),
+        ("2001::1", Some("a Teredo address (not globally reachable)")),
+        (
+            "2001:0:4136:e378::1",
+            Some("a Teredo address (not globally reachable)"),
+        ),
+        ("2001:1::1", None),
+        ("2001:1::2", None),
+        ("2001:1::3", None),
+        (
+            "2001:1::4",
+            Some("an IETF protocol address (not globally reachable)"),
+        ),
+        ("2001:2::1", Some("a benchmarking address")),
+        ("2001:3::1", None),
+        ("2001:4:112::1", None),
+        (
+            "2001:4:113::1",
+            Some("an IETF protocol address (not globally reachable)"),
+        ),
+        ("2001:10::1", Some("a deprecated ORCHID address")),
+        ("2001:20::1", None),
+        ("2001:30::1", None),
+        (
+            "2001:1ff::1",
+            Some("an IETF protocol address (not globally reachable)"),
+        ),
+        ("2001:200::1", None),
+        ("2001:db8::1", Some("a documentation address")),
+        ("2002:808:808::1", None),
+        ("2002:7f00:1::1", Some("a loopback address")),
+        (
+            "2002:a9fe:a9fe::",
+            Some("a link-local address (cloud metadata lives here)"),
+        ),
+        ("2620:4f:8000::1", None),
+        ("3fff::1", Some("a documentation address")),
+        ("3fff:fff::1", Some("a documentation address")),
+        ("3fff:1000::1", None),
+        ("5f00::1", Some("a segment-routing address")),
+        ("fc00::1", Some("a unique-local address")),
+        ("fd12:3456::1", Some("a unique-local address")),
+        ("fe80::1", Some("a link-local address")),
+        ("febf::1", Some("a link-local address")),
+        ("ff02::1", Some("a multicast address")),
+        // The IPv6 address space outside 2000::/3
+        ("::ffff:0:7f00:1", Some(iana::NOT_GLOBAL_UNICAST)), // IPv4-translated 127.0.0.1
+        ("::ffff:0:808:808", Some(iana::NOT_GLOBAL_UNICAST)),
+        ("::a00:1", Some(iana::NOT_GLOBAL_UNICAST)), // IPv4-compatible 10.0.0.1
+        ("::8.8.8.8", Some(iana::NOT_GLOBAL_UNICAST)),
+        ("fec0::1", Some(iana::NOT_GLOBAL_UNICAST)),
+        ("4000::1", Some(iana::NOT_GLOBAL_UNICAST)),
+        ("1fff:ffff::1", Some(iana::NOT_GLOBAL_UNICAST)),
+        ("2606:4700::1111", None),
+        ("2a00:1450:4001::200e", None),
+    ];
+
+    #[test]
+    fn the_guard_follows_the_iana_registries() {
+        let wrong: Vec<String> = TABLE
+            .iter()
+            .filter(|(addr, want)| forbidden(ip(addr)) != *want)
+            .map(|(addr, want)| format!("{addr}: want {want:?}, got {:?}", forbidden(ip(addr))))
+            .collect();
+        assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    }
+
+    #[test]
+    fn no_registry_row_is_written_twice_or_with_host_bits() {
+        // A duplicate would shadow its twin; host bits past the prefix would be a typo.
+        let mut rows: Vec<(u128, u8)> = iana::V4
+            .iter()
+            .map(|r| (u128::from(u32::from(r.net)), r.prefix))
+            .collect();
+        for (bits, prefix) in &rows {
+            assert_eq!(
+                bits & (u128::from(u32::MAX) >> prefix),
+                0,
+                "{bits:x}/{prefix}"
+            );
         }
-        for good in [
-            "93.184.216.34",
-            "172.32.0.1",
-            "100.128.0.1",
-            "2606:4700::1111",
-            "8.8.8.8",
-        ] {
-            assert_eq!(forbidden(ip(good)), None, "{good}");
+        let v6: Vec<(u128, u8)> = iana::V6
+            .iter()
+            .map(|r| (u128::from(r.net), r.prefix))
+            .collect();
+        for (bits, prefix) in &v6 {
+            let host = u128::MAX.checked_shr(u32::from(*prefix)).unwrap_or(0);
+            assert_eq!(bits & host, 0, "{bits:x}/{prefix}");
         }
+        let n = rows.len();
+        rows.sort_unstable();
+        rows.dedup();
+        assert_eq!(rows.len(), n, "a duplicated IPv4 row");
+        let mut v6 = v6;
+        let n = v6.len();
+        v6.sort_unstable();
+        v6.dedup();
+        assert_eq!(v6.len(), n, "a duplicated IPv6 row");
     }
 
     #[test]

@@ -11,6 +11,8 @@
 pub mod cache;
 pub mod fetch;
 pub mod guard;
+mod iana;
+mod schedule;
 pub mod settings;
 
 use serde::Serialize;
@@ -61,6 +63,10 @@ pub struct LinkResult {
     pub cited: usize,
     /// A redirect hop that carries tracking parameters (the link works, but is not clean).
     pub tracking_hop: Option<String>,
+    /// The phase's time budget ran out before the link could be checked (not started, a
+    /// request cut short, or a retry not sent): a failing `limit-time` finding, never a
+    /// warning, since evidence that was not checked cannot pass.
+    pub out_of_time: bool,
 }
 
 impl LinkResult {
@@ -76,6 +82,7 @@ impl LinkResult {
             cached: false,
             cited: 0,
             tracking_hop: None,
+            out_of_time: false,
         }
     }
 }
@@ -128,15 +135,20 @@ pub struct Phase {
     start: Instant,
 }
 
+/// One link a packet cites: its key ([`key`]) and whether a field cites it (evidence) rather
+/// than prose.
+pub type Cited = (String, bool);
+
 /// Where URLs to open are sent (cheap to clone, one per worker).
 #[derive(Debug, Clone)]
-pub struct Sink(tokio::sync::mpsc::UnboundedSender<String>);
+pub struct Sink(tokio::sync::mpsc::UnboundedSender<Vec<Cited>>);
 
 impl Sink {
-    /// Queues a URL key; repeats are opened once.
-    pub fn send(&self, key: &str) {
-        // A phase that could not start drops the URL; finish() reports why.
-        let _ = self.0.send(key.to_string());
+    /// Queues one packet's links, in the order it cites them; a URL is opened once however
+    /// many packets cite it. The packets share the time budget fairly (see `schedule`).
+    pub fn send_packet(&self, links: Vec<Cited>) {
+        // A phase that could not start drops the URLs; finish() reports why.
+        let _ = self.0.send(links);
     }
 }
 

@@ -30,10 +30,14 @@ const HOST_KEYS: &[&str] = &["per_host", "headers"];
 /// Settings for one host (`links.hosts.NAME`).
 #[derive(Debug, Clone)]
 pub struct HostSettings {
-    /// Host name, or `host:port`, lower-cased.
+    /// Host name, or `host:port`, lower-cased (an `https://` in the key is left out).
     pub host: String,
+    /// The one origin the headers go to: `https://host:port` (port 443 unless the key names
+    /// one), as the URL parser writes it.
+    pub origin: Option<url::Origin>,
     pub per_host: Option<usize>,
     /// Extra request headers; `${VAR}` in a value is read from the environment at run time.
+    /// Sent only over https, to [`HostSettings::origin`], on a chain of hops that never left it.
     pub headers: Vec<(String, String)>,
 }
 
@@ -85,6 +89,14 @@ impl Default for LinkSettings {
 impl LinkSettings {
     pub fn host(&self, host: &str) -> Option<&HostSettings> {
         self.hosts.iter().find(|h| h.host == host)
+    }
+
+    /// The headers configured for exactly this origin (https only), if any.
+    pub fn headers_for(&self, origin: &url::Origin) -> &[(String, String)] {
+        self.hosts
+            .iter()
+            .find(|h| h.origin.as_ref() == Some(origin))
+            .map_or(&[], |h| h.headers.as_slice())
     }
 
     pub fn excluded(&self, url: &str) -> bool {
@@ -220,8 +232,24 @@ pub fn decode(entry: Entry<'_>, s: &mut LinkSettings, p: &mut Problems) {
                     }
                 }
                 h.finish(HOST_KEYS, "a `links.hosts` entry", p);
+                let name = item.name().to_ascii_lowercase();
+                let host = name.strip_prefix("https://").unwrap_or(&name);
+                let origin = url::Url::parse(&format!("https://{host}/"))
+                    .ok()
+                    .filter(|u| u.path() == "/" && !host.contains(['/', '@', '?', '#']))
+                    .map(|u| u.origin());
+                if origin.is_none() {
+                    item.problem(
+                        p,
+                        format!(
+                            "`{name}` is not a host (`docs.example.com`, `docs.example.com:8443` or `https://docs.example.com`); headers are only ever sent over https"
+                        ),
+                    );
+                    continue;
+                }
                 s.hosts.push(HostSettings {
-                    host: item.name().to_ascii_lowercase(),
+                    host: host.to_string(),
+                    origin,
                     per_host,
                     headers,
                 });

@@ -117,10 +117,11 @@ pub const CORE_RULES: &[CoreRule] = &[
     },
     CoreRule {
         id: LIMIT_TIME,
-        summary: "The run's time budget ran out before the packet was judged",
-        doc: "What: the run took longer than `limits.run_budget_secs` (default 900); packets \
-              not yet judged then, and a packet whose judging the budget cut short part-way, \
-              are this finding (links still open become `link-unverified`).\nWhy: a gate that never answers blocks every merge; one \
+        summary: "A time budget ran out before the packet or one of its links was checked",
+        doc: "What: the run took longer than `limits.run_budget_secs` (default 900), or the link \
+              phase longer than `links.budget_secs` (default 300); packets not yet judged then, \
+              a packet whose judging the budget cut short part-way, and every cited link the \
+              link phase could not finish checking are this finding, at the citation.\nWhy: a gate that never answers blocks every merge; one \
               that answers \"pass\" for what it did not judge lets anything in.\nExample: a \
               run on a slow, overloaded runner. Raise the budget, or split the packets.",
     },

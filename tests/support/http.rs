@@ -18,8 +18,10 @@
 #![allow(dead_code)]
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::{self, JoinHandle};
@@ -162,6 +164,7 @@ struct Log {
 
 pub struct TestServer {
     addr: SocketAddr,
+    scheme: &'static str,
     stop: Arc<AtomicBool>,
     log: Arc<Mutex<Log>>,
     acceptor: Option<JoinHandle<()>>,
@@ -174,6 +177,23 @@ impl TestServer {
     where
         F: Fn(&Request, usize) -> Reply + Send + Sync + 'static,
     {
+        TestServer::listen(None, handler)
+    }
+
+    /// Like [`TestServer::start`], speaking TLS with `tls`'s certificate for 127.0.0.1 and
+    /// `localhost`; [`TestServer::url`] then gives `https://` URLs.
+    pub fn start_tls<F>(tls: &TestTls, handler: F) -> TestServer
+    where
+        F: Fn(&Request, usize) -> Reply + Send + Sync + 'static,
+    {
+        TestServer::listen(Some(tls.server_config()), handler)
+    }
+
+    fn listen<F>(tls: Option<Arc<rustls::ServerConfig>>, handler: F) -> TestServer
+    where
+        F: Fn(&Request, usize) -> Reply + Send + Sync + 'static,
+    {
+        let scheme = if tls.is_some() { "https" } else { "http" };
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
         listener
             .set_nonblocking(true)
@@ -189,7 +209,21 @@ impl TestServer {
                     match listener.accept() {
                         Ok((stream, _)) => {
                             let (log, handler) = (log.clone(), handler.clone());
-                            thread::spawn(move || serve(stream, &log, &*handler));
+                            let tls = tls.clone();
+                            thread::spawn(move || {
+                                let _ = stream.set_nonblocking(false);
+                                let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+                                match tls {
+                                    None => serve(stream, &log, &*handler),
+                                    Some(config) => {
+                                        let Ok(conn) = rustls::ServerConnection::new(config) else {
+                                            return;
+                                        };
+                                        let tls = rustls::StreamOwned::new(conn, stream);
+                                        serve(tls, &log, &*handler)
+                                    }
+                                }
+                            });
                         }
                         Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
                             thread::sleep(Duration::from_millis(2));
@@ -201,6 +235,7 @@ impl TestServer {
         };
         TestServer {
             addr,
+            scheme,
             stop,
             log,
             acceptor: Some(acceptor),
@@ -211,9 +246,9 @@ impl TestServer {
         self.addr.port()
     }
 
-    /// `http://127.0.0.1:PORT/path`
+    /// `http://127.0.0.1:PORT/path` (`https://` for a TLS server)
     pub fn url(&self, path: &str) -> String {
-        format!("http://{}{}", self.addr, path)
+        format!("{}://{}{}", self.scheme, self.addr, path)
     }
 
     /// How many requests (any method) arrived for `path` (query string ignored).
@@ -272,7 +307,34 @@ impl Drop for TestServer {
     }
 }
 
-fn read_request(stream: &TcpStream) -> Option<Request> {
+/// A connection the server answers on: plain TCP, or TLS over it.
+trait Conn: Read + Write {
+    /// Stops writing (TLS: `close_notify` first), so the client sees the end of the reply.
+    fn end_writes(&mut self);
+    fn tcp(&self) -> &TcpStream;
+}
+
+impl Conn for TcpStream {
+    fn end_writes(&mut self) {
+        let _ = self.shutdown(Shutdown::Write);
+    }
+    fn tcp(&self) -> &TcpStream {
+        self
+    }
+}
+
+impl Conn for rustls::StreamOwned<rustls::ServerConnection, TcpStream> {
+    fn end_writes(&mut self) {
+        self.conn.send_close_notify();
+        let _ = self.flush();
+        let _ = self.sock.shutdown(Shutdown::Write);
+    }
+    fn tcp(&self) -> &TcpStream {
+        &self.sock
+    }
+}
+
+fn read_request(stream: &mut impl Read) -> Option<Request> {
     let mut reader = BufReader::new(stream);
     let mut line = String::new();
     if reader.read_line(&mut line).ok()? == 0 {
@@ -316,10 +378,8 @@ fn read_request(stream: &TcpStream) -> Option<Request> {
     })
 }
 
-fn serve(stream: TcpStream, log: &Mutex<Log>, handler: &Handler) {
-    let _ = stream.set_nonblocking(false);
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
-    let Some(req) = read_request(&stream) else {
+fn serve(mut stream: impl Conn, log: &Mutex<Log>, handler: &Handler) {
+    let Some(req) = read_request(&mut stream) else {
         return;
     };
     let hit = {
@@ -341,7 +401,7 @@ fn serve(stream: TcpStream, log: &Mutex<Log>, handler: &Handler) {
                 reply = *inner;
             }
             Reply::Drop => {
-                let _ = stream.shutdown(Shutdown::Both);
+                let _ = stream.tcp().shutdown(Shutdown::Both);
                 done();
                 return;
             }
@@ -358,7 +418,7 @@ fn serve(stream: TcpStream, log: &Mutex<Log>, handler: &Handler) {
                         break;
                     }
                 }
-                let _ = stream.shutdown(Shutdown::Both);
+                let _ = stream.tcp().shutdown(Shutdown::Both);
                 done();
                 return;
             }
@@ -396,7 +456,7 @@ fn reason(status: u16) -> &'static str {
 }
 
 fn write_response(
-    mut stream: TcpStream,
+    mut stream: impl Conn,
     req: &Request,
     status: u16,
     headers: &[(String, String)],
@@ -420,9 +480,119 @@ fn write_response(
     }
     let _ = stream.write_all(&out);
     let _ = stream.flush();
-    let _ = stream.shutdown(Shutdown::Write);
+    stream.end_writes();
     // Let the client read to EOF before the socket closes (avoids a reset that loses the reply).
-    let _ = stream.set_read_timeout(Some(Duration::from_millis(200)));
+    let _ = stream
+        .tcp()
+        .set_read_timeout(Some(Duration::from_millis(200)));
     let mut sink = [0u8; 512];
-    let _ = std::io::Read::read(&mut stream, &mut sink);
+    let _ = std::io::Read::read(&mut stream.tcp(), &mut sink);
+}
+
+/// A throw-away certificate authority and a server certificate it signed for 127.0.0.1 and
+/// `localhost`, made with the `openssl` command. The binary trusts it through
+/// `SSL_CERT_FILE` = [`TestTls::ca_file`] (read by the platform verifier on Linux).
+pub struct TestTls {
+    dir: PathBuf,
+}
+
+impl TestTls {
+    pub fn new(dir: &Path) -> TestTls {
+        std::fs::create_dir_all(dir).unwrap();
+        let run = |args: &[&str]| {
+            let out = Command::new("openssl")
+                .args(args)
+                .current_dir(dir)
+                .output()
+                .expect("run openssl");
+            assert!(
+                out.status.success(),
+                "openssl {args:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        };
+        let ec = [
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+        ];
+        let mut ca = vec!["req", "-x509"];
+        ca.extend(ec);
+        ca.extend([
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.pem",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=packetgate test CA",
+            "-addext",
+            "basicConstraints=critical,CA:TRUE",
+            "-addext",
+            "keyUsage=critical,keyCertSign,cRLSign",
+        ]);
+        run(&ca);
+        let mut leaf = vec!["req"];
+        leaf.extend(ec);
+        leaf.extend([
+            "-keyout",
+            "leaf.key",
+            "-out",
+            "leaf.csr",
+            "-subj",
+            "/CN=localhost",
+        ]);
+        run(&leaf);
+        std::fs::write(
+            dir.join("leaf.ext"),
+            "subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\n\
+             keyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n",
+        )
+        .unwrap();
+        run(&[
+            "x509",
+            "-req",
+            "-in",
+            "leaf.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            "leaf.pem",
+            "-days",
+            "2",
+            "-extfile",
+            "leaf.ext",
+        ]);
+        TestTls {
+            dir: dir.to_path_buf(),
+        }
+    }
+
+    /// The CA certificate (PEM), for `SSL_CERT_FILE`.
+    pub fn ca_file(&self) -> PathBuf {
+        self.dir.join("ca.pem")
+    }
+
+    fn server_config(&self) -> Arc<rustls::ServerConfig> {
+        use rustls::pki_types::pem::PemObject;
+        use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+        let cert = std::fs::read(self.dir.join("leaf.pem")).unwrap();
+        let key = std::fs::read(self.dir.join("leaf.key")).unwrap();
+        let chain = vec![CertificateDer::from_pem_slice(&cert).unwrap()];
+        let key = PrivateKeyDer::from_pem_slice(&key).unwrap();
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let config = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(chain, key)
+            .unwrap();
+        Arc::new(config)
+    }
 }
