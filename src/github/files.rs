@@ -34,6 +34,8 @@ pub struct Changes {
     /// Files whose old version declared `packet` (as far as the diff or git shows it):
     /// dropping or respelling the declaration does not make a packet stop being judged.
     pub were_packets: BTreeSet<String>,
+    /// Files that are symbolic links at the head, when git says (the REST list does not).
+    pub links: BTreeSet<String>,
     /// `false` when the list stops at GitHub's cap and more files changed.
     pub complete: bool,
 }
@@ -124,6 +126,12 @@ pub fn from_git(dir: &Path, from: &str, to: &str) -> Result<Changes, GitError> {
         ..Changes::default()
     };
     for c in git::diff(dir, from, to)? {
+        if let Some((blob, mode)) = &c.blob {
+            changes.blobs.insert(c.path.clone(), blob.clone());
+            if mode == "120000" {
+                changes.links.insert(c.path.clone());
+            }
+        }
         if matches!(c.status, b'M' | b'R' | b'T') {
             let old = c.from.as_deref().unwrap_or(&c.path);
             let form = Form::of(old).unwrap_or(Form::Yaml);
@@ -143,6 +151,17 @@ pub fn from_git(dir: &Path, from: &str, to: &str) -> Result<Changes, GitError> {
         changes.add(status, c.path, c.from);
     }
     Ok(changes)
+}
+
+/// [`from_git`], asking the remote for the two commits first when the clone lacks them.
+pub fn from_git_fetching(dir: &Path, from: &str, to: &str) -> Result<Changes, GitError> {
+    match from_git(dir, from, to) {
+        Ok(c) => Ok(c),
+        Err(_) => {
+            let _ = git::fetch(dir, &[from, to]);
+            from_git(dir, from, to)
+        }
+    }
 }
 
 /// Whether a file's diff shows that its old version declared `packet` at the root. A patch

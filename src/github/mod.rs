@@ -46,6 +46,9 @@ pub fn run(args: &GithubArgs) -> Result<Exit> {
         .with_context(|| format!("cannot read the event {}", settings.event_path.display()))?;
     let payload: serde_json::Value = serde_json::from_str(&text)
         .with_context(|| format!("the event {} is not JSON", settings.event_path.display()))?;
+    if let Some(why) = event::nothing_to_do(&settings.event_name, &payload) {
+        return Ok(output::idle(&settings, &why));
+    }
     let event = event::read(
         &settings.event_name,
         &payload,
@@ -136,6 +139,10 @@ fn scope(event: &Event) -> String {
     match &event.target {
         Target::Pull(p) => format!("pull request #{}", p.number),
         Target::Push { .. } => "push".into(),
+        Target::MergeGroup { base_ref, .. } => format!(
+            "merge queue group for `{}`",
+            base_ref.strip_prefix("refs/heads/").unwrap_or(base_ref)
+        ),
         Target::Audit { .. } if event.name == "schedule" => {
             "scheduled audit of every packet".into()
         }
@@ -185,6 +192,17 @@ fn changed_files(
                 Ok(None)
             }
         },
+        Target::MergeGroup {
+            base_sha, head_sha, ..
+        } => files::from_git_fetching(here, base_sha, head_sha)
+            .map(Some)
+            .with_context(|| {
+                format!(
+                    "git cannot diff the merge group's base {} against its head {} (check out with `fetch-depth: 0`, or let the runner reach the remote)",
+                    base::short(base_sha),
+                    base::short(head_sha)
+                )
+            }),
         Target::Push { before: None, .. } | Target::Audit { .. } => Ok(None),
     }
 }
@@ -227,7 +245,8 @@ fn describe_moves(changes: &Changes, notices: &mut Vec<String>) {
     }
 }
 
-/// The config: for pull requests, from the base commit (see [`base`]).
+/// The config: for pull requests and merge groups, from the base commit (see [`base`]), so
+/// the queue judges a pull request with the rules its own check used.
 fn load_config(
     settings: &Settings,
     event: &Event,
@@ -235,10 +254,22 @@ fn load_config(
     changes: Option<&Changes>,
     notices: &mut Vec<String>,
 ) -> Result<Config> {
-    match event.pull() {
-        Some(pull) => base::load_config(settings.config.as_deref(), pull, api, changes, notices),
-        None => config::load(Path::new("."), settings.config.as_deref()).map_err(|e| anyhow!(e)),
-    }
+    let base = match &event.target {
+        Target::Pull(pull) => base::Base {
+            sha: &pull.base_sha,
+            branch: &pull.base_ref,
+        },
+        Target::MergeGroup {
+            base_sha, base_ref, ..
+        } => base::Base {
+            sha: base_sha,
+            branch: base_ref.strip_prefix("refs/heads/").unwrap_or(base_ref),
+        },
+        Target::Push { .. } | Target::Audit { .. } => {
+            return config::load(Path::new("."), settings.config.as_deref()).map_err(|e| anyhow!(e))
+        }
+    };
+    base::load_config(settings.config.as_deref(), base, api, changes, notices)
 }
 
 /// Where a changed file's head version is read from.
