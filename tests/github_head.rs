@@ -214,3 +214,66 @@ fn symbolic_links_that_are_no_packets_are_ignored_and_linked_packets_refused() {
     .unwrap();
     assert!(sent.to_string().contains("symbolic link"), "{sent}");
 }
+
+fn limited(name: &str, env: &[(&str, &str)], delay_files: bool) -> (Gate, FakeGitHub, String) {
+    let repo = Repo::new(name);
+    repo.write("README.md", "# budgets\n");
+    let base = repo.commit("base");
+    repo.write("budgets/ok.yaml", &valid());
+    let head = repo.commit("head");
+    let mut setup = Setup {
+        head_sha: head.clone(),
+        files: listed(&repo, &base, &head),
+        token: Some("test-token".into()),
+        ..Setup::default()
+    };
+    if delay_files {
+        setup.faults = vec![fake::Fault::new(
+            "GET",
+            "/repos/Codertocat/Hello-World/pulls/2/files",
+            1,
+            fake::FaultReply::Delay(std::time::Duration::from_secs(5)),
+        )];
+    }
+    let server = FakeGitHub::start(setup);
+    let ev = pr_event(&repo, &base, &head, 1);
+    let g = gate::run(&repo.dir, &server.api_url(), &ev, env, &[]);
+    (g, server, head)
+}
+
+#[test]
+fn judging_that_runs_out_of_time_still_writes_a_failing_check() {
+    let started = std::time::Instant::now();
+    let (g, server, head) = limited("time-limit", &[("PACKETGATE_TIME_LIMIT_SECS", "1")], true);
+    assert!(started.elapsed() < std::time::Duration::from_secs(4));
+    assert_eq!(g.code, 2, "{}\n{}", g.stdout, g.stderr);
+    server.assert_no_violations();
+    let runs = server.check_runs();
+    assert_eq!(runs.len(), 1);
+    assert_eq!(runs[0].head_sha, head);
+    assert_eq!(runs[0].conclusion.as_deref(), Some("failure"));
+    assert_eq!(
+        runs[0].title.as_deref(),
+        Some("packetgate ran out of time (1 s)")
+    );
+}
+
+#[test]
+fn judging_that_hits_the_memory_ceiling_still_writes_a_failing_check() {
+    let (g, server, head) = limited("memory-limit", &[("PACKETGATE_MEMORY_MB", "16")], false);
+    assert_eq!(g.code, 2, "{}\n{}", g.stdout, g.stderr);
+    server.assert_no_violations();
+    let runs = server.check_runs();
+    assert_eq!(runs.len(), 1, "{}", g.stderr);
+    assert_eq!(runs[0].head_sha, head);
+    assert_eq!(runs[0].conclusion.as_deref(), Some("failure"));
+    assert!(
+        runs[0]
+            .title
+            .as_deref()
+            .unwrap()
+            .contains("memory ceiling 16 MB"),
+        "{:?}",
+        runs[0].title
+    );
+}

@@ -17,6 +17,7 @@ pub mod output;
 pub mod plan;
 pub mod publish;
 pub mod render;
+pub mod supervise;
 
 use crate::app::{self, Exit, Judging};
 use crate::cli::{GithubArgs, Scope};
@@ -35,7 +36,13 @@ use render::View;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+/// `packetgate github`: judged in a worker under memory and time limits (see [`supervise`]).
 pub fn run(args: &GithubArgs) -> Result<Exit> {
+    supervise::run(args)
+}
+
+/// The gate's work, in the worker process.
+fn judge(args: &GithubArgs) -> Result<Exit> {
     let settings = inputs::resolve(args, &|k| std::env::var(k).ok()).map_err(|e| anyhow!(e))?;
     if let Some(ws) = settings.workspace.as_ref().filter(|w| w.is_dir()) {
         std::env::set_current_dir(ws)
