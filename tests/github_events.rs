@@ -269,3 +269,40 @@ fn workflow_dispatch_audits_every_packet_at_the_commit_run_on() {
         assert!(g.summary.contains("audit of every packet"));
     }
 }
+
+#[test]
+fn a_merge_group_git_cannot_diff_gets_a_failing_check_on_its_head() {
+    let w = world("merge-group-unreadable");
+    // The group's head alone, and no remote to ask for its base.
+    let clone = w.repo.top.join("clone");
+    let url = format!("file://{}", w.repo.dir.display());
+    gate::git(&w.repo.top, &["clone", "-q", "--depth", "1", &url, "clone"]);
+    gate::git(&clone, &["remote", "remove", "origin"]);
+    let mut p = examples("merge_group")[0].clone();
+    p["merge_group"]["base_sha"] = w.base.clone().into();
+    p["merge_group"]["head_sha"] = w.head.clone().into();
+    let server = server(&w, &p);
+    let ev = w.repo.event("unreadable.json", &p);
+    let full = full_name(&p);
+    let g = gate::run(
+        &clone,
+        &server.api_url(),
+        &ev,
+        &[
+            ("GITHUB_EVENT_NAME", "merge_group"),
+            ("GITHUB_REPOSITORY", &full),
+            ("GITHUB_SHA", &w.head),
+        ],
+        &[],
+    );
+    assert_eq!(g.code, 2, "{}\n{}", g.stdout, g.stderr);
+    server.assert_no_violations();
+    let runs = server.check_runs();
+    assert_eq!(runs.len(), 1);
+    assert_eq!(runs[0].head_sha, w.head);
+    assert_eq!(runs[0].conclusion.as_deref(), Some("failure"));
+    assert_eq!(
+        runs[0].title.as_deref(),
+        Some("packetgate could not read the merge group's changes")
+    );
+}

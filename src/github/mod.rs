@@ -237,12 +237,18 @@ fn changed_files(
             base_sha, head_sha, ..
         } => files::from_git_fetching(here, base_sha, head_sha)
             .map(Some)
-            .with_context(|| {
-                format!(
-                    "git cannot diff the merge group's base {} against its head {} (check out with `fetch-depth: 0`, or let the runner reach the remote)",
-                    base::short(base_sha),
-                    base::short(head_sha)
-                )
+            // The queue waits for this check: a failing one dequeues now, a missing one
+            // only at the queue's timeout.
+            .map_err(|e| {
+                abort::Unjudged {
+                    title: "packetgate could not read the merge group's changes".into(),
+                    detail: format!(
+                        "git cannot diff the merge group's base {} against its head {} ({e}). Check out with `fetch-depth: 0`, or let the runner reach `origin`.",
+                        base::short(base_sha),
+                        base::short(head_sha)
+                    ),
+                }
+                .into()
             }),
         Target::Push { before: None, .. } | Target::Audit { .. } => Ok(None),
     }
