@@ -45,6 +45,9 @@ pub struct Change {
     pub path: String,
     /// The old path of a rename or copy.
     pub from: Option<String>,
+    /// The new side's blob id and mode (`100644`, `120000` for a symbolic link), when
+    /// `git diff --raw` says; `None` for a removed file.
+    pub blob: Option<(String, String)>,
 }
 
 impl Change {
@@ -71,6 +74,7 @@ pub fn parse_changes(raw: &[u8]) -> Vec<Change> {
                     status,
                     path,
                     from: Some(from),
+                    blob: None,
                 });
             }
             i += 3;
@@ -80,6 +84,7 @@ pub fn parse_changes(raw: &[u8]) -> Vec<Change> {
                     status,
                     path,
                     from: None,
+                    blob: None,
                 });
             }
             i += 2;
@@ -97,14 +102,71 @@ pub fn parse_name_status(raw: &[u8]) -> Vec<String> {
         .collect()
 }
 
-/// What changed between two commits (renames detected), paths relative to the top level.
+/// Parses `git diff --raw --no-abbrev -z` output: `:oldmode newmode old new STATUS\0path\0`,
+/// with a second path after renames and copies.
+pub fn parse_raw(raw: &[u8]) -> Vec<Change> {
+    let fields: Vec<&[u8]> = raw.split(|b| *b == 0).filter(|f| !f.is_empty()).collect();
+    let text = |f: &[u8]| String::from_utf8_lossy(f).into_owned();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < fields.len() {
+        let header = text(fields[i]);
+        let parts: Vec<&str> = header.trim_start_matches(':').split(' ').collect();
+        let (Some(mode), Some(blob), Some(st)) = (parts.get(1), parts.get(3), parts.get(4)) else {
+            i += 1;
+            continue;
+        };
+        let status = st.bytes().next().unwrap_or(b'?');
+        let blob = (status != b'D').then(|| (blob.to_string(), mode.to_string()));
+        if matches!(status, b'R' | b'C') {
+            if let (Some(from), Some(path)) = (fields.get(i + 1), fields.get(i + 2)) {
+                out.push(Change {
+                    status,
+                    path: text(path),
+                    from: Some(text(from)),
+                    blob,
+                });
+            }
+            i += 3;
+        } else {
+            if let Some(path) = fields.get(i + 1) {
+                out.push(Change {
+                    status,
+                    path: text(path),
+                    from: None,
+                    blob,
+                });
+            }
+            i += 2;
+        }
+    }
+    out
+}
+
+/// What changed between two commits (renames detected), paths relative to the top level:
+/// from their merge base when there is one (what a pull request changed), else tree to tree.
 pub fn diff(dir: &Path, from: &str, to: &str) -> Result<Vec<Change>, GitError> {
+    let args: &[&str] = &["diff", "--raw", "--no-abbrev", "-z", "-M"];
     let range = format!("{from}...{to}");
-    let raw = match git(dir, &["diff", "--name-status", "-z", "-M", &range]) {
+    let raw = match git(dir, &[args, &[range.as_str()]].concat()) {
         Ok(r) => r,
-        Err(_) => git(dir, &["diff", "--name-status", "-z", "-M", from, to])?,
+        Err(_) => git(dir, &[args, &[from, to]].concat())?,
     };
-    Ok(parse_changes(&raw))
+    Ok(parse_raw(&raw))
+}
+
+/// Asks the `origin` remote for commits the clone lacks (a shallow checkout, or a head that
+/// was never checked out). Best effort: the caller retries what needed them and fails then.
+pub fn fetch(dir: &Path, shas: &[&str]) -> Result<(), GitError> {
+    let mut args = vec![
+        "fetch",
+        "--quiet",
+        "--no-tags",
+        "--no-write-fetch-head",
+        "origin",
+    ];
+    args.extend_from_slice(shas);
+    git(dir, &args).map(|_| ())
 }
 
 /// A file's text at a commit; `Ok(None)` when the commit has no such file. An error when
@@ -142,6 +204,24 @@ pub fn changed_since(dir: &Path, since: &str) -> Result<Vec<PathBuf>, GitError> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn raw_diffs_give_the_new_blob_and_mode() {
+        let a = "1".repeat(40);
+        let b = "2".repeat(40);
+        let raw = format!(
+            ":100644 120000 {a} {b} T\0docs/i.md\0:100644 100644 {a} {b} R091\0o.md\0n.md\0:100644 000000 {a} {} D\0gone.md\0",
+            "0".repeat(40)
+        );
+        let c = parse_raw(raw.as_bytes());
+        assert_eq!(c.len(), 3);
+        assert_eq!(c[0].blob, Some((b.clone(), "120000".into())));
+        assert_eq!(
+            (c[1].from.as_deref(), c[1].path.as_str()),
+            (Some("o.md"), "n.md")
+        );
+        assert_eq!((c[2].status, &c[2].blob), (b'D', &None));
+    }
 
     #[test]
     fn parses_renames_and_skips_removals() {

@@ -643,11 +643,13 @@ fn without_the_base_commit_in_the_clone_the_base_policy_comes_from_the_contents_
         .into_iter()
         .filter(|r| r.path.contains("/contents/"))
         .collect();
-    // Every config file comes from the base, touched or not: one read each.
+    // Every config file comes from the base, touched or not: one read each. The changed
+    // policy is read at the base once more first, to know whether it was a packet there.
     let paths: Vec<&str> = reads.iter().map(|r| r.path.as_str()).collect();
     assert_eq!(
         paths,
         [
+            "/repos/Codertocat/Hello-World/contents/policies/acme.yml",
             "/repos/Codertocat/Hello-World/contents/.packetgate.yml",
             "/repos/Codertocat/Hello-World/contents/policies/acme.yml"
         ]
@@ -1096,9 +1098,10 @@ fn pull_request_target_judges_the_head_even_when_the_base_is_checked_out() {
     let run = &server.check_runs()[0];
     assert_eq!(run.conclusion.as_deref(), Some("failure"));
     assert_eq!(run.annotations.len(), 10);
+    // The two head versions, and the modified packet's base version (was it a packet?).
     assert_eq!(
         server.count("GET", "/repos/Codertocat/Hello-World/contents/budgets/"),
-        2
+        3
     );
     assert!(run
         .summary

@@ -5,7 +5,6 @@
 //! touches those files gets a notice that its change waits for review.
 
 use super::api::Api;
-use super::event::Pull;
 use super::files::Changes;
 use crate::config::{self, Config, CONFIG_FILE};
 use crate::git;
@@ -112,18 +111,26 @@ impl BaseFiles<'_> {
     }
 }
 
-/// The config for a pull request, every file from the base commit, and the notices for the
-/// ones the pull request touches (`changes`: `None` when the file list is not complete).
+/// The commit a change is judged against: a pull request's base, or a merge group's.
+#[derive(Debug, Clone, Copy)]
+pub struct Base<'a> {
+    pub sha: &'a str,
+    /// The branch, for notices (`main`); may be empty.
+    pub branch: &'a str,
+}
+
+/// The config for a pull request or merge group, every file from the base commit, and the
+/// notices for the ones the change touches (`changes`: `None` when the list is not complete).
 pub fn load_config(
     explicit: Option<&Path>,
-    pull: &Pull,
+    base_commit: Base<'_>,
     api: Option<&Api>,
     changes: Option<&Changes>,
     notices: &mut Vec<String>,
 ) -> Result<Config> {
     let source = BaseFiles {
         api,
-        base_sha: &pull.base_sha,
+        base_sha: base_commit.sha,
         read: RefCell::default(),
     };
     let path = explicit
@@ -137,10 +144,10 @@ pub fn load_config(
     };
     let reader = |p: &Path| source.read(p);
     let config = config::load_from(Path::new("."), file, &reader).map_err(|e| anyhow!(e))?;
-    let base = if pull.base_ref.is_empty() {
-        format!("@ {}", short(&pull.base_sha))
+    let base = if base_commit.branch.is_empty() {
+        format!("@ {}", short(base_commit.sha))
     } else {
-        format!("`{}` @ {}", pull.base_ref, short(&pull.base_sha))
+        format!("`{}` @ {}", base_commit.branch, short(base_commit.sha))
     };
     for (rel, found) in source.read.borrow().iter() {
         if !changes.is_some_and(|c| c.touched.contains(rel)) {

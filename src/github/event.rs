@@ -11,7 +11,7 @@ use thiserror::Error;
 
 #[derive(Debug, Error)]
 pub enum EventError {
-    #[error("event `{0}` is not one packetgate handles: use pull_request, pull_request_target, push, schedule or workflow_dispatch")]
+    #[error("event `{0}` is not one packetgate handles: use pull_request, pull_request_target, merge_group, push, schedule or workflow_dispatch")]
     Unsupported(String),
     #[error("the `{event}` event payload has no `{field}`")]
     MissingField { event: String, field: &'static str },
@@ -45,6 +45,14 @@ pub enum Target {
         before: Option<String>,
         after: String,
     },
+    /// `merge_group` (a merge queue): the packets changed between the group's base commit
+    /// and its head (the base with the queued pull requests merged in).
+    MergeGroup {
+        base_sha: String,
+        head_sha: String,
+        /// `refs/heads/main`, the branch the group merges into.
+        base_ref: String,
+    },
     /// `schedule` or `workflow_dispatch`: every packet on the branch.
     Audit { sha: String },
 }
@@ -63,6 +71,7 @@ impl Event {
         match &self.target {
             Target::Pull(p) => &p.head_sha,
             Target::Push { after, .. } => after,
+            Target::MergeGroup { head_sha, .. } => head_sha,
             Target::Audit { sha } => sha,
         }
     }
@@ -82,6 +91,50 @@ fn text<'a>(v: &'a Value, pointer: &str) -> Option<&'a str> {
 }
 
 const ZERO_SHA: &str = "0000000000000000000000000000000000000000";
+
+/// Why an event leaves nothing to judge and nothing to post, or `None` when it has work.
+/// A closed pull request needs no check (closing is not merging into anything that waits
+/// for one), a push that deletes a branch or tag has no commit to judge, and a destroyed
+/// merge group has no head left to put a check on. Anything else a handled event sends —
+/// every other pull-request action, labels and edits included — is judged, so a required
+/// check is there whatever moved the pull request last.
+pub fn nothing_to_do(name: &str, payload: &Value) -> Option<String> {
+    let action = text(payload, "/action").unwrap_or_default();
+    match name {
+        "pull_request" | "pull_request_target" if action == "closed" => {
+            let number = payload
+                .pointer("/pull_request/number")
+                .or_else(|| payload.get("number"))
+                .and_then(Value::as_u64)
+                .map(|n| format!(" #{n}"))
+                .unwrap_or_default();
+            let how = if payload.pointer("/pull_request/merged") == Some(&Value::Bool(true)) {
+                "was merged"
+            } else {
+                "was closed"
+            };
+            Some(format!(
+                "pull request{number} {how}: nothing to judge, no check run or comment posted"
+            ))
+        }
+        "push"
+            if payload.get("deleted") == Some(&Value::Bool(true))
+                || text(payload, "/after") == Some(ZERO_SHA) =>
+        {
+            let what = text(payload, "/ref").unwrap_or("a ref");
+            Some(format!(
+                "the push deleted `{what}`: no commit to judge, no check run posted"
+            ))
+        }
+        "merge_group" if action == "destroyed" => {
+            let why = text(payload, "/reason").unwrap_or("removed");
+            Some(format!(
+                "the merge group was destroyed ({why}): no commit to judge, no check run posted"
+            ))
+        }
+        _ => None,
+    }
+}
 
 /// Reads the event. `env_repo` and `env_sha` are `GITHUB_REPOSITORY` and `GITHUB_SHA`.
 pub fn read(
@@ -137,6 +190,20 @@ pub fn read(
                 after: after.to_string(),
             }
         }
+        "merge_group" => {
+            let group = payload
+                .get("merge_group")
+                .ok_or_else(|| missing("merge_group"))?;
+            Target::MergeGroup {
+                base_sha: text(group, "/base_sha")
+                    .ok_or_else(|| missing("merge_group.base_sha"))?
+                    .to_string(),
+                head_sha: text(group, "/head_sha")
+                    .ok_or_else(|| missing("merge_group.head_sha"))?
+                    .to_string(),
+                base_ref: text(group, "/base_ref").unwrap_or_default().to_string(),
+            }
+        }
         "schedule" | "workflow_dispatch" => Target::Audit {
             sha: env_sha.ok_or(EventError::NoSha)?.to_string(),
         },
@@ -188,5 +255,31 @@ mod tests {
             read("issues", &json!({}), Some("a/b"), Some("x")),
             Err(EventError::Unsupported(_))
         ));
+    }
+
+    #[test]
+    fn a_merge_group_is_judged_on_its_head_and_deletions_and_closes_are_idle() {
+        let payload = json!({
+            "action": "checks_requested",
+            "merge_group": {"head_sha": "hhh", "base_sha": "bbb", "base_ref": "refs/heads/main"},
+            "repository": {"full_name": "a/b"}
+        });
+        assert_eq!(nothing_to_do("merge_group", &payload), None);
+        let e = read("merge_group", &payload, None, Some("other")).unwrap();
+        assert_eq!(e.head_sha(), "hhh");
+        assert!(matches!(e.target, Target::MergeGroup { ref base_sha, .. } if base_sha == "bbb"));
+        let closed = json!({"action": "closed", "number": 3, "pull_request": {"merged": true}});
+        assert_eq!(
+            nothing_to_do("pull_request_target", &closed).as_deref(),
+            Some("pull request #3 was merged: nothing to judge, no check run or comment posted")
+        );
+        let deleted = json!({"ref": "refs/tags/v1", "deleted": true, "after": ZERO_SHA});
+        assert!(nothing_to_do("push", &deleted)
+            .unwrap()
+            .contains("`refs/tags/v1`"));
+        assert_eq!(
+            nothing_to_do("pull_request", &json!({"action": "labeled"})),
+            None
+        );
     }
 }

@@ -8,7 +8,6 @@ use super::api::{Api, ApiError};
 use super::event::Pull;
 use crate::git::{self, GitError};
 use crate::packet::{self, Form};
-use crate::yaml;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::Path;
@@ -31,9 +30,14 @@ pub struct Changes {
     /// The git blob id of each judged file at the head, as GitHub lists it: the workspace
     /// must hold exactly these contents, or it is not the head being judged.
     pub blobs: BTreeMap<String, String>,
-    /// Files whose old version declared `packet` (as far as the diff or git shows it):
-    /// dropping or respelling the declaration does not make a packet stop being judged.
+    /// Files whose old version declared `packet`, read at the base (never guessed from a
+    /// diff, which GitHub leaves out for large files): dropping or respelling the
+    /// declaration does not make a packet stop being judged.
     pub were_packets: BTreeSet<String>,
+    /// Changed files that existed before the change: new path → old path.
+    pub before: BTreeMap<String, String>,
+    /// Files that are symbolic links at the head, when git says (the REST list does not).
+    pub links: BTreeSet<String>,
     /// `false` when the list stops at GitHub's cap and more files changed.
     pub complete: bool,
 }
@@ -48,6 +52,10 @@ impl Changes {
             "removed" => self.removed.push(path),
             "unchanged" => {}
             _ => {
+                if status != "added" {
+                    let old = from.clone().unwrap_or_else(|| path.clone());
+                    self.before.insert(path.clone(), old);
+                }
                 if let (Some(from), "renamed") = (from, status) {
                     self.renamed.push((from, path.clone()));
                 }
@@ -91,9 +99,6 @@ pub fn from_api(api: &Api, pull: &Pull) -> Result<Changes, ApiError> {
                 changes
                     .diff_lines
                     .insert(name.to_string(), patch_lines(patch));
-                if declared_before(name, patch) {
-                    changes.were_packets.insert(name.to_string());
-                }
             }
             if let Some(sha) = item.get("sha").and_then(Value::as_str) {
                 changes.blobs.insert(name.to_string(), sha.to_string());
@@ -124,6 +129,12 @@ pub fn from_git(dir: &Path, from: &str, to: &str) -> Result<Changes, GitError> {
         ..Changes::default()
     };
     for c in git::diff(dir, from, to)? {
+        if let Some((blob, mode)) = &c.blob {
+            changes.blobs.insert(c.path.clone(), blob.clone());
+            if mode == "120000" {
+                changes.links.insert(c.path.clone());
+            }
+        }
         if matches!(c.status, b'M' | b'R' | b'T') {
             let old = c.from.as_deref().unwrap_or(&c.path);
             let form = Form::of(old).unwrap_or(Form::Yaml);
@@ -145,49 +156,64 @@ pub fn from_git(dir: &Path, from: &str, to: &str) -> Result<Changes, GitError> {
     Ok(changes)
 }
 
-/// Whether a file's diff shows that its old version declared `packet` at the root. A patch
-/// holds only pieces of the old file: a first hunk starting at line 1 holds its head, read as
-/// the loader reads a file (any spelling, Markdown front matter only); elsewhere a removed
-/// YAML line counts when it is a root key by itself, at the margin (an indented one may be
-/// nested in something else, and judging a file that never was a packet would fail it).
-pub fn declared_before(path: &str, patch: &str) -> bool {
-    let Some(form) = Form::of(path) else {
-        return false;
-    };
-    // The old side of the first hunk, while it is being read and when it starts at line 1.
-    let mut head: Option<String> = None;
-    let mut reading = false;
-    let mut first = true;
-    for l in patch.lines() {
-        if let Some(rest) = l.strip_prefix("@@") {
-            let old_start = rest
-                .split_whitespace()
-                .find_map(|t| t.strip_prefix('-'))
-                .and_then(|t| t.split(',').next())
-                .and_then(|n| n.parse::<u32>().ok());
-            if first && old_start == Some(1) {
-                head = Some(String::new());
-            }
-            reading = head.is_some() && first;
-            first = false;
-            continue;
-        }
-        let old_line = l.strip_prefix(['-', ' ']);
-        if let (Some(text), Some(line), true) = (head.as_mut(), old_line, reading) {
-            text.push_str(line);
-            text.push('\n');
-        }
-        if form == Form::Yaml
-            && l.strip_prefix('-').is_some_and(|r| {
-                !r.starts_with(char::is_whitespace)
-                    && packet::may_declare(r)
-                    && yaml::root_has_key(r, packet::KEY)
-            })
-        {
-            return true;
+/// [`from_git`], asking the remote for the two commits first when the clone lacks them.
+pub fn from_git_fetching(dir: &Path, from: &str, to: &str) -> Result<Changes, GitError> {
+    match from_git(dir, from, to) {
+        Ok(c) => Ok(c),
+        Err(_) => {
+            let _ = git::fetch(dir, &[from, to]);
+            from_git(dir, from, to)
         }
     }
-    head.is_some_and(|text| packet::declares(form, &text))
+}
+
+/// Marks the changed files whose base version declared `packet`, reading each one at the
+/// base: `git show` when the clone has the base commit, else the contents API. A file that
+/// cannot be read at all counts as having declared it — judged, never silently dropped.
+pub fn read_were_packets(changes: &mut Changes, base_sha: &str, api: Option<&Api>) {
+    let dir = Path::new(".");
+    for (path, old) in &changes.before {
+        let Some(form) = Form::of(old).or(Form::of(path)) else {
+            continue;
+        };
+        let text = match git::show(dir, base_sha, old) {
+            Ok(found) => found,
+            Err(_) => match api {
+                Some(api) => {
+                    let route = api.repo(&format!(
+                        "/contents/{}?ref={base_sha}",
+                        super::base::encode_path(old)
+                    ));
+                    match api.get(
+                        "reading a changed file at the base",
+                        &route,
+                        Some("application/vnd.github.raw+json"),
+                    ) {
+                        Ok(r) if r.status == 404 => None,
+                        Ok(r) => Some(r.body),
+                        Err(_) => Some(format!("{}: unread", packet::KEY)),
+                    }
+                }
+                None => Some(format!("{}: unread", packet::KEY)),
+            },
+        };
+        if text.is_some_and(|t| packet::declares(form, &t)) {
+            changes.were_packets.insert(path.clone());
+        }
+    }
+}
+
+/// A file's text for deciding whether it declares `packet`: at most the packet size cap
+/// and one byte more (enough to see the declaration, never the whole of a huge file).
+pub fn read_head(path: &Path) -> Option<String> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .ok()?
+        .take(1024 * 1024 + 1)
+        .read_to_end(&mut bytes)
+        .ok()?;
+    Some(String::from_utf8_lossy(&bytes).into_owned())
 }
 
 /// Git's blob id of a file's bytes: what GitHub's file list calls the file's `sha`.
@@ -271,43 +297,6 @@ mod tests {
         std::fs::write(dir.join("big"), &big).unwrap();
         assert_eq!(file_blob_id(&dir.join("big")).unwrap(), blob_id(&big));
         std::fs::remove_dir_all(&dir).unwrap();
-    }
-
-    #[test]
-    fn a_diff_shows_a_declaration_it_removes_or_respells() {
-        let yes = [
-            ("a.yaml", "@@ -1,2 +1,1 @@\n-packet: budget-change\n change_id: X"),
-            ("a.yaml", "@@ -9,2 +9,1 @@\n-\"packet\": budget-change\n change_id: X"),
-            ("a.yaml", "@@ -1,3 +1,3 @@\n # c\n-  packet: budget-change\n+  kind: budget-change\n   owner: x\n@@ -30 +30 @@\n-  a: 1\n+  a: 2"),
-            ("a.md", "@@ -1,3 +1,2 @@\n ---\n-'packet': budget-change\n change_id: X"),
-            ("a.yaml", "@@ -1,2 +1,2 @@\n-? packet\n-: budget-change\n+? packets\n+: budget-change\n@@ -30,1 +30,1 @@\n-a: 1\n+a: 2"),
-        ];
-        // Markdown writing `packet:` at the margin outside code, even without front matter,
-        // meant to be a packet.
-        let yes = [
-            yes.as_slice(),
-            &[(
-                "a.md",
-                "@@ -1,3 +1,2 @@\n # Docs\n-packet: budget-change\n text",
-            )],
-        ]
-        .concat();
-        for (path, patch) in yes {
-            assert!(declared_before(path, patch), "{path}: {patch}");
-        }
-        let no = [
-            ("a.yaml", "@@ -1 +1 @@\n+packet: budget-change"),
-            // Nested, or in a Markdown code block: not a declaration.
-            ("a.yaml", "@@ -7,2 +7,1 @@\n-  packet: 3\n   bytes: 10"),
-            (
-                "a.md",
-                "@@ -20,3 +20,2 @@\n ```yaml\n-packet: budget-change\n ```",
-            ),
-            ("a.txt", "@@ -1 +1 @@\n-packet: budget-change"),
-        ];
-        for (path, patch) in no {
-            assert!(!declared_before(path, patch), "{path}: {patch}");
-        }
     }
 
     #[test]

@@ -7,6 +7,7 @@
 //! exit code. Publishing never decides the verdict: a refused write falls back to
 //! workflow-command annotations and the job summary, and a failing packet still exits 1.
 
+pub mod abort;
 pub mod api;
 pub mod base;
 pub mod event;
@@ -17,6 +18,7 @@ pub mod output;
 pub mod plan;
 pub mod publish;
 pub mod render;
+pub mod supervise;
 
 use crate::app::{self, Exit, Judging};
 use crate::cli::{GithubArgs, Scope};
@@ -35,7 +37,13 @@ use render::View;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+/// `packetgate github`: judged in a worker under memory and time limits (see [`supervise`]).
 pub fn run(args: &GithubArgs) -> Result<Exit> {
+    supervise::run(args)
+}
+
+/// The gate's work, in the worker process.
+fn judge(args: &GithubArgs) -> Result<Exit> {
     let settings = inputs::resolve(args, &|k| std::env::var(k).ok()).map_err(|e| anyhow!(e))?;
     if let Some(ws) = settings.workspace.as_ref().filter(|w| w.is_dir()) {
         std::env::set_current_dir(ws)
@@ -47,6 +55,9 @@ pub fn run(args: &GithubArgs) -> Result<Exit> {
         .with_context(|| format!("cannot read the event {}", settings.event_path.display()))?;
     let payload: serde_json::Value = serde_json::from_str(&text)
         .with_context(|| format!("the event {} is not JSON", settings.event_path.display()))?;
+    if let Some(why) = event::nothing_to_do(&settings.event_name, &payload) {
+        return Ok(output::idle(&settings, &why));
+    }
     let event = event::read(
         &settings.event_name,
         &payload,
@@ -64,7 +75,15 @@ pub fn run(args: &GithubArgs) -> Result<Exit> {
     };
     let mut notices = Vec::new();
     let changes = match settings.scope {
-        Scope::Changed => changed_files(&event, api.as_ref(), &mut notices)?,
+        Scope::Changed => match changed_files(&event, api.as_ref(), &mut notices) {
+            Ok(c) => c,
+            Err(e) => {
+                return match e.downcast::<abort::Unjudged>() {
+                    Ok(why) => Ok(abort::post(&settings, event.head_sha(), api.as_ref(), &why)),
+                    Err(e) => Err(e),
+                }
+            }
+        },
         Scope::All => None,
     };
     let config = load_config(
@@ -74,7 +93,11 @@ pub fn run(args: &GithubArgs) -> Result<Exit> {
         changes.as_ref(),
         &mut notices,
     )?;
+    // Head versions fetched for judging live here until the run ends, whatever way it ends.
+    let scratch =
+        Scratch(std::env::temp_dir().join(format!("packetgate-head-{}", std::process::id())));
     let candidates = candidates(
+        &scratch.0,
         &config,
         &settings,
         &event,
@@ -92,6 +115,7 @@ pub fn run(args: &GithubArgs) -> Result<Exit> {
         keep_lines: false,
     };
     let report = app::judge(&config, &candidates, &how, phase)?;
+    drop(scratch);
     let report_path = write_json_report(&settings.report, &report);
     let view = View {
         report: &report,
@@ -137,6 +161,10 @@ fn scope(event: &Event) -> String {
     match &event.target {
         Target::Pull(p) => format!("pull request #{}", p.number),
         Target::Push { .. } => "push".into(),
+        Target::MergeGroup { base_ref, .. } => format!(
+            "merge queue group for `{}`",
+            base_ref.strip_prefix("refs/heads/").unwrap_or(base_ref)
+        ),
         Target::Audit { .. } if event.name == "schedule" => {
             "scheduled audit of every packet".into()
         }
@@ -154,7 +182,11 @@ fn changed_files(
     match &event.target {
         Target::Pull(pull) => {
             let changes = match api {
-                Some(api) => files::from_api(api, pull)?,
+                Some(api) => {
+                    let mut listed = files::from_api(api, pull)?;
+                    files::read_were_packets(&mut listed, &pull.base_sha, Some(api));
+                    listed
+                }
                 // A dry run without a token: the pull request's base against what is checked out.
                 None => files::from_git(here, &pull.base_sha, "HEAD").with_context(|| {
                     format!(
@@ -163,14 +195,30 @@ fn changed_files(
                     )
                 })?,
             };
-            describe_moves(&changes, notices);
-            if !changes.complete {
+            let changes = if changes.complete {
+                changes
+            } else {
+                // Past the cap the list is not the pull request: git's is, or nothing is.
+                let listed = files::from_git_fetching(here, &pull.base_sha, &pull.head_sha)
+                    .map_err(|e| abort::Unjudged {
+                        title: format!(
+                            "This pull request changes more files than GitHub lists ({})",
+                            files::MAX_FILES
+                        ),
+                        detail: format!(
+                            "GitHub's file list stops at {} files, and git could not diff the base {} against the head {} either ({e}). Check out with `fetch-depth: 0` (or let the runner reach `origin`) so the changed files can be read whole.",
+                            files::MAX_FILES,
+                            base::short(&pull.base_sha),
+                            base::short(&pull.head_sha)
+                        ),
+                    })?;
                 notices.push(format!(
-                    "This pull request changes more files than GitHub lists ({}), so every packet on the branch was judged.",
+                    "This pull request changes more files than GitHub lists ({}); the changed files came from git (`base...head`).",
                     files::MAX_FILES
                 ));
-                return Ok(None);
-            }
+                listed
+            };
+            describe_moves(&changes, notices);
             Ok(Some(changes))
         }
         Target::Push {
@@ -186,6 +234,23 @@ fn changed_files(
                 Ok(None)
             }
         },
+        Target::MergeGroup {
+            base_sha, head_sha, ..
+        } => files::from_git_fetching(here, base_sha, head_sha)
+            .map(Some)
+            // The queue waits for this check: a failing one dequeues now, a missing one
+            // only at the queue's timeout.
+            .map_err(|e| {
+                abort::Unjudged {
+                    title: "packetgate could not read the merge group's changes".into(),
+                    detail: format!(
+                        "git cannot diff the merge group's base {} against its head {} ({e}). Check out with `fetch-depth: 0`, or let the runner reach `origin`.",
+                        base::short(base_sha),
+                        base::short(head_sha)
+                    ),
+                }
+                .into()
+            }),
         Target::Push { before: None, .. } | Target::Audit { .. } => Ok(None),
     }
 }
@@ -228,7 +293,8 @@ fn describe_moves(changes: &Changes, notices: &mut Vec<String>) {
     }
 }
 
-/// The config: for pull requests, from the base commit (see [`base`]).
+/// The config: for pull requests and merge groups, from the base commit (see [`base`]), so
+/// the queue judges a pull request with the rules its own check used.
 fn load_config(
     settings: &Settings,
     event: &Event,
@@ -236,9 +302,74 @@ fn load_config(
     changes: Option<&Changes>,
     notices: &mut Vec<String>,
 ) -> Result<Config> {
-    match event.pull() {
-        Some(pull) => base::load_config(settings.config.as_deref(), pull, api, changes, notices),
-        None => config::load(Path::new("."), settings.config.as_deref()).map_err(|e| anyhow!(e)),
+    let base = match &event.target {
+        Target::Pull(pull) => base::Base {
+            sha: &pull.base_sha,
+            branch: &pull.base_ref,
+        },
+        Target::MergeGroup {
+            base_sha, base_ref, ..
+        } => base::Base {
+            sha: base_sha,
+            branch: base_ref.strip_prefix("refs/heads/").unwrap_or(base_ref),
+        },
+        Target::Push { .. } | Target::Audit { .. } => {
+            return config::load(Path::new("."), settings.config.as_deref()).map_err(|e| anyhow!(e))
+        }
+    };
+    base::load_config(settings.config.as_deref(), base, api, changes, notices)
+}
+
+/// The folder of head versions fetched for judging, removed when dropped (an error or a
+/// panic on the way out included), so no pull request's text stays on the runner.
+#[derive(Debug)]
+struct Scratch(PathBuf);
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Whether a changed file is a symbolic link at the head: as git lists it, else as the
+/// workspace has it.
+fn is_link(path: &str, changes: &Changes) -> bool {
+    changes.links.contains(path)
+        || std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink())
+}
+
+/// Whether a symbolic link may be a packet, decided without following it out of the
+/// repository: a config glob claims it, its base version was one, or it points inside the
+/// repository at a file that declares `packet`. A link that leaves the repository (or whose
+/// target cannot be read) may be one, and is refused as a packet; any other link — such as
+/// `docs/index.md -> ../README.md` — is a non-packet, ignored as such.
+fn link_may_be_packet(config: &Config, path: &str, changes: &Changes) -> bool {
+    if changes.were_packets.contains(path) || config.glob_for(Path::new(path)).is_some() {
+        return true;
+    }
+    let Ok(target) = std::fs::read_link(path) else {
+        return true;
+    };
+    let joined = Path::new(path)
+        .parent()
+        .unwrap_or(Path::new(""))
+        .join(&target);
+    let Some(inside) = base::repo_path(&joined) else {
+        return true;
+    };
+    // The target's own links resolved, it must still be inside the repository.
+    let (Ok(real), Ok(root)) = (std::fs::canonicalize(&inside), std::fs::canonicalize(".")) else {
+        return true;
+    };
+    if !real.starts_with(&root) {
+        return true;
+    }
+    let Some(form) = crate::packet::Form::of(path) else {
+        return false;
+    };
+    match files::read_head(&real) {
+        Some(text) => crate::packet::declares(form, &text),
+        None => true,
     }
 }
 
@@ -293,11 +424,19 @@ fn head_version(
     if let Some(dir) = target.parent() {
         std::fs::create_dir_all(dir)?;
     }
+    // A link at the head stays a link (git's bytes are its target), refused as one.
+    #[cfg(unix)]
+    if changes.links.contains(path) {
+        let to = String::from_utf8_lossy(&bytes).into_owned();
+        std::os::unix::fs::symlink(to, &target)?;
+        return Ok(Source::Fetched(target));
+    }
     std::fs::write(&target, bytes)?;
     Ok(Source::Fetched(target))
 }
 
 fn candidates(
+    scratch: &Path,
     config: &Config,
     settings: &Settings,
     event: &Event,
@@ -313,14 +452,16 @@ fn candidates(
             return Err(anyhow!("no such file or folder: {}", discover::display(p)));
         }
     }
-    let scratch = std::env::temp_dir().join(format!("packetgate-head-{}", std::process::id()));
     let mut out = Vec::new();
     let mut fetched = 0;
     for path in &changes.judge {
         if crate::packet::Form::of(path).is_none() {
             continue;
         }
-        let fs_path = match head_version(path, changes, event.head_sha(), api, &scratch)? {
+        if is_link(path, changes) && !link_may_be_packet(config, path, changes) {
+            continue;
+        }
+        let fs_path = match head_version(path, changes, event.head_sha(), api, scratch)? {
             Source::Workspace => PathBuf::from(path),
             Source::Fetched(p) => {
                 fetched += 1;

@@ -122,6 +122,39 @@ pub fn finish(
     exit(report.verdict, failed)
 }
 
+/// An event with nothing to judge (see [`super::event::nothing_to_do`]): a notice on the job,
+/// a line in the job summary, `verdict=skipped`, and exit 0. Nothing is sent to GitHub.
+pub fn idle(settings: &Settings, why: &str) -> Exit {
+    eprintln!("packetgate: {why}");
+    println!(
+        "::notice title={}::{}",
+        crate::report::github::escape_property(&settings.check_name),
+        crate::report::github::escape_data(why)
+    );
+    if settings.dry_run {
+        return Exit::Pass;
+    }
+    if let Some(path) = &settings.step_summary {
+        let text = format!("## {}\n\nNothing to judge: {why}.\n", settings.check_name);
+        if let Err(e) = append(path, &text) {
+            eprintln!(
+                "packetgate: cannot write the job summary {}: {e}",
+                path.display()
+            );
+        }
+    }
+    if let Some(path) = &settings.output {
+        let lines = "verdict=skipped\nconclusion=skipped\npackets=0\nfailed-packets=0\n";
+        if let Err(e) = append(path, lines) {
+            eprintln!(
+                "packetgate: cannot write the outputs {}: {e}",
+                path.display()
+            );
+        }
+    }
+    Exit::Pass
+}
+
 fn exit(verdict: Verdict, failed_to_deliver: bool) -> Exit {
     match verdict {
         Verdict::Fail => Exit::Fail,

@@ -1,6 +1,7 @@
 //! Shared helpers for the integration tests: run the real binary, parse its JSON.
 #![allow(dead_code)]
 
+pub mod gate;
 pub mod http;
 
 use std::path::{Path, PathBuf};
