@@ -233,7 +233,11 @@ fn the_gate_never_shows_a_key_spelled_in_prose() {
         .expect("run packetgate github");
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{stdout}");
-    assert!(stdout.contains("API key (sk-…) in the packet: `sk-p****`"));
+    // The comment escapes the message's Markdown and shows the masked key as a code span.
+    assert!(
+        stdout.contains(r"API key \(sk-…\) in the packet: `sk-p****`"),
+        "{stdout}"
+    );
     assert_never_shown(KEY, &stdout, "the gate's check run and comment");
     assert_never_shown(KEY, &String::from_utf8_lossy(&out.stderr), "the gate's log");
     let report = std::fs::read_to_string(runner.join("packetgate-report.json")).unwrap();
