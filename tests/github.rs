@@ -1471,7 +1471,7 @@ fn a_truncated_answer_to_the_check_run_keeps_every_finding_on_the_job() {
 }
 
 #[test]
-fn a_truncated_file_list_stops_the_run_instead_of_judging_nothing() {
+fn a_truncated_file_list_fails_the_check_instead_of_judging_nothing() {
     let repo = repo(
         "truncated-files",
         &[],
@@ -1493,7 +1493,42 @@ fn a_truncated_file_list_stops_the_run_instead_of_judging_nothing() {
         "{}",
         g.stderr
     );
-    assert!(server.check_runs().is_empty());
+    // A required check is never left missing: the commit gets a failure that says why.
+    let runs = server.check_runs();
+    assert_eq!(runs.len(), 1, "{runs:?}");
+    assert_eq!(runs[0].head_sha, repo.head);
+    assert_eq!(runs[0].conclusion.as_deref(), Some("failure"));
+    assert!(
+        runs[0]
+            .summary
+            .as_deref()
+            .is_some_and(|s| s.contains("the pull request's files")),
+        "{runs:?}"
+    );
+}
+
+#[test]
+fn a_broken_config_fails_the_check_instead_of_leaving_none() {
+    let repo = repo(
+        "broken-config",
+        &[(".packetgate.yml", "max_age_days: [not, a, number]\n".into())],
+        &[Edit::Write("budgets/a.md", invalid())],
+    );
+    let server = FakeGitHub::start(setup(&repo));
+    let ev = event(&repo, "pull_request.opened.payload.json", &repo.head, LATER);
+    let g = gate(&repo, &server, &ev, &[]);
+    assert_eq!(g.code, 2, "{}", g.stderr);
+    let runs = server.check_runs();
+    assert_eq!(runs.len(), 1, "{}\n{runs:?}", g.stderr);
+    assert_eq!(runs[0].head_sha, repo.head);
+    assert_eq!(runs[0].conclusion.as_deref(), Some("failure"));
+    assert!(
+        runs[0]
+            .title
+            .as_deref()
+            .is_some_and(|t| t.contains("could not judge") || t.contains("stopped before")),
+        "{runs:?}"
+    );
 }
 
 #[test]

@@ -73,35 +73,46 @@ fn judge(args: &GithubArgs) -> Result<Exit> {
         )?),
         None => None,
     };
+    // From here the commit the verdict is due for is known: whatever stops the judging (a
+    // file list that cannot be read whole, a broken config, a git failure), the commit gets
+    // a failing check that says why, never none.
+    match judge_event(&settings, &event, api.as_ref(), phase) {
+        Ok(exit) => Ok(exit),
+        Err(e) => {
+            let why = e.downcast::<abort::Unjudged>().unwrap_or_else(|e| {
+                let detail: String = format!("{e:#}").chars().take(2_000).collect();
+                abort::Unjudged {
+                    title: "packetgate stopped before it could judge this commit".into(),
+                    detail,
+                }
+            });
+            Ok(abort::post(&settings, event.head_sha(), api.as_ref(), &why))
+        }
+    }
+}
+
+/// Judges the event's packets and publishes the verdict.
+fn judge_event(
+    settings: &inputs::Settings,
+    event: &Event,
+    api: Option<&Api>,
+    phase: Option<links::Phase>,
+) -> Result<Exit> {
     let mut notices = Vec::new();
     let changes = match settings.scope {
-        Scope::Changed => match changed_files(&event, api.as_ref(), &mut notices) {
-            Ok(c) => c,
-            Err(e) => {
-                return match e.downcast::<abort::Unjudged>() {
-                    Ok(why) => Ok(abort::post(&settings, event.head_sha(), api.as_ref(), &why)),
-                    Err(e) => Err(e),
-                }
-            }
-        },
+        Scope::Changed => changed_files(event, api, &mut notices)?,
         Scope::All => None,
     };
-    let config = load_config(
-        &settings,
-        &event,
-        api.as_ref(),
-        changes.as_ref(),
-        &mut notices,
-    )?;
+    let config = load_config(settings, event, api, changes.as_ref(), &mut notices)?;
     // Head versions fetched for judging live here until the run ends, whatever way it ends.
     let scratch =
         Scratch(std::env::temp_dir().join(format!("packetgate-head-{}", std::process::id())));
     let candidates = candidates(
         &scratch.0,
         &config,
-        &settings,
-        &event,
-        api.as_ref(),
+        settings,
+        event,
+        api,
         changes.as_ref(),
         &mut notices,
     )?;
@@ -129,14 +140,14 @@ fn judge(args: &GithubArgs) -> Result<Exit> {
         ),
         head_sha: event.head_sha(),
         scope: match settings.scope {
-            Scope::All if event.pull().is_some() => format!("every packet, for {}", scope(&event)),
-            _ => scope(&event),
+            Scope::All if event.pull().is_some() => format!("every packet, for {}", scope(event)),
+            _ => scope(event),
         },
         notices: &notices,
         run_url: settings.run_url(),
         report_path: report_path.clone(),
     };
-    let plan = Plan::new(&view, &event, settings.comment_mode, changes.as_ref());
+    let plan = Plan::new(&view, event, settings.comment_mode, changes.as_ref());
     let deliveries = match (&api, settings.dry_run) {
         (_, true) => {
             let mut stdout = std::io::stdout().lock();
@@ -148,13 +159,7 @@ fn judge(args: &GithubArgs) -> Result<Exit> {
         (None, false) => vec![(Step::CheckRun, Delivery::Skipped("no token".into()))],
     };
     let fork = event.pull().is_some_and(|p| p.fork);
-    Ok(output::finish(
-        &settings,
-        &view,
-        &deliveries,
-        api.as_ref(),
-        fork,
-    ))
+    Ok(output::finish(settings, &view, &deliveries, api, fork))
 }
 
 fn scope(event: &Event) -> String {
