@@ -9,7 +9,6 @@ mod support;
 
 use fake::{Comment, FakeGitHub, Fault, FaultReply, PrFile, Setup};
 use serde_json::Value;
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use support::{root, scratch, TODAY};
@@ -32,27 +31,7 @@ fn invalid() -> String {
     example("invalid/budget-change-approved-incomplete.md")
 }
 
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .args(["-c", "user.email=t@example.com", "-c", "user.name=t"])
-        .args([
-            "-c",
-            "commit.gpgsign=false",
-            "-c",
-            "init.defaultBranch=main",
-        ])
-        .args(args)
-        .current_dir(dir)
-        .env_remove("GIT_DIR")
-        .output()
-        .expect("git");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
+use support::gate::{git, Gate};
 
 enum Edit<'a> {
     Write(&'a str, String),
@@ -156,14 +135,6 @@ fn setup(repo: &Repo) -> Setup {
     }
 }
 
-struct Gate {
-    code: i32,
-    stdout: String,
-    stderr: String,
-    summary: String,
-    outputs: HashMap<String, String>,
-}
-
 fn gate(repo: &Repo, server: &FakeGitHub, event: &Path, args: &[&str]) -> Gate {
     gate_in(&repo.dir, server, event, args)
 }
@@ -180,53 +151,7 @@ fn gate_env(
     args: &[&str],
     env: &[(&str, &str)],
 ) -> Gate {
-    let runner = dir.parent().unwrap().join("runner");
-    let _ = std::fs::remove_dir_all(&runner);
-    std::fs::create_dir_all(&runner).unwrap();
-    let summary = runner.join("summary.md");
-    let output = runner.join("output.txt");
-    let out = support::bin()
-        .arg("github")
-        .args(["--offline", "--today", TODAY])
-        .args(args)
-        .current_dir(dir)
-        // Nothing from a CI runner's own environment leaks in.
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", &runner)
-        .env("GITHUB_API_URL", server.api_url())
-        .env("GITHUB_TOKEN", "test-token")
-        .env("GITHUB_EVENT_PATH", event)
-        .env("GITHUB_EVENT_NAME", "pull_request")
-        .env("GITHUB_REPOSITORY", "Codertocat/Hello-World")
-        .env("GITHUB_SHA", "0123456789012345678901234567890123456789")
-        .env("GITHUB_WORKSPACE", dir)
-        .env("GITHUB_STEP_SUMMARY", &summary)
-        .env("GITHUB_OUTPUT", &output)
-        .env("GITHUB_RUN_ID", "4242")
-        .env("RUNNER_TEMP", &runner)
-        .envs(env.iter().copied())
-        .output()
-        .expect("run packetgate github");
-    let outputs = std::fs::read_to_string(&output)
-        .unwrap_or_default()
-        .lines()
-        .filter_map(|l| l.split_once('='))
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    Gate {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        summary: std::fs::read_to_string(&summary).unwrap_or_default(),
-        outputs,
-    }
-}
-
-impl Gate {
-    fn output(&self, key: &str) -> &str {
-        self.outputs.get(key).map(String::as_str).unwrap_or("")
-    }
+    support::gate::run(dir, &server.api_url(), event, env, args)
 }
 
 /// Method and path of every request, in order (`GET /repos/…/files?page=2`).

@@ -232,14 +232,21 @@ fn a_merge_group_in_a_shallow_clone_fetches_its_base() {
             .success()
     };
     assert!(!has_base(&clone), "the shallow clone lacks the base");
+    let (g, server) = merge_group_in(&w, &clone, "shallow.json");
+    assert_checked(&g, &server, &w, &["budgets/new.md"], "shallow merge_group");
+    assert!(has_base(&clone), "fetched from origin");
+}
+
+/// The first merge_group example, rebased onto the world's base and head, judged in `clone`.
+fn merge_group_in(w: &World, clone: &std::path::Path, name: &str) -> (gate::Gate, FakeGitHub) {
     let mut p = examples("merge_group")[0].clone();
     p["merge_group"]["base_sha"] = w.base.clone().into();
     p["merge_group"]["head_sha"] = w.head.clone().into();
-    let server = server(&w, &p);
-    let ev = w.repo.event("shallow.json", &p);
+    let server = server(w, &p);
+    let ev = w.repo.event(name, &p);
     let full = full_name(&p);
     let g = gate::run(
-        &clone,
+        clone,
         &server.api_url(),
         &ev,
         &[
@@ -249,8 +256,7 @@ fn a_merge_group_in_a_shallow_clone_fetches_its_base() {
         ],
         &[],
     );
-    assert_checked(&g, &server, &w, &["budgets/new.md"], "shallow merge_group");
-    assert!(has_base(&clone), "fetched from origin");
+    (g, server)
 }
 
 #[test]
@@ -278,23 +284,7 @@ fn a_merge_group_git_cannot_diff_gets_a_failing_check_on_its_head() {
     let url = format!("file://{}", w.repo.dir.display());
     gate::git(&w.repo.top, &["clone", "-q", "--depth", "1", &url, "clone"]);
     gate::git(&clone, &["remote", "remove", "origin"]);
-    let mut p = examples("merge_group")[0].clone();
-    p["merge_group"]["base_sha"] = w.base.clone().into();
-    p["merge_group"]["head_sha"] = w.head.clone().into();
-    let server = server(&w, &p);
-    let ev = w.repo.event("unreadable.json", &p);
-    let full = full_name(&p);
-    let g = gate::run(
-        &clone,
-        &server.api_url(),
-        &ev,
-        &[
-            ("GITHUB_EVENT_NAME", "merge_group"),
-            ("GITHUB_REPOSITORY", &full),
-            ("GITHUB_SHA", &w.head),
-        ],
-        &[],
-    );
+    let (g, server) = merge_group_in(&w, &clone, "unreadable.json");
     assert_eq!(g.code, 2, "{}\n{}", g.stdout, g.stderr);
     server.assert_no_violations();
     let runs = server.check_runs();

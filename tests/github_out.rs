@@ -10,27 +10,10 @@ mod support;
 
 use fake::{FakeGitHub, PrFile, Setup};
 use pulldown_cmark::{Event, Options, Parser, Tag};
-use std::path::{Path, PathBuf};
-use std::process::Command;
-use support::{root, scratch, TODAY};
+use std::path::PathBuf;
+use support::{root, scratch};
 
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .args(["-c", "user.email=t@example.com", "-c", "user.name=t"])
-        .args([
-            "-c",
-            "commit.gpgsign=false",
-            "-c",
-            "init.defaultBranch=main",
-        ])
-        .args(args)
-        .current_dir(dir)
-        .env_remove("GIT_DIR")
-        .output()
-        .expect("git");
-    assert!(out.status.success(), "git {args:?}");
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
+use support::gate::git;
 
 /// A repository whose pull request adds `files`, and the fake GitHub serving it.
 struct Pr {
@@ -79,33 +62,14 @@ fn pull_request(name: &str, files: &[(&str, String)]) -> Pr {
 
 /// Runs the gate in `inline` comment mode; (exit code, stderr, job summary).
 fn gate(pr: &Pr) -> (i32, String, String) {
-    let runner = pr.dir.parent().unwrap().join("runner");
-    std::fs::create_dir_all(&runner).unwrap();
-    let summary = runner.join("summary.md");
-    let out = support::bin()
-        .args(["github", "--offline", "--today", TODAY])
-        .args(["--comment-mode", "inline"])
-        .current_dir(&pr.dir)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", &runner)
-        .env("GITHUB_API_URL", pr.fake.api_url())
-        .env("GITHUB_TOKEN", "test-token")
-        .env("GITHUB_EVENT_PATH", &pr.event)
-        .env("GITHUB_EVENT_NAME", "pull_request")
-        .env("GITHUB_REPOSITORY", "Codertocat/Hello-World")
-        .env("GITHUB_WORKSPACE", &pr.dir)
-        .env("GITHUB_STEP_SUMMARY", &summary)
-        .env("GITHUB_OUTPUT", runner.join("output.txt"))
-        .env("GITHUB_RUN_ID", "4242")
-        .env("RUNNER_TEMP", &runner)
-        .output()
-        .expect("run packetgate github");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-        std::fs::read_to_string(summary).unwrap_or_default(),
-    )
+    let g = support::gate::run(
+        &pr.dir,
+        &pr.fake.api_url(),
+        &pr.event,
+        &[],
+        &["--comment-mode", "inline"],
+    );
+    (g.code, g.stderr, g.summary)
 }
 
 /// Every Markdown text the gate wrote, named.

@@ -64,15 +64,7 @@ fn judge(args: &GithubArgs) -> Result<Exit> {
         settings.repository.as_deref(),
         settings.sha.as_deref(),
     )?;
-    let api = match &settings.token {
-        Some(token) => Some(Api::new(
-            &settings.api_url,
-            token.expose(),
-            &event.owner,
-            &event.repo,
-        )?),
-        None => None,
-    };
+    let api = api_for(&settings, &event)?;
     // From here the commit the verdict is due for is known: whatever stops the judging (a
     // file list that cannot be read whole, a broken config, a git failure), the commit gets
     // a failing check that says why, never none.
@@ -89,6 +81,19 @@ fn judge(args: &GithubArgs) -> Result<Exit> {
             Ok(abort::post(&settings, event.head_sha(), api.as_ref(), &why))
         }
     }
+}
+
+/// The API client for the event's repository (none without a token).
+fn api_for(settings: &inputs::Settings, event: &Event) -> Result<Option<Api>> {
+    let Some(token) = &settings.token else {
+        return Ok(None);
+    };
+    Ok(Some(Api::new(
+        &settings.api_url,
+        token.expose(),
+        &event.owner,
+        &event.repo,
+    )?))
 }
 
 /// Judges the event's packets and publishes the verdict.

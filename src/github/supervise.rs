@@ -9,7 +9,6 @@
 //! (default 1800).
 
 use super::abort::{self, Unjudged};
-use super::api::Api;
 use super::{event, inputs};
 use crate::app::Exit;
 use crate::cli::GithubArgs;
@@ -96,14 +95,6 @@ fn post(args: &GithubArgs, why: &Unjudged) -> Result<Exit> {
         settings.repository.as_deref(),
         settings.sha.as_deref(),
     )?;
-    let api = match &settings.token {
-        Some(token) => Some(Api::new(
-            &settings.api_url,
-            token.expose(),
-            &ev.owner,
-            &ev.repo,
-        )?),
-        None => None,
-    };
+    let api = super::api_for(&settings, &ev)?;
     Ok(abort::post(&settings, ev.head_sha(), api.as_ref(), why))
 }
