@@ -218,7 +218,23 @@ pub fn judge(
     Ok(report)
 }
 
+/// `--color`; with `auto`, the conventions of other tools: `NO_COLOR` (set and not empty)
+/// turns colour off, `FORCE_COLOR` or `CLICOLOR_FORCE` (set, not empty, not `0`) turn it on
+/// even through a pipe, else colour when stdout is a terminal.
+fn wants_color(flag: Color) -> bool {
+    let set = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty());
+    let forced = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty() && v != "0");
+    match flag {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto if set("NO_COLOR") => false,
+        Color::Auto if forced("FORCE_COLOR") || forced("CLICOLOR_FORCE") => true,
+        Color::Auto => std::io::stdout().is_terminal(),
+    }
+}
+
 fn check(args: CheckArgs) -> Result<Exit> {
+    crate::interrupt::install();
     // Started first, so TLS is ready by the time the config is.
     let phase = (!args.offline).then(links::Phase::prepare);
     let config = load_config(args.config.config.as_deref())?;
@@ -247,20 +263,14 @@ fn check(args: CheckArgs) -> Result<Exit> {
         offline: args.offline,
         link_cache: args.link_cache.clone(),
         progress: args.format == Format::Human
+            && !args.quiet
             && std::io::stderr().is_terminal()
-            && std::env::var_os("CI").is_none(),
+            && std::env::var_os("CI").is_none()
+            && std::env::var_os("NO_COLOR").is_none(),
         keep_lines: args.format == Format::Human,
     };
     let report = judge(&config, &candidates, &how, phase)?;
-    let color = match args.color {
-        Color::Always => true,
-        Color::Never => false,
-        Color::Auto => {
-            args.format == Format::Human
-                && std::io::stdout().is_terminal()
-                && std::env::var_os("NO_COLOR").is_none()
-        }
-    };
+    let color = args.format == Format::Human && wants_color(args.color);
     let rules = if args.format == Format::Sarif {
         report::catalog(&config)
     } else {
@@ -269,7 +279,11 @@ fn check(args: CheckArgs) -> Result<Exit> {
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     // A closed pipe (`| head`) ends the output early; it is not a failure of the check.
-    let _ = report::write(args.format, &report, &rules, color, &mut out).and_then(|()| out.flush());
+    let look = report::Look {
+        color,
+        quiet: args.quiet,
+    };
+    let _ = report::write(args.format, &report, &rules, look, &mut out).and_then(|()| out.flush());
     Ok(match report.verdict {
         Verdict::Pass => Exit::Pass,
         Verdict::Fail => Exit::Fail,

@@ -133,6 +133,10 @@ pub struct CheckArgs {
     /// Colour in the human report.
     #[arg(long, value_enum, default_value = "auto")]
     pub color: Color,
+    /// Print findings and the verdict line only: no progress bar, no passing packets, no
+    /// link table or notes.
+    #[arg(long, short)]
+    pub quiet: bool,
     /// Skip named files that are not packets, as a folder scan does (for pre-commit hooks,
     /// which pass every staged YAML and Markdown file).
     #[arg(long)]

@@ -665,3 +665,34 @@ fn run_limits_cut_off_with_a_failing_finding_never_silently() {
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("max_links_per_packet"), "{}", r.stderr);
 }
+
+/// `--color auto` follows the conventions: `NO_COLOR` wins, `FORCE_COLOR`/`CLICOLOR_FORCE`
+/// (not empty, not `0`) colour a pipe, and a pipe alone gets none.
+#[test]
+fn colour_follows_no_color_force_color_and_clicolor_force() {
+    let run = |env: &[(&str, &str)]| {
+        let mut cmd = support::bin();
+        cmd.current_dir(support::root())
+            .args([
+                "check",
+                "--offline",
+                "--today",
+                support::TODAY,
+                "examples/valid",
+            ])
+            .env_remove("NO_COLOR")
+            .env_remove("FORCE_COLOR")
+            .env_remove("CLICOLOR_FORCE");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let out = cmd.output().unwrap();
+        String::from_utf8_lossy(&out.stdout).contains("\x1b[")
+    };
+    assert!(!run(&[]), "a pipe gets no colour");
+    assert!(run(&[("FORCE_COLOR", "1")]));
+    assert!(run(&[("CLICOLOR_FORCE", "1")]));
+    assert!(!run(&[("FORCE_COLOR", "0")]));
+    assert!(!run(&[("FORCE_COLOR", "")]));
+    assert!(!run(&[("FORCE_COLOR", "1"), ("NO_COLOR", "1")]));
+}

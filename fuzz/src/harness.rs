@@ -310,7 +310,17 @@ fn long_secrets(p: &PacketReport) -> impl Iterator<Item = &String> {
 fn render_all(report: &Report) -> Vec<String> {
     let out: Vec<String> = [Format::Human, Format::Json, Format::Sarif, Format::Github]
         .into_iter()
-        .map(|f| report::render(f, report, &[], f == Format::Human))
+        .map(|f| {
+            report::render(
+                f,
+                report,
+                &[],
+                report::Look {
+                    color: f == Format::Human,
+                    quiet: false,
+                },
+            )
+        })
         .collect();
     if let Err(e) = serde_json::from_str::<serde_json::Value>(&out[1]) {
         panic!("the JSON report is not JSON ({e}):\n{}", out[1]);

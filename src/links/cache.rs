@@ -121,9 +121,7 @@ impl Cache {
             if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
                 std::fs::create_dir_all(dir)?;
             }
-            let tmp = self.path.with_extension("tmp");
-            std::fs::write(&tmp, serde_json::to_vec_pretty(&self.file)?)?;
-            std::fs::rename(&tmp, &self.path)
+            crate::interrupt::write_atomic(&self.path, &serde_json::to_vec_pretty(&self.file)?)
         };
         if let Err(e) = write() {
             eprintln!(

@@ -11,7 +11,6 @@ use super::{Cited, LinkResult, RunOptions, Status};
 use anyhow::Context;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue, LOCATION, RETRY_AFTER};
 use std::collections::{HashMap, HashSet};
-use std::io::Write;
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -116,8 +115,7 @@ async fn run_all(
     let mut out = Vec::new();
     let mut set: tokio::task::JoinSet<(String, LinkResult)> = tokio::task::JoinSet::new();
     let mut feeding = true;
-    let mut ticker = tokio::time::interval(Duration::from_millis(150));
-    let mut shown = false;
+    let mut bar = crate::progress::Progress::new(opts.progress);
     loop {
         tokio::select! {
             packet = urls.recv(), if feeding => match packet {
@@ -154,15 +152,9 @@ async fn run_all(
                     out.push(r);
                 }
             }
-            _ = ticker.tick(), if opts.progress && (feeding || !set.is_empty()) => {
-                let total = seen.len() + schedule.waiting();
-                if total > 5 {
-                    shown = true;
-                    draw_progress(out.len(), total, feeding);
-                }
-            }
             else => break,
         }
+        bar.update(out.len(), seen.len() + schedule.waiting(), feeding);
         // Start what the limits allow, in the schedule's order.
         while let Some(link) = schedule.next(settings.concurrency) {
             seen.insert(link.key.clone());
@@ -170,30 +162,11 @@ async fn run_all(
             set.spawn(async move { (link.host, f.check(link.key).await) });
         }
     }
-    if shown {
-        // Clear the bar's line.
-        let mut err = std::io::stderr().lock();
-        let _ = write!(err, "\r{:60}\r", "");
-        let _ = err.flush();
-    }
+    bar.finish();
     if let Some(c) = cache {
         c.save();
     }
     Ok(out)
-}
-
-fn draw_progress(done: usize, total: usize, still_reading: bool) {
-    let width = 30;
-    let filled = (done * width / total.max(1)).min(width);
-    let more = if still_reading { "+" } else { "" };
-    let mut err = std::io::stderr().lock();
-    let _ = write!(
-        err,
-        "\r  links [{}{}] {done}/{total}{more}",
-        "#".repeat(filled),
-        ".".repeat(width - filled)
-    );
-    let _ = err.flush();
 }
 
 /// How one request went.

@@ -2,7 +2,7 @@
 //! location, the source line with a marker, the field and the fix; then one verdict line
 //! per packet and a summary. Colour only when asked (a terminal, and `NO_COLOR` unset).
 
-use super::plural;
+use super::{plural, Look};
 use crate::engine::Report;
 use crate::finding::{Severity, Verdict};
 use crate::links::{LinkReport, Status};
@@ -80,8 +80,8 @@ fn snippet(
     (shown, pad(&before))
 }
 
-pub fn write(report: &Report, color: bool, w: &mut dyn std::io::Write) -> std::io::Result<()> {
-    let paint = Paint { on: color };
+pub fn write(report: &Report, look: Look, w: &mut dyn std::io::Write) -> std::io::Result<()> {
+    let paint = Paint { on: look.color };
     let mut out = String::new();
     // Where each character of the last long line starts, found once for all its findings.
     for packet in &report.packets {
@@ -128,7 +128,11 @@ pub fn write(report: &Report, color: bool, w: &mut dyn std::io::Write) -> std::i
             }
         }
     }
-    for packet in &report.packets {
+    for packet in report
+        .packets
+        .iter()
+        .filter(|p| !look.quiet || p.verdict == Verdict::Fail)
+    {
         let mark = match packet.verdict {
             Verdict::Pass => paint.wrap("1;32", "PASS"),
             Verdict::Fail => paint.wrap("1;31", "FAIL"),
@@ -152,7 +156,7 @@ pub fn write(report: &Report, color: bool, w: &mut dyn std::io::Write) -> std::i
         };
         let _ = writeln!(out, "{mark} {} ({kind}){detail}", packet.path);
     }
-    if let Some(links) = &report.links {
+    if let Some(links) = report.links.as_ref().filter(|_| !look.quiet) {
         link_table(links, &paint, &mut out);
     }
     let total = report.packets.len();
@@ -171,6 +175,9 @@ pub fn write(report: &Report, color: bool, w: &mut dyn std::io::Write) -> std::i
         plural(report.count(Severity::Warning), "warning"),
         plural(report.count(Severity::Notice), "notice"),
     );
+    if look.quiet {
+        return w.write_all(out.as_bytes());
+    }
     if total == 0 {
         let _ = writeln!(
             out,

@@ -68,17 +68,24 @@ pub fn catalog(config: &Config) -> Vec<RuleInfo> {
     out
 }
 
+/// How the human report looks: colour, and `--quiet` (findings and the verdict line only).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Look {
+    pub color: bool,
+    pub quiet: bool,
+}
+
 /// Writes the report in `format`. Reports are streamed: 10,000 packets never sit in memory
 /// twice as one big string.
 pub fn write(
     format: Format,
     report: &Report,
     rules: &[RuleInfo],
-    color: bool,
+    look: Look,
     out: &mut dyn std::io::Write,
 ) -> std::io::Result<()> {
     match format {
-        Format::Human => human::write(report, color, out),
+        Format::Human => human::write(report, look, out),
         Format::Json => json::write(report, out),
         Format::Sarif => sarif::write(report, rules, out),
         Format::Github => github::write(report, out),
@@ -86,9 +93,9 @@ pub fn write(
 }
 
 /// The report as a string (tests, previews).
-pub fn render(format: Format, report: &Report, rules: &[RuleInfo], color: bool) -> String {
+pub fn render(format: Format, report: &Report, rules: &[RuleInfo], look: Look) -> String {
     let mut buf = Vec::new();
-    let _ = write(format, report, rules, color, &mut buf);
+    let _ = write(format, report, rules, look, &mut buf);
     String::from_utf8_lossy(&buf).into_owned()
 }
 
