@@ -11,10 +11,10 @@ use crate::finding::{Severity, Verdict};
 use crate::report::{self, Format};
 use crate::rules::urls::UrlCheck;
 use crate::rules::Check;
-use crate::{git, links, schema, suggest, template};
+use crate::{git, links, place, schema, suggest, template};
 use anyhow::{anyhow, Context, Result};
 use std::io::{IsTerminal, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// How a run ended, in exit-code terms.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,8 +24,26 @@ pub enum Exit {
     Usage = 2,
 }
 
-fn load_config(path: Option<&Path>) -> Result<Config> {
-    config::load(Path::new("."), path).map_err(|e| anyhow!(e))
+/// The config: `--config FILE` if given (it must exist), else the one [`place::find_config`]
+/// finds from `start`, else the built-ins.
+fn load_config(explicit: Option<&Path>, start: &Path) -> Result<Config> {
+    if let Some(p) = explicit {
+        if !p.is_file() {
+            return Err(anyhow!(
+                "--config {}: {}",
+                p.display(),
+                if p.exists() {
+                    "not a file"
+                } else {
+                    "no such file"
+                }
+            ));
+        }
+    }
+    let found = explicit
+        .map(Path::to_path_buf)
+        .or_else(|| place::find_config(start));
+    config::load(Path::new("."), found.as_deref()).map_err(|e| anyhow!(e))
 }
 
 pub fn run(cli: Cli) -> Result<Exit> {
@@ -33,12 +51,12 @@ pub fn run(cli: Cli) -> Result<Exit> {
         Command::Check(args) => check(args),
         Command::Github(args) => crate::github::run(&args),
         Command::Rules { config } => {
-            let config = load_config(config.config.as_deref())?;
+            let config = load_config(config.config.as_deref(), Path::new("."))?;
             print(&rules_table(&config));
             Ok(Exit::Pass)
         }
         Command::Explain { rule_id, config } => {
-            let config = load_config(config.config.as_deref())?;
+            let config = load_config(config.config.as_deref(), Path::new("."))?;
             let rules = report::catalog(&config);
             match rules.iter().find(|r| r.id == rule_id) {
                 Some(r) => {
@@ -65,7 +83,7 @@ pub fn run(cli: Cli) -> Result<Exit> {
             markdown,
             config,
         } => {
-            let config = load_config(config.config.as_deref())?;
+            let config = load_config(config.config.as_deref(), Path::new("."))?;
             let id = match kind {
                 Kind::BudgetChange => "budget-change",
                 Kind::CostTrace => "cost-trace",
@@ -77,7 +95,7 @@ pub fn run(cli: Cli) -> Result<Exit> {
             Ok(Exit::Pass)
         }
         Command::Schema { kind, config } => {
-            let config = load_config(config.config.as_deref())?;
+            let config = load_config(config.config.as_deref(), Path::new("."))?;
             let schema = schema::generate(&config, kind.as_deref()).map_err(|e| anyhow!(e))?;
             print(&format!("{schema:#}\n"));
             Ok(Exit::Pass)
@@ -237,7 +255,8 @@ fn check(args: CheckArgs) -> Result<Exit> {
     crate::interrupt::install();
     // Started first, so TLS is ready by the time the config is.
     let phase = (!args.offline).then(links::Phase::prepare);
-    let config = load_config(args.config.config.as_deref())?;
+    let start = args.paths.first().map_or(Path::new("."), PathBuf::as_path);
+    let config = load_config(args.config.config.as_deref(), start)?;
     let today = today(args.today.as_deref())?;
     let candidates = match &args.changed_since {
         Some(since) => {

@@ -16,6 +16,16 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// A number of days: a whole number, 0 or more (a negative one is read as a value, so the
+/// message says what is wrong with it rather than calling it an unknown flag).
+fn days(s: &str) -> Result<u32, String> {
+    match s.trim().parse::<i64>() {
+        Ok(n) if n < 0 => Err(format!("{n} is negative; give a number of days, 0 or more")),
+        Ok(n) => u32::try_from(n).map_err(|_| format!("{n} days is too many")),
+        Err(_) => Err(format!("`{s}` is not a whole number of days")),
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum FailOn {
     Error,
@@ -60,7 +70,8 @@ pub enum CommentMode {
 
 #[derive(Debug, clap::Args)]
 pub struct ConfigArgs {
-    /// Repository config file (default: .packetgate.yml in the current folder, if present).
+    /// Repository config file (default: the first .packetgate.yml in the folder of the first
+    /// path given, else the current folder, or above it up to the repository root).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
 }
@@ -129,6 +140,7 @@ pub struct CheckArgs {
     pub fail_on: Option<FailOn>,
     /// Freshness window in days for every date rule (overrides config and policies).
     #[arg(long, value_name = "DAYS")]
+    #[arg(allow_negative_numbers = true, value_parser = days)]
     pub max_age_days: Option<u32>,
     /// Colour in the human report.
     #[arg(long, value_enum, default_value = "auto")]
@@ -172,6 +184,7 @@ pub struct GithubArgs {
     pub offline: bool,
     /// Freshness window in days for every date rule.
     #[arg(long, value_name = "DAYS")]
+    #[arg(allow_negative_numbers = true, value_parser = days)]
     pub max_age_days: Option<u32>,
     /// Lowest severity that fails a packet.
     #[arg(long, value_enum)]

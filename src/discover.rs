@@ -37,6 +37,15 @@ fn cwd() -> &'static Option<PathBuf> {
 }
 
 pub fn display(path: &Path) -> String {
+    // `../../x` reached through a config above the current folder: shown from here.
+    if path.components().any(|c| c == Component::ParentDir) {
+        if let Some(cwd) = cwd() {
+            let shown = crate::place::relative_to_cwd(&cwd.join(path));
+            if shown != path {
+                return display(&shown);
+            }
+        }
+    }
     let rel = cwd()
         .as_ref()
         .and_then(|cwd| path.strip_prefix(cwd).ok().map(Path::to_path_buf))

@@ -68,6 +68,8 @@ pub struct Report {
     pub today: Date,
     pub fail_on: Severity,
     pub links_not_opened: Option<String>,
+    /// The config file used, as shown (relative to the current folder); `None`: built-ins.
+    pub config: Option<String>,
     /// What the link phase found, when it ran.
     pub links: Option<LinkReport>,
 }
@@ -178,6 +180,7 @@ pub fn run(config: &Config, all: &[Candidate], opts: &Options) -> Report {
         today: opts.today,
         fail_on: opts.fail_on,
         links_not_opened: opts.links_not_opened.clone(),
+        config: config.file.as_deref().map(crate::discover::display),
         links: None,
     }
 }

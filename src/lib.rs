@@ -17,6 +17,7 @@ pub mod github;
 pub mod interrupt;
 pub mod links;
 pub mod packet;
+pub mod place;
 pub mod progress;
 pub mod report;
 pub mod rules;

@@ -135,13 +135,14 @@ error[bc-returned-note-names-fields]: `approval_status` is `returned` and `decis
   --> examples/invalid/budget-change-returned-vague.yaml:21:16
    |
 21 | decision_note: \"needs more work\"
-   |                ^
+   |                ^^^^^^^^^^^^^^^^^
    = field: decision_note
    = fix: name in `decision_note` each field the change was returned for, e.g. `missing unit_metric and retry_behavior`
 
 FAIL examples/invalid/budget-change-returned-vague.yaml (budget-change): 1 error
 
 fail: 1 packet checked, 0 passed, 1 failed; 1 error, 0 warnings, 0 notices
+config: built-in
 dates judged as of 2026-11-20 (fail level: error)
 links were not opened: --offline
 ";
@@ -233,7 +234,7 @@ fn github_format_is_workflow_commands() {
         .lines()
         .last()
         .unwrap()
-        .starts_with("packetgate: 1 of 1 packet(s) failed"));
+        .starts_with("packetgate: 1 of 1 packet failed"));
 }
 
 #[test]
@@ -695,4 +696,154 @@ fn colour_follows_no_color_force_color_and_clicolor_force() {
     assert!(!run(&[("FORCE_COLOR", "0")]));
     assert!(!run(&[("FORCE_COLOR", "")]));
     assert!(!run(&[("FORCE_COLOR", "1"), ("NO_COLOR", "1")]));
+}
+
+/// The config is found as git and ruff find theirs: the first `.packetgate.yml` in the folder
+/// of the first path (or the current folder) or above, up to the repository root. Reports say
+/// which one was used, and the machine-read outputs name files from the repository root.
+#[test]
+fn config_is_found_from_a_subfolder_and_paths_are_from_the_root() {
+    let dir = support::scratch("config-discovery");
+    let sub = dir.join("team budgets/q4");
+    std::fs::create_dir_all(&sub).unwrap();
+    // A 10-year window: the example's dates pass only under this config.
+    std::fs::write(
+        dir.join(".packetgate.yml"),
+        "packets:\n  - path: \"team budgets/**/*.yaml\"\nmax_age_days: 3650\n",
+    )
+    .unwrap();
+    let example = std::fs::read_to_string(
+        support::root().join("examples/valid/budget-change-new-request-class.yaml"),
+    )
+    .unwrap();
+    std::fs::write(sub.join("a packet.yaml"), &example).unwrap();
+    // Far in the future: only the config's window keeps the evidence fresh.
+    let later = "2031-06-01";
+
+    let human = support::run_in(&sub, &["check", "--offline", "--today", later]);
+    assert_eq!(human.code, 0, "{}{}", human.stdout, human.stderr);
+    assert!(
+        human.stdout.contains("config: ../../.packetgate.yml"),
+        "{}",
+        human.stdout
+    );
+    assert!(
+        human.stdout.contains("PASS a packet.yaml"),
+        "{}",
+        human.stdout
+    );
+
+    let json = support::run_in(
+        &sub,
+        &[
+            "check",
+            "--offline",
+            "--today",
+            later,
+            "--format",
+            "json",
+            "a packet.yaml",
+        ],
+    );
+    let v: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(v["config"], ".packetgate.yml");
+    assert_eq!(v["packets"][0]["path"], "team budgets/q4/a packet.yaml");
+    assert_eq!(v["verdict"], "pass");
+
+    // From the root, naming the packet: the same config, the same verdict.
+    let from_root = support::run_in(
+        &dir,
+        &[
+            "check",
+            "--offline",
+            "--today",
+            later,
+            "--format",
+            "json",
+            "team budgets/q4/a packet.yaml",
+        ],
+    );
+    let w: serde_json::Value = serde_json::from_str(&from_root.stdout).unwrap();
+    assert_eq!(w["packets"], v["packets"]);
+
+    // Without the config the evidence is stale: the packet fails.
+    let other = support::scratch("config-discovery-none");
+    std::fs::write(other.join("a packet.yaml"), &example).unwrap();
+    let stale = support::run_in(&other, &["check", "--offline", "--today", later]);
+    assert_eq!(stale.code, 1);
+    assert!(
+        stale.stdout.contains("config: built-in"),
+        "{}",
+        stale.stdout
+    );
+
+    // SARIF: a percent-encoded URI reference from %SRCROOT%.
+    let sarif = support::run_in(
+        &sub,
+        &[
+            "check",
+            "--offline",
+            "--today",
+            "2040-01-01",
+            "--format",
+            "sarif",
+            "a packet.yaml",
+        ],
+    );
+    let s: serde_json::Value = serde_json::from_str(&sarif.stdout).unwrap();
+    let loc = &s["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"];
+    assert_eq!(loc["uri"], "team%20budgets/q4/a%20packet.yaml");
+    assert_eq!(loc["uriBaseId"], "%SRCROOT%");
+    let base = s["runs"][0]["originalUriBaseIds"]["%SRCROOT%"]["uri"]
+        .as_str()
+        .unwrap();
+    assert!(
+        base.starts_with("file:///") && base.ends_with("/config-discovery/"),
+        "{base}"
+    );
+
+    // Workflow annotations, with GITHUB_WORKSPACE naming the root.
+    let out = support::bin()
+        .current_dir(&sub)
+        .env("GITHUB_WORKSPACE", &dir)
+        .args([
+            "check",
+            "--offline",
+            "--today",
+            "2040-01-01",
+            "--format",
+            "github",
+            "a packet.yaml",
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("file=team budgets/q4/a packet.yaml,line="),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_missing_config_and_a_negative_number_get_one_clear_message() {
+    let r = support::run_in(
+        &support::root(),
+        &["check", "--config", "nope.yml", "examples"],
+    );
+    assert_eq!(r.code, 2);
+    assert_eq!(
+        r.stderr.trim(),
+        "packetgate: error: --config nope.yml: no such file"
+    );
+    let r = support::run_in(
+        &support::root(),
+        &["check", "--max-age-days", "-3", "examples"],
+    );
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr
+            .contains("invalid value '-3' for '--max-age-days <DAYS>': -3 is negative"),
+        "{}",
+        r.stderr
+    );
 }

@@ -208,7 +208,7 @@ fn a_passing_pull_request_gets_a_green_check_and_no_comment() {
     let report: Value =
         serde_json::from_str(&std::fs::read_to_string(g.output("report")).unwrap()).unwrap();
     assert_eq!(report["verdict"], "pass");
-    assert!(g.stderr.contains("3 GitHub API request(s)"), "{}", g.stderr);
+    assert!(g.stderr.contains("3 GitHub API requests"), "{}", g.stderr);
 }
 
 /// 24 packets × 5 findings.

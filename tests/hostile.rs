@@ -244,7 +244,11 @@ fn every_hostile_file_matches_its_expectation() {
     // A one-letter URL password is masked where it stands, not in every word.
     let url = packets
         .iter()
-        .find(|p| p["path"] == "secret--one-letter-url-password.yaml")
+        .find(|p| {
+            p["path"]
+                .as_str()
+                .is_some_and(|s| s.ends_with("secret--one-letter-url-password.yaml"))
+        })
         .and_then(|p| p["findings"].as_array())
         .and_then(|fs| fs.iter().find(|f| f["rule"] == "url-credentials"))
         .expect("url-credentials finding");

@@ -274,6 +274,7 @@ pub fn judge(config: &Config, c: &Candidate, bytes: &[u8], opts: &Options) -> Pa
         today: opts.today,
         fail_on: opts.fail_on,
         links_not_opened: opts.links_not_opened.clone(),
+        config: None,
         links: None,
     };
     let full = report(r);

@@ -489,7 +489,11 @@ fn candidates(
     }
     if fetched > 0 {
         notices.push(format!(
-            "{fetched} changed file(s) in the workspace differ from the pull request's head (the checkout is not the head commit); they were judged as the head has them."
+            "{} in the workspace {} from the pull request's head (the checkout is not the head commit); {} judged as the head has {}.",
+            crate::report::plural(fetched, "changed file"),
+            if fetched == 1 { "differs" } else { "differ" },
+            if fetched == 1 { "it was" } else { "they were" },
+            if fetched == 1 { "it" } else { "them" }
         ));
     }
     Ok(out)

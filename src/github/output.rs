@@ -66,7 +66,11 @@ pub fn finish(
         let _ = writeln!(stderr, "packetgate: {step} {}", d.describe());
     }
     if let Some(api) = api {
-        let _ = writeln!(stderr, "packetgate: {} GitHub API request(s)", api.calls());
+        let _ = writeln!(
+            stderr,
+            "packetgate: {}",
+            crate::report::plural(api.calls() as usize, "GitHub API request")
+        );
     }
     drop(stderr);
     // A dry run sends nothing and leaves the runner's files alone too.

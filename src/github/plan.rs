@@ -197,13 +197,13 @@ impl Plan {
     pub fn preview(&self) -> String {
         let (_, updates) = publish::check_run_requests(&self.check_run());
         let mut out = format!(
-            "packetgate github --dry-run: nothing is sent.\n\n=== check run `{}` on {} — conclusion: {} ===\ntitle: {}\nannotations: {} (in {} request(s))\n\n{}\n",
+            "packetgate github --dry-run: nothing is sent.\n\n=== check run `{}` on {} — conclusion: {} ===\ntitle: {}\nannotations: {} (in {})\n\n{}\n",
             self.check_name,
             self.head_sha,
             self.conclusion,
             self.title,
             self.annotations.len(),
-            1 + updates.len(),
+            crate::report::plural(1 + updates.len(), "request"),
             self.summary
         );
         let Some(pull) = self.pull else {
@@ -224,9 +224,10 @@ impl Plan {
         }
         if let Some(notes) = &self.line_notes {
             out.push_str(&format!(
-                "=== line comments ===\n{} of {} finding(s) are on lines of the diff\n",
+                "=== line comments ===\n{} of {} {} on lines of the diff\n",
                 notes.len(),
-                self.findings
+                crate::report::plural(self.findings, "finding"),
+                if notes.len() == 1 { "is" } else { "are" }
             ));
         }
         out

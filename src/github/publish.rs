@@ -379,7 +379,10 @@ pub fn request_changes(
                     return Delivery::from_error(e);
                 }
             }
-            Delivery::Sent(format!("{} review(s) dismissed", active.len()))
+            Delivery::Sent(format!(
+                "{} dismissed",
+                crate::report::plural(active.len(), "review")
+            ))
         }
     }
 }
@@ -429,7 +432,10 @@ pub fn inline_review(
         "comments": comments,
     });
     match api.post("posting line comments", &reviews_route(api, pull), &body) {
-        Ok(_) => Delivery::Sent(format!("review with {} line comment(s)", on_diff.len())),
+        Ok(_) => Delivery::Sent(format!(
+            "review with {}",
+            crate::report::plural(on_diff.len(), "line comment")
+        )),
         Err(e) => Delivery::from_error(e),
     }
 }

@@ -522,6 +522,7 @@ mod tests {
             today: Date::parse("2026-11-20").unwrap(),
             fail_on: Severity::Error,
             links_not_opened: Some("--offline".into()),
+            config: None,
             links: None,
         }
     }

@@ -35,7 +35,7 @@ pub fn write(report: &Report, w: &mut dyn std::io::Write) -> std::io::Result<()>
             let _ = writeln!(
                 out,
                 "::{cmd} file={},line={},col={},title={}::{}",
-                escape_property(&packet.path),
+                escape_property(&crate::place::from_root(&packet.path)),
                 f.line,
                 f.column,
                 escape_property(&title),
@@ -46,12 +46,11 @@ pub fn write(report: &Report, w: &mut dyn std::io::Write) -> std::io::Result<()>
     let failed = report.failed();
     let _ = writeln!(
         out,
-        "packetgate: {} of {} packet(s) failed ({} errors, {} warnings, {} notices)",
-        failed,
-        report.packets.len(),
-        report.count(Severity::Error),
-        report.count(Severity::Warning),
-        report.count(Severity::Notice)
+        "packetgate: {failed} of {} failed ({}, {}, {})",
+        super::plural(report.packets.len(), "packet"),
+        super::plural(report.count(Severity::Error), "error"),
+        super::plural(report.count(Severity::Warning), "warning"),
+        super::plural(report.count(Severity::Notice), "notice")
     );
     w.write_all(out.as_bytes())
 }

@@ -80,6 +80,51 @@ fn snippet(
     (shown, pad(&before))
 }
 
+/// How many characters to underline from char `at` of a shown line: the token there, as
+/// rustc and ruff mark a whole span. A quoted scalar to its closing quote; otherwise to the end
+/// of the line, stopping before a comment, and (in a flow collection) before `,`, `]` or `}`.
+/// At least one.
+fn underline(shown: &str, at: usize) -> usize {
+    let chars: Vec<char> = shown.chars().collect();
+    let Some(&first) = chars.get(at) else {
+        return 1;
+    };
+    let rest = &chars[at..];
+    if first == '"' || first == '\'' {
+        let mut i = 1;
+        while i < rest.len() {
+            if rest[i] == '\\' && first == '"' {
+                i += 2;
+                continue;
+            }
+            if rest[i] == first {
+                if first == '\'' && rest.get(i + 1) == Some(&'\'') {
+                    i += 2;
+                    continue;
+                }
+                return i + 1;
+            }
+            i += 1;
+        }
+        return rest.len().max(1);
+    }
+    let in_flow = chars[..at].iter().any(|c| matches!(c, '[' | '{'));
+    let mut end = rest.len();
+    for (i, w) in rest.iter().enumerate() {
+        let space_before = i == 0 || rest[i - 1].is_whitespace();
+        if *w == '#' && space_before && i > 0 {
+            end = i;
+            break;
+        }
+        if in_flow && matches!(w, ',' | ']' | '}') && i > 0 {
+            end = i;
+            break;
+        }
+    }
+    let trimmed = rest[..end].iter().rposition(|c| !c.is_whitespace());
+    trimmed.map_or(1, |i| i + 1)
+}
+
 pub fn write(report: &Report, look: Look, w: &mut dyn std::io::Write) -> std::io::Result<()> {
     let paint = Paint { on: look.color };
     let mut out = String::new();
@@ -109,13 +154,14 @@ pub fn write(report: &Report, look: Look, w: &mut dyn std::io::Write) -> std::io
             if let Some(src) = packet.lines.get(&f.line) {
                 let bar = paint.wrap("34", "|");
                 let (shown, caret) = snippet(src, f.line, f.column, &mut starts);
+                let marks = "^".repeat(underline(&shown, caret.chars().count()));
                 let _ = writeln!(out, "{pad} {bar}");
                 let _ = writeln!(
                     out,
                     "{} {bar} {shown}",
                     paint.wrap("34", &f.line.to_string()),
                 );
-                let _ = writeln!(out, "{pad} {bar} {caret}{}", paint.wrap("1;31", "^"));
+                let _ = writeln!(out, "{pad} {bar} {caret}{}", paint.wrap("1;31", &marks));
             }
             if let Some(field) = &f.field {
                 let _ = writeln!(out, "{pad} = field: {field}");
@@ -186,6 +232,11 @@ pub fn write(report: &Report, look: Look, w: &mut dyn std::io::Write) -> std::io
     }
     let _ = writeln!(
         out,
+        "config: {}",
+        report.config.as_deref().unwrap_or("built-in")
+    );
+    let _ = writeln!(
+        out,
         "dates judged as of {} (fail level: {})",
         report.today, report.fail_on
     );
@@ -242,5 +293,28 @@ fn link_table(links: &LinkReport, paint: &Paint, out: &mut String) {
             line.push_str(&format!("  ({})", r.reason));
         }
         let _ = writeln!(out, "{line}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::underline;
+
+    #[test]
+    fn underlines_the_whole_token() {
+        fn marks(line: &str, at: usize) -> &str {
+            &line[at..at + underline(line, at)]
+        }
+        assert_eq!(
+            marks("decision_note: \"needs more work\"", 15),
+            "\"needs more work\""
+        );
+        assert_eq!(marks("a: 'it''s' # c", 3), "'it''s'");
+        assert_eq!(marks("status: approved   # why", 8), "approved");
+        assert_eq!(marks("url: http://x/#frag", 5), "http://x/#frag");
+        assert_eq!(marks("k: [one, two]", 9), "two");
+        assert_eq!(marks("packet: budget-change", 0), "packet: budget-change");
+        assert_eq!(underline("x", 5), 1);
+        assert_eq!(underline("k:   ", 3), 1);
     }
 }

@@ -13,12 +13,14 @@ struct Out<'a> {
     packets: Vec<PacketOut<'a>>,
     summary: Summary,
     today: String,
+    /// The config file used, relative to the repository root; `null`: the built-ins alone.
+    config: Option<String>,
     links: Links<'a>,
 }
 
 #[derive(Serialize)]
 struct PacketOut<'a> {
-    path: &'a str,
+    path: String,
     kind: Option<&'a str>,
     verdict: Verdict,
     findings: &'a [Finding],
@@ -64,7 +66,7 @@ pub fn write(report: &Report, w: &mut dyn std::io::Write) -> std::io::Result<()>
             .packets
             .iter()
             .map(|p| PacketOut {
-                path: &p.path,
+                path: crate::place::from_root(&p.path),
                 kind: p.kind.as_deref(),
                 verdict: p.verdict,
                 findings: &p.findings,
@@ -80,6 +82,7 @@ pub fn write(report: &Report, w: &mut dyn std::io::Write) -> std::io::Result<()>
             fail_on: report.fail_on,
         },
         today: report.today.to_string(),
+        config: report.config.as_deref().map(crate::place::from_root),
         links: Links {
             opened: report.links_not_opened.is_none(),
             reason: report.links_not_opened.as_deref(),

@@ -4,6 +4,7 @@
 use super::RuleInfo;
 use crate::engine::Report;
 use crate::finding::Severity;
+use crate::place;
 use serde_json::{json, Value};
 use std::io::Write as _;
 
@@ -46,6 +47,7 @@ pub fn write(
                 "rules": rule_list,
             }},
             "columnKind": "unicodeCodePoints",
+            "originalUriBaseIds": base_ids(),
             "results": RESULTS,
         }],
     });
@@ -59,6 +61,7 @@ pub fn write(
     w.write_all(b"[")?;
     let mut first = true;
     for packet in &report.packets {
+        let uri = place::uri_reference(&place::from_root(&packet.path));
         for f in &packet.findings {
             let mut result = json!({
                 "ruleId": f.rule,
@@ -66,7 +69,7 @@ pub fn write(
                 "message": {"text": format!("{} Fix: {}", f.message, f.fix)},
                 "locations": [{
                     "physicalLocation": {
-                        "artifactLocation": {"uri": packet.path},
+                        "artifactLocation": {"uri": uri, "uriBaseId": SRCROOT},
                         "region": {"startLine": f.line, "startColumn": f.column},
                     }
                 }],
@@ -86,6 +89,26 @@ pub fn write(
     w.write_all(tail.as_bytes())?;
     writeln!(w)?;
     w.flush()
+}
+
+/// Result paths are relative to the repository root, named by this base id.
+const SRCROOT: &str = "%SRCROOT%";
+
+/// Where `%SRCROOT%` is on this machine (when known): a `file:` URI ending in `/`.
+fn base_ids() -> Value {
+    match place::repository_root().or_else(place::cwd) {
+        Some(root) => {
+            let mut path = root.to_string_lossy().replace('\\', "/");
+            if !path.ends_with('/') {
+                path.push('/');
+            }
+            if !path.starts_with('/') {
+                path.insert(0, '/');
+            }
+            json!({ SRCROOT: {"uri": format!("file://{}", place::uri_reference(&path))} })
+        }
+        None => json!({ SRCROOT: {"description": {"text": "the repository root"}} }),
+    }
 }
 
 /// Stands for the results in the log's envelope until they are written out.

@@ -252,7 +252,16 @@ impl Test {
                 .collect();
             let mut names: Vec<&str> = failing.iter().map(|f| f.rule.as_str()).collect();
             names.dedup();
-            return format!("{} report {} error(s)", names.join(", "), failing.len());
+            return format!(
+                "{} {} {}",
+                names.join(", "),
+                if names.len() == 1 {
+                    "reports"
+                } else {
+                    "report"
+                },
+                crate::report::plural(failing.len(), "error")
+            );
         }
         match self.value(ctx) {
             None => "it is missing".into(),

@@ -449,8 +449,9 @@ impl UrlRule {
                 (!found.is_empty()).then(|| {
                     (
                         format!(
-                            "link `{}` carries tracking parameter(s) {}",
+                            "link `{}` carries tracking {} {}",
                             redact_written_userinfo(raw),
+                            if found.len() == 1 { "parameter" } else { "parameters" },
                             found.iter().map(|f| format!("`{f}`")).collect::<Vec<_>>().join(", ")
                         ),
                         "remove the tracking parameters so another reviewer opens the same clean page".to_string(),
@@ -651,7 +652,8 @@ impl UrlHosts {
             Some(&list_path),
             list_node.pos,
             format!(
-                "`{list_path}` has {count} link(s) to {who}'s documentation ({expected}); at least {} needed",
+                "`{list_path}` has {} to {who}'s documentation ({expected}); at least {} needed",
+                crate::report::plural(count, "link"),
                 self.min
             ),
             format!("add the provider documentation page you checked, with its `accessed` date (hosts: {expected})"),

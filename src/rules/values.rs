@@ -252,13 +252,13 @@ impl MinItems {
                 Some(items) if items.len() >= self.min => continue,
                 Some(items) => (
                     format!(
-                        "`{path}` lists {} item(s); at least {} needed",
-                        items.len(),
+                        "`{path}` lists {}; at least {} needed",
+                        crate::report::plural(items.len(), "item"),
                         self.min
                     ),
                     format!(
-                        "add at least {} more item(s) to `{path}`",
-                        self.min - items.len()
+                        "add at least {} more to `{path}`",
+                        crate::report::plural(self.min - items.len(), "item")
                     ),
                 ),
                 None => (

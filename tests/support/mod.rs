@@ -119,11 +119,13 @@ pub fn check_json(dir: &Path, args: &[&str]) -> (i32, serde_json::Value) {
     (r.code, v)
 }
 
-/// A fresh folder under the target dir (no tempfile crate needed).
+/// A fresh folder under the target dir (no tempfile crate needed). It holds an empty `.git`
+/// folder, so it is a repository root of its own as a user's repository would be: the config
+/// search stops there and paths in reports are relative to it, not to this repository.
 pub fn scratch(name: &str) -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
     let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("scratch dir");
+    std::fs::create_dir_all(dir.join(".git")).expect("scratch dir");
     dir
 }
 
@@ -175,8 +177,17 @@ pub fn compare_with_expect_files(dir: &Path, names: &[String], packets: &[serde_
     assert_eq!(packets.len(), names.len(), "one report entry per file");
     let update = std::env::var_os("UPDATE_EXPECT").is_some();
     let mut failures = Vec::new();
+    // JSON paths are relative to the repository root (this one, for fixture folders).
+    let prefix = dir
+        .strip_prefix(root())
+        .map(|p| format!("{}/", p.to_string_lossy()))
+        .unwrap_or_default();
     for (name, packet) in names.iter().zip(packets) {
-        assert_eq!(packet["path"].as_str(), Some(name.as_str()), "report order");
+        assert_eq!(
+            packet["path"].as_str(),
+            Some(format!("{prefix}{name}").as_str()),
+            "report order"
+        );
         let actual = expect_summary(packet);
         let expect_path = dir.join(format!("{name}.expect"));
         if update {
