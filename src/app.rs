@@ -2,7 +2,7 @@
 //! packet is read, runs the engine, renders the report. Returns the exit code; errors that
 //! mean "usage or configuration" come back as [`Exit::Usage`] so `main` maps them to 2.
 
-use crate::cli::{CheckArgs, Cli, Color, Command, FailOn, Kind};
+use crate::cli::{CheckArgs, Cli, Color, Command, FailOn, Kind, ListFormat};
 use crate::config::{self, Config};
 use crate::dates::Date;
 use crate::discover;
@@ -50,9 +50,12 @@ pub fn run(cli: Cli) -> Result<Exit> {
     match cli.command {
         Command::Check(args) => check(args),
         Command::Github(args) => crate::github::run(&args),
-        Command::Rules { config } => {
+        Command::Rules { format, config } => {
             let config = load_config(config.config.as_deref(), Path::new("."))?;
-            print(&rules_table(&config));
+            print(&match format {
+                ListFormat::Human => rules_table(&config),
+                ListFormat::Json => rules_json(&config),
+            });
             Ok(Exit::Pass)
         }
         Command::Explain { rule_id, config } => {
@@ -110,29 +113,56 @@ fn print(s: &str) {
     let _ = out.flush();
 }
 
+/// `packetgate rules`: one row per rule, one column per packet kind with the rule's severity
+/// there (`off` when a policy switched it off for that kind, `-` when the kind lacks it).
 fn rules_table(config: &Config) -> String {
     let rules = report::catalog(config);
+    let kinds = config.kinds();
     let w = rules.iter().map(|r| r.id.len()).max().unwrap_or(10);
-    let mut out = format!(
-        "{:<w$}  {:<12}  {:<8}  {:<24}  summary\n",
-        "id", "kind", "severity", "policies"
-    );
+    let widths: Vec<usize> = kinds.iter().map(|k| k.len().max(7)).collect();
+    let mut out = format!("{:<w$}  {:<12}", "id", "type");
+    for (k, kw) in kinds.iter().zip(&widths) {
+        out.push_str(&format!("  {k:<kw$}"));
+    }
+    out.push_str("  summary\n");
     for r in rules {
-        let sev = if r.enabled {
-            r.severity.as_str()
-        } else {
-            "off"
-        };
-        out.push_str(&format!(
-            "{:<w$}  {:<12}  {:<8}  {:<24}  {}\n",
-            r.id,
-            r.kind,
-            sev,
-            r.policies.join(","),
-            r.summary
-        ));
+        out.push_str(&format!("{:<w$}  {:<12}", r.id, r.kind));
+        for (k, kw) in kinds.iter().zip(&widths) {
+            let state = match r.states.iter().find(|(kind, _)| kind == k) {
+                Some((_, Some(sev))) => sev.as_str(),
+                Some((_, None)) => "off",
+                None => "-",
+            };
+            out.push_str(&format!("  {state:<kw$}"));
+        }
+        out.push_str(&format!("  {}\n", r.summary));
     }
     out
+}
+
+/// `packetgate rules --format json`: the same, as data.
+fn rules_json(config: &Config) -> String {
+    let rules: Vec<serde_json::Value> = report::catalog(config)
+        .into_iter()
+        .map(|r| {
+            let kinds: serde_json::Map<String, serde_json::Value> = r
+                .states
+                .iter()
+                .map(|(k, s)| (k.clone(), s.map_or("off", Severity::as_str).into()))
+                .collect();
+            serde_json::json!({
+                "id": r.id,
+                "type": r.kind,
+                "kinds": kinds,
+                "summary": r.summary,
+                "origin": r.origin,
+            })
+        })
+        .collect();
+    let mut text =
+        serde_json::to_string_pretty(&serde_json::json!({ "rules": rules })).unwrap_or_default();
+    text.push('\n');
+    text
 }
 
 /// Query parameters the policies call tracking parameters (for redirect hops).

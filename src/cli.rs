@@ -32,6 +32,13 @@ pub enum FailOn {
     Warning,
 }
 
+/// How `packetgate rules` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    Human,
+    Json,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Color {
     Auto,
@@ -83,8 +90,11 @@ pub enum Command {
     /// The pull-request gate (the GitHub Action's entry point): judge the packets the event
     /// changed, publish a check run and a sticky comment, write the job summary and outputs.
     Github(GithubArgs),
-    /// List the rules in effect, with ids, kinds and severities.
+    /// List the rules in effect: id, type, and the severity in each packet kind.
     Rules {
+        /// Output format.
+        #[arg(long, value_enum, default_value = "human")]
+        format: ListFormat,
         #[command(flatten)]
         config: ConfigArgs,
     },

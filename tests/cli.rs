@@ -439,6 +439,30 @@ fn repository_policy_extends_a_builtin() {
         "{}",
         r.stdout
     );
+    // Off for the kind the policy changed, on for the other one, in the table and in JSON.
+    let row: Vec<&str> = r
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("url-tracking "))
+        .unwrap()
+        .split_whitespace()
+        .collect();
+    assert_eq!(
+        row[..4],
+        ["url-tracking", "url", "off", "error"],
+        "{}",
+        r.stdout
+    );
+    let j = run_in(&dir, &["rules", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&j.stdout).unwrap();
+    let rule = v["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "url-tracking")
+        .unwrap();
+    assert_eq!(rule["kinds"]["budget-change"], "off");
+    assert_eq!(rule["kinds"]["cost-trace"], "error");
     let r = run_in(&dir, &["new", "budget-change"]);
     assert!(
         r.stdout.contains("cost_center: \"<COST_CENTER>\""),

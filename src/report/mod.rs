@@ -30,10 +30,13 @@ pub struct RuleInfo {
     pub doc: String,
     pub policies: Vec<String>,
     pub origin: String,
+    /// Per packet kind that has the rule: its severity, `None` when switched off there.
+    pub states: Vec<(String, Option<Severity>)>,
 }
 
 /// Every rule in effect: engine rules first, then each policy's rules (once per id).
 pub fn catalog(config: &Config) -> Vec<RuleInfo> {
+    let kinds = config.kinds();
     let mut out: Vec<RuleInfo> = CORE_RULES
         .iter()
         .map(|r| RuleInfo {
@@ -45,12 +48,23 @@ pub fn catalog(config: &Config) -> Vec<RuleInfo> {
             doc: r.doc.into(),
             policies: vec!["(all)".into()],
             origin: "built into packetgate".into(),
+            states: kinds
+                .iter()
+                .map(|k| (k.to_string(), Some(Severity::Error)))
+                .collect(),
         })
         .collect();
     for policy in config.policies.iter().filter(|p| !p.is_abstract) {
         for rule in &policy.rules {
+            let state = (policy.id.clone(), rule.enabled.then_some(rule.severity));
             if let Some(existing) = out.iter_mut().find(|r| r.id == rule.id) {
                 existing.policies.push(policy.id.clone());
+                // The rule is on while any kind has it on.
+                if rule.enabled && !existing.enabled {
+                    existing.enabled = true;
+                    existing.severity = rule.severity;
+                }
+                existing.states.push(state);
                 continue;
             }
             out.push(RuleInfo {
@@ -62,6 +76,7 @@ pub fn catalog(config: &Config) -> Vec<RuleInfo> {
                 doc: rule.doc.clone(),
                 policies: vec![policy.id.clone()],
                 origin: rule.origin.clone(),
+                states: vec![state],
             });
         }
     }
