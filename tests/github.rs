@@ -231,6 +231,7 @@ fn a_failing_pull_request_sends_120_annotations_in_three_batches() {
     let g = gate(&repo, &server, &ev, &[]);
     assert_eq!(g.code, 1, "{}\n{}", g.stdout, g.stderr);
     server.assert_no_violations();
+    server.assert_all_published();
     let runs = server.check_runs();
     assert_eq!(runs.len(), 1);
     let run = &runs[0];
@@ -387,6 +388,7 @@ fn reruns_edit_one_comment_turn_it_green_and_never_go_back_in_time() {
         ]
     );
     server.assert_no_violations();
+    server.assert_all_published();
 }
 
 #[test]
@@ -583,6 +585,7 @@ fn without_the_base_commit_in_the_clone_the_base_policy_comes_from_the_contents_
         assert_eq!(r.query_param("ref").as_deref(), Some(repo.base.as_str()));
     }
     server.assert_no_violations();
+    server.assert_all_published();
 }
 
 #[test]
@@ -762,6 +765,7 @@ fn review_mode_requests_changes_then_dismisses_them() {
         1
     );
     server.assert_no_violations();
+    server.assert_all_published();
 }
 
 #[test]
@@ -788,6 +792,7 @@ fn inline_mode_comments_on_the_lines_of_the_diff_once_per_commit() {
         "not repeated for the same commit"
     );
     server.assert_no_violations();
+    server.assert_all_published();
 }
 
 #[test]

@@ -84,12 +84,18 @@ impl Client {
         for (k, v) in headers {
             req.push_str(&format!("{k}: {v}\r\n"));
         }
+        // A body is JSON unless the caller names another type.
+        if body.is_some()
+            && !headers
+                .iter()
+                .any(|(k, _)| k.eq_ignore_ascii_case("content-type"))
+        {
+            req.push_str("Content-Type: application/json\r\n");
+        }
         let mut bytes = Vec::new();
         match body {
             Some(b) if chunked => {
-                req.push_str(
-                    "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n",
-                );
+                req.push_str("Transfer-Encoding: chunked\r\n\r\n");
                 bytes.extend_from_slice(req.as_bytes());
                 // Two chunks, so the fake has to join them.
                 let (a, c) = b.split_at(b.len() / 2);
@@ -101,10 +107,7 @@ impl Client {
                 bytes.extend_from_slice(b"0\r\n\r\n");
             }
             Some(b) => {
-                req.push_str(&format!(
-                    "Content-Type: application/json\r\nContent-Length: {}\r\n\r\n",
-                    b.len()
-                ));
+                req.push_str(&format!("Content-Length: {}\r\n\r\n", b.len()));
                 bytes.extend_from_slice(req.as_bytes());
                 bytes.extend_from_slice(b);
             }
@@ -891,4 +894,157 @@ fn duplicated_single_value_headers_and_oversize_bodies_are_refused() {
             "output.annotations[0].message is 65538 bytes (at most 64 KB)",
         ],
     );
+}
+
+/// The second contract: GitHub's published description (npm `@octokit/openapi`, the
+/// operations packetgate uses as vendored in tests/fixtures/openapi). A request it refuses,
+/// the fake refuses, even where the slices in the contracts folder would let it through.
+#[test]
+fn what_the_published_description_refuses_the_fake_refuses() {
+    let fake = FakeGitHub::start(Setup::default());
+    let mut c = Client::connect(&fake);
+    let name = github::published_name();
+    let runs = format!("{REPO}/check-runs");
+    let run = |extra: Value| {
+        let mut body = json!({"name": "packetgate", "head_sha": github::HEAD_SHA,
+                              "output": {"title": "t", "summary": "s"}});
+        for (k, v) in extra.as_object().unwrap() {
+            body[k] = v.clone();
+        }
+        body.as_object_mut().unwrap().retain(|_, v| !v.is_null());
+        body
+    };
+    let mut bad_level = annotation(1);
+    bad_level["annotation_level"] = json!("error");
+    let bodies = [
+        // A conclusion GitHub does not have.
+        run(json!({"status": "completed", "conclusion": "passed"})),
+        // An annotation level GitHub does not have (`error` is the workflow command's word).
+        run(json!({"output": {"title": "t", "summary": "s", "annotations": [bad_level]}})),
+        // No head_sha.
+        run(json!({"head_sha": null})),
+        // The slices (GitHub's upstream description) list `waiting` for Actions' own use;
+        // the published description does not list it at all.
+        run(json!({"status": "waiting"})),
+    ];
+    for body in bodies {
+        assert_eq!(c.call("POST", &runs, Some(body)).status, 422);
+    }
+    // A comment body sent as text: the published operation takes JSON only.
+    let comments = format!("/api/v3{REPO}/issues/2/comments");
+    let mut text = default_headers();
+    text.push(("Content-Type", "text/plain"));
+    let r = c
+        .send("POST", &comments, &text, Some(br#"{"body": "hi"}"#), false)
+        .unwrap();
+    assert_eq!(r.status, 415, "{}", r.text());
+
+    // Each is refused by the published description on its own, naming what is wrong.
+    let recorded = fake.requests();
+    let wrong = [
+        "/conclusion",
+        "/output/annotations/0/annotation_level",
+        "\"head_sha\" is a required property",
+        "/status",
+        "sent as `text/plain`",
+    ];
+    assert_eq!(recorded.len(), wrong.len());
+    for (r, what) in recorded.iter().zip(wrong) {
+        let breaches = github::published_breaches(r);
+        assert!(
+            breaches
+                .iter()
+                .any(|b| b.contains(name) && b.contains(what)),
+            "{what}: {breaches:#?}"
+        );
+    }
+    // One violation per breach: in the slices' words where they see it too.
+    assert_violations(
+        &fake,
+        &[
+            "request body breaks the schema: /conclusion",
+            "request body breaks the schema: /output/annotations/0/annotation_level",
+            "request body breaks the schema: body: \"head_sha\" is a required property",
+            &format!("request body breaks {name}: /status: \"waiting\" is not one of"),
+            "only GitHub Actions itself may set the status `waiting`",
+            &format!("request body sent as `text/plain`, but {name} takes application/json"),
+        ],
+    );
+    assert!(fake.check_runs().is_empty() && fake.comments().is_empty());
+}
+
+/// The published description's other refusals, checked on recorded requests directly, and
+/// every operation of the slices is one GitHub publishes.
+#[test]
+fn the_published_description_knows_every_operation_and_parameter() {
+    assert_eq!(
+        github::slice_operations_not_published(),
+        Vec::<String>::new()
+    );
+    let version = github::published_name()
+        .strip_prefix("@octokit/openapi ")
+        .expect("named after the npm package");
+    assert_eq!(
+        github::PUBLISHED_FILE,
+        format!("octokit-openapi-{version}.json")
+    );
+    let request = |method: &str, path: &str, query: &str, body: Value| github::Recorded {
+        method: method.into(),
+        path: format!("{REPO}{path}"),
+        query: query.into(),
+        headers: vec![("content-type".into(), "application/json".into())],
+        body,
+        status: 0,
+    };
+    let name = github::published_name();
+    let cases = [
+        (
+            request("GET", "/actions/runs", "", Value::Null),
+            "no operation of",
+        ),
+        (
+            request("POST", "/pulls/2/files", "", json!({})),
+            "no operation of",
+        ),
+        (
+            request("PATCH", "/check-runs/abc", "", json!({"name": "x"})),
+            "parameter breaks @octokit/openapi",
+        ),
+        (
+            request("GET", "/issues/2/comments", "since=yesterday", Value::Null),
+            "/since: \"yesterday\" is not a \"date-time\"",
+        ),
+        (
+            request("GET", "/pulls/2/files", "per_page=many", Value::Null),
+            "/per_page: \"many\" is not of type \"integer\"",
+        ),
+        (
+            request(
+                "PUT",
+                "/pulls/2/reviews/7/dismissals",
+                "",
+                json!({"event": "DISMISS"}),
+            ),
+            "\"message\" is a required property",
+        ),
+    ];
+    for (r, what) in &cases {
+        let breaches = github::published_breaches(r);
+        assert!(
+            breaches
+                .iter()
+                .any(|b| b.contains(name) && b.contains(what)),
+            "{} {}?{}: {what}: {breaches:#?}",
+            r.method,
+            r.path,
+            r.query
+        );
+    }
+    let fine = request(
+        "GET",
+        "/contents/docs/a%20b.md",
+        "ref=0123456789abcdef0123456789abcdef01234567",
+        Value::Null,
+    );
+    assert_eq!(github::published_breaches(&fine), Vec::<String>::new());
 }

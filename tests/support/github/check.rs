@@ -1,10 +1,11 @@
 //! The checks every request gets before any state is touched: credentials and User-Agent,
 //! route and method, the repository and pull request under test, path and query parameters,
-//! and the request body against its schema and GitHub's further rules.
+//! and the request body against its schema and GitHub's further rules — against the slices
+//! in the contracts folder here, then against GitHub's published description (`published`).
 
 use std::collections::HashMap;
 
-use serde_json::{json, Map, Value};
+use serde_json::Value;
 
 use super::handle::{Ctx, Matched};
 use super::http::RawRequest;
@@ -32,6 +33,18 @@ impl Shared {
     /// `ctx` and the first failing check decides the rejection, in GitHub's order
     /// (authentication, route, permission, validation).
     pub(super) fn check(
+        &self,
+        raw: &RawRequest,
+        path: &str,
+        body: &Value,
+        ctx: &mut Ctx,
+    ) -> Option<Matched> {
+        let matched = self.check_slices(raw, path, body, ctx);
+        self.check_published(raw, path, body, matched.is_some(), ctx);
+        matched
+    }
+
+    fn check_slices(
         &self,
         raw: &RawRequest,
         path: &str,
@@ -77,11 +90,10 @@ impl Shared {
             ));
             return None;
         };
-        let params: HashMap<String, String> = params.iter().cloned().collect();
         let query = parse_query(&raw.query);
-
-        self.check_target(&params, ctx);
-        self.check_params(op, &params, &query, ctx);
+        let by_name: HashMap<String, String> = params.iter().cloned().collect();
+        self.check_target(&by_name, ctx);
+        self.check_params(op, params, &query, &raw.headers, ctx);
         if self.setup.deny_writes && raw.method != "GET" {
             ctx.reject(
                 Reply::error(403, "Resource not accessible by integration", &op.docs_url)
@@ -99,6 +111,7 @@ impl Shared {
                 if !errors.is_empty() {
                     for e in &errors {
                         ctx.violation(format!("request body breaks the schema: {e}"));
+                        ctx.schema_errors.push(e.clone());
                     }
                     let message = format!("Invalid request.\n\n{}", errors.join("\n"));
                     ctx.reject(Reply::error(422, &message, &op.docs_url));
@@ -112,7 +125,7 @@ impl Shared {
             }
             ctx.reject(Reply::unprocessable(&problems, &op.docs_url));
         }
-        Some((op, params, query))
+        Some((op, by_name, query))
     }
 
     /// A header that takes one value must come once: a second `User-Agent` or
@@ -236,47 +249,23 @@ impl Shared {
     fn check_params(
         &self,
         op: &Operation,
-        params: &HashMap<String, String>,
+        params: &[(String, String)],
         query: &[(String, String)],
+        headers: &[(String, String)],
         ctx: &mut Ctx,
     ) {
-        let mut object = Map::new();
-        let declared = params
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.as_str()))
-            .chain(query.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-        for (name, text) in declared {
-            // Undeclared query parameters are ignored, as GitHub does.
-            if let Some(p) = op.param_schema(name) {
-                object.insert(name.into(), coerce(text, &p.schema));
-            }
-        }
-        for e in op.params_validator().iter_errors(&Value::Object(object)) {
-            let at = e.instance_path().to_string();
-            let name = at.trim_start_matches('/');
-            let in_path = op.param_schema(name).is_some_and(|p| p.in_path);
-            let e = describe_error(&e, "parameters");
-            ctx.violation(format!("parameter breaks the schema: {e}"));
-            ctx.reject(if in_path {
+        for e in op.param_errors(params, query, headers) {
+            ctx.violation(format!("parameter breaks the schema: {}", e.text));
+            ctx.reject(if e.in_path {
                 Reply::error(404, "Not Found", &op.docs_url)
             } else {
-                Reply::error(422, &format!("Invalid request.\n\n{e}"), &op.docs_url)
+                Reply::error(
+                    422,
+                    &format!("Invalid request.\n\n{}", e.text),
+                    &op.docs_url,
+                )
             });
+            ctx.schema_errors.push(e.text);
         }
-    }
-}
-
-/// A query/path value as the declared schema type, when it parses as one.
-fn coerce(text: &str, schema: &Value) -> Value {
-    match schema["type"].as_str() {
-        Some("integer") => text
-            .parse::<i64>()
-            .map_or_else(|_| json!(text), |n| json!(n)),
-        Some("boolean") => match text {
-            "true" => json!(true),
-            "false" => json!(false),
-            _ => json!(text),
-        },
-        _ => json!(text),
     }
 }

@@ -1,5 +1,5 @@
-//! The contracts folder (GitHub's REST description, webhook payloads, notes) and reading the
-//! JSON files in it.
+//! The contracts folder (GitHub's REST description, webhook payloads, notes), the published
+//! description vendored in `tests/fixtures/openapi/`, and reading their JSON files.
 
 use std::path::{Path, PathBuf};
 
@@ -21,6 +21,16 @@ pub fn contracts_dir() -> PathBuf {
         );
     }
     dir
+}
+
+/// The operations packetgate uses from GitHub's published REST description (npm
+/// `@octokit/openapi`), as `scripts/openapi-extract.py` writes them.
+pub const PUBLISHED_FILE: &str = "octokit-openapi-23.0.2.json";
+
+pub(super) fn published_description() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/openapi")
+        .join(PUBLISHED_FILE)
 }
 
 /// A webhook payload from the contracts folder, by file name

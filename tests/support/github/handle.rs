@@ -20,6 +20,9 @@ pub(super) struct Ctx {
     violations: Vec<String>,
     /// The first rejection decided; later checks still record their violations.
     rejection: Option<Reply>,
+    /// The parameter and body schema errors the slices found, described: the published
+    /// description's check records only the others.
+    pub(super) schema_errors: Vec<String>,
 }
 
 impl Ctx {
@@ -78,6 +81,7 @@ impl Shared {
             label: format!("{} {}", raw.method, path),
             violations: Vec::new(),
             rejection: None,
+            schema_errors: Vec::new(),
         };
         if stripped.is_none() {
             ctx.violation(format!(

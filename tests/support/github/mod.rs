@@ -8,10 +8,16 @@
 //! method must exist in the two OpenAPI slices, path and query parameters and the JSON body must
 //! match their schemas, and the limits GitHub enforces outside the schemas (annotation titles,
 //! columns, body sizes, who may approve, which lines a review comment may target) are checked
-//! too. Every breach is answered the way GitHub would answer it *and* recorded, so a test ends
-//! with `fake.assert_no_violations()` and catches a client that only works against a lenient
-//! server. The fake also checks its own JSON answers against the response schemas, so drift
-//! between the fake and the contract shows up as a violation rather than as a passing test.
+//! too. The same request is then checked against GitHub's published description as well
+//! (npm `@octokit/openapi`: the operations packetgate uses, each as published, vendored in
+//! `tests/fixtures/openapi/` by `scripts/openapi-extract.py`): an operation it lacks, or
+//! parameters, a body media type or a JSON body it refuses, are breaches too (one violation
+//! per breach, in the slices' words when both see it; [`published_breaches`] checks a
+//! recorded request against it alone). Every breach is answered the way GitHub would answer
+//! it *and* recorded, so a test ends with `fake.assert_no_violations()` and catches a client
+//! that only works against a lenient server. The fake also checks its own JSON answers
+//! against the slices' response schemas, so drift between the fake and the contract shows up
+//! as a violation rather than as a passing test.
 //!
 //! Include it with `#[path = "support/github/mod.rs"] mod github;` — it depends on nothing
 //! else in `tests/support`.
@@ -31,10 +37,10 @@
 //! with `Content-Length` or `Transfer-Encoding: chunked`.
 //!
 //! The parts: `setup` and `recorded` hold the public types a test builds and reads, `server`
-//! the running fake, `fixtures` the contracts folder and its payloads, `openapi` the contract
-//! and its validators, `http` and `reply` the wire, `state`, `handle`, `check` and `rules`
-//! what happens to every request, and `routes` with `checks`, `comments`, `reviews` and
-//! `pulls` the answer of each operation.
+//! the running fake, `fixtures` the contracts folder, its payloads and the published
+//! description, `openapi` the contracts and their validators, `http` and `reply` the wire,
+//! `state`, `handle`, `check`, `published` and `rules` what happens to every request, and
+//! `routes` with `checks`, `comments`, `reviews` and `pulls` the answer of each operation.
 #![allow(dead_code)]
 
 mod check;
@@ -44,6 +50,7 @@ mod fixtures;
 mod handle;
 mod http;
 mod openapi;
+mod published;
 mod pulls;
 mod recorded;
 mod reply;
@@ -56,6 +63,11 @@ mod state;
 mod util;
 
 pub use fixtures::{contracts_dir, payload};
+// Only the tests of the fake itself read these.
+#[allow(unused_imports)]
+pub use fixtures::PUBLISHED_FILE;
+#[allow(unused_imports)]
+pub use published::{published_breaches, published_name, slice_operations_not_published};
 pub use recorded::{Annotation, CheckRun, Recorded};
 pub use server::FakeGitHub;
 pub use setup::{Comment, Fault, FaultReply, PrFile, Review, Setup};

@@ -1,6 +1,7 @@
-//! The contract: the operations of the two OpenAPI slices in the contracts folder, matching a
-//! path to them, and the JSON Schema validators (parameters, request body, responses)
-//! compiled from them on first use.
+//! The contracts: the operations of the two OpenAPI slices in the contracts folder
+//! ([`contract`]) and of GitHub's published description as vendored from npm
+//! `@octokit/openapi` ([`published`]), matching a path to them, and the JSON Schema
+//! validators (parameters, request body, responses) compiled from them on first use.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -8,10 +9,12 @@ use std::sync::{Arc, Mutex, OnceLock};
 use serde_json::{json, Map, Value};
 
 use super::contracts_dir;
-use super::fixtures::read_json;
+use super::fixtures::{published_description, read_json};
 use super::util::percent_decode;
 
 pub(super) struct Contract {
+    /// How violations name it: `the contract slices`, `@octokit/openapi 23.0.2`.
+    pub(super) name: String,
     ops: Vec<Operation>,
     /// `components.examples.*.value` of both files: templates for realistic answers.
     examples: Map<String, Value>,
@@ -29,6 +32,8 @@ pub(super) struct Operation {
     params: Vec<Param>,
     /// `Some(required)` when the operation takes a JSON body.
     pub(super) body: Option<bool>,
+    /// The media types `requestBody.content` names (`application/json`).
+    pub(super) body_media_types: Vec<String>,
     params_validator: OnceLock<jsonschema::Validator>,
     body_validator: OnceLock<jsonschema::Validator>,
     /// Per status code: the JSON response schema, if the contract has one.
@@ -46,24 +51,62 @@ enum Segment {
 
 pub(super) struct Param {
     name: String,
-    pub(super) in_path: bool,
+    /// `path`, `query`, `header` or `cookie`.
+    location: String,
     required: bool,
     pub(super) schema: Value,
 }
 
+impl Param {
+    pub(super) fn in_path(&self) -> bool {
+        self.location == "path"
+    }
+}
+
+/// One parameter that breaks its schema, described.
+pub(super) struct ParamError {
+    pub(super) text: String,
+    /// GitHub answers a bad path parameter with 404, any other with 422.
+    pub(super) in_path: bool,
+}
+
+/// The two slices in the contracts folder.
 pub(super) fn contract() -> &'static Contract {
     // Parsed once per test binary: the files do not change while tests run.
     static CONTRACT: OnceLock<Contract> = OnceLock::new();
-    CONTRACT.get_or_init(Contract::load)
+    CONTRACT.get_or_init(|| {
+        let dir = contracts_dir();
+        let docs = ["rest-subset.openapi.json", "rest-extra.openapi.json"]
+            .map(|file| read_json(&dir.join(file)));
+        Contract::load("the contract slices".into(), docs.into(), true)
+    })
+}
+
+/// GitHub's published description (the operations packetgate uses, each as published),
+/// from `tests/fixtures/openapi/`.
+pub(super) fn published() -> &'static Contract {
+    static PUBLISHED: OnceLock<Contract> = OnceLock::new();
+    PUBLISHED.get_or_init(|| {
+        let doc = read_json(&published_description());
+        let source = &doc["_source"];
+        let name = match (source["package"].as_str(), source["version"].as_str()) {
+            (Some(package), Some(version)) => format!("{package} {version}"),
+            _ => panic!(
+                "{}: no `_source` package and version",
+                published_description().display()
+            ),
+        };
+        Contract::load(name, vec![doc], false)
+    })
 }
 
 impl Contract {
-    fn load() -> Contract {
-        let dir = contracts_dir();
+    /// `github_limits`: add the limits GitHub enforces that only the descriptions' prose
+    /// states (the slices); off for the published description, which is taken as is.
+    fn load(name: String, docs: Vec<Value>, github_limits: bool) -> Contract {
         let mut ops = Vec::new();
         let mut examples = Map::new();
-        for file in ["rest-subset.openapi.json", "rest-extra.openapi.json"] {
-            let mut doc = read_json(&dir.join(file));
+        for mut doc in docs {
             openapi_to_json_schema(&mut doc);
             if let Some(ex) = doc
                 .pointer("/components/examples")
@@ -80,12 +123,23 @@ impl Contract {
             for (template, item) in paths {
                 for (method, op) in item.as_object().into_iter().flatten() {
                     if ["get", "post", "put", "patch", "delete"].contains(&method.as_str()) {
-                        ops.push(Operation::new(&doc, template, method, op, item));
+                        ops.push(Operation::new(
+                            &doc,
+                            template,
+                            method,
+                            op,
+                            item,
+                            github_limits,
+                        ));
                     }
                 }
             }
         }
-        Contract { ops, examples }
+        Contract {
+            name,
+            ops,
+            examples,
+        }
     }
 
     pub(super) fn example(&self, name: &str) -> Value {
@@ -106,10 +160,36 @@ impl Contract {
         found.sort_by_key(|(op, _)| std::cmp::Reverse(op.literal_count()));
         found
     }
+
+    /// The operation for this method and path, with the decoded path parameters.
+    pub(super) fn operation(
+        &self,
+        method: &str,
+        path: &str,
+    ) -> Option<(&Operation, Vec<(String, String)>)> {
+        self.route(path)
+            .into_iter()
+            .find(|(op, _)| op.method.eq_ignore_ascii_case(method))
+    }
+
+    /// Every operation as `METHOD template`.
+    pub(super) fn operation_names(&self) -> Vec<String> {
+        self.ops
+            .iter()
+            .map(|op| format!("{} {}", op.method, op.template))
+            .collect()
+    }
 }
 
 impl Operation {
-    fn new(doc: &Arc<Value>, template: &str, method: &str, op: &Value, item: &Value) -> Operation {
+    fn new(
+        doc: &Arc<Value>,
+        template: &str,
+        method: &str,
+        op: &Value,
+        item: &Value,
+        github_limits: bool,
+    ) -> Operation {
         let resolve = |p: &Value| -> Value {
             match p["$ref"].as_str() {
                 Some(r) => doc
@@ -133,13 +213,13 @@ impl Operation {
                     multi.push(name.clone());
                 }
                 let mut schema = p["schema"].clone();
-                if name == "per_page" {
+                if github_limits && name == "per_page" {
                     // Only the description says "max 100"; GitHub enforces it.
                     schema["minimum"] = json!(1);
                     schema["maximum"] = json!(100);
                 }
                 Param {
-                    in_path: p["in"] == "path",
+                    location: p["in"].as_str().unwrap_or_default().to_string(),
                     required: p["required"] == json!(true),
                     name,
                     schema,
@@ -162,6 +242,11 @@ impl Operation {
         let body = op["requestBody"]["content"]
             .get("application/json")
             .map(|_| op["requestBody"]["required"] == json!(true));
+        let body_media_types = op["requestBody"]["content"]
+            .as_object()
+            .into_iter()
+            .flat_map(|m| m.keys().cloned())
+            .collect();
         Operation {
             method: method.to_ascii_uppercase(),
             template: template.into(),
@@ -174,6 +259,7 @@ impl Operation {
             doc: doc.clone(),
             params,
             body,
+            body_media_types,
             params_validator: OnceLock::new(),
             body_validator: OnceLock::new(),
             response_validators: Mutex::new(HashMap::new()),
@@ -223,18 +309,15 @@ impl Operation {
         )
     }
 
-    /// Path and query parameters as one object: each value coerced to the declared type
-    /// when it parses as such, so a wrong one fails its schema with a readable message.
-    pub(super) fn params_validator(&self) -> &jsonschema::Validator {
+    /// The parameters as one object (see [`Operation::param_errors`]).
+    fn params_validator(&self) -> &jsonschema::Validator {
         self.params_validator.get_or_init(|| {
-            let properties: Map<String, Value> = self
-                .params
-                .iter()
+            // Cookies are neither sent nor read here.
+            let params = || self.params.iter().filter(|p| p.location != "cookie");
+            let properties: Map<String, Value> = params()
                 .map(|p| (p.name.clone(), p.schema.clone()))
                 .collect();
-            let required: Vec<&str> = self
-                .params
-                .iter()
+            let required: Vec<&str> = params()
                 .filter(|p| p.required)
                 .map(|p| p.name.as_str())
                 .collect();
@@ -277,6 +360,44 @@ impl Operation {
 
     pub(super) fn param_schema(&self, name: &str) -> Option<&Param> {
         self.params.iter().find(|p| p.name == name)
+    }
+
+    /// The path, query and header parameters that break their schemas (or a required one
+    /// missing). Undeclared query parameters and headers are ignored, as GitHub does; header
+    /// names match whatever their case (`headers` come lower-cased).
+    pub(super) fn param_errors(
+        &self,
+        path_params: &[(String, String)],
+        query: &[(String, String)],
+        headers: &[(String, String)],
+    ) -> Vec<ParamError> {
+        let mut object = Map::new();
+        for p in &self.params {
+            let found = match p.location.as_str() {
+                "path" => path_params.iter().find(|(k, _)| *k == p.name),
+                // The last of a repeated query parameter, as `Call::query` reads it.
+                "query" => query.iter().rev().find(|(k, _)| *k == p.name),
+                "header" => {
+                    let wanted = p.name.to_ascii_lowercase();
+                    headers.iter().find(|(k, _)| *k == wanted)
+                }
+                _ => None,
+            };
+            if let Some((_, text)) = found {
+                object.insert(p.name.clone(), coerce(text, &p.schema));
+            }
+        }
+        self.params_validator()
+            .iter_errors(&Value::Object(object))
+            .map(|e| {
+                let at = e.instance_path().to_string();
+                let name = at.trim_start_matches('/');
+                ParamError {
+                    in_path: self.param_schema(name).is_some_and(Param::in_path),
+                    text: describe_error(&e, "parameters"),
+                }
+            })
+            .collect()
     }
 
     /// The permission a 403 names in `x-accepted-github-permissions`.
@@ -357,4 +478,25 @@ pub(super) fn describe_error(e: &jsonschema::ValidationError<'_>, what: &str) ->
         e.masked().to_string()
     };
     format!("{at}: {text}")
+}
+
+/// A path, query or header value as the declared schema type, when it parses as one, so a
+/// wrong one fails its schema with a readable message.
+fn coerce(text: &str, schema: &Value) -> Value {
+    match schema["type"].as_str() {
+        Some("integer") => text
+            .parse::<i64>()
+            .map_or_else(|_| json!(text), |n| json!(n)),
+        Some("number") => text
+            .parse::<f64>()
+            .ok()
+            .filter(|n| n.is_finite())
+            .map_or_else(|| json!(text), |n| json!(n)),
+        Some("boolean") => match text {
+            "true" => json!(true),
+            "false" => json!(false),
+            _ => json!(text),
+        },
+        _ => json!(text),
+    }
 }

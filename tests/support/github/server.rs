@@ -9,7 +9,7 @@ use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
 use super::http::serve_connection;
-use super::openapi::contract;
+use super::openapi::{contract, published};
 use super::state::{method_matches, Shared, State};
 use super::{CheckRun, Comment, PrFile, Recorded, Review, Setup};
 
@@ -30,8 +30,9 @@ impl fmt::Debug for FakeGitHub {
 impl FakeGitHub {
     /// Start on 127.0.0.1 at a free port.
     pub fn start(setup: Setup) -> FakeGitHub {
-        // Load and check the contract now, so a missing folder fails here and not in a thread.
+        // Load and check the contracts now, so a missing file fails here and not in a thread.
         contract();
+        published();
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
         listener
             .set_nonblocking(true)
