@@ -871,3 +871,21 @@ fn a_missing_config_and_a_negative_number_get_one_clear_message() {
         r.stderr
     );
 }
+
+#[test]
+fn a_misspelt_rule_id_in_an_override_gets_a_suggestion() {
+    let dir = support::scratch("override-typo");
+    std::fs::write(dir.join(".packetgate.yml"), "policies: [p.yml]\n").unwrap();
+    std::fs::write(
+        dir.join("p.yml"),
+        "policy: budget-change\nextends: budget-change\nrules:\n  - id: url-trackng\n    enabled: false\n",
+    )
+    .unwrap();
+    let r = support::run_in(&dir, &["rules"]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("p.yml:4:5: rule `url-trackng` is no rule this policy inherits, and a new rule needs `kind:`; did you mean `url-tracking`?"),
+        "{}",
+        r.stderr
+    );
+}

@@ -470,7 +470,23 @@ fn decode(id: &str, m: &Merged<'_>, sources: &Sources, problems: &mut Problems) 
     s.finish(SETTINGS_KEYS, "`settings`", problems);
 
     let mut rules_out = Vec::new();
+    // Rules that are whole (they have a kind): what a misspelt override most likely meant.
+    let whole: Vec<&str> = m
+        .rules
+        .iter()
+        .filter(|(_, entries, _, _)| entries.iter().any(|e| e.name() == "kind"))
+        .map(|(rid, ..)| rid.as_str())
+        .collect();
     for (rid, entries, pos, rfile) in &m.rules {
+        if !entries.iter().any(|e| e.name() == "kind") {
+            let hint = suggest::hint(rid, whole.iter().copied());
+            problems.push(
+                *rfile,
+                *pos,
+                format!("rule `{rid}` is no rule this policy inherits, and a new rule needs `kind:`{hint}"),
+            );
+            continue;
+        }
         if let Some(rule) = decode_rule(rid, entries, *pos, *rfile, sources, problems) {
             rules_out.push(rule);
         }
