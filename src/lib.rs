@@ -7,6 +7,7 @@
 pub mod app;
 pub mod cli;
 pub mod config;
+pub mod confusables;
 pub mod dates;
 pub mod discover;
 pub mod engine;

@@ -5,7 +5,8 @@
 //! - Formats: OpenAI (`sk-`, `sk-proj-`), Anthropic, Groq, Hugging Face, xAI, Perplexity,
 //!   Google, AWS, GitHub (classic and fine-grained), GitLab, Slack, Stripe, npm, Databricks,
 //!   and generic `api_key=` / `access_token=` parameters with a random value.
-//! - Spellings: as is, YAML escapes (`\x73`, `\u0073`), HTML entities (decimal and hex),
+//! - Spellings: as is, in fullwidth letters, with one letter from another script (`ѕk-…`),
+//!   YAML escapes (`\x73`, `\u0073`), HTML entities (decimal and hex),
 //!   a backslash escape (`\-`), percent-encoding (`%2D`), `-redacted` after it, a zero-width
 //!   space inside, split over two lines, base64 under `!!binary`, and Markdown bold around a
 //!   piece of it.
@@ -50,7 +51,8 @@ fn pieces(cases: &[Case]) -> HashMap<Vec<u8>, &str> {
 
 /// Every place in `output` that shows 8 characters of a secret, with the file it came from.
 fn leaks(output: &str, pieces: &HashMap<Vec<u8>, &str>, what: &str) -> Vec<String> {
-    let lower = output.to_ascii_lowercase();
+    // Read as a reader sees it: a key printed in look-alike letters is still printed.
+    let lower = packetgate::confusables::fold(output).to_ascii_lowercase();
     let bytes = lower.as_bytes();
     let mut found = Vec::new();
     let mut files = HashSet::new();

@@ -224,7 +224,9 @@ impl Placeholders {
         if t.is_empty() {
             return None;
         }
-        let normalised = self.normalise_angles(t);
+        // Look-alike letters read as the ones they are drawn like (`ТBD`, `team-рlaceholder`).
+        let folded = crate::confusables::fold(t);
+        let normalised = self.normalise_angles(&folded);
         let mut t: &str = &normalised;
         for _ in 0..MAX_WRAPS {
             if self.template_here(t) {

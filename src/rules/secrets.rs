@@ -111,6 +111,42 @@ fn last_char(text: &str, end: usize) -> usize {
     text[..end].char_indices().next_back().map_or(0, |(i, _)| i)
 }
 
+/// Other spellings of a found secret that outputs may re-derive, each masked as well:
+/// - as it reads, look-alike and invisible characters read through (`ＡＫＩＡ…` is `AKIA…`,
+///   the spelling a URL parser gives a host);
+/// - its ASCII characters alone (what punycode keeps of a host: `xn--k-proj…`);
+/// - its long pieces between `.` `/` `~` `=` `+` (a value caught with a path or a domain
+///   after it is printed elsewhere without them).
+fn derived_spellings(secret: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let read = Visible::new(secret).text().to_string();
+    let ascii: String = secret.chars().filter(char::is_ascii).collect();
+    if !secret.is_ascii() && ascii.chars().count() >= 8 {
+        out.push(ascii.clone());
+    }
+    for spelling in [secret, read.as_str(), ascii.as_str()] {
+        let pieces: Vec<&str> = spelling.split(['.', '/', '~', '=', '+']).collect();
+        if pieces.len() > 1 {
+            out.extend(
+                pieces
+                    .into_iter()
+                    .filter(|p| {
+                        let n = p.chars().count();
+                        n >= 12 || n >= 8 && p.chars().any(|c| c.is_numeric())
+                    })
+                    .map(str::to_string),
+            );
+        }
+    }
+    if read != secret {
+        out.push(read);
+    }
+    out.retain(|s| s != secret);
+    out.sort();
+    out.dedup();
+    out
+}
+
 impl Secret {
     pub fn decode(e: &mut Entries<'_>, p: &mut Problems) -> Option<Self> {
         let fields = match e.take("fields") {
@@ -294,6 +330,17 @@ impl Secret {
             }
             kept.push(h);
         }
+        let derived: Vec<Hit> = kept
+            .iter()
+            .flat_map(|h| {
+                derived_spellings(&h.secret).into_iter().map(|secret| Hit {
+                    secret,
+                    mask_only: true,
+                    ..h.clone()
+                })
+            })
+            .collect();
+        kept.extend(derived);
         kept
     }
 

@@ -192,6 +192,42 @@ fn spellings() -> Vec<(&'static str, Spelling)> {
                 secret_at: k.secret.start,
             })
         }),
+        ("fullwidth", |k| {
+            // Every character of the secret in its fullwidth form (`ｓｋ－ｐｒｏｊ…`).
+            let wide: String = k
+                .secret()
+                .chars()
+                .map(|c| char::from_u32(c as u32 + 0xFEE0).unwrap_or(c))
+                .collect();
+            let mut text = k.text.clone();
+            text.replace_range(k.secret.clone(), &wide);
+            Some(Spelled {
+                text,
+                quote: Quote::Single,
+                secret_at: k.secret.start,
+            })
+        }),
+        ("look-alike", |k| {
+            // One letter of the secret drawn from another script (Cyrillic `ѕ`, Greek `Α`…).
+            let (i, c) = k.secret().char_indices().find_map(|(i, c)| {
+                let alike = match c {
+                    'a' => 'а',
+                    'e' => 'е',
+                    'o' => 'о',
+                    'p' => 'р',
+                    'c' => 'с',
+                    's' => 'ѕ',
+                    'x' => 'х',
+                    'i' => 'і',
+                    'A' => 'Α',
+                    'K' => '\u{212A}',
+                    'T' => 'Т',
+                    _ => return None,
+                };
+                Some((i, alike))
+            })?;
+            replace_char(k, k.secret.start + i, c.to_string(), Quote::Single)
+        }),
         ("yaml-hex-escape", |k| {
             let (at, c) = turned(k);
             replace_char(k, at, format!("\\x{c:02x}"), Quote::Double)

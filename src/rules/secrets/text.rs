@@ -26,35 +26,45 @@ fn invisible(c: char) -> bool {
     )
 }
 
-/// A text with its invisible characters taken out.
+/// A text with its invisible characters taken out and its look-alike characters read as the
+/// ASCII ones they are drawn like ([`crate::confusables`]: `ＡＫＩＡ…`, `ѕk-…`).
 pub(super) struct Visible<'t> {
     text: Cow<'t, str>,
-    /// (offset in the visible text, bytes removed up to there), one entry per removed run.
-    cuts: Vec<(usize, usize)>,
+    /// Where the visible text and the original drift apart, in order: (offset in the visible
+    /// text, bytes of the original skipped up to there, whether the entry ends a folded
+    /// character rather than follows a removed run). A removed run sits between characters,
+    /// so a range ending there ends before it; a folded character is inside, so a range
+    /// ending after it ends after all its bytes.
+    cuts: Vec<(usize, usize, bool)>,
 }
 
 impl<'t> Visible<'t> {
     pub fn new(text: &'t str) -> Self {
-        // Every invisible character is encoded with one of these lead bytes.
-        let maybe = text
-            .bytes()
-            .any(|b| matches!(b, 0xC2 | 0xD8 | 0xE1 | 0xE2 | 0xEF));
-        if !maybe || !text.chars().any(invisible) {
+        // Every invisible or look-alike character is outside ASCII.
+        if text.is_ascii()
+            || !text
+                .chars()
+                .any(|c| invisible(c) || crate::confusables::fold_char(c).is_some())
+        {
             return Visible {
                 text: Cow::Borrowed(text),
                 cuts: Vec::new(),
             };
         }
         let mut clean = String::with_capacity(text.len());
-        let mut cuts: Vec<(usize, usize)> = Vec::new();
-        let mut removed = 0;
+        let mut cuts: Vec<(usize, usize, bool)> = Vec::new();
+        let mut skipped = 0;
         for c in text.chars() {
             if invisible(c) {
-                removed += c.len_utf8();
+                skipped += c.len_utf8();
                 match cuts.last_mut() {
-                    Some((at, total)) if *at == clean.len() => *total = removed,
-                    _ => cuts.push((clean.len(), removed)),
+                    Some((at, total, false)) if *at == clean.len() => *total = skipped,
+                    _ => cuts.push((clean.len(), skipped, false)),
                 }
+            } else if let Some(a) = crate::confusables::fold_char(c) {
+                clean.push(a);
+                skipped += c.len_utf8() - a.len_utf8();
+                cuts.push((clean.len(), skipped, true));
             } else {
                 clean.push(c);
             }
@@ -71,13 +81,15 @@ impl<'t> Visible<'t> {
 
     /// Where the character at visible offset `i` stands in the original text.
     pub fn start(&self, i: usize) -> usize {
-        let n = self.cuts.partition_point(|(at, _)| *at <= i);
+        let n = self.cuts.partition_point(|(at, _, _)| *at <= i);
         i + n.checked_sub(1).map_or(0, |n| self.cuts[n].1)
     }
 
     /// Where the visible text up to `i` ends in the original text.
     pub fn end(&self, i: usize) -> usize {
-        let n = self.cuts.partition_point(|(at, _)| *at < i);
+        let n = self
+            .cuts
+            .partition_point(|(at, _, folded)| *at < i || (*at == i && *folded));
         i + n.checked_sub(1).map_or(0, |n| self.cuts[n].1)
     }
 }
@@ -500,6 +512,12 @@ mod tests {
         assert_eq!(v.text(), "abcd");
         assert_eq!((v.start(1), v.end(4)), (1, 7));
         assert_eq!((v.start(2), v.end(2)), (5, 2));
+        // A look-alike is read as ASCII; a range ending after it ends after all its bytes.
+        let wide = Visible::new("ｓ\u{200b}k-ѕ");
+        assert_eq!(wide.text(), "sk-s");
+        assert_eq!((wide.start(0), wide.end(1)), (0, 3));
+        assert_eq!((wide.start(1), wide.end(2)), (6, 7));
+        assert_eq!((wide.start(3), wide.end(4)), (8, 10));
         let plain = Visible::new("é plain");
         assert_eq!(
             (plain.text(), plain.start(3), plain.end(3)),
