@@ -2,7 +2,7 @@
 //! packet is read, runs the engine, renders the report. Returns the exit code; errors that
 //! mean "usage or configuration" come back as [`Exit::Usage`] so `main` maps them to 2.
 
-use crate::cli::{CheckArgs, Cli, Color, Command, FailOn, Kind, ListFormat};
+use crate::cli::{CheckArgs, Cli, Color, Command, FailOn, ListFormat};
 use crate::config::{self, Config};
 use crate::dates::Date;
 use crate::discover;
@@ -87,13 +87,14 @@ pub fn run(cli: Cli) -> Result<Exit> {
             config,
         } => {
             let config = load_config(config.config.as_deref(), Path::new("."))?;
-            let id = match kind {
-                Kind::BudgetChange => "budget-change",
-                Kind::CostTrace => "cost-trace",
-            };
-            let policy = config
-                .policy(id)
-                .ok_or_else(|| anyhow!("no policy for `{id}`"))?;
+            let kinds = config.kinds();
+            let policy = config.policy(&kind).ok_or_else(|| {
+                anyhow!(
+                    "no packet kind `{kind}` (kinds in effect: {}){}",
+                    kinds.join(", "),
+                    suggest::hint(&kind, kinds.iter().copied())
+                )
+            })?;
             print(&template::render(policy, markdown));
             Ok(Exit::Pass)
         }

@@ -46,12 +46,6 @@ pub enum Color {
     Never,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Kind {
-    BudgetChange,
-    CostTrace,
-}
-
 /// Which packets `packetgate github` judges.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Scope {
@@ -107,8 +101,8 @@ pub enum Command {
     },
     /// Print a template packet to fill in.
     New {
-        #[arg(value_enum)]
-        kind: Kind,
+        /// The packet kind: budget-change, cost-trace, or a kind a repository policy adds.
+        kind: String,
         /// Markdown with YAML front matter instead of plain YAML.
         #[arg(long)]
         markdown: bool,

@@ -889,3 +889,30 @@ fn a_misspelt_rule_id_in_an_override_gets_a_suggestion() {
         r.stderr
     );
 }
+
+/// `new` knows the kinds a repository policy adds, and suggests the nearest for a typo.
+#[test]
+fn new_knows_repository_kinds() {
+    let dir = support::scratch("new-repo-kind");
+    std::fs::write(dir.join(".packetgate.yml"), "policies: [p.yml]\n").unwrap();
+    std::fs::write(
+        dir.join("p.yml"),
+        "policy: vendor-review\nextends: budget-change\nfields:\n  vendor_contact: {description: who to call at the vendor, example: jane@vendor.example}\nrules:\n  - id: vr-contact\n    kind: required\n    fields: [vendor_contact]\n",
+    )
+    .unwrap();
+    let r = support::run_in(&dir, &["new", "vendor-review"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout.starts_with("packet: vendor-review\n"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("vendor_contact:"), "{}", r.stdout);
+    let r = support::run_in(&dir, &["new", "vendor-reveiw"]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("no packet kind `vendor-reveiw` (kinds in effect: budget-change, cost-trace, vendor-review); did you mean `vendor-review`?"),
+        "{}",
+        r.stderr
+    );
+}
