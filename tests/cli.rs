@@ -916,3 +916,38 @@ fn new_knows_repository_kinds() {
         r.stderr
     );
 }
+
+/// Every `key: value` a fix text offers is valid YAML when pasted: one mapping entry whose
+/// key is the field, over every finding the examples and the case fixtures give.
+#[test]
+fn every_suggested_fix_pastes_as_valid_yaml() {
+    let mut checked = 0;
+    for dir in ["examples", "tests/fixtures/cases"] {
+        let (_, v) = support::check_json(&support::root(), &[dir]);
+        for p in v["packets"].as_array().unwrap() {
+            for f in p["findings"].as_array().unwrap() {
+                let fix = f["fix"].as_str().unwrap();
+                // `` `key: value` `` spans.
+                for span in fix.split('`').skip(1).step_by(2) {
+                    let Some((key, _)) = span.split_once(": ") else {
+                        continue;
+                    };
+                    if !key.bytes().all(|b| b.is_ascii_lowercase() || b == b'_') {
+                        continue;
+                    }
+                    let doc = packetgate::yaml::parse(
+                        &format!("{span}\n"),
+                        packetgate::yaml::Limits::default(),
+                    )
+                    .unwrap_or_else(|e| panic!("`{span}` (fix of {}): {e}", f["rule"]));
+                    let root = doc.root.expect("a document");
+                    let map = root.as_map().expect("a mapping");
+                    assert_eq!(map.len(), 1, "`{span}` is one entry");
+                    assert!(root.get(key).is_some(), "`{span}` has key {key}");
+                    checked += 1;
+                }
+            }
+        }
+    }
+    assert!(checked > 50, "only {checked} suggestions seen");
+}

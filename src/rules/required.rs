@@ -151,7 +151,7 @@ pub fn default_fix(ctx: &Ctx<'_>, field: &str, key: &str, m: &Missing) -> String
         .unwrap_or_else(|| "a real value".to_string());
     let example = doc
         .and_then(|d| d.example.as_deref())
-        .map(|e| format!(", e.g. `{key}: {e}`"))
+        .map(|e| format!(", e.g. `{key}: {}`", pasteable(e)))
         .unwrap_or_default();
     match m {
         Missing::Absent => format!("add `{key}:` with {what}{example}"),
@@ -219,5 +219,47 @@ impl KnownFields {
                 },
             ));
         }
+    }
+}
+
+/// An example value as it must be written after `key: ` to paste as valid YAML: as it is when
+/// it reads as one plain scalar (or is already a flow collection or quoted), else in double
+/// quotes (`bounded: 2 retries …` holds `: `, which would start a mapping).
+fn pasteable(example: &str) -> std::borrow::Cow<'_, str> {
+    let e = example.trim();
+    if e.starts_with(['[', '{', '"', '\'']) {
+        return std::borrow::Cow::Borrowed(example);
+    }
+    let plain = !e.is_empty()
+        && !e.starts_with([
+            '-', '?', ':', ',', ']', '}', '#', '&', '*', '!', '|', '>', '%', '@', '`',
+        ])
+        && !e.contains(": ")
+        && !e.contains(" #")
+        && !e.ends_with(':');
+    if plain {
+        std::borrow::Cow::Borrowed(example)
+    } else {
+        std::borrow::Cow::Owned(format!(
+            "\"{}\"",
+            e.replace('\\', "\\\\").replace('"', "\\\"")
+        ))
+    }
+}
+
+#[cfg(test)]
+mod paste_tests {
+    use super::pasteable;
+
+    #[test]
+    fn examples_paste_as_valid_yaml() {
+        assert_eq!(pasteable("cost per case"), "cost per case");
+        assert_eq!(
+            pasteable("bounded: 2 retries, then recorded"),
+            "\"bounded: 2 retries, then recorded\""
+        );
+        assert_eq!(pasteable("[a, b]"), "[a, b]");
+        assert_eq!(pasteable("- x"), "\"- x\"");
+        assert_eq!(pasteable("a \"b\" #c"), "\"a \\\"b\\\" #c\"");
     }
 }
