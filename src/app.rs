@@ -321,11 +321,19 @@ fn check(args: CheckArgs) -> Result<Exit> {
     };
     let report = judge(&config, &candidates, &how, phase)?;
     let color = args.format == Format::Human && wants_color(args.color);
-    let rules = if args.format == Format::Sarif {
+    let file_format = args.output_format.unwrap_or(Format::Json);
+    let rules = if args.format == Format::Sarif
+        || args.output_file.is_some() && file_format == Format::Sarif
+    {
         report::catalog(&config)
     } else {
         Vec::new()
     };
+    if let Some(path) = &args.output_file {
+        let text = report::render(file_format, &report, &rules, report::Look::default());
+        crate::interrupt::write_atomic(path, text.as_bytes())
+            .with_context(|| format!("--output-file {}", path.display()))?;
+    }
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     // A closed pipe (`| head`) ends the output early; it is not a failure of the check.

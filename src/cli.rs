@@ -149,6 +149,13 @@ pub struct CheckArgs {
     /// Colour in the human report.
     #[arg(long, value_enum, default_value = "auto")]
     pub color: Color,
+    /// Also write a report to FILE, in --output-format (json by default), in the same run:
+    /// a machine-readable report beside the human one, as CI wants.
+    #[arg(long, value_name = "FILE")]
+    pub output_file: Option<PathBuf>,
+    /// The format of --output-file.
+    #[arg(long, value_enum, requires = "output_file", value_name = "FORMAT")]
+    pub output_format: Option<Format>,
     /// Print findings and the verdict line only: no progress bar, no passing packets, no
     /// link table or notes.
     #[arg(long, short)]

@@ -951,3 +951,46 @@ fn every_suggested_fix_pastes_as_valid_yaml() {
     }
     assert!(checked > 50, "only {checked} suggestions seen");
 }
+
+/// `--output-file` writes a machine report beside the human one, in the same run.
+#[test]
+fn output_file_writes_a_second_report_in_the_same_run() {
+    let dir = support::scratch("output-file");
+    let json = dir.join("report.json");
+    let sarif = dir.join("report.sarif");
+    let r = support::check(
+        &support::root(),
+        &["examples/invalid", "--output-file", json.to_str().unwrap()],
+    );
+    assert_eq!(r.code, 1);
+    assert!(r.stdout.contains("FAIL examples/invalid/"), "{}", r.stdout);
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(v["verdict"], "fail");
+    assert_eq!(v["summary"]["packets"], 10);
+    let r = support::check(
+        &support::root(),
+        &[
+            "examples/invalid",
+            "--format",
+            "github",
+            "--output-file",
+            sarif.to_str().unwrap(),
+            "--output-format",
+            "sarif",
+        ],
+    );
+    assert_eq!(r.code, 1);
+    assert!(r.stdout.starts_with("::error "), "{}", r.stdout);
+    let s: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&sarif).unwrap()).unwrap();
+    assert_eq!(s["version"], "2.1.0");
+    assert!(s["runs"][0]["results"].as_array().unwrap().len() > 10);
+    assert!(!s["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap()
+        .is_empty());
+    // Without a file, the format alone is a usage error.
+    let r = support::check(&support::root(), &["examples", "--output-format", "json"]);
+    assert_eq!(r.code, 2);
+}
