@@ -98,6 +98,22 @@ pub fn run(cli: Cli) -> Result<Exit> {
             print(&template::render(policy, markdown));
             Ok(Exit::Pass)
         }
+        Command::Completions { shell } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut cmd, "packetgate", &mut out);
+            print(&String::from_utf8_lossy(&out));
+            Ok(Exit::Pass)
+        }
+        Command::Manpage => {
+            let cmd = <Cli as clap::CommandFactory>::command();
+            let mut out = Vec::new();
+            clap_mangen::Man::new(cmd)
+                .render(&mut out)
+                .context("rendering the man page")?;
+            print(&String::from_utf8_lossy(&out));
+            Ok(Exit::Pass)
+        }
         Command::Schema { kind, config } => {
             let config = load_config(config.config.as_deref(), Path::new("."))?;
             let schema = schema::generate(&config, kind.as_deref()).map_err(|e| anyhow!(e))?;

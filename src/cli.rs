@@ -109,6 +109,13 @@ pub enum Command {
         #[command(flatten)]
         config: ConfigArgs,
     },
+    /// Print a shell completion script: `packetgate completions bash > ~/.local/share/bash-completion/completions/packetgate`.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff): `packetgate manpage > packetgate.1`.
+    Manpage,
     /// Print a JSON Schema (draft-07) of the packet kinds, generated from the policies in
     /// effect, for editors with the YAML language server.
     Schema {

@@ -994,3 +994,60 @@ fn output_file_writes_a_second_report_in_the_same_run() {
     let r = support::check(&support::root(), &["examples", "--output-format", "json"]);
     assert_eq!(r.code, 2);
 }
+
+/// `completions` scripts complete for real (bash is sourced and asked), and `manpage` is a
+/// roff page naming every command.
+#[test]
+fn completions_and_man_page() {
+    let root = support::root();
+    let bash = support::run_in(&root, &["completions", "bash"]);
+    assert_eq!(bash.code, 0);
+    let script = support::scratch("completions").join("packetgate.bash");
+    std::fs::write(&script, &bash.stdout).unwrap();
+    // What bash does on `packetgate ch<TAB>` and `packetgate check --form<TAB>`.
+    // Bash calls the function with the command, the word being completed and the one before.
+    let ask = |words: &str, cword: usize| {
+        let list: Vec<&str> = words.split(' ').collect();
+        let (cur, prev) = (list[cword], list[cword - 1]);
+        let out = std::process::Command::new("bash")
+            .arg("-c")
+            .arg(format!(
+                "source '{}'; COMP_WORDS=({words}); COMP_CWORD={cword}; _packetgate packetgate '{cur}' '{prev}'; printf '%s\\n' \"${{COMPREPLY[@]}}\"",
+                script.display()
+            ))
+            .output()
+            .expect("bash runs");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    assert_eq!(ask("packetgate ch", 1).trim(), "check");
+    assert!(ask("packetgate check --form", 2)
+        .lines()
+        .any(|l| l == "--format"));
+    for (shell, marker) in [
+        ("zsh", "#compdef packetgate"),
+        ("fish", "complete -c packetgate"),
+        ("powershell", "Register-ArgumentCompleter"),
+    ] {
+        let r = support::run_in(&root, &["completions", shell]);
+        assert_eq!(r.code, 0, "{shell}");
+        assert!(
+            r.stdout.contains(marker),
+            "{shell}: {}",
+            &r.stdout[..200.min(r.stdout.len())]
+        );
+    }
+    let man = support::run_in(&root, &["manpage"]);
+    assert_eq!(man.code, 0);
+    assert!(man.stdout.contains(".TH packetgate 1"), "{}", man.stdout);
+    for command in [
+        "check",
+        "github",
+        "rules",
+        "explain",
+        "new",
+        "schema",
+        "completions",
+    ] {
+        assert!(man.stdout.contains(command), "man page lacks {command}");
+    }
+}
