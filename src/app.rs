@@ -335,6 +335,38 @@ fn check(args: CheckArgs) -> Result<Exit> {
             && std::env::var_os("NO_COLOR").is_none(),
         keep_lines: args.format == Format::Human,
     };
+    if args.fix || args.diff {
+        // The repairs need no link: plan them from an offline pass.
+        let offline = Judging {
+            offline: true,
+            progress: false,
+            ..how.clone()
+        };
+        let first = judge(&config, &candidates, &offline, None)?;
+        let fixes = crate::fix::plan(&config, &first, &candidates);
+        if args.diff {
+            let mut text = String::new();
+            for f in &fixes {
+                text.push_str(&crate::fix::unified_diff(f));
+            }
+            print(&text);
+            return Ok(if fixes.is_empty() {
+                Exit::Pass
+            } else {
+                Exit::Fail
+            });
+        }
+        for f in &fixes {
+            crate::interrupt::write_atomic(&f.path, f.after.as_bytes())
+                .with_context(|| format!("writing the fix to {}", f.display))?;
+        }
+        let edits: usize = fixes.iter().map(|f| f.edits).sum();
+        eprintln!(
+            "packetgate: fixed {} in {}",
+            report::plural(edits, "finding"),
+            report::plural(fixes.len(), "file")
+        );
+    }
     let report = judge(&config, &candidates, &how, phase)?;
     let color = args.format == Format::Human && wants_color(args.color);
     let file_format = args.output_format.unwrap_or(Format::Json);

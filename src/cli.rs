@@ -156,6 +156,15 @@ pub struct CheckArgs {
     /// Colour in the human report.
     #[arg(long, value_enum, default_value = "auto")]
     pub color: Color,
+    /// Repair what is mechanical, in place, then judge again: tracking parameters out of
+    /// links, enum values in their canonical case, `https://` for provider docs hosts.
+    /// Comments, order and formatting stay as they are.
+    #[arg(long, conflicts_with = "diff")]
+    pub fix: bool,
+    /// Show what --fix would change, as a unified diff, and write nothing (exit 1 when
+    /// there is something to fix).
+    #[arg(long)]
+    pub diff: bool,
     /// Also write a report to FILE, in --output-format (json by default), in the same run:
     /// a machine-readable report beside the human one, as CI wants.
     #[arg(long, value_name = "FILE")]

@@ -13,6 +13,7 @@ pub mod discover;
 pub mod engine;
 pub mod fieldpath;
 pub mod finding;
+pub mod fix;
 pub mod git;
 pub mod github;
 pub mod interrupt;
