@@ -600,9 +600,9 @@ fn a_block_naming_a_file_shows_that_file() {
                 if cut {
                     new.push(block.lines.last().unwrap().clone());
                 }
-                let new =
-                    new.into_iter()
-                        .map(|l| if l.is_empty() { l } else { format!("{pad}{l}") });
+                let new = new
+                    .into_iter()
+                    .map(|l| if l.is_empty() { l } else { format!("{pad}{l}") });
                 file_lines.splice(block.open + 1..block.close, new);
                 changed = true;
             } else {
