@@ -13,7 +13,7 @@ the same limits. Checks: every URL `ok` in packetgate's JSON, and the server saw
 request per URL from packetgate. Scenario B: 1,000 citations of 100 URLs (with #fragment
 variants): the server must see exactly 100 requests from packetgate.
 
-Prints a summary block for the README. Exit 1 when a correctness check fails; a ratio over
+Prints a summary block for docs/development.md. Exit 1 when a correctness check fails; a ratio over
 the 1.0 target prints OVER TARGET but exits 0.
 """
 import json
@@ -195,7 +195,7 @@ def main():
     pg_med, ly_med = statistics.median(pg_walls), statistics.median(ly_walls)
     ratio = pg_med / ly_med
     floor = -(-1000 // b.conc) * 0.050  # full and partial waves of 50 ms
-    print("\n==== summary (for README) ====")
+    print("\n==== summary (for docs/development.md) ====")
     print(f"machine: {os.cpu_count()} cores, {os.uname().machine}; lychee {version.split()[-1]}; "
           f"server: loopback, 50 ms per request; limits: {b.conc} global, {b.conc} per host; "
           f"{runs} runs each, alternating")

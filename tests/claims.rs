@@ -294,10 +294,10 @@ fn dev_half_meets_the_bar() {
     assert_bar("dev.tsv", "dev half (tests/claims/dev.tsv)", THE_BAR);
 }
 
-/// The second half, written apart from the dev half. Its first scoring (README) fell short of
-/// the bar, and the rules were then generalised from its misses, so it is a tuning set now:
-/// this holds it at what it reached, against regressions. Its last misses are known limits
-/// (README): "may" stating a permission, a negated verb whose object is the claim.
+/// The second half, written apart from the dev half. Its first scoring (docs/rules.md) fell
+/// short of the bar, and the rules were then generalised from its misses, so it is a tuning set
+/// now: this holds it at what it reached, against regressions. Its last misses are known limits
+/// (docs/development.md): "may" stating a permission, a negated verb whose object is the claim.
 #[test]
 fn second_half_keeps_its_figures() {
     let bar = Bar {
@@ -308,7 +308,7 @@ fn second_half_keeps_its_figures() {
 }
 
 /// The fresh half: written blind to the rules and to the other halves, and scored once
-/// (README). The rules were then generalised from its misses (a `sources[*].verify` row is
+/// (docs/rules.md). The rules were then generalised from its misses (a `sources[*].verify` row is
 /// read, durations in words, relative clauses after a model, our own limits and delays), so
 /// it is a tuning set too, and held to the bar. The honest measure of unseen text is
 /// now `unseen.tsv`.
@@ -318,7 +318,7 @@ fn fresh_half_meets_the_bar() {
 }
 
 /// The unseen half: written last, blind to the rules and to the other parts, and scored once;
-/// that first table (README) is the honest measure of sentences the rules had never seen.
+/// that first table (docs/rules.md) is the honest measure of sentences the rules had never seen.
 /// The rules were then generalised from its misses (web addresses are no words of the
 /// sentence, verification notes, our own settings, sources set aside, hyphenated number
 /// words), so it is a tuning set now, held at what it reached. A new blind half is the next
@@ -333,7 +333,7 @@ fn unseen_half_keeps_its_figures() {
 }
 
 /// The blind half: written last, after the rules had been generalised from every other part
-/// and from the black-box attack, blind to all of them, and scored once (README: the honest
+/// and from the black-box attack, blind to all of them, and scored once (docs/rules.md: the honest
 /// measure of sentences the rules had never seen). The rules were then generalised from its
 /// misses (a subject that governs its figure, the subject of a predicate across a
 /// parenthesis, `sub-100 ms`), so it is a tuning set now, held at what it reached.
@@ -349,8 +349,8 @@ fn blind_half_keeps_its_figures() {
 /// The black-box attack's sentences (`attack.tsv`): written by a red-teamer who had only the
 /// binary, to green a failing packet or to raise a false alarm. Each row is judged as a real
 /// packet; a `claim` row must be reported as some claim, a `none` row as none. Rows marked
-/// `-known` are the misses and false alarms the README lists: they are reported, and the test
-/// says when one starts to pass, so its mark can go.
+/// `-known` are the misses and false alarms docs/development.md lists (Known limits): they are
+/// reported, and the test says when one starts to pass, so its mark can go.
 #[test]
 fn attack_sentences_keep_their_verdicts() {
     let path = root().join("tests/claims/attack.tsv");

@@ -1,9 +1,9 @@
 //! Every event a required check meets, end to end: GitHub's community webhook examples
 //! (`tests/fixtures/webhooks`, npm `@octokit/webhooks-examples`) and the contracts folder's
 //! payloads, replayed with their commit ids rebased onto a scratch repository whose base and
-//! head differ, against the fake GitHub API. Each ends as the README's event table says, with
-//! the check on the right commit or, for a closed pull request, a deleted ref or a destroyed
-//! merge group, with nothing posted at all.
+//! head differ, against the fake GitHub API. Each ends as the event table of docs/github.md
+//! says, with the check on the right commit or, for a closed pull request, a deleted ref or a
+//! destroyed merge group, with nothing posted at all.
 
 #[path = "support/github/mod.rs"]
 mod fake;

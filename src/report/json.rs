@@ -1,4 +1,4 @@
-//! The JSON report: a stable contract (documented in the README). Keys are only ever added,
+//! The JSON report: a stable contract (documented in docs/outputs.md). Keys are only ever added,
 //! never renamed or removed, and `version` changes if that promise is ever broken.
 
 use crate::engine::Report;
