@@ -226,7 +226,10 @@ pub fn check_bytes(
         explicit: c.explicit,
         assigned_kind: c.kind.as_deref(),
     };
-    match packet::load(&c.display, bytes, origin, &kinds, config.limits) {
+    let mut limits = config.limits;
+    // A huge packet's YAML is read against the run's deadline too, not only between files.
+    limits.yaml.deadline = opts.deadline;
+    match packet::load(&c.display, bytes, origin, &kinds, limits) {
         Loaded::NotPacket => None,
         Loaded::Rejected {
             kind,

@@ -179,6 +179,9 @@ pub const MAX_ALIAS_BYTES: usize = 1024 * 1024;
 pub struct Limits {
     pub max_depth: usize,
     pub max_nodes: usize,
+    /// The run's deadline: reading stops there ([`ErrorKind::OutOfTime`]), looked at every
+    /// [`CLOCK_EVERY`] events.
+    pub deadline: Option<std::time::Instant>,
 }
 
 impl Default for Limits {
@@ -186,9 +189,14 @@ impl Default for Limits {
         Limits {
             max_depth: 64,
             max_nodes: 50_000,
+            deadline: None,
         }
     }
 }
+
+/// How many events are read between two looks at the clock: a document smaller than this is
+/// never cut short, and a look costs nothing next to the events between.
+pub const CLOCK_EVERY: usize = 1024;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ErrorKind {
@@ -204,6 +212,8 @@ pub enum ErrorKind {
     MultipleDocuments,
     /// An alias whose anchor is not defined before it.
     UnknownAlias,
+    /// The deadline in [`Limits`] passed after this many events were read.
+    OutOfTime(usize),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -229,6 +239,12 @@ impl fmt::Display for Error {
                 write!(f, "file holds more than one YAML document")
             }
             ErrorKind::UnknownAlias => write!(f, "alias refers to an anchor that is not defined"),
+            ErrorKind::OutOfTime(_) => {
+                write!(
+                    f,
+                    "the run's time budget ran out while the YAML was read; a file not read whole cannot pass"
+                )
+            }
         }
     }
 }
@@ -769,18 +785,35 @@ impl Builder<'_> {
 
 /// Parses one YAML document with the given budgets.
 pub fn parse(text: &str, limits: Limits) -> Result<Document, Error> {
-    read(text, limits, false).0
+    read(text, limits, false, None).0
 }
 
 /// Every scalar of the text that the parser reads before it stops, keys included and each
 /// decoded (escapes, folding, `!!binary`), in the order written. A file whose YAML is broken
 /// further down still spells its first values: what is printed of it (a snippet, a message)
 /// must be masked as its values read.
-pub fn scalars_read(text: &str, limits: Limits) -> Vec<Node> {
-    read(text, limits, true).1
+///
+/// The deadline is not looked at: masking never depends on time. After a parse the deadline
+/// cut short (`error`, [`ErrorKind::OutOfTime`]), reading stops where that parse stopped, so
+/// it reads the same values and costs no more than the parse did.
+pub fn scalars_read(text: &str, limits: Limits, error: &Error) -> Vec<Node> {
+    let stop_after = match error.kind {
+        ErrorKind::OutOfTime(events) => Some(events),
+        _ => None,
+    };
+    let limits = Limits {
+        deadline: None,
+        ..limits
+    };
+    read(text, limits, true, stop_after).1
 }
 
-fn read(text: &str, limits: Limits, keep: bool) -> (Result<Document, Error>, Vec<Node>) {
+fn read(
+    text: &str,
+    limits: Limits,
+    keep: bool,
+    stop_after: Option<usize>,
+) -> (Result<Document, Error>, Vec<Node>) {
     let mut parser = Parser::new_from_str(text);
     let mut builder = Builder {
         text,
@@ -797,7 +830,27 @@ fn read(text: &str, limits: Limits, keep: bool) -> (Result<Document, Error>, Vec
         seen: keep.then(Vec::new),
     };
     let mut result = Ok(());
+    let mut events = 0;
     while let Some(item) = parser.next_event() {
+        if stop_after == Some(events) {
+            break;
+        }
+        events += 1;
+        if events % CLOCK_EVERY == 0
+            && limits
+                .deadline
+                .is_some_and(|d| std::time::Instant::now() >= d)
+        {
+            let pos = match &item {
+                Ok((_, span)) => pos_of(span),
+                Err(e) => Pos::new(e.marker().line().max(1) as u32, e.marker().col() as u32 + 1),
+            };
+            result = Err(Error {
+                pos,
+                kind: ErrorKind::OutOfTime(events - 1),
+            });
+            break;
+        }
         match item {
             Ok((event, span)) => match builder.event(event, &span) {
                 Ok(true) => {}
@@ -973,8 +1026,8 @@ mod tests {
     #[test]
     fn scalars_before_an_error_are_read_decoded() {
         let text = "a: \"\\x73k-1\"\n? !!binary c2stMg==\n: x\nb: [1\nc: 2\n";
-        assert!(parse(text, Limits::default()).is_err());
-        let read: Vec<(String, u32)> = scalars_read(text, Limits::default())
+        let err = parse(text, Limits::default()).unwrap_err();
+        let read: Vec<(String, u32)> = scalars_read(text, Limits::default(), &err)
             .iter()
             .map(|n| (n.as_str().unwrap_or("").to_string(), n.pos.line))
             .collect();
@@ -987,6 +1040,29 @@ mod tests {
                 ("x".into(), 3)
             ]
         );
+    }
+
+    #[test]
+    fn the_deadline_stops_reading_and_the_scalars_stop_there_too() {
+        let text: String = (0..5_000).map(|i| format!("k{i}: v{i}\n")).collect();
+        let past = Limits {
+            deadline: Some(std::time::Instant::now()),
+            ..Limits::default()
+        };
+        let err = parse(&text, past).unwrap_err();
+        assert_eq!(err.kind, ErrorKind::OutOfTime(CLOCK_EVERY - 1));
+        // Stream, document and mapping start, then key and value pairs.
+        let pairs = (CLOCK_EVERY - 1 - 3) / 2;
+        assert_eq!(err.pos.line as usize, pairs + 1);
+        let read = scalars_read(&text, past, &err);
+        assert_eq!(read.len(), CLOCK_EVERY - 1 - 3);
+        assert_eq!(
+            read.last().unwrap().as_str(),
+            Some(&*format!("v{}", pairs - 1))
+        );
+        // A small document is never cut short; no deadline, no stop.
+        assert!(parse("a: 1\n", past).is_ok());
+        assert!(parse(&text, Limits::default()).is_ok());
     }
 
     #[test]
