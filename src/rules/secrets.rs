@@ -322,12 +322,20 @@ impl Secret {
             self.which(&spliced.text)
         };
         which.extend(&spliced_which);
-        let unescaped = Unescaped::new(text);
-        let unescaped_which = unescaped
-            .as_ref()
-            .map(|u| self.which(&u.text))
-            .unwrap_or_default();
-        which.extend(&unescaped_which);
+        // `\_` is read both ways: Markdown's `_`, YAML's no-break space inside a key.
+        let readings: Vec<(Unescaped, Vec<usize>)> =
+            [Unescaped::new(text), Unescaped::yaml_underscore(text)]
+                .into_iter()
+                .flatten()
+                .map(|u| {
+                    let which = self.which(&u.text);
+                    (u, which)
+                })
+                .filter(|(_, which)| !which.is_empty())
+                .collect();
+        for (_, w) in &readings {
+            which.extend(w);
+        }
         which.sort_unstable();
         which.dedup();
         if which.is_empty() && !self.token_like {
@@ -350,8 +358,8 @@ impl Secret {
         if !spliced_which.is_empty() || (self.token_like && !spliced.is_empty()) {
             self.spliced_hits(ctx, &spliced, &spliced_which, &mut hits);
         }
-        if let Some(u) = unescaped.filter(|_| !unescaped_which.is_empty()) {
-            self.unescaped_hits(ctx, &u, &unescaped_which, &mut hits);
+        for (u, w) in &readings {
+            self.unescaped_hits(ctx, u, w, &mut hits);
         }
         self.prose_hits(ctx, &mut hits);
         hits
@@ -377,6 +385,26 @@ impl Secret {
                 mask_only: false,
             });
             source_pieces(text, &f.name, from..to, pos, out);
+            // Escaped blanks read through: the decoded value shows the key in pieces.
+            let cuts = u.blank_cuts(f.start, f.end);
+            if cuts.is_empty() {
+                continue;
+            }
+            let mut at = f.start;
+            for cut in cuts.into_iter().chain([f.end]) {
+                let piece = &u.text[at..cut];
+                if piece.chars().count() >= MIN_PIECE {
+                    let pos = cursor.at(u.source_start(at));
+                    out.push(Hit {
+                        name: f.name.clone(),
+                        line: pos.line,
+                        col: pos.col,
+                        secret: piece.to_string(),
+                        mask_only: true,
+                    });
+                }
+                at = cut;
+            }
         }
     }
 
