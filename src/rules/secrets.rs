@@ -6,14 +6,14 @@
 //! Key formats are policy data ([`Pattern`]: a regex, and for a generic credential parameter
 //! how random its value must read). A key is found however the file spells it, in a value, a
 //! mapping key, a comment or the prose: as the YAML parser decodes values and keys (escapes,
-//! folding, `!!binary`), wrapped over the lines of a value, a paragraph or two comments, glued
+//! folding, `!!binary`), wrapped over the lines of a value, a paragraph or comments, glued
 //! from quoted pieces (`"sk-…" + "…"`), or with invisible characters inside (`text`); in
 //! the Markdown prose as it displays ([`prose`]: entities, escapes or markup between its
 //! pieces, `sk&#45;proj-…`, `sk-**proj**-…`); and through the encodings a key is carried in
 //! out of place, wherever they stand (`unescape`: percent-encoding, entities, backslash
-//! escapes, base64 after `!!binary`). Each is found at the place the file writes it, and
-//! every spelling the file shows is masked too. A file the loader refused is scanned the same
-//! way, as far as its YAML could be read (`engine`). The scan is linear in the size of the
+//! escapes, base64 after `!!binary`, escaped blanks inside a key). Each is found at the place
+//! the file writes it, and every spelling the file shows is masked too. A file the loader
+//! refused is scanned the same way, as far as its YAML could be read (`engine`). The scan is linear in the size of the
 //! file: a packet full of keys costs one pass, not one per key.
 
 mod mask;

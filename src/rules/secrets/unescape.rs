@@ -9,6 +9,10 @@
 //! each key it finds back to the bytes the file spells it with. Decoding a spelling that
 //! was not meant as one costs nothing: only a match of a key format counts.
 //!
+//! Escaped blanks (`\t`, `\0`, `\L`, `\N`, `\_`, `\x09` …: white space or a control character
+//! as YAML decodes them) between two characters of a key are read through, as invisible
+//! characters are: `gsk_Ss1…\t3Vv…` is one key split by a tab.
+//!
 //! One pass over the text; entities are decoded by the CommonMark parser's own rules
 //! (`packet::html_entity`), `!!binary` as the YAML reader decodes it.
 
