@@ -643,6 +643,31 @@ fn generated() -> Vec<Generated> {
         expect: expect(&["21:9 secret-in-packet"]),
         count: Some(("secret-in-packet", 14_000)),
     });
+    // Escaped blanks: keys split by `\t` in one double-quoted line, each read through; and a
+    // megabyte of `\t` after a letter that no key follows, each run looked at once.
+    let tabbed: Vec<String> = (0..12_000)
+        .map(|i| {
+            let k = key(i);
+            format!("{}\\tQQtail{}", &k[..24], &k[24..])
+        })
+        .collect();
+    all.push(Generated {
+        name: "many-keys-split-by-escaped-tabs.yaml",
+        bytes: s(&format!("{PASSING}notes: \"{}\"\n", tabbed.join(" "))),
+        verdict: "fail",
+        expect: expect(&["21:9 secret-in-packet"]),
+        count: Some(("secret-in-packet", 12_000)),
+    });
+    all.push(Generated {
+        name: "escaped-tabs-on-one-line.yaml",
+        bytes: s(&format!(
+            "{PASSING}# x{} y\n",
+            "\\t".repeat((CAP - PASSING.len() - 20) / 2)
+        )),
+        verdict: "pass",
+        expect: Vec::new(),
+        count: None,
+    });
     let tokens: Vec<String> = (0..30_000)
         .map(|i| format!("x8y7QQtok{i:08}{}", random_chars(i, 8)))
         .collect();

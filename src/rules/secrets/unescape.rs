@@ -128,16 +128,20 @@ fn binary(rest: &str) -> Option<(usize, usize, String)> {
     Some((tag.len() + gap, run, text))
 }
 
-/// The length of the run of escaped blanks at `src[i..]` when a key character stands on both
-/// sides of it as decoded (`decoded` holds the text decoded up to `copied`).
+/// The run of escaped blanks at `src[i..]`: `Ok(length)` when a key character stands on both
+/// sides of it as decoded (`decoded` holds the text decoded up to `copied`), `Err(length)`
+/// when not (0: no escaped blank there). The caller does not look inside a run again, so a
+/// long one costs one pass.
 fn blanks_inside_a_word(
     src: &str,
     i: usize,
     copied: usize,
     decoded: &str,
     underscore: Underscore,
-) -> Option<usize> {
-    let mut len = blank_escape(&src[i..], underscore)?;
+) -> Result<usize, usize> {
+    let Some(mut len) = blank_escape(&src[i..], underscore) else {
+        return Err(0);
+    };
     while let Some(more) = blank_escape(&src[i + len..], underscore) {
         len += more;
     }
@@ -146,7 +150,11 @@ fn blanks_inside_a_word(
         .next_back()
         .or_else(|| decoded.chars().next_back());
     let after = src[i + len..].chars().next();
-    (before.is_some_and(keyish) && after.is_some_and(keyish)).then_some(len)
+    if before.is_some_and(keyish) && after.is_some_and(keyish) {
+        Ok(len)
+    } else {
+        Err(len)
+    }
 }
 
 impl Unescaped {
@@ -174,6 +182,8 @@ impl Unescaped {
         };
         let mut copied = 0;
         let mut at = 0;
+        // The end of the last run of escaped blanks found not to be inside a word.
+        let mut blank_run_end = 0;
         while let Some(i) = src[at..].find(STARTS).map(|i| at + i) {
             let rest = &src[i..];
             let decoded = match rest.as_bytes()[0] {
@@ -181,8 +191,14 @@ impl Unescaped {
                 b'&' => crate::packet::html_entity(rest).map(|(t, len)| (0, len, t)),
                 // Escaped blanks between two characters of a key (`gsk_Ss1\t3Vv…`) are read
                 // through, as invisible characters are: the key is one word split by them.
-                b'\\' => match blanks_inside_a_word(src, i, copied, &out.text, underscore) {
-                    Some(len) => Some((0, len, String::new())),
+                b'\\' => match (i >= blank_run_end)
+                    .then(|| blanks_inside_a_word(src, i, copied, &out.text, underscore))
+                {
+                    Some(Ok(len)) => Some((0, len, String::new())),
+                    Some(Err(len)) => {
+                        blank_run_end = i + len;
+                        backslash(rest).map(|(c, len)| (0, len, c.to_string()))
+                    }
                     None => backslash(rest).map(|(c, len)| (0, len, c.to_string())),
                 },
                 _ => binary(rest),
