@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Cost grows linearly: packets of about 1 MiB, as dense as can be in claims, links (plain, or
-# spelled with entities and written in reference definitions), keys marked up in prose or nested
-# keys, judged one at a time by the release binary. Prints wall time and peak RSS of each
+# spelled with entities and written in reference definitions), keys marked up in prose, nested
+# keys or empty anchored nodes on one line, judged one at a time by the release binary. Prints wall time and peak RSS of each
 # (the bar: under 2 s and 256 MiB on a 2-core machine).
 # Usage: bash bench/dense.sh
 set -euo pipefail
@@ -36,6 +36,7 @@ files = {
         f'"k{i} costs $0.40 per 1M tokens": "$0.30 per 1M tokens"' for i in range(17000)) + "}\n",
     "links-on-one-line.md": md("https://x.example/a?utm_source=b " * (cap // 33)),
     "links-one-per-line.md": md("\n".join(["See https://x.example/p?utm_source=b now."] * (cap // 42))),
+    "empty-anchors-on-one-line.yaml": head + "x: [" + ",".join(f"&a{i}" for i in range(cap // 9)) + "]\n",
     "nested-keys.yaml": head + "".join(f"k{i}_{'x' * 100}:\n  a:\n    b: $0.40 per 1M tokens\n" for i in range(7000)),
     "keys-marked-up-in-prose.md": md("".join(
         f"Key {i}: sk&#45;proj-{i:08d}Ab**Cd**{i:08d}<b>Ef</b>{i:08d}Gh here.\n" for i in range(14000))),

@@ -226,7 +226,10 @@ pub fn check_bytes(
         explicit: c.explicit,
         assigned_kind: c.kind.as_deref(),
     };
-    match packet::load(&c.display, bytes, origin, &kinds, config.limits) {
+    let mut limits = config.limits;
+    // A huge packet's YAML is read against the run's deadline too, not only between files.
+    limits.yaml.deadline = opts.deadline;
+    match packet::load(&c.display, bytes, origin, &kinds, limits) {
         Loaded::NotPacket => None,
         Loaded::Rejected {
             kind,
@@ -466,6 +469,68 @@ fn rejected_secrets(
         }
     }
     secrets.extend(seen.into_iter().map(|h| h.secret));
+    Masker::new(secrets)
+}
+
+/// Masks what is printed of files that are no packet (the config, repository policies): a
+/// config error quotes keys, patterns and host names as written, and in the gate it goes to
+/// a workflow command and the check run. The secret rules of the built-in policies, and of
+/// `policies` (a repository's own), scan each file as they scan a packet: its text as
+/// written (invisible characters read through), every value and key decoded, the values
+/// read before a syntax error, split keys and other spellings. Each spelling found is masked.
+pub fn files_masker(files: &[(&str, &str)], policies: &[Policy]) -> Masker {
+    if files.is_empty() {
+        return Masker::default();
+    }
+    let builtin = crate::config::builtin_policies();
+    let Some(common) = builtin.iter().find(|p| p.id == "common") else {
+        return Masker::default();
+    };
+    // The same rule reaches every policy that extends `common`: scan with each once.
+    let mut seen = std::collections::HashSet::new();
+    let rules: Vec<&rules::secrets::Secret> = builtin
+        .iter()
+        .chain(policies)
+        .flat_map(|p| &p.rules)
+        .filter_map(|r| match &r.check {
+            Check::Secret(s) => Some(s),
+            _ => None,
+        })
+        .filter(|s| {
+            let patterns: Vec<&str> = s.patterns.iter().map(|p| p.regex.as_str()).collect();
+            let allow: Vec<&str> = s.allow.iter().map(|a| a.as_str()).collect();
+            seen.insert(format!(
+                "{patterns:?} {allow:?} {:?} {}",
+                s.fields, s.token_like
+            ))
+        })
+        .collect();
+    let limits = crate::yaml::Limits::default();
+    let mut secrets = Vec::new();
+    for &(path, text) in files {
+        let root = match crate::yaml::parse(text, limits) {
+            Ok(doc) => doc.root.unwrap_or_else(packet::Packet::empty_root),
+            Err(e) => crate::yaml::Node {
+                pos: crate::yaml::Pos::new(1, 1),
+                end_line: 1,
+                value: crate::yaml::Value::Seq(crate::yaml::scalars_read(text, limits, &e)),
+            },
+        };
+        let file = packet::Packet {
+            path: path.to_string(),
+            form: packet::Form::Yaml,
+            prose_start: None,
+            text: text.to_string(),
+            removed: packet::Removed::default(),
+            root,
+            kind: String::new(),
+            kind_pos: None,
+        };
+        let ctx = Ctx::new(&file, common, Date::from_days(0), 0);
+        for s in &rules {
+            secrets.extend(s.scan(&ctx).into_iter().map(|h| h.secret));
+        }
+    }
     Masker::new(secrets)
 }
 

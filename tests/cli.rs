@@ -1051,3 +1051,47 @@ fn completions_and_man_page() {
         assert!(man.stdout.contains(command), "man page lacks {command}");
     }
 }
+
+/// The first 8-character piece of `key` that `text` shows, letters in either case.
+fn piece_shown(text: &str, key: &str) -> Option<String> {
+    let text = text.to_ascii_lowercase();
+    let key: Vec<char> = key.to_ascii_lowercase().chars().collect();
+    key.windows(8)
+        .map(|w| w.iter().collect::<String>())
+        .find(|w| text.contains(w.as_str()))
+}
+
+/// Keys in a broken config or policy file are masked in the errors that quote it, with the
+/// detector packets use: an unknown key named like a token, a `links.hosts` key holding one
+/// as a user name (printed in small letters), a bad `exclude` regex whose error quotes the
+/// pattern, and an escaped key in a policy file.
+#[test]
+fn keys_in_a_broken_config_or_policy_are_masked_in_its_errors() {
+    let keys = [
+        "sk-ant-api03-Q9w8E7r6T5y4U3i2O1p0AsDfGhJkLzXcVbNm-QwErTyUiOp",
+        "ghp_Zz9Yy8Xx7Ww6Vv5Uu4Tt3Ss2Rr1Qq0Pp9Oo8",
+        "sk-proj-Cf8Qz2Wm7Lx1Kc4Vn9Rj3Hd6Fs0Gp5Ay2Ue8Io1Pa4SdQw",
+        "gsk_Ss1Tt2Uu3Vv4Ww5Xx6Yy7Zz8Aa9Bb0Cc1Dd2Ee3",
+    ];
+    let config = format!(
+        "policies: [policies/acme.yml]\n{}: true\nlinks:\n  hosts:\n    'https://{}@docs.example.com':\n      headers: {{X-Docs-Token: a}}\n  exclude: ['(unclosed {}']\n",
+        keys[0], keys[1], keys[2]
+    );
+    let policy = format!(
+        "policy: acme\nextends: budget-change\n\"\\x67{}\": x\n",
+        &keys[3][1..]
+    );
+    let dir = write_config_repo("config-keys-masked", &config, Some(&policy));
+    for format in ["human", "github"] {
+        let r = run_in(&dir, &["check", "--offline", "--format", format, "."]);
+        assert_eq!(r.code, 2, "{}", r.stderr);
+        let out = format!("{}{}", r.stdout, r.stderr);
+        assert!(out.contains("invalid configuration (4 problems)"), "{out}");
+        for key in keys {
+            assert_eq!(piece_shown(&out, key), None, "{format}: {key} in\n{out}");
+        }
+        for masked in ["sk-a****", "ghp_****", "(unclosed sk-p****", "gsk_****"] {
+            assert!(out.contains(masked), "{format}: no `{masked}` in\n{out}");
+        }
+    }
+}

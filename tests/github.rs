@@ -1461,6 +1461,59 @@ fn a_broken_config_fails_the_check_instead_of_leaving_none() {
     );
 }
 
+/// A broken base config quoting keys (an unknown key named like one, a `links.hosts` key
+/// holding one as a user name, a bad `exclude` regex): the `::error` line, the step summary,
+/// the failing check run and the dry run's output show them masked.
+#[test]
+fn keys_in_a_broken_config_reach_github_masked() {
+    let keys = [
+        "sk-ant-api03-Q9w8E7r6T5y4U3i2O1p0AsDfGhJkLzXcVbNm-QwErTyUiOp",
+        "ghp_Zz9Yy8Xx7Ww6Vv5Uu4Tt3Ss2Rr1Qq0Pp9Oo8",
+        "sk-proj-Cf8Qz2Wm7Lx1Kc4Vn9Rj3Hd6Fs0Gp5Ay2Ue8Io1Pa4SdQw",
+    ];
+    let config = format!(
+        "{}: true\nlinks:\n  hosts:\n    'https://{}@docs.example.com':\n      headers: {{X-Docs-Token: a}}\n  exclude: ['(unclosed {}']\n",
+        keys[0], keys[1], keys[2]
+    );
+    let repo = repo(
+        "broken-config-keys",
+        &[(".packetgate.yml", config)],
+        &[Edit::Write("budgets/a.md", invalid())],
+    );
+    let shown = |text: &str| {
+        let text = text.to_ascii_lowercase();
+        keys.iter()
+            .flat_map(|k| {
+                let k: Vec<char> = k.to_ascii_lowercase().chars().collect();
+                k.windows(8)
+                    .map(|w| w.iter().collect::<String>())
+                    .collect::<Vec<_>>()
+            })
+            .find(|w| text.contains(w.as_str()))
+    };
+    let server = FakeGitHub::start(setup(&repo));
+    let ev = event(&repo, "pull_request.opened.payload.json", &repo.head, LATER);
+    for args in [&[][..], &["--dry-run"][..]] {
+        let g = gate(&repo, &server, &ev, args);
+        assert_eq!(g.code, 2, "{args:?}: {}", g.stderr);
+        let printed = format!("{}\n{}\n{}", g.stdout, g.stderr, g.summary);
+        assert!(printed.contains("::error"), "{printed}");
+        assert!(printed.contains("ghp_****@docs.example.com"), "{printed}");
+        assert_eq!(shown(&printed), None, "{args:?}: {printed}");
+    }
+    let runs = server.check_runs();
+    assert_eq!(runs.len(), 1, "{runs:?}");
+    assert_eq!(runs[0].conclusion.as_deref(), Some("failure"));
+    let run = format!(
+        "{:?} {:?} {:?}",
+        runs[0].title, runs[0].summary, runs[0].text
+    );
+    assert!(run.contains("sk-a****"), "{run}");
+    assert_eq!(shown(&run), None, "{run}");
+    assert_eq!(shown(&sent(&server)), None);
+    server.assert_no_violations();
+}
+
 #[test]
 fn a_rate_limit_that_resets_in_an_hour_is_not_waited_for() {
     let repo = repo("ratelimit", &[], &[Edit::Write("budgets/b.yaml", valid())]);

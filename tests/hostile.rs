@@ -568,6 +568,38 @@ fn generated() -> Vec<Generated> {
         expect: expect(&["21:1 unknown-field"]),
         count: Some(("unknown-field", 2)),
     });
+    // Empty anchored nodes in one flow list, one line long: placing each value once read
+    // the rest of the line, so 175,000 of them took 90 s (the attack's `[&a,&b,…]`). Under
+    // the value budget the packet passes; filling the size cap with them, and with empty
+    // tags and anchored values, meets the budget.
+    let empty: Vec<String> = (0..40_000).map(|i| format!("&a{i}")).collect();
+    all.push(Generated {
+        name: "many-empty-anchors-on-one-line.yaml",
+        bytes: s(&format!("{PASSING}x-anchors: [{}]\n", empty.join(","))),
+        verdict: "pass",
+        expect: expect(&["21:1 unknown-field"]),
+        count: Some(("unknown-field", 1)),
+    });
+    let mut props = format!("{PASSING}x-anchors: [");
+    for i in 0.. {
+        let item = match i % 3 {
+            0 => format!("&a{i},"),
+            1 => format!("!t{i},"),
+            _ => format!("&a{i} v,"),
+        };
+        if props.len() + item.len() + 2 > CAP {
+            break;
+        }
+        props.push_str(&item);
+    }
+    props.push_str("]\n");
+    all.push(Generated {
+        name: "anchors-and-tags-up-to-the-cap.yaml",
+        bytes: s(&props),
+        verdict: "fail",
+        expect: expect(&["21:* yaml-limits"]),
+        count: None,
+    });
     all.push(Generated {
         name: "many-tags-on-one-line.yaml",
         bytes: s(&format!(
@@ -610,6 +642,31 @@ fn generated() -> Vec<Generated> {
         verdict: "fail",
         expect: expect(&["21:9 secret-in-packet"]),
         count: Some(("secret-in-packet", 14_000)),
+    });
+    // Escaped blanks: keys split by `\t` in one double-quoted line, each read through; and a
+    // megabyte of `\t` after a letter that no key follows, each run looked at once.
+    let tabbed: Vec<String> = (0..12_000)
+        .map(|i| {
+            let k = key(i);
+            format!("{}\\tQQtail{}", &k[..24], &k[24..])
+        })
+        .collect();
+    all.push(Generated {
+        name: "many-keys-split-by-escaped-tabs.yaml",
+        bytes: s(&format!("{PASSING}notes: \"{}\"\n", tabbed.join(" "))),
+        verdict: "fail",
+        expect: expect(&["21:9 secret-in-packet"]),
+        count: Some(("secret-in-packet", 12_000)),
+    });
+    all.push(Generated {
+        name: "escaped-tabs-on-one-line.yaml",
+        bytes: s(&format!(
+            "{PASSING}# x{} y\n",
+            "\\t".repeat((CAP - PASSING.len() - 20) / 2)
+        )),
+        verdict: "pass",
+        expect: Vec::new(),
+        count: None,
     });
     let tokens: Vec<String> = (0..30_000)
         .map(|i| format!("x8y7QQtok{i:08}{}", random_chars(i, 8)))

@@ -8,12 +8,15 @@
 //! - Spellings: as is, in fullwidth letters, with one letter from another script (`ѕk-…`),
 //!   YAML escapes (`\x73`, `\u0073`), HTML entities (decimal and hex),
 //!   a backslash escape (`\-`), percent-encoding (`%2D`), `-redacted` after it, a zero-width
-//!   space inside, split over two lines, base64 under `!!binary`, and Markdown bold around a
+//!   space inside, an escaped blank inside (`\t`, `\0`, `\L`, `\N`, `\_`, `\x09`), split over
+//!   two lines, over three (a short first line, `sk-pr`), over a blank line (YAML only) and at
+//!   a Markdown hard break (prose only), base64 under `!!binary`, and Markdown bold around a
 //!   piece of it.
-//! - Places: a YAML value and a key, a comment, a front-matter value, Markdown prose, an HTML
-//!   comment in prose, a link's query, path and host (the url rules quote the link), an
-//!   evidence `url`, an enumerated field (its rule quotes the value), the `packet:` value of a
-//!   file of no known kind, and the line of a YAML syntax error (whose snippet is printed).
+//! - Places: a YAML value and a key, a comment, a literal block, a front-matter value,
+//!   Markdown prose, an HTML comment in prose, a link's query, path and host (the url rules
+//!   quote the link), an evidence `url`, an enumerated field (its rule quotes the value), the
+//!   `packet:` value of a file of no known kind, and the line of a YAML syntax error (whose
+//!   snippet is printed).
 //!
 //! The real binary judges all of them in one run per output: human (snippets included),
 //! JSON, SARIF and GitHub workflow commands; the gate on a pull request adding every file
@@ -87,6 +90,7 @@ fn write_cases(dir: &Path, cases: &[Case]) {
 #[test]
 fn every_key_format_in_every_spelling_and_place_is_found_and_never_printed() {
     let cases = cases();
+    eprintln!("{} generated files", cases.len());
     assert!(cases.len() > 1_000, "only {} cases", cases.len());
     let dir = scratch("secrets-spellings");
     write_cases(&dir, &cases);

@@ -230,11 +230,31 @@ pub fn load_from(
         }
     }
     if !problems.is_empty() {
-        return Err(ConfigError::Invalid {
-            problems: problems.render(&sources),
-        });
+        // Problems quote the files (keys, patterns, hosts): a key written there is masked
+        // as in a packet's findings.
+        let mut files: Vec<(&str, &str)> = repo_policies
+            .iter()
+            .map(|(n, t)| (n.as_str(), t.as_str()))
+            .collect();
+        if let Some((path, text)) = &file {
+            files.push((path.to_str().unwrap_or(CONFIG_FILE), text.as_str()));
+        }
+        let masker = crate::engine::files_masker(&files, &config.policies);
+        let mut list = problems.render(&sources);
+        for line in &mut list.0 {
+            *line = masker.apply(line);
+        }
+        return Err(ConfigError::Invalid { problems: list });
     }
     Ok(config)
+}
+
+/// The built-in policies alone (no repository config), decoded.
+pub fn builtin_policies() -> Vec<Policy> {
+    let mut sources = Sources::default();
+    let mut problems = Problems::default();
+    let docs = Documents::parse(&[], &mut sources, &mut problems);
+    docs.resolve(&sources, &mut problems)
 }
 
 fn read_config(

@@ -129,6 +129,7 @@ fn valid_id(id: &str) -> bool {
 const POLICY_LIMITS: Limits = Limits {
     max_depth: 32,
     max_nodes: 100_000,
+    deadline: None,
 };
 
 /// The built-in policies, parsed once per process: they never change, and parsing them is

@@ -445,6 +445,10 @@ fn load_text(
                     core::PACKET_SHAPE,
                     "keep one packet per file: split the documents into separate files",
                 ),
+                ErrorKind::OutOfTime(_) => (
+                    core::LIMIT_TIME,
+                    "raise `limits.run_budget_secs` in the config, or shorten the packet",
+                ),
                 _ => (
                     core::YAML_SYNTAX,
                     "fix the YAML at this line (quote values that contain `: `, `#` or start with `<`)",
@@ -453,7 +457,7 @@ fn load_text(
             let mut read = Node {
                 pos: Pos::new(1, 1),
                 end_line: 1,
-                value: yaml::Value::Seq(yaml::scalars_read(yaml_text, limits.yaml)),
+                value: yaml::Value::Seq(yaml::scalars_read(yaml_text, limits.yaml, &e)),
             };
             read.shift_lines(line_offset);
             return rejected_with(
@@ -801,6 +805,23 @@ mod tests {
             limits,
         ));
         assert_eq!(f[0].rule, core::FILE_TOO_LARGE);
+    }
+
+    #[test]
+    fn a_deadline_passed_while_the_yaml_is_read_fails_the_packet() {
+        let mut limits = LoadLimits::default();
+        limits.yaml.deadline = Some(std::time::Instant::now());
+        let text: String = std::iter::once("packet: cost-trace\n".to_string())
+            .chain((0..2_000).map(|i| format!("k{i}: v\n")))
+            .collect();
+        let f = rejected(load("a.yaml", text.as_bytes(), explicit(), KINDS, limits));
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].rule, core::LIMIT_TIME);
+        // A short packet is read whole: the rules' own deadline check reports it.
+        assert!(matches!(
+            load("a.yaml", b"packet: cost-trace\n", explicit(), KINDS, limits),
+            Loaded::Packet(..)
+        ));
     }
 
     #[test]

@@ -6,14 +6,14 @@
 //! Key formats are policy data ([`Pattern`]: a regex, and for a generic credential parameter
 //! how random its value must read). A key is found however the file spells it, in a value, a
 //! mapping key, a comment or the prose: as the YAML parser decodes values and keys (escapes,
-//! folding, `!!binary`), wrapped over the lines of a value, a paragraph or two comments, glued
+//! folding, `!!binary`), wrapped over the lines of a value, a paragraph or comments, glued
 //! from quoted pieces (`"sk-…" + "…"`), or with invisible characters inside (`text`); in
 //! the Markdown prose as it displays ([`prose`]: entities, escapes or markup between its
 //! pieces, `sk&#45;proj-…`, `sk-**proj**-…`); and through the encodings a key is carried in
 //! out of place, wherever they stand (`unescape`: percent-encoding, entities, backslash
-//! escapes, base64 after `!!binary`). Each is found at the place the file writes it, and
-//! every spelling the file shows is masked too. A file the loader refused is scanned the same
-//! way, as far as its YAML could be read (`engine`). The scan is linear in the size of the
+//! escapes, base64 after `!!binary`, escaped blanks inside a key). Each is found at the place
+//! the file writes it, and every spelling the file shows is masked too. A file the loader
+//! refused is scanned the same way, as far as its YAML could be read (`engine`). The scan is linear in the size of the
 //! file: a packet full of keys costs one pass, not one per key.
 
 mod mask;
@@ -369,12 +369,20 @@ impl Secret {
             self.which(&spliced.text)
         };
         which.extend(&spliced_which);
-        let unescaped = Unescaped::new(text);
-        let unescaped_which = unescaped
-            .as_ref()
-            .map(|u| self.which(&u.text))
-            .unwrap_or_default();
-        which.extend(&unescaped_which);
+        // `\_` is read both ways: Markdown's `_`, YAML's no-break space inside a key.
+        let readings: Vec<(Unescaped, Vec<usize>)> =
+            [Unescaped::new(text), Unescaped::yaml_underscore(text)]
+                .into_iter()
+                .flatten()
+                .map(|u| {
+                    let which = self.which(&u.text);
+                    (u, which)
+                })
+                .filter(|(_, which)| !which.is_empty())
+                .collect();
+        for (_, w) in &readings {
+            which.extend(w);
+        }
         which.sort_unstable();
         which.dedup();
         if which.is_empty() && !self.token_like {
@@ -397,8 +405,8 @@ impl Secret {
         if !spliced_which.is_empty() || (self.token_like && !spliced.is_empty()) {
             self.spliced_hits(ctx, &spliced, &spliced_which, &mut hits);
         }
-        if let Some(u) = unescaped.filter(|_| !unescaped_which.is_empty()) {
-            self.unescaped_hits(ctx, &u, &unescaped_which, &mut hits);
+        for (u, w) in &readings {
+            self.unescaped_hits(ctx, u, w, &mut hits);
         }
         self.prose_hits(ctx, &mut hits);
         hits
@@ -424,6 +432,26 @@ impl Secret {
                 mask_only: false,
             });
             source_pieces(text, &f.name, from..to, pos, out);
+            // Escaped blanks read through: the decoded value shows the key in pieces.
+            let cuts = u.blank_cuts(f.start, f.end);
+            if cuts.is_empty() {
+                continue;
+            }
+            let mut at = f.start;
+            for cut in cuts.into_iter().chain([f.end]) {
+                let piece = &u.text[at..cut];
+                if piece.chars().count() >= MIN_PIECE {
+                    let pos = cursor.at(u.source_start(at));
+                    out.push(Hit {
+                        name: f.name.clone(),
+                        line: pos.line,
+                        col: pos.col,
+                        secret: piece.to_string(),
+                        mask_only: true,
+                    });
+                }
+                at = cut;
+            }
         }
     }
 

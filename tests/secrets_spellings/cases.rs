@@ -138,8 +138,8 @@ enum Quote {
     Binary,
 }
 
-/// A key as one spelling writes it: the text (a `\n` where it is split over two lines) and
-/// where the secret starts in it.
+/// A key as one spelling writes it: the text (a `\n` where it is split over lines, `\n\n`
+/// over a blank line) and where the secret starts in it.
 struct Spelled {
     text: String,
     quote: Quote,
@@ -181,6 +181,40 @@ fn base64(bytes: &[u8]) -> String {
         }
     }
     out
+}
+
+/// Escapes a double-quoted YAML value decodes to white space or a control character.
+const BLANK_ESCAPES: [&str; 6] = ["\\t", "\\0", "\\L", "\\N", "\\_", "\\x09"];
+
+/// `key` with a line break before each of the byte offsets `at` (ascending).
+fn split_at(key: &Key, at: &[usize], brk: &str) -> Option<Spelled> {
+    let mut text = key.text.clone();
+    for &i in at.iter().rev() {
+        if !text.is_char_boundary(i) || i >= text.len() {
+            return None;
+        }
+        text.insert_str(i, brk);
+    }
+    Some(Spelled {
+        text,
+        quote: Quote::Single,
+        secret_at: key.secret.start,
+    })
+}
+
+/// Where a key split over three lines breaks first: two characters past its prefix's `-` or
+/// `_` (`sk-pr`, `ghp_Gg`: a first line too short to read as a key on its own), else past
+/// its first digit and at least eight characters in (a prefix without a separator, `AIza…`,
+/// reads as a word on its own line: not covered).
+fn first_break(key: &Key) -> usize {
+    let secret = key.secret();
+    match secret[..secret.len().min(12)].find(['-', '_']) {
+        Some(sep) if sep >= 2 => key.secret.start + sep + 3,
+        _ => {
+            let digit = secret.find(|c: char| c.is_ascii_digit()).unwrap_or(0);
+            key.secret.start + (digit + 1).max(8)
+        }
+    }
 }
 
 fn spellings() -> Vec<(&'static str, Spelling)> {
@@ -285,6 +319,32 @@ fn spellings() -> Vec<(&'static str, Spelling)> {
                 secret_at: k.secret.start,
             })
         }),
+        ("split-over-three-lines", |k| {
+            let first = first_break(k);
+            let second = k.secret.start + k.secret.len() * 2 / 3;
+            split_at(k, &[first, second.max(first + 8)], "\n")
+        }),
+        ("split-over-a-blank-line", |k| {
+            // In YAML only: a blank line in a value is a line break of the value.
+            split_at(k, &[k.secret.start + k.secret.len() / 2], "\n\n")
+        }),
+        ("markdown-hard-break", |k| {
+            // In prose only: a `\` at the end of a line breaks it where it displays.
+            split_at(k, &[k.secret.start + k.secret.len() / 2], "\\\n")
+        }),
+        ("yaml-blank-escape", |k| {
+            // A tab, NUL, line or paragraph separator, next line or no-break space between
+            // two characters of the key, one of them chosen by the key.
+            let at = k.secret.start + k.secret.len() / 2;
+            let e = BLANK_ESCAPES[usize::from(k.text.as_bytes()[at]) % BLANK_ESCAPES.len()];
+            let mut text = k.text.clone();
+            text.insert_str(at, e);
+            Some(Spelled {
+                text,
+                quote: Quote::Double,
+                secret_at: k.secret.start,
+            })
+        }),
         ("binary", |k| {
             Some(Spelled {
                 text: base64(k.text.as_bytes()),
@@ -335,18 +395,32 @@ fn position(text: &str, byte: usize) -> (usize, usize) {
 
 /// A spelled key as a YAML scalar; `more` is the indentation a continuation line needs.
 fn yaml_scalar(s: &Spelled, more: &str) -> Option<String> {
-    let (first, rest) = match s.text.split_once('\n') {
-        Some((a, b)) => (a, Some(b)),
-        None => (s.text.as_str(), None),
+    let lines: Vec<&str> = s.text.split('\n').collect();
+    let indented = |sep: &str| {
+        lines
+            .iter()
+            .map(|l| {
+                if l.is_empty() {
+                    String::new()
+                } else {
+                    format!("{more}{l}")
+                }
+            })
+            .collect::<Vec<_>>()[1..]
+            .join(sep)
     };
-    Some(match (s.quote, rest) {
+    Some(match (s.quote, lines.len()) {
         (Quote::Binary, _) => format!("!!binary {}", s.text),
         // An escaped line break: the value reads on without a space.
-        (Quote::Double, Some(rest)) => format!("\"{first}\\\n{more}{rest}\""),
-        (Quote::Double, None) => format!("\"{first}\""),
-        // A plain scalar folded over two lines (a reader joins the pieces).
-        (Quote::Single, Some(rest)) => format!("{first}\n{more}{rest}"),
-        (Quote::Single, None) => format!("'{first}'"),
+        (Quote::Double, 2..) => format!("\"{}\\\n{}\"", lines[0], indented("\\\n")),
+        (Quote::Double, _) => format!("\"{}\"", lines[0]),
+        // A plain scalar folded over lines (a reader joins the pieces), or over a blank line
+        // (a line break in the value) in single quotes.
+        (Quote::Single, 2..) if lines.contains(&"") => {
+            format!("'{}\n{}'", lines[0], indented("\n"))
+        }
+        (Quote::Single, 2..) => format!("{}\n{}", lines[0], indented("\n")),
+        (Quote::Single, _) => format!("'{}'", lines[0]),
     })
 }
 
@@ -355,6 +429,7 @@ fn scalar_offset(s: &Spelled) -> usize {
     match (s.quote, s.text.contains('\n')) {
         (Quote::Binary, _) => "!!binary ".len(),
         (Quote::Double, _) | (Quote::Single, false) => 1,
+        (Quote::Single, true) if s.text.contains("\n\n") => 1,
         (Quote::Single, true) => 0,
     }
 }
@@ -395,6 +470,16 @@ fn places() -> Vec<(&'static str, Place)> {
             let head = format!("{FIELDS}# see ");
             let at = head.len() + s.secret_at;
             let text = s.text.replace('\n', "\n# ");
+            Some(("yaml", format!("{head}{text}\n"), at))
+        }),
+        ("literal-block", |s| {
+            // A block scalar's lines, as written (`|`: nothing is decoded or folded).
+            if s.quote == Quote::Binary {
+                return None;
+            }
+            let head = format!("{FIELDS}notes: |\n  ");
+            let at = head.len() + s.secret_at;
+            let text = s.text.replace('\n', "\n  ");
             Some(("yaml", format!("{head}{text}\n"), at))
         }),
         ("front-matter-value", |s| {
@@ -525,8 +610,15 @@ pub fn cases() -> Vec<Case> {
             for (place, build) in places() {
                 let key = make(&mut rng);
                 let Some(spelled) = spell(&key) else { continue };
-                // Bold is Markdown: it means nothing in YAML or a comment.
-                if spelling == "bold-piece" && place != "prose" {
+                // Bold and a hard line break are Markdown: they mean nothing in YAML or a
+                // comment. A blank line breaks a value in YAML, but ends a paragraph of
+                // prose or a comment.
+                if matches!(spelling, "bold-piece" | "markdown-hard-break") && place != "prose" {
+                    continue;
+                }
+                if spelling == "split-over-a-blank-line"
+                    && matches!(place, "comment" | "prose" | "html-comment")
+                {
                     continue;
                 }
                 let Some((ext, text, at)) = build(&spelled) else {

@@ -275,6 +275,18 @@ pub(super) struct Spliced {
     joins: Vec<usize>,
 }
 
+/// A prose line without its trailing blanks and a hard line break's backslash (an odd run of
+/// them: `\\` is an escaped backslash).
+fn without_hard_break(line: &str) -> &str {
+    let body = line.trim_end_matches([' ', '\t']);
+    let slashes = body.len() - body.trim_end_matches('\\').len();
+    if slashes % 2 == 1 {
+        body[..body.len() - 1].trim_end_matches([' ', '\t'])
+    } else {
+        body
+    }
+}
+
 fn indent(line: &str) -> usize {
     line.len() - line.trim_start_matches([' ', '\t']).len()
 }
@@ -321,9 +333,10 @@ fn capitals_at_end(run: &str) -> bool {
 /// Does the line end in what may be the first part of a key: a run of key characters long
 /// enough to be one, with a digit or mixed case inside a word (as random text has), all in
 /// capitals (`AKIAGCLPIH`, an AWS key id's first half), or pieces joined by `_` or `-` as a
-/// key's prefix joins them (`sk_live_Orxpaecw`)? Only then is it read on into the next line,
-/// so `the key was` + `sk-…` does not become `wassk-…` (a key split again further down would
-/// be lost), and prose words do not run together.
+/// key's prefix joins them (`sk_live_Orxpaecw`, and, however short, `sk-pr` or `ghp_Gg`: the
+/// first line of a key split over three)? Only then is it read on into the next line, so
+/// `the key was` + `sk-…` does not become `wassk-…` (a key split again further down would be
+/// lost), and prose words do not run together.
 fn ends_in_fragment(line: &str) -> bool {
     let trimmed = line.trim_end();
     let start = trimmed
@@ -333,6 +346,11 @@ fn ends_in_fragment(line: &str) -> bool {
         .last()
         .map_or(trimmed.len(), |(i, _)| i);
     let run = &trimmed[start..];
+    let alnum_start = run.trim_start_matches(|c: char| !c.is_ascii_alphanumeric());
+    // A key's prefix: two or more letters or digits, then `_` or `-` (`sk-`, `ghp_`).
+    let prefixed = alnum_start
+        .find(['_', '-'])
+        .is_some_and(|i| i >= 2 && alnum_start[..i].bytes().all(|b| b.is_ascii_alphanumeric()));
     run.len() >= 8
         && (run.bytes().any(|b| b.is_ascii_digit())
             || capitals_at_end(run)
@@ -340,6 +358,7 @@ fn ends_in_fragment(line: &str) -> bool {
             || run
                 .trim_matches(|c: char| !c.is_ascii_alphanumeric())
                 .contains(['_', '-']))
+        || run.len() >= 3 && prefixed
 }
 
 impl Spliced {
@@ -352,6 +371,9 @@ impl Spliced {
         // Lines `i` whose next line goes on from them (0-based), found without allocating
         // for the packets that have none.
         let mut joined: Vec<usize> = Vec::new();
+        // Lines `i` whose value goes on in line `j` after blank lines only (a blank line in
+        // a quoted or block scalar is a line break of the value): (i, j).
+        let mut over_blanks: Vec<(usize, usize)> = Vec::new();
         for node in ctx.texts() {
             if node.end_line <= node.pos.line || node.as_str().is_none() {
                 continue;
@@ -364,52 +386,88 @@ impl Spliced {
             let goes_on = |l: &str| indent(l) > base || own && indent(l) == base;
             let last = (node.end_line as usize - 1).min(count - 1);
             for i in first..last {
-                if !blank(i + 1) && ends_in_fragment(line(i)) && goes_on(line(i + 1)) {
-                    joined.push(i);
+                if blank(i) || !ends_in_fragment(line(i)) {
+                    continue;
+                }
+                let next = (i + 1..=last).find(|&j| !blank(j));
+                match next {
+                    Some(j) if j == i + 1 && goes_on(line(j)) => joined.push(i),
+                    Some(j) if goes_on(line(j)) => over_blanks.push((i, j)),
+                    _ => {}
                 }
             }
         }
         // The YAML's lines, whatever the parser made of them (a file it gave up on has no
         // values to follow): a comment going on in the next line's comment, and a line going
-        // on in a deeper one (in YAML that can only continue a value).
+        // on in a deeper one, also past blank lines (in YAML that can only continue a value),
+        // and from there in the lines at that depth (the third line of a key split over three).
         let yaml_end = ctx
             .packet
             .prose_start
             .map_or(count, |p| (p as usize).saturating_sub(1).min(count));
         let mut comment_cuts: Vec<(usize, usize)> = Vec::new();
+        // The line a value went on in, and its indentation.
+        let mut going_on: Option<(usize, usize)> = None;
         for i in 0..yaml_end.saturating_sub(1) {
-            let (this, next) = (line(i), line(i + 1));
-            if blank(i + 1) || !ends_in_fragment(this) {
+            let this = line(i);
+            if blank(i) || !ends_in_fragment(this) {
                 continue;
             }
+            let Some(j) = (i + 1..yaml_end).find(|&j| !blank(j)) else {
+                continue;
+            };
+            let next = line(j);
             let next_body = next.trim_start_matches([' ', '\t']);
             if let Some(comment) = next_body.strip_prefix('#') {
                 let in_comment = this.trim_start().starts_with('#') || this.contains(" #");
-                if in_comment {
+                if in_comment && j == i + 1 {
                     let text_at = next.len() - comment.trim_start_matches([' ', '\t', '#']).len();
                     comment_cuts.push((i, text_at));
                 }
-            } else if indent(next) > content_indent(this) {
-                joined.push(i);
+            } else if indent(next) > content_indent(this) || going_on == Some((i, indent(next))) {
+                if j == i + 1 {
+                    joined.push(i);
+                } else {
+                    over_blanks.push((i, j));
+                }
+                going_on = Some((j, indent(next)));
             }
         }
+        // Prose lines that end in a hard break (`\`): the backslash goes with the break.
+        let mut hard_breaks: Vec<usize> = Vec::new();
         if let Some(start) = ctx.packet.prose_start {
             for i in (start as usize - 1)..count.saturating_sub(1) {
-                if ends_in_fragment(line(i))
+                let body = without_hard_break(line(i));
+                if ends_in_fragment(body)
                     && !blank(i + 1)
                     && !crate::packet::starts_block(line(i + 1))
                 {
                     joined.push(i);
+                    if body.len() < line(i).trim_end_matches([' ', '\t']).len() {
+                        hard_breaks.push(i);
+                    }
                 }
             }
         }
         let start_of = |i: usize| line(i).as_ptr() as usize - text.as_ptr() as usize;
         // What is taken out: the break between joined lines (trailing and leading blanks
-        // included) and the glue between quoted pieces.
+        // included, and blank lines between), and the glue between quoted pieces.
         let mut cuts: Vec<(usize, usize)> = Vec::new();
         for &i in &joined {
+            let body = if hard_breaks.binary_search(&i).is_ok() {
+                without_hard_break(line(i))
+            } else {
+                line(i).trim_end_matches([' ', '\t'])
+            };
+            cuts.push((
+                start_of(i) + body.len(),
+                start_of(i + 1) + indent(line(i + 1)),
+            ));
+        }
+        for &(i, j) in &over_blanks {
             let end = start_of(i) + line(i).trim_end_matches([' ', '\t']).len();
-            cuts.push((end, start_of(i + 1) + indent(line(i + 1))));
+            cuts.push((end, start_of(j) + indent(line(j))));
+            joined.extend(i..j);
         }
         for &(i, text_at) in &comment_cuts {
             let end = start_of(i) + line(i).trim_end_matches([' ', '\t']).len();
@@ -542,6 +600,10 @@ mod tests {
             "notes: http://x.example/AKIAHKXCBD",
             "x: ghp_qwErtyuiop",
             "sk-proj-378N4",
+            // The short first line of a key split over three.
+            "# test key: ghp_Gg",
+            "  sk-pr",
+            "the key was sk-",
         ] {
             assert!(ends_in_fragment(key), "{key}");
         }
@@ -550,6 +612,10 @@ mod tests {
             "tokens configured",
             "Configured",
             "- url: https://x.example/a/",
+            "notes: |",
+            "- a",
+            "x-",
+            "sk",
         ] {
             assert!(!ends_in_fragment(words), "{words}");
         }

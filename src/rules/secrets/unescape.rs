@@ -9,6 +9,10 @@
 //! each key it finds back to the bytes the file spells it with. Decoding a spelling that
 //! was not meant as one costs nothing: only a match of a key format counts.
 //!
+//! Escaped blanks (`\t`, `\0`, `\L`, `\N`, `\_`, `\x09` …: white space or a control character
+//! as YAML decodes them) between two characters of a key are read through, as invisible
+//! characters are: `gsk_Ss1…\t3Vv…` is one key split by a tab.
+//!
 //! One pass over the text; entities are decoded by the CommonMark parser's own rules
 //! (`packet::html_entity`), `!!binary` as the YAML reader decodes it.
 
@@ -68,6 +72,40 @@ fn backslash(rest: &str) -> Option<(char, usize)> {
     }
 }
 
+/// How `\_` is read: Markdown's (and the shell's) escaped `_`, or YAML's no-break space in a
+/// double-quoted value. The text is read both ways when it holds one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Underscore {
+    Markdown,
+    Yaml,
+}
+
+/// A backslash escape at the start of `rest` that stands for white space or a control
+/// character (YAML's `\t`, `\0`, `\n`, `\L`, `\N`, `\_` … in a double-quoted value, or a
+/// `\x`/`\u` spelling of one), and its length.
+fn blank_escape(rest: &str, underscore: Underscore) -> Option<usize> {
+    let mut chars = rest.chars();
+    if chars.next() != Some('\\') {
+        return None;
+    }
+    let e = chars.next()?;
+    if matches!(
+        e,
+        '0' | 'a' | 'b' | 't' | '\t' | 'n' | 'v' | 'f' | 'r' | 'e' | ' ' | 'N' | 'L' | 'P'
+    ) || e == '_' && underscore == Underscore::Yaml
+    {
+        return Some(1 + e.len_utf8());
+    }
+    backslash(rest)
+        .filter(|(c, _)| c.is_whitespace() || c.is_control())
+        .map(|(_, len)| len)
+}
+
+/// Characters a key is made of.
+fn keyish(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '_' | '-')
+}
+
 /// A `!!binary` tag (or `!<tag:yaml.org,2002:binary>`) at the start of `rest`, followed by
 /// base64 of text: how many bytes lead up to the base64, its length, and the text.
 fn binary(rest: &str) -> Option<(usize, usize, String)> {
@@ -90,9 +128,51 @@ fn binary(rest: &str) -> Option<(usize, usize, String)> {
     Some((tag.len() + gap, run, text))
 }
 
+/// The run of escaped blanks at `src[i..]`: `Ok(length)` when a key character stands on both
+/// sides of it as decoded (`decoded` holds the text decoded up to `copied`), `Err(length)`
+/// when not (0: no escaped blank there). The caller does not look inside a run again, so a
+/// long one costs one pass.
+fn blanks_inside_a_word(
+    src: &str,
+    i: usize,
+    copied: usize,
+    decoded: &str,
+    underscore: Underscore,
+) -> Result<usize, usize> {
+    let Some(mut len) = blank_escape(&src[i..], underscore) else {
+        return Err(0);
+    };
+    while let Some(more) = blank_escape(&src[i + len..], underscore) {
+        len += more;
+    }
+    let before = src[copied..i]
+        .chars()
+        .next_back()
+        .or_else(|| decoded.chars().next_back());
+    let after = src[i + len..].chars().next();
+    if before.is_some_and(keyish) && after.is_some_and(keyish) {
+        Ok(len)
+    } else {
+        Err(len)
+    }
+}
+
 impl Unescaped {
     /// `None` when the text spells nothing another way (most packets).
     pub fn new(src: &str) -> Option<Self> {
+        Self::reading(src, Underscore::Markdown)
+    }
+
+    /// The text read with `\_` as YAML reads it in a double-quoted value (a no-break space),
+    /// when it holds one: `None` otherwise.
+    pub fn yaml_underscore(src: &str) -> Option<Self> {
+        if !src.contains("\\_") {
+            return None;
+        }
+        Self::reading(src, Underscore::Yaml)
+    }
+
+    fn reading(src: &str, underscore: Underscore) -> Option<Self> {
         if !src.contains(STARTS) {
             return None;
         }
@@ -102,12 +182,25 @@ impl Unescaped {
         };
         let mut copied = 0;
         let mut at = 0;
+        // The end of the last run of escaped blanks found not to be inside a word.
+        let mut blank_run_end = 0;
         while let Some(i) = src[at..].find(STARTS).map(|i| at + i) {
             let rest = &src[i..];
             let decoded = match rest.as_bytes()[0] {
                 b'%' => percent(rest).map(|(c, len)| (0, len, c.to_string())),
                 b'&' => crate::packet::html_entity(rest).map(|(t, len)| (0, len, t)),
-                b'\\' => backslash(rest).map(|(c, len)| (0, len, c.to_string())),
+                // Escaped blanks between two characters of a key (`gsk_Ss1\t3Vv…`) are read
+                // through, as invisible characters are: the key is one word split by them.
+                b'\\' => match (i >= blank_run_end)
+                    .then(|| blanks_inside_a_word(src, i, copied, &out.text, underscore))
+                {
+                    Some(Ok(len)) => Some((0, len, String::new())),
+                    Some(Err(len)) => {
+                        blank_run_end = i + len;
+                        backslash(rest).map(|(c, len)| (0, len, c.to_string()))
+                    }
+                    None => backslash(rest).map(|(c, len)| (0, len, c.to_string())),
+                },
                 _ => binary(rest),
             };
             // A spelling of a control character is left as written: it is no part of a key.
@@ -137,6 +230,18 @@ impl Unescaped {
     pub fn crosses(&self, start: usize, end: usize) -> bool {
         let i = self.spans.partition_point(|s| s.1 <= start);
         self.spans.get(i).is_some_and(|s| s.0 < end)
+    }
+
+    /// Where escaped blanks were read through inside `start..end` of the decoded text: the
+    /// value as YAML decodes it has white space there, so its pieces are spellings too.
+    pub fn blank_cuts(&self, start: usize, end: usize) -> Vec<usize> {
+        let first = self.spans.partition_point(|s| s.0 <= start);
+        self.spans[first..]
+            .iter()
+            .take_while(|s| s.0 < end)
+            .filter(|s| s.0 == s.1)
+            .map(|s| s.0)
+            .collect()
     }
 
     /// The source offset where the decoded character at `i` is spelled (a decoded spelling
@@ -188,6 +293,23 @@ mod tests {
             decoded(r"100% \n \q &nope %ZZ %0A !!str x"),
             r"100% \n \q &nope %ZZ %0A !!str x"
         );
+    }
+
+    #[test]
+    fn escaped_blanks_inside_a_word_are_read_through() {
+        assert_eq!(
+            decoded(r"gsk_ab\t3c gsk_ab\0\L3c ab\N3 ab\x093 ab\u00a03"),
+            "gsk_ab3c gsk_ab3c ab3 ab3 ab3"
+        );
+        // Not between two characters of a key: left as written (or decoded, a tab).
+        assert_eq!(decoded(r"a:\tb a \0 b \x09."), "a:\\tb a \\0 b \t.");
+        // `\_` is Markdown's `_`, and YAML's no-break space in a second reading.
+        assert_eq!(decoded(r"ab\_3c"), "ab_3c");
+        let yaml = Unescaped::yaml_underscore(r"ab\_3c x\y").unwrap();
+        assert_eq!(yaml.text, "ab3c x\\y");
+        assert_eq!(yaml.blank_cuts(0, 4), [2]);
+        assert_eq!((yaml.source_start(2), yaml.source_end(4)), (4, 6));
+        assert!(Unescaped::yaml_underscore("ab_3c").is_none());
     }
 
     #[test]
