@@ -26,6 +26,7 @@ use std::borrow::Cow;
 pub const PLACEHOLDER_KEYS: &[&str] = &[
     "values",
     "markers",
+    "words",
     "patterns",
     "wrappers",
     "angle_brackets",
@@ -62,6 +63,10 @@ pub struct Placeholders {
     longest_value: usize,
     /// Values that stay templates with a note after them (`TBD - ask finance`).
     markers: Vec<String>,
+    /// Words that make a one-word name a template wherever they stand in it
+    /// (`team_placeholder`, `PLACEHOLDER-TEAM`): compared in any case, between `_` `-` or
+    /// spaces. A test on a few bytes, so no regex runs for every value.
+    words: Vec<String>,
     /// Regexes anchored at both ends (each, for the JSON Schema), and their sources.
     patterns: Vec<Regex>,
     sources: Vec<String>,
@@ -102,6 +107,10 @@ impl Placeholders {
         if let Some(v) = map.take("markers").and_then(|v| v.texts(problems)) {
             self.markers
                 .extend(v.into_iter().map(|(t, _)| t.trim().to_string()));
+        }
+        if let Some(v) = map.take("words").and_then(|v| v.texts(problems)) {
+            self.words
+                .extend(v.into_iter().map(|(t, _)| t.trim().to_ascii_lowercase()));
         }
         if let Some(pat) = map.take("patterns") {
             for (text, pos) in pat.texts(problems).unwrap_or_default() {
@@ -316,7 +325,7 @@ impl Placeholders {
     /// `t` as written, a listed value, a marker with a note, or a pattern whole or with a
     /// note. One regex search in the common case, none when no pattern can start here.
     fn template_here(&self, t: &str) -> bool {
-        if self.is_value(t) || self.marker_with_note(t) {
+        if self.is_value(t) || self.marker_with_note(t) || self.has_word(t) {
             return true;
         }
         if !self.may_start_pattern(t) {
@@ -341,6 +350,17 @@ impl Placeholders {
         }
         let listed = |s: &str| self.values.iter().any(|v| v.eq_ignore_ascii_case(s));
         listed(t) || (!bare.is_empty() && bare.len() != t.len() && listed(bare))
+    }
+
+    /// A name made of letters, digits, `_`, `-` and spaces, one of whose parts is a listed
+    /// word (`team_placeholder`).
+    fn has_word(&self, t: &str) -> bool {
+        !self.words.is_empty()
+            && t.len() <= 80
+            && t.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b' '))
+            && t.split(['_', '-', ' '])
+                .any(|part| self.words.iter().any(|w| part.eq_ignore_ascii_case(w)))
     }
 
     /// `TBD - ask finance`, `TODO: owner`, `TBD.`
