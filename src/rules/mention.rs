@@ -26,6 +26,8 @@ struct Tok {
     text: String,
     word: bool,
     spaced: bool,
+    /// Which of the word lists below hold the word (bits of [`list`]).
+    lists: u8,
 }
 
 impl Tok {
@@ -40,6 +42,45 @@ impl Tok {
     fn in_list(&self, list: &[&str]) -> bool {
         self.word && list.contains(&self.text.as_str())
     }
+
+    fn on(&self, list: u8) -> bool {
+        self.lists & list != 0
+    }
+}
+
+/// The word lists, as bits: a word's lists are looked up once, when the note is read.
+mod list {
+    pub const BEFORE: u8 = 1;
+    pub const AFTER: u8 = 2;
+    pub const CUT: u8 = 4;
+    pub const BLOCK: u8 = 8;
+    pub const NOT: u8 = 16;
+    pub const FILLER: u8 = 32;
+    pub const NOT_OK: u8 = 64;
+}
+
+/// Which lists hold `word`.
+fn lists_of(word: &str) -> u8 {
+    static INDEX: std::sync::OnceLock<std::collections::HashMap<&'static str, u8>> =
+        std::sync::OnceLock::new();
+    let index = INDEX.get_or_init(|| {
+        let mut m = std::collections::HashMap::new();
+        for (bit, words) in [
+            (list::BEFORE, BEFORE),
+            (list::AFTER, AFTER),
+            (list::CUT, CUT_WORDS),
+            (list::BLOCK, BLOCKERS),
+            (list::NOT, NOTS),
+            (list::FILLER, NOT_FILLER),
+            (list::NOT_OK, NOT_OK),
+        ] {
+            for w in words {
+                *m.entry(*w).or_insert(0) |= bit;
+            }
+        }
+        m
+    });
+    index.get(word).copied().unwrap_or(0)
 }
 
 const APOSTROPHES: &[char] = &['\'', '’'];
@@ -72,16 +113,22 @@ fn tokenize(text: &str) -> Vec<Tok> {
             // "owner's" stays a word of its own: a possessive field word qualifies another
             // noun ("in the owner's absence").
             let word = text[i..end].to_lowercase().replace('’', "'");
+            let mut lists = lists_of(&word);
+            if word.ends_with("n't") {
+                lists |= list::NOT;
+            }
             out.push(Tok {
                 text: word,
                 word: true,
                 spaced,
+                lists,
             });
         } else {
             out.push(Tok {
                 text: c.to_string(),
                 word: false,
                 spaced,
+                lists: 0,
             });
         }
         spaced = false;
@@ -297,7 +344,7 @@ fn cuts(t: &Tok) -> bool {
         Some('-' | '–' | '—' | '/') => t.spaced,
         Some('`' | '\'' | '"' | '“' | '”' | '‘' | '’' | '*' | '_' | '&' | '+') => false,
         Some(_) => true,
-        None => t.in_list(CUT_WORDS),
+        None => t.on(list::CUT),
     }
 }
 
@@ -308,48 +355,99 @@ struct Found {
     key: bool,
 }
 
-/// Where the words of `name` stand in the tokens: words in order, with at most a `_` or `-`
-/// (no space around it) between two of them, the last one plural or not.
-fn find_name(toks: &[Tok], name: &[String], out: &mut Vec<Found>) {
-    let Some(first) = name.first() else { return };
-    for start in 0..toks.len() {
-        let single = name.len() == 1;
-        if !(toks[start].is(first) || single && plural(&toks[start], first)) {
+/// Where the names stand in the tokens: a name's words in order, with at most a `_` or `-`
+/// (no space around it) between two of them, the last one plural or not. Names are looked up
+/// by their first word, so the work is one pass over the tokens.
+fn find_names(toks: &[Tok], names: &[Vec<String>]) -> Vec<Found> {
+    let mut by_first: std::collections::HashMap<&str, Vec<&[String]>> =
+        std::collections::HashMap::new();
+    for name in names {
+        if let Some(first) = name.first() {
+            by_first.entry(first.as_str()).or_default().push(name);
+        }
+    }
+    let mut out = Vec::new();
+    for (start, tok) in toks.iter().enumerate() {
+        if !tok.word {
             continue;
         }
-        let mut i = start + 1;
-        let mut joined = true;
-        let mut ok = true;
-        for (n, w) in name.iter().enumerate().skip(1) {
-            let joint = toks
-                .get(i)
-                .filter(|t| matches!(t.mark(), Some('_' | '-')) && !t.spaced)
-                .filter(|_| toks.get(i + 1).is_some_and(|n| !n.spaced));
-            if joint.is_some() {
-                i += 1;
-            } else {
-                joined = false;
-            }
-            let last = n + 1 == name.len();
-            match toks.get(i) {
-                Some(t) if t.is(w) || last && plural(t, w) => i += 1,
-                _ => {
-                    ok = false;
-                    break;
-                }
+        let exact = by_first.get(tok.text.as_str()).into_iter().flatten();
+        // A plural of a one-word name: "owners".
+        let plural_of = tok
+            .text
+            .strip_suffix('s')
+            .and_then(|stem| by_first.get(stem))
+            .into_iter()
+            .flatten()
+            .filter(|n| n.len() == 1);
+        for name in exact.chain(plural_of) {
+            if let Some(found) = name_at(toks, start, name) {
+                out.push(found);
             }
         }
-        if !ok {
-            continue;
+    }
+    out
+}
+
+/// The name whose first word is token `start`, if the rest of its words follow.
+fn name_at(toks: &[Tok], start: usize, name: &[String]) -> Option<Found> {
+    let mut i = start + 1;
+    let mut joined = true;
+    for (n, w) in name.iter().enumerate().skip(1) {
+        let joint = toks
+            .get(i)
+            .filter(|t| matches!(t.mark(), Some('_' | '-')) && !t.spaced)
+            .filter(|_| toks.get(i + 1).is_some_and(|n| !n.spaced));
+        if joint.is_some() {
+            i += 1;
+        } else {
+            joined = false;
         }
-        let key = name.len() > 1 && joined || quoted(toks, start, i);
-        out.push(Found {
-            from: start,
-            to: i,
-            key,
-        });
+        let last = n + 1 == name.len();
+        match toks.get(i) {
+            Some(t) if t.is(w) || last && plural(t, w) => i += 1,
+            _ => return None,
+        }
+    }
+    Some(Found {
+        from: start,
+        to: i,
+        key: name.len() > 1 && joined || quoted(toks, start, i),
+    })
+}
+
+/// The names found, by token: which tokens belong to one, and where names start and end.
+struct Spans {
+    inside: Vec<bool>,
+    /// The end of the longest name starting at a token.
+    from: Vec<Option<usize>>,
+    /// The start of the longest name ending before a token.
+    to: Vec<Option<usize>>,
+}
+
+impl Spans {
+    fn new(len: usize, found: &[Found]) -> Self {
+        let mut s = Spans {
+            inside: vec![false; len],
+            from: vec![None; len + 1],
+            to: vec![None; len + 1],
+        };
+        for f in found {
+            for i in f.from..f.to {
+                s.inside[i] = true;
+            }
+            let end = s.from[f.from].get_or_insert(f.to);
+            *end = (*end).max(f.to);
+            let start = s.to[f.to].get_or_insert(f.from);
+            *start = (*start).min(f.from);
+        }
+        s
     }
 }
+
+/// How many tokens a cue is looked for either way of a name: a long list of names, or a run
+/// of marks, does not make every name look at all of it.
+const STEPS: usize = 24;
 
 fn plural(t: &Tok, w: &str) -> bool {
     t.word && t.text.strip_suffix('s') == Some(w)
@@ -376,22 +474,24 @@ fn joins(t: &Tok) -> bool {
     t.in_list(&["and", "or"]) || matches!(t.mark(), Some(',' | '&'))
 }
 
-/// Is a name at `from..to` (the other names found are `names`) given a cue in its clause?
-fn has_cue(toks: &[Tok], from: usize, to: usize, names: &[(usize, usize)]) -> bool {
-    let other = |i: usize| names.iter().any(|&(a, b)| i >= a && i < b);
+/// Is a name at `from..to` (all the names found are `spans`) given a cue in its clause?
+fn has_cue(toks: &[Tok], from: usize, to: usize, spans: &Spans) -> bool {
+    let other = |i: usize| spans.inside[i];
     // Before: up to four words back ("needs more work on the unit metric"), within the
     // clause, over a list of names.
     let mut words = 0;
     let mut i = from;
     let mut lead = true;
-    while i > 0 && words <= 4 {
+    let mut steps = 0;
+    while i > 0 && words <= 4 && steps < STEPS {
+        steps += 1;
         i -= 1;
         let t = &toks[i];
-        if t.in_list(BEFORE) {
+        if t.on(list::BEFORE) {
             return true;
         }
         if joins(t) {
-            if let Some(&(a, _)) = names.iter().filter(|n| n.1 == i).min_by_key(|n| n.0) {
+            if let Some(a) = spans.to[i] {
                 i = a;
                 continue;
             }
@@ -401,7 +501,7 @@ fn has_cue(toks: &[Tok], from: usize, to: usize, names: &[(usize, usize)]) -> bo
             continue;
         }
         lead = false;
-        if cuts(t) || t.in_list(BLOCKERS) {
+        if cuts(t) || t.on(list::BLOCK) {
             break;
         }
         if t.word && !other(i) {
@@ -412,15 +512,17 @@ fn has_cue(toks: &[Tok], from: usize, to: usize, names: &[(usize, usize)]) -> bo
     let mut words = 0;
     let mut i = to;
     let mut lead = true;
-    while i < toks.len() && words <= 5 {
+    let mut steps = 0;
+    while i < toks.len() && words <= 5 && steps < STEPS {
+        steps += 1;
         let t = &toks[i];
         if joins(t) {
-            if let Some(&(_, b)) = names.iter().filter(|n| n.0 == i + 1).max_by_key(|n| n.1) {
+            if let Some(b) = spans.from[i + 1] {
                 i = b;
                 continue;
             }
         }
-        if t.in_list(AFTER) {
+        if t.on(list::AFTER) {
             // "the owner needs to sign off" says what the owner does, not what it lacks.
             let to_do = t.in_list(&["needs", "need"])
                 && toks.get(i + 1).is_some_and(|n| n.is("to"))
@@ -429,14 +531,14 @@ fn has_cue(toks: &[Tok], from: usize, to: usize, names: &[(usize, usize)]) -> bo
                 return true;
             }
         }
-        if t.in_list(NOTS) || t.text.ends_with("n't") {
+        if t.on(list::NOT) {
             let mut j = i + 1;
-            while toks.get(j).is_some_and(|n| n.in_list(NOT_FILLER)) {
+            while toks.get(j).is_some_and(|n| n.on(list::FILLER)) {
                 j += 1;
             }
             match toks.get(j) {
                 None => return true,
-                Some(n) if cuts(n) || n.in_list(NOT_OK) => return true,
+                Some(n) if cuts(n) || n.on(list::NOT_OK) => return true,
                 _ => {}
             }
         }
@@ -450,7 +552,7 @@ fn has_cue(toks: &[Tok], from: usize, to: usize, names: &[(usize, usize)]) -> bo
             continue;
         }
         lead = false;
-        if cuts(t) || t.in_list(BLOCKERS) {
+        if cuts(t) || t.on(list::BLOCK) {
             break;
         }
         if t.word && !other(i) {
@@ -465,21 +567,11 @@ fn has_cue(toks: &[Tok], from: usize, to: usize, names: &[(usize, usize)]) -> bo
 #[cfg(test)]
 fn named(text: &str, names: &[Vec<String>]) -> Vec<String> {
     let toks = tokenize(text);
-    let mut found = Vec::new();
-    for name in names {
-        find_name(&toks, name, &mut found);
-    }
-    let spans: Vec<(usize, usize)> = found.iter().map(|f| (f.from, f.to)).collect();
+    let found = find_names(&toks, names);
+    let spans = Spans::new(toks.len(), &found);
     let mut out: Vec<String> = found
         .iter()
-        .filter(|f| {
-            let others: Vec<(usize, usize)> = spans
-                .iter()
-                .copied()
-                .filter(|&s| s != (f.from, f.to))
-                .collect();
-            f.key || has_cue(&toks, f.from, f.to, &others)
-        })
+        .filter(|f| f.key || has_cue(&toks, f.from, f.to, &spans))
         .map(|f| {
             toks[f.from..f.to]
                 .iter()
@@ -495,22 +587,12 @@ fn named(text: &str, names: &[Vec<String>]) -> Vec<String> {
 /// its key, or in words with a cue that says what is wrong with it?
 pub fn names_a_field(text: &str, names: &[Vec<String>]) -> bool {
     let toks = tokenize(text);
-    let mut found = Vec::new();
-    for name in names {
-        find_name(&toks, name, &mut found);
-    }
+    let found = find_names(&toks, names);
     if found.iter().any(|f| f.key) {
         return true;
     }
-    let spans: Vec<(usize, usize)> = found.iter().map(|f| (f.from, f.to)).collect();
-    found.iter().any(|f| {
-        let others: Vec<(usize, usize)> = spans
-            .iter()
-            .copied()
-            .filter(|&s| s != (f.from, f.to))
-            .collect();
-        has_cue(&toks, f.from, f.to, &others)
-    })
+    let spans = Spans::new(toks.len(), &found);
+    found.iter().any(|f| has_cue(&toks, f.from, f.to, &spans))
 }
 
 #[cfg(test)]
