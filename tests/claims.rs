@@ -413,6 +413,165 @@ fn attack_sentences_keep_their_verdicts() {
     );
 }
 
+/// The budget-change packet of the corpus with `notes:` written as `yaml` (a list).
+fn with_notes(yaml: &str) -> String {
+    let base = packet(&Row {
+        family: "none".into(),
+        place: "prose".into(),
+        text: "Nothing else changed.".into(),
+    });
+    let end = base[3..].find("\n---\n").expect("front matter") + 3;
+    format!("{}\nnotes: {yaml}{}", &base[..end], &base[end..])
+}
+
+/// A table or a short list states a claim the way a sentence does (black-box attack 2,
+/// finding 07): a cell is read under its column's header and its row's first cell (`| Model
+/// | Uptime SLA |` over `| gpt-4o-mini | 99.9% |` reads "gpt-4o-mini Uptime SLA: 99.9%"), a
+/// short list item under the item before it (`[price per 1M input tokens, "$0.15"]`). Each
+/// claim is reported on the line of its cell or item. Tables and lists that state no claim
+/// (dates, owners, our own budget, smoke-test results) stay quiet.
+#[test]
+fn tables_and_lists_read_as_sentences() {
+    let prose = |t: &str| {
+        packet(&Row {
+            family: "none".into(),
+            place: "prose".into(),
+            text: t.into(),
+        })
+    };
+    let cases: Vec<(&str, String, &[&str])> = vec![
+        // The attack's table, and its first variant.
+        (
+            "attack-table",
+            prose("## Provider terms\n\n| Model | Input price per 1M tokens | Uptime SLA | p95 latency | Rate limit (requests per minute) |\n|---|---|---|---|---|\n| gpt-4o-mini | $0.15 | 99.9% | 300 ms | 10,000 |"),
+            &["latency", "price", "rate-limit", "uptime"],
+        ),
+        (
+            "attack-table-3",
+            prose("| Model | Input price per 1M tokens | Uptime SLA | p95 latency |\n|---|---|---|---|\n| gpt-4o-mini | $0.15 | 99.9% | 300 ms |"),
+            &["latency", "price", "uptime"],
+        ),
+        // The attack's list, flow and block.
+        ("attack-list", with_notes("[price per 1M input tokens, \"$0.15\"]"), &["price"]),
+        ("attack-list-block", with_notes("\n  - price per 1M input tokens\n  - \"$0.15\""), &["price"]),
+        // Paraphrases: the topic in the row's first cell, units in the header, models as
+        // columns, label and value pairs in one row.
+        (
+            "metric-rows",
+            prose("| Metric | Value |\n|---|---|\n| Output price per million tokens | USD 0.60 |\n| Monthly uptime commitment | 99.95 % |"),
+            &["price", "uptime"],
+        ),
+        ("tier-limits", prose("| Tier | RPM | TPM |\n|---|---|---|\n| Tier 2 | 5,000 | 2,000,000 |"), &["rate-limit"]),
+        ("ttft", prose("| Endpoint | Time to first token |\n|---|---|\n| chat | 180 ms |"), &["latency"]),
+        (
+            "units-in-header",
+            prose("| Model | Input ($/1M tokens) | p95 (ms) | Uptime % |\n|---|---|---|---|\n| gpt-4o-mini | 0.15 | 300 | 99.9 |"),
+            &["latency", "price", "uptime"],
+        ),
+        (
+            "models-as-columns",
+            prose("| Term | gpt-4o-mini | claude-3-5-haiku |\n|---|---|---|\n| Input $/1M tokens | 0.15 | 0.80 |\n| Availability | 99.9% | 99.5% |"),
+            &["price", "uptime"],
+        ),
+        (
+            "pairs-in-a-row",
+            prose("| Item | Value | Item | Value |\n|---|---|---|---|\n| Uptime SLA | 99.9% | p95 latency | 300 ms |"),
+            &["latency", "uptime"],
+        ),
+        ("invoice", prose("| Month | Invoice total |\n|---|---|\n| October | $1,240.00 |"), &["billing-total"]),
+        ("discount", prose("| Discount | Volume |\n|---|---|\n| 20% | over 1B tokens |"), &["discount"]),
+        (
+            "list-pairs",
+            with_notes("\n  - Uptime SLA\n  - \"99.9%\"\n  - p95 latency\n  - 300 ms"),
+            &["latency", "uptime"],
+        ),
+        ("list-rate", with_notes("[\"Rate limit (requests per minute)\", \"10,000\"]"), &["rate-limit"]),
+        // No claim: dates, owners, our own budget, smoke-test results, what to verify.
+        (
+            "dates-and-owners",
+            prose("| Date | Owner | Step |\n|---|---|---|\n| 2026-11-12 | support-platform | smoke test |\n| 2026-11-13 | finops | review |"),
+            &[],
+        ),
+        (
+            "our-budget",
+            prose("| Owner | Budget line | New monthly budget ($) |\n|---|---|---|\n| support-platform | support bot | 12000 |"),
+            &[],
+        ),
+        (
+            "smoke-results",
+            prose("| Check | Result | Requests sent | Duration (ms) |\n|---|---|---|---|\n| happy path | pass | 1 | 850 |\n| error path | pass | 2 | 120 |"),
+            &[],
+        ),
+        (
+            "links-checked",
+            prose("| Item | Link | Accessed |\n|---|---|---|\n| Pricing page | https://apidoc.cometapi.com/ | 2026-11-12 |"),
+            &[],
+        ),
+        (
+            "to-verify",
+            prose("| To verify | Where |\n|---|---|\n| Input price per 1M tokens | pricing page, account view |\n| Uptime SLA | help center, 2 pages |"),
+            &[],
+        ),
+        ("traffic-share", prose("| Week | Share of traffic (%) |\n|---|---|\n| 1 | 20 |\n| 2 | 35 |"), &[]),
+        (
+            "ticket",
+            prose("| Ticket | Change |\n|---|---|\n| CHG-2026-0142 | raise the support bot budget line by 15% |"),
+            &[],
+        ),
+        ("list-ticket", with_notes("[\"ticket CHG-2026-0142\", \"budget +15%\"]"), &[]),
+        ("list-review", with_notes("[\"Reviewed 2026-11-12\", \"2 retries with backoff\"]"), &[]),
+        ("list-owner", with_notes("[owner, support-platform, reviewed, 2026-11-12]"), &[]),
+    ];
+    let dir = scratch("claims-tables");
+    for (name, text, _) in &cases {
+        fs::write(dir.join(format!("{name}.md")), text).unwrap();
+    }
+    // A table of one-character cells under a topic header: its cells add at most 1,000
+    // claims by their row and column (a finding per two bytes would be a cheap flood).
+    let flood = prose(&format!("|rate limit|\n|-|\n{}", "|7|\n".repeat(1_500)));
+    fs::write(dir.join("flood.md"), flood).unwrap();
+    let json = judge(&dir);
+    let mut wrong = Vec::new();
+    for p in json["packets"].as_array().expect("packets") {
+        let path = p["path"].as_str().unwrap_or("");
+        if path == "flood.md" {
+            let n = p["findings"].as_array().map_or(0, Vec::len);
+            assert_eq!(n, 1_000, "flood.md");
+            continue;
+        }
+        let (name, text, want) = cases
+            .iter()
+            .find(|(n, _, _)| format!("{n}.md") == path)
+            .unwrap_or_else(|| panic!("{path} was not written"));
+        let findings = p["findings"].as_array().expect("findings");
+        let mut got: Vec<&str> = findings
+            .iter()
+            .filter_map(|f| f["rule"].as_str()?.strip_prefix("claim-"))
+            .collect();
+        got.sort_unstable();
+        got.dedup();
+        if got != *want {
+            wrong.push(format!("{name}: got {got:?}, want {want:?}"));
+        }
+        // Each claim points at the line of its cell or item.
+        for f in findings {
+            let message = f["message"].as_str().unwrap_or("");
+            let Some(figure) = message.split('"').nth(1) else {
+                continue;
+            };
+            // The figure as written (a unit the header names is quoted after it: `99.9%`).
+            let first = figure.split_whitespace().next().unwrap_or(figure);
+            let first = first.trim_end_matches('%');
+            let line = f["line"].as_u64().unwrap_or(0) as usize;
+            let at = text.lines().nth(line.wrapping_sub(1)).unwrap_or("");
+            if !at.contains(first) {
+                wrong.push(format!("{name}: {message} reported on line {line}: {at:?}"));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{wrong:#?}");
+}
+
 #[test]
 fn every_row_of_every_half_is_well_formed() {
     for file in [

@@ -414,11 +414,33 @@ fn decision_note_may_name_fields_in_natural_spelling() {
         "\"the evidence is older than thirty days\"",
         "\"returned: owner mapping and allocation rule missing\"",
         "\"what the test does not prove is not written down (does-not-prove)\"",
+        // A field named as what is missing or wrong: its key, or its words with a cue.
+        "\"missing unit_metric and retry_behavior\"",
+        "\"owner field is empty\"",
+        "\"returned: no retry behavior given\"",
+        "\"please add the unit metric\"",
+        "\"needs more work on the unit metric\"",
+        "\"needs more work: `owner`\"",
+        "\"returned: allocation unclear, see notes\"",
+        "\"unit metric: too vague to read spend movement\"",
+        "\"the approver initials are wrong\"",
+        "\"returned, evidence links older than 30 days\"",
     ];
     let names_nothing = [
         "\"needs more work\"",
         "\"returned, see the thread\"",
         "\"this packet is not ready\"",
+        // The black-box attack's notes: a field named as a bystander, not as what is wrong.
+        "\"needs more work, ask the owner\"",
+        "\"needs more work; see notes\"",
+        "\"needs more work, per the approval status\"",
+        "\"needs more work before the provider signs off\"",
+        // And more of their kind.
+        "\"needs more work from the owner\"",
+        "\"returned; the provider has not signed off\"",
+        "\"the owner needs to sign off again\"",
+        "\"needs more work in the owner's absence\"",
+        "\"needs more work - ask the environment team\"",
     ];
     let mut files = BTreeMap::new();
     for (i, note) in names_a_field.iter().enumerate() {

@@ -839,6 +839,58 @@ fn generated() -> Vec<Generated> {
         expect: vec!["24:23 claim-price".into(), format!("24:{last} claim-price")],
         count: Some(("claim-price", n)),
     });
+    // A returned change's note of a megabyte of field names as bystanders, with lists and
+    // marks around them: whether a name is named as what is missing is judged with a bounded
+    // look either way of each name, not with a look at every other name.
+    let bc =
+        std::fs::read_to_string(root().join("examples/valid/budget-change-new-request-class.yaml"))
+            .expect("example");
+    let unit = "the owner mapping and retry behaviour, see notes -- per the approval status ";
+    let note = unit.repeat((CAP - bc.len() - 200) / unit.len());
+    let returned = bc.replace(
+        "approval_status: pending\n",
+        &format!("approval_status: returned\ndecision_note: \"{note}\"\n"),
+    );
+    let note_line = returned
+        .lines()
+        .position(|l| l.starts_with("decision_note:"))
+        .expect("note")
+        + 1;
+    all.push(Generated {
+        name: "long-returned-note.yaml",
+        bytes: s(&returned),
+        verdict: "fail",
+        expect: vec![format!("{note_line}:16 bc-returned-note-names-fields")],
+        count: Some(("bc-returned-note-names-fields", 1)),
+    });
+    // A table of one-character cells under a topic header: each cell reads as a claim by its
+    // column, but a packet's cells add at most 1,000 of them (not a finding per two bytes).
+    let columns = 40;
+    let header = format!(
+        "|{}|\n|{}\n",
+        vec!["rate limit"; columns].join("|"),
+        "-|".repeat(columns)
+    );
+    let row: String = format!(
+        "|{}|\n",
+        (0..columns)
+            .map(|i| (i % 10).to_string())
+            .collect::<Vec<_>>()
+            .join("|")
+    );
+    // A quarter of the cap is a hundred times the bound (rendering a megabyte of cells costs
+    // seconds of CPU in the debug build whatever the claims do).
+    let rows = (CAP / 4) / row.len();
+    all.push(Generated {
+        name: "table-of-tiny-cells.md",
+        bytes: s(&format!(
+            "---\n{PASSING}---\n\n{header}{}",
+            row.repeat(rows)
+        )),
+        verdict: "fail",
+        expect: expect(&["26:4 claim-rate-limit"]),
+        count: Some(("claim-rate-limit", 1_000)),
+    });
     all
 }
 

@@ -15,7 +15,7 @@ pub use detect::{declares, may_declare, KEY};
 pub use hidden::{strip as strip_hidden, Removed, Stripped};
 pub use html::entity as html_entity;
 pub use markdown::starts_block;
-pub use prose::Paragraph;
+pub use prose::{Cell, Paragraph};
 
 use crate::finding::{Finding, Severity};
 use crate::rules::core;

@@ -28,8 +28,20 @@ pub struct Paragraph {
     pub heading: bool,
     /// A line of a fenced or indented code block.
     pub code: bool,
+    /// Where the piece stands when it is (part of) a table cell.
+    pub cell: Option<Cell>,
     /// Where each run of `text` comes from, in order of `at`.
     spans: Vec<Span>,
+}
+
+/// A table cell's place: which table of the prose (counted from 0), which row (0 is the
+/// header row) and which column (0 is the first). A reader reads a cell with its column's
+/// header and its row's first cell ("Uptime SLA" over "99.9%" in the row of "gpt-4o-mini").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Cell {
+    pub table: u32,
+    pub row: u32,
+    pub col: u32,
 }
 
 /// A run of rendered text and where it comes from. A verbatim run is the file's own
@@ -173,6 +185,9 @@ struct Builder<'s> {
     spans: Vec<Span>,
     heading: bool,
     code: bool,
+    /// The table cell being read, and how many tables were opened before it.
+    cell: Option<Cell>,
+    tables: u32,
     /// Where the last verbatim run ends in the source (a run that goes on extends it).
     run_end: Option<usize>,
     /// The furthest the source has been read: a link's destination is looked for after it.
@@ -193,6 +208,7 @@ impl<'s> Builder<'s> {
                 text: std::mem::take(&mut self.text),
                 heading: self.heading,
                 code: self.code,
+                cell: self.cell,
                 spans: std::mem::take(&mut self.spans),
             });
         }
@@ -416,6 +432,8 @@ pub fn render(prose: &str, first_line: u32, base: usize) -> Vec<Paragraph> {
         spans: Vec::new(),
         heading: false,
         code: false,
+        cell: None,
+        tables: 0,
         run_end: None,
         seen: 0,
         links: Vec::new(),
@@ -478,6 +496,40 @@ pub fn render(prose: &str, first_line: u32, base: usize) -> Vec<Paragraph> {
             Event::End(TagEnd::Heading(_) | TagEnd::CodeBlock | TagEnd::HtmlBlock) => {
                 b.flush();
                 (b.heading, b.code) = (false, false);
+            }
+            // Tables: each cell is a piece of its own, and knows its row and column. The header
+            // row is row 0; a body row starts the next.
+            Event::Start(Tag::Table(_)) => {
+                b.flush();
+                b.cell = Some(Cell {
+                    table: b.tables,
+                    row: 0,
+                    col: 0,
+                });
+                b.tables += 1;
+            }
+            Event::Start(Tag::TableHead) => {
+                b.flush();
+                if let Some(c) = b.cell.as_mut() {
+                    c.col = 0;
+                }
+            }
+            Event::Start(Tag::TableRow) => {
+                b.flush();
+                if let Some(c) = b.cell.as_mut() {
+                    c.row += 1;
+                    c.col = 0;
+                }
+            }
+            Event::End(TagEnd::TableCell) => {
+                b.flush();
+                if let Some(c) = b.cell.as_mut() {
+                    c.col += 1;
+                }
+            }
+            Event::End(TagEnd::Table) => {
+                b.flush();
+                b.cell = None;
             }
             Event::Start(
                 Tag::Emphasis
@@ -579,6 +631,33 @@ mod tests {
         assert_eq!(flags[9], (false, true));
         assert_eq!(flags[11], (true, false));
         assert_eq!(flags[12], (false, false));
+    }
+
+    #[test]
+    fn table_cells_know_their_row_and_column() {
+        let prose = "Intro.\n\n| Model | Price |\n|---|---|\n| gpt-4o-mini | $0.15 |\n| | 99.9% |\n\nAfter.\n\n| a |\n|---|\n| b |\n";
+        type Place = Option<(u32, u32, u32)>;
+        let cells: Vec<(String, Place)> = render(prose, 1, 0)
+            .into_iter()
+            .map(|p| (p.text, p.cell.map(|c| (c.table, c.row, c.col))))
+            .collect();
+        let want = [
+            ("Intro.", None),
+            ("Model", Some((0, 0, 0))),
+            ("Price", Some((0, 0, 1))),
+            ("gpt-4o-mini", Some((0, 1, 0))),
+            ("$0.15", Some((0, 1, 1))),
+            // An empty cell is no piece, but the next one keeps its column.
+            ("99.9%", Some((0, 2, 1))),
+            ("After.", None),
+            ("a", Some((1, 0, 0))),
+            ("b", Some((1, 1, 0))),
+        ];
+        assert_eq!(
+            cells,
+            want.map(|(t, c)| (t.to_string(), c)).to_vec(),
+            "{cells:?}"
+        );
     }
 
     #[test]

@@ -125,50 +125,25 @@ fn words(s: &str) -> usize {
         .count()
 }
 
-/// Does the text name a field of the policy: its name (`unit_metric`), the name in words
-/// (`unit metric`, `Error-path result`), or one of the field doc's `aliases` (`retry
-/// behaviour`, `evidence links`)? Case, spaces, `-` and `_` are folded on both sides, and a
-/// plural `s` is allowed. The kind marker `packet` and the field holding the text do not
-/// count ("this packet needs work" names nothing).
+/// Does the text name a field of the policy as what is missing or wrong (see
+/// [`super::mention`]): its key (`unit_metric`, `` `owner` ``), or its name in words
+/// (`unit metric`, `Error-path result`) or one of the field doc's `aliases` (`retry
+/// behaviour`, `evidence links`) with a cue ("missing", "add the …", "… is empty"). Case is
+/// folded and a plural `s` allowed. The kind marker `packet` and the field holding the text
+/// do not count ("this packet needs work" names nothing), nor does a field named as a
+/// bystander ("needs more work, ask the owner").
 fn mentions_field(ctx: &Ctx<'_>, own: Option<&FieldPath>, text: &str) -> bool {
-    let text = fold(text);
     let own = own.map(FieldPath::as_str);
-    ctx.policy
+    let names: Vec<Vec<String>> = ctx
+        .policy
         .fields
         .iter()
         .filter(|f| f.name != "packet" && Some(f.name.as_str()) != own)
         .flat_map(|f| std::iter::once(&f.name).chain(&f.aliases))
-        .any(|name| names(&text, &fold(name)))
-}
-
-/// Lower case, with every run of spaces, `-` and `_` made one space.
-fn fold(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        if c == '_' || c == '-' || c.is_whitespace() {
-            if !out.is_empty() && !out.ends_with(' ') {
-                out.push(' ');
-            }
-        } else {
-            out.extend(c.to_lowercase());
-        }
-    }
-    out.truncate(out.trim_end().len());
-    out
-}
-
-/// Does folded `text` hold folded `name` as whole words (a trailing plural `s` allowed)?
-fn names(text: &str, name: &str) -> bool {
-    !name.is_empty()
-        && text.match_indices(name).any(|(i, _)| {
-            let before = text[..i].chars().next_back();
-            let mut after = text[i + name.len()..].chars();
-            let next = match after.next() {
-                Some('s') => after.next(),
-                other => other,
-            };
-            !before.is_some_and(char::is_alphanumeric) && !next.is_some_and(char::is_alphanumeric)
-        })
+        .map(|n| super::mention::name_words(n))
+        .filter(|w| !w.is_empty())
+        .collect();
+    super::mention::names_a_field(text, &names)
 }
 
 impl Test {
@@ -413,18 +388,6 @@ mod tests {
         assert_eq!(words("tokens"), 1);
         assert_eq!(words("cost per resolved case"), 4);
         assert_eq!(words(" - "), 0);
-    }
-
-    #[test]
-    fn names_fold_case_spaces_hyphens_and_plurals() {
-        assert_eq!(fold("  Error-path_result  "), "error path result");
-        assert!(names(
-            &fold("returned: Error-path result missing"),
-            "error path result"
-        ));
-        assert!(names(&fold("unit metrics unclear"), &fold("unit_metric")));
-        assert!(!names(&fold("ownership"), "owner"));
-        assert!(!names("", ""));
     }
 
     #[test]

@@ -11,6 +11,7 @@ pub mod core;
 pub mod dates;
 pub mod filled;
 pub mod links;
+pub mod mention;
 pub mod required;
 pub mod secrets;
 pub mod urls;

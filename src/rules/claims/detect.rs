@@ -874,6 +874,17 @@ fn negation_in(tokens: &[Token], w: &Words, range: std::ops::Range<usize>, cat: 
     })
 }
 
+/// Does `text` hold a topic of any family in scope: could it, as a label, give a figure
+/// its family?
+pub fn names_topic(text: &str, families: &[Option<Family<'_>>]) -> bool {
+    let folded = Folded::new(text);
+    let norm = folded.text.as_str();
+    families
+        .iter()
+        .flatten()
+        .any(|f| f.topics.is_match(norm) || f.topics_for.iter().any(|(_, re)| re.is_match(norm)))
+}
+
 /// Analyses one text for every family in scope (`families[k]` is `None` when rule `k` does not
 /// read this text) and returns each claim once, under the family whose topic is nearest.
 pub fn find(
@@ -907,7 +918,9 @@ pub fn find_in_context(
     figs.retain(|f| f.from >= own);
     if let Some(models) = &vocab.models {
         // Named models replace the numbers inside them (`Claude 3.5`), in one merge pass.
-        let named = marks(models, norm, &tokens);
+        // A model named in the context is its subject, not a figure of this text.
+        let mut named = marks(models, norm, &tokens);
+        named.retain(|m| m.0 >= own);
         if !named.is_empty() {
             let mut merged = Vec::with_capacity(figs.len() + named.len());
             let mut m = 0;

@@ -341,6 +341,10 @@ fn sibling_units(ctx: &Ctx<'_>, at: usize, value: &str) -> String {
     out
 }
 
+/// A claim found in one text: its byte offset there, the rule (its index in the policy's
+/// list) and the quoted figure.
+type Claimed = (usize, usize, String);
+
 /// Every claim in the packet, for all the policy's claim rules at once: each field value and
 /// each prose paragraph is read one time, and each figure is given to one family.
 pub fn analyse(ctx: &Ctx<'_>) -> Vec<Hit> {
@@ -365,11 +369,11 @@ pub fn analyse(ctx: &Ctx<'_>) -> Vec<Hit> {
     let mut hits = Vec::new();
     // `(context, text, suffix)`: the label a short value stands under, the value, and a
     // unit its key names (`p95_latency_ms: 300`).
-    let read = |(context, text, suffix): (&str, &str, &str),
-                active: &dyn Fn(&Claim) -> bool,
-                at: &dyn Fn(usize) -> Pos,
-                field: Option<&str>,
-                hits: &mut Vec<Hit>| {
+    // Every claim in one text.
+    let scan = |(context, text, suffix): (&str, &str, &str),
+                active: &dyn Fn(&Claim) -> bool|
+     -> Vec<Claimed> {
+        let mut out = Vec::new();
         let families: Vec<Option<Family<'_>>> = rules
             .iter()
             .map(|(_, c)| {
@@ -394,12 +398,7 @@ pub fn analyse(ctx: &Ctx<'_>) -> Vec<Hit> {
                 })
             } {
                 let start = start.saturating_sub(context.len()).min(text.len());
-                hits.push(Hit {
-                    rule: rules[family].0,
-                    field: field.map(str::to_string),
-                    pos: at(start),
-                    quote,
-                });
+                out.push((start, rules[family].0, quote));
             }
         }
         for (i, c) in &rules {
@@ -413,13 +412,23 @@ pub fn analyse(ctx: &Ctx<'_>) -> Vec<Hit> {
                 if detect::negated_span(text, m.start(), m.end(), vocab) {
                     continue;
                 }
-                hits.push(Hit {
-                    rule: *i,
-                    field: field.map(str::to_string),
-                    pos: at(m.start()),
-                    quote: m.as_str().to_string(),
-                });
+                out.push((m.start(), *i, m.as_str().to_string()));
             }
+        }
+        out
+    };
+    let read = |input: (&str, &str, &str),
+                active: &dyn Fn(&Claim) -> bool,
+                at: &dyn Fn(usize) -> Pos,
+                field: Option<&str>,
+                hits: &mut Vec<Hit>| {
+        for (offset, rule, quote) in scan(input, active) {
+            hits.push(Hit {
+                rule,
+                field: field.map(str::to_string),
+                pos: at(offset),
+                quote,
+            });
         }
     };
     for (at, (path, node)) in ctx.scalars.iter().enumerate() {
@@ -431,7 +440,12 @@ pub fn analyse(ctx: &Ctx<'_>) -> Vec<Hit> {
             continue;
         }
         let verbatim = Verbatim::new(ctx, node, text);
-        let (label, unit) = key_context(&path.text, text);
+        let (mut label, unit) = key_context(&path.text, text);
+        // A short list item is read under the item before it, as a reader reads
+        // `[price per 1M input tokens, "$0.15"]`: the label, then its value.
+        if let Some(prev) = previous_item(ctx, at).filter(|_| !label.is_empty()) {
+            label = format!("{label}{prev} | ");
+        }
         let units = sibling_units(ctx, at, text);
         read(
             (&label, text, if units.is_empty() { unit } else { &units }),
@@ -477,6 +491,22 @@ pub fn analyse(ctx: &Ctx<'_>) -> Vec<Hit> {
         );
     }
     let paragraphs = ctx.paragraphs();
+    let prose_families: Vec<Option<Family<'_>>> = rules
+        .iter()
+        .map(|(_, c)| c.prose.then(|| c.family(&ids)).flatten())
+        .collect();
+    // A header or first cell is a label when it names a topic and states no claim of its
+    // own: "$0.40 per 1M tokens" in a row's first cell is that cell's claim, not a label for
+    // the note beside it.
+    let tables = Tables::new(paragraphs, &|t| {
+        detect::names_topic(t, &prose_families)
+            && scan(("", t, ""), &|c: &Claim| c.prose).is_empty()
+    });
+    // A cell's reading under its row and column, by label, text and unit: a column of the
+    // same figures is read once.
+    let mut seen: std::collections::HashMap<(String, String, &str), Vec<Claimed>> =
+        std::collections::HashMap::new();
+    let mut cell_claims = 0;
     for (i, para) in paragraphs.iter().enumerate() {
         if ctx.out_of_time() {
             return hits;
@@ -485,22 +515,211 @@ pub fn analyse(ctx: &Ctx<'_>) -> Vec<Hit> {
         if !detect::may_hold(text, vocab) {
             continue;
         }
-        // A short piece is read under the one before it: a table cell under its row's label,
-        // a list item under its parent, a figure under its heading.
+        // A short piece is read under the one before it: a table cell under the cell before
+        // it ("| p95 latency | 300 ms |"), a list item under its parent, a figure under its
+        // heading. A table's first column is not: the cell before it ends another row.
+        let first_column = para.cell.is_some_and(|c| c.row > 0 && c.col == 0);
         let label = match i.checked_sub(1).map(|j| &paragraphs[j]) {
-            Some(prev) if text.len() <= SHORT && (prev.text.len() <= SHORT * 2 || prev.heading) => {
+            Some(prev)
+                if !first_column
+                    && text.len() <= SHORT
+                    && (prev.text.len() <= SHORT * 2 || prev.heading) =>
+            {
                 let t: String = prev.text.chars().take(SHORT * 2).collect();
                 format!("{t} | ")
             }
             _ => String::new(),
         };
+        let mut found = Vec::new();
         read(
             (&label, text, ""),
             &|c: &Claim| c.prose,
             &|offset| para.pos(offset),
             None,
-            &mut hits,
+            &mut found,
         );
+        // A table cell is also read as the sentence its row and column make, when they name
+        // a topic ("gpt-4o-mini Uptime SLA | 99.9%"). A figure found by both readings is
+        // reported once.
+        if let Some((cell, unit)) = tables.label(para).filter(|_| cell_claims < CELL_CLAIMS) {
+            let unit = if bare_number(text) { unit } else { "" };
+            let key = (cell, text.to_string(), unit);
+            if !seen.contains_key(&key) {
+                let claims = scan((&key.0, text, unit), &|c: &Claim| c.prose);
+                seen.insert(key.clone(), claims);
+            }
+            for (offset, rule, quote) in seen.get(&key).into_iter().flatten() {
+                let pos = para.pos(*offset);
+                if !found.iter().any(|h: &Hit| h.pos == pos) {
+                    cell_claims += 1;
+                    found.push(Hit {
+                        rule: *rule,
+                        field: None,
+                        pos,
+                        quote: quote.clone(),
+                    });
+                }
+            }
+        }
+        hits.append(&mut found);
     }
     hits
+}
+
+/// How many claims a packet's table cells may add by their row and column. A packet past it
+/// has failed many times over; the bound keeps a table of one-character cells under a topic
+/// header (`|rate limit|…` over `|1|2|…`) from costing a finding per two bytes.
+const CELL_CLAIMS: usize = 1_000;
+
+/// What a reader reads a table cell under: its column's header and its row's first cell,
+/// where they are labels that name a topic.
+struct Tables {
+    /// Header text by `(table, column)`, and a row's first cell by `(table, row)`: each its
+    /// last words (a topic further from the figure is out of reach), or empty when it is no
+    /// label (names no topic, or states a claim itself); and the unit each names for bare
+    /// numbers.
+    heads: std::collections::HashMap<(u32, u32), (String, &'static str)>,
+    rows: std::collections::HashMap<(u32, u32), (String, &'static str)>,
+}
+
+impl Tables {
+    fn new(paragraphs: &[crate::packet::Paragraph], label: &dyn Fn(&str) -> bool) -> Self {
+        let mut texts: std::collections::HashMap<(bool, u32, u32), String> = Default::default();
+        for p in paragraphs {
+            let Some(c) = p.cell else { continue };
+            let (slot, text) = match (c.row, c.col) {
+                (0, col) => ((true, c.table, col), p.text.trim()),
+                (row, 0) => ((false, c.table, row), p.text.trim()),
+                _ => continue,
+            };
+            // A cell holding several pieces (split by inline HTML) reads as one.
+            let s = texts.entry(slot).or_default();
+            if s.len() < SHORT * 4 {
+                if !s.is_empty() {
+                    s.push(' ');
+                }
+                s.extend(text.chars().take(SHORT * 4));
+            }
+        }
+        let mut t = Tables {
+            heads: Default::default(),
+            rows: Default::default(),
+        };
+        for ((head, table, n), text) in texts {
+            let unit = header_unit(&text);
+            let words = if label(&text) {
+                last_words(&text, SHORT).to_string()
+            } else {
+                String::new()
+            };
+            let map = if head { &mut t.heads } else { &mut t.rows };
+            map.insert((table, n), (words, unit));
+        }
+        t
+    }
+
+    /// The label a body cell is read under ("gpt-4o-mini Input price per 1M tokens | "):
+    /// the row's first cell (for any other column), then the column's header; and the unit
+    /// the header (or else the row's first cell) names for a bare number (`Input ($/1M
+    /// tokens)`: " USD"). `None` for a piece outside a table, a header cell, or a cell whose
+    /// row and column name no topic.
+    fn label(&self, p: &crate::packet::Paragraph) -> Option<(String, &'static str)> {
+        let c = p.cell.filter(|c| c.row > 0)?;
+        let row = (c.col > 0)
+            .then(|| self.rows.get(&(c.table, c.row)))
+            .flatten();
+        let head = self.heads.get(&(c.table, c.col));
+        let parts: Vec<&str> = [row, head]
+            .into_iter()
+            .flatten()
+            .map(|(s, _)| s.as_str())
+            .filter(|s| !s.is_empty())
+            .collect();
+        let unit = [head, row]
+            .into_iter()
+            .flatten()
+            .map(|(_, u)| *u)
+            .find(|u| !u.is_empty())
+            .unwrap_or("");
+        // A topic is in reach only near the figure: the last words of the two are enough.
+        (!parts.is_empty()).then(|| (format!("{} | ", last_words(&parts.join(" "), SHORT)), unit))
+    }
+}
+
+/// The end of `text`, at most `max` bytes, starting at a word.
+fn last_words(text: &str, max: usize) -> &str {
+    if text.len() <= max {
+        return text;
+    }
+    let mut start = text.len() - max;
+    while !text.is_char_boundary(start) {
+        start += 1;
+    }
+    let tail = &text[start..];
+    tail.find(char::is_whitespace)
+        .map_or(tail, |i| tail[i..].trim_start())
+}
+
+/// Is the text one number and nothing else (`0.15`, `10,000`, `~300`)?
+fn bare_number(text: &str) -> bool {
+    text.trim()
+        .trim_start_matches('~')
+        .replace(',', "")
+        .parse::<f64>()
+        .is_ok()
+}
+
+/// The unit a column header names for the bare numbers under it: a currency sign or code
+/// (`Input ($/1M tokens)`, `Price, USD`), a percent sign (`Uptime %`), or a unit written in
+/// brackets (`p95 (ms)`, `Limit (RPM)`).
+fn header_unit(head: &str) -> &'static str {
+    let lower = head.to_lowercase();
+    let words: Vec<&str> = lower
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let word = |w: &str| words.contains(&w);
+    for (mark, code, unit) in [
+        ('$', "usd", " USD"),
+        ('€', "eur", " EUR"),
+        ('£', "gbp", " GBP"),
+    ] {
+        if lower.contains(mark) || word(code) {
+            return unit;
+        }
+    }
+    if lower.contains('%') || word("percent") || word("pct") {
+        return "%";
+    }
+    // Any other unit only in brackets: "(ms)", "[RPM]".
+    for (open, close) in [('(', ')'), ('[', ']')] {
+        let mut rest = lower.as_str();
+        while let Some(a) = rest.find(open) {
+            let inner = &rest[a + 1..];
+            let Some(b) = inner.find(close) else { break };
+            let unit = inner[..b].trim();
+            if let Some((_, u)) = KEY_UNITS.iter().find(|(k, _)| *k == unit) {
+                return u;
+            }
+            rest = &inner[b + 1..];
+        }
+    }
+    ""
+}
+
+/// The list item before the value at `at`, when both are short items of one sequence
+/// (`notes[1]` after `notes[0]`), as a label for it.
+fn previous_item(ctx: &Ctx<'_>, at: usize) -> Option<String> {
+    let (path, node) = &ctx.scalars[at];
+    let text = node.as_str()?;
+    if text.len() > SHORT {
+        return None;
+    }
+    let path = path.text.as_str();
+    let open = path.strip_suffix(']')?.rfind('[')?;
+    let index: usize = path[open + 1..path.len() - 1].parse().ok()?;
+    let sibling = format!("{}[{}]", &path[..open], index.checked_sub(1)?);
+    let (prev_path, prev) = ctx.scalars[..at].last()?;
+    let prev = prev.as_str()?.trim();
+    (prev_path.text == sibling && !prev.is_empty() && prev.len() <= SHORT).then(|| prev.to_string())
 }
