@@ -9,8 +9,6 @@ use crate::discover;
 use crate::engine::{self, Options};
 use crate::finding::{Severity, Verdict};
 use crate::report::{self, Format};
-use crate::rules::urls::UrlCheck;
-use crate::rules::Check;
 use crate::{git, links, place, schema, suggest, template};
 use anyhow::{anyhow, Context, Result};
 use std::io::{IsTerminal, Write};
@@ -184,22 +182,7 @@ fn rules_json(config: &Config) -> String {
 
 /// Query parameters the policies call tracking parameters (for redirect hops).
 fn tracking_params(config: &Config) -> Vec<String> {
-    let mut params: Vec<String> = config
-        .policies
-        .iter()
-        .flat_map(|p| &p.rules)
-        .filter_map(|r| match &r.check {
-            Check::Url(u) => match &u.check {
-                UrlCheck::NoTracking(params) => Some(params.clone()),
-                _ => None,
-            },
-            _ => None,
-        })
-        .flatten()
-        .collect();
-    params.sort();
-    params.dedup();
-    params
+    crate::rules::urls::tracking_params(config.policies.iter().flat_map(|p| &p.rules))
 }
 
 /// What a run judges with, past config and candidates.

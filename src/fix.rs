@@ -57,19 +57,8 @@ pub fn plan(config: &Config, report: &Report, candidates: &[Candidate]) -> Vec<F
             .flatten()
             .map(|h| h.to_ascii_lowercase())
             .collect();
-        let tracking: Vec<String> = policy
-            .rules
-            .iter()
-            .filter(|r| r.enabled)
-            .filter_map(|r| match &r.check {
-                Check::Url(u) => match &u.check {
-                    UrlCheck::NoTracking(params) => Some(params.clone()),
-                    _ => None,
-                },
-                _ => None,
-            })
-            .flatten()
-            .collect();
+        let tracking =
+            crate::rules::urls::tracking_params(policy.rules.iter().filter(|r| r.enabled));
         let lines = LineIndex::new(&text);
         let mut edits: Vec<Edit> = Vec::new();
         let mut add = |e: Option<Edit>| {

@@ -531,6 +531,25 @@ fn written_host(raw: &str) -> &str {
 }
 
 /// `utm_*`-style matching: a trailing `*` matches any suffix.
+/// The tracking parameters the given rules name (their `url` rules' `no-tracking` lists),
+/// sorted and once each.
+pub fn tracking_params<'r>(rules: impl IntoIterator<Item = &'r super::Rule>) -> Vec<String> {
+    let mut params: Vec<String> = rules
+        .into_iter()
+        .filter_map(|r| match &r.check {
+            super::Check::Url(u) => match &u.check {
+                UrlCheck::NoTracking(params) => Some(params.clone()),
+                _ => None,
+            },
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    params.sort();
+    params.dedup();
+    params
+}
+
 pub fn glob_match(pattern: &str, name: &str) -> bool {
     match pattern.strip_suffix('*') {
         Some(prefix) => name.starts_with(prefix),
