@@ -263,6 +263,7 @@ pub fn judge(
         let found = phase.finish(&engine::link_keys(&report))?;
         engine::apply_links(config, &mut report, found, &opts);
     }
+    crate::waivers::settle(config, &mut report, how.today);
     Ok(report)
 }
 

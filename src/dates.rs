@@ -31,6 +31,11 @@ fn days_in_month(y: i32, m: u32) -> u32 {
     }
 }
 
+/// A date in JSON: its `YYYY-MM-DD` text.
+pub fn serialize<S: serde::Serializer>(d: &Date, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(d)
+}
+
 impl Date {
     /// Strict `YYYY-MM-DD`: four-digit year, two-digit month and day, a real calendar day.
     pub fn parse(s: &str) -> Option<Date> {

@@ -66,7 +66,7 @@ pub fn display(path: &Path) -> String {
 }
 
 /// The path relative to the config root, for glob matching.
-fn relative<'a>(config: &Config, path: &'a Path) -> std::borrow::Cow<'a, Path> {
+pub fn relative<'a>(config: &Config, path: &'a Path) -> std::borrow::Cow<'a, Path> {
     let clean = path.strip_prefix("./").unwrap_or(path);
     let root = config.root.strip_prefix("./").unwrap_or(&config.root);
     if root.as_os_str().is_empty() || root == Path::new(".") {

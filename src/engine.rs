@@ -59,6 +59,18 @@ pub struct PacketReport {
     pub citations: Vec<Citation>,
     /// The packet's secrets, to mask anything added after evaluation.
     pub masker: Masker,
+    /// The packet's `owner` field, masked (the audit groups by it).
+    pub owner: Option<String>,
+    /// Every dated source and the day it goes stale (the audit's evidence windows).
+    pub evidence: Vec<crate::rules::dates::Dated>,
+    /// The packet's `waivers:` as written, judged by [`crate::waivers::settle`].
+    pub written_waivers: Vec<crate::waivers::Written>,
+    /// `waivers:` is no list: where, and what it is instead.
+    pub waivers_shape: Option<(crate::yaml::Pos, &'static str)>,
+    /// The config waivers whose `path` matches the packet (indices into `Config::waivers`).
+    pub config_waivers: Vec<usize>,
+    /// The waivers as judged: the packet's own, and the config's that accepted a finding.
+    pub waivers: Vec<crate::waivers::Waiver>,
 }
 
 #[derive(Debug, Clone)]
@@ -75,11 +87,21 @@ pub struct Report {
 }
 
 impl Report {
+    /// Findings of this severity that count (waived ones do not).
     pub fn count(&self, severity: Severity) -> usize {
         self.packets
             .iter()
             .flat_map(|p| &p.findings)
-            .filter(|f| f.severity == severity)
+            .filter(|f| f.severity == severity && f.counts())
+            .count()
+    }
+
+    /// Findings a waiver accepted.
+    pub fn waived(&self) -> usize {
+        self.packets
+            .iter()
+            .flat_map(|p| &p.findings)
+            .filter(|f| !f.counts())
             .count()
     }
 
@@ -109,6 +131,7 @@ fn not_judged(
         message,
         fix: fix.into(),
         missing: false,
+        waived: None,
     };
     finish(c, c.kind.clone(), vec![f], None, &Masker::default(), opts)
 }
@@ -199,6 +222,7 @@ pub fn check_one(config: &Config, c: &Candidate, opts: &Options) -> Option<Packe
                 message: format!("cannot read the file: {e}"),
                 fix: "check the path and the file's permissions".into(),
                 missing: false,
+                waived: None,
             };
             return Some(finish(
                 c,
@@ -273,6 +297,7 @@ pub fn check_bytes(
                 .or(config.max_age_days)
                 .unwrap_or(policy.settings.max_age_days);
             let mut ctx = Ctx::new(&p, policy, opts.today, window);
+            ctx.warn_before_days = config.warn_before_days;
             ctx.deadline = opts.deadline.map(|d| (d, opts.limits.run_budget));
             // A repository policy that does not extend `common` still gets its secrets masked.
             let common = common_secret_rules(config, policy);
@@ -339,6 +364,17 @@ pub fn check_bytes(
                 }
             }
             report.citations = citations;
+            report.owner = p
+                .root
+                .get("owner")
+                .and_then(crate::yaml::Node::as_str)
+                .map(|o| masker.apply(o.trim()));
+            report.evidence = evidence(&ctx);
+            match crate::waivers::from_packet(&p.root) {
+                Ok(w) => report.written_waivers = w,
+                Err(shape) => report.waivers_shape = Some(shape),
+            }
+            report.config_waivers = config_waivers(config, c);
             report.masker = masker;
             Some(report)
         }
@@ -381,6 +417,7 @@ fn cap_links(
         fix: "cite the few sources the change rests on, or raise `limits.max_links_per_packet`"
             .into(),
         missing: false,
+        waived: None,
     };
     let kept: std::collections::HashSet<String> =
         citations[..cut].iter().map(|c| c.key.clone()).collect();
@@ -574,7 +611,45 @@ fn finish(
         lines,
         citations: Vec::new(),
         masker: masker.clone(),
+        owner: None,
+        evidence: Vec::new(),
+        written_waivers: Vec::new(),
+        waivers_shape: None,
+        config_waivers: Vec::new(),
+        waivers: Vec::new(),
     }
+}
+
+/// The dated sources the policy's freshness rules read, each once.
+fn evidence(ctx: &Ctx<'_>) -> Vec<crate::rules::dates::Dated> {
+    let mut out: Vec<crate::rules::dates::Dated> = Vec::new();
+    for rule in ctx.policy.rules.iter().filter(|r| r.enabled) {
+        if let Check::Date(d) = &rule.check {
+            for dated in d.dated(ctx) {
+                if !out.iter().any(|o| o.field == dated.field) {
+                    out.push(dated);
+                }
+            }
+        }
+    }
+    out.sort_by_key(|d| d.line);
+    out
+}
+
+/// The config waivers whose `path` glob matches the file (relative to the config's folder,
+/// as the `packets` globs match).
+fn config_waivers(config: &Config, c: &Candidate) -> Vec<usize> {
+    if config.waivers.is_empty() {
+        return Vec::new();
+    }
+    let rel = crate::discover::relative(config, &c.fs_path);
+    config
+        .waivers
+        .iter()
+        .enumerate()
+        .filter(|(_, w)| w.glob.is_match(&*rel) || w.glob.is_match(&c.display))
+        .map(|(i, _)| i)
+        .collect()
 }
 
 /// Every http(s) link the packet cites, in fields and prose.
@@ -681,6 +756,7 @@ pub fn apply_links(config: &Config, report: &mut Report, mut links: LinkReport, 
                     )),
                     fix: "raise `links.budget_secs` (and `limits.run_budget_secs`) in the config, or cite fewer slow links".into(),
                     missing: false,
+                    waived: None,
                 });
                 continue;
             }
@@ -695,6 +771,7 @@ pub fn apply_links(config: &Config, report: &mut Report, mut links: LinkReport, 
                         message: packet.masker.apply(&message),
                         fix: packet.masker.apply(&fix),
                         missing: false,
+                        waived: None,
                     });
                 }
             }

@@ -62,6 +62,28 @@ pub struct Finding {
     /// conditional rule that made a field required); every other finding is about a value
     /// that is there but wrong. The pull-request comment groups findings by this.
     pub missing: bool,
+    /// A waiver accepted this finding: it stays in every output, shown as waived, and no
+    /// longer counts toward the verdict. `None` in JSON is left out.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub waived: Option<Waived>,
+}
+
+impl Finding {
+    /// Counts toward the verdict and the severity counts: not waived.
+    pub fn counts(&self) -> bool {
+        self.waived.is_none()
+    }
+}
+
+/// Who accepted a finding, why, and until when (`waivers` in docs/configuration.md).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Waived {
+    pub owner: String,
+    pub reason: String,
+    /// The last day the waiver holds, YYYY-MM-DD.
+    pub expires: String,
+    /// Where the waiver is written: `packet` (the packet's own `waivers:`) or `config`.
+    pub source: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -72,9 +94,9 @@ pub enum Verdict {
 }
 
 impl Verdict {
-    /// A packet fails when any finding reaches the fail level.
+    /// A packet fails when any finding that is not waived reaches the fail level.
     pub fn of(findings: &[Finding], fail_on: Severity) -> Verdict {
-        if findings.iter().any(|f| f.severity >= fail_on) {
+        if findings.iter().any(|f| f.severity >= fail_on && f.counts()) {
             Verdict::Fail
         } else {
             Verdict::Pass

@@ -244,6 +244,7 @@ fn enum_values<'p>(
                     message: String::new(),
                     fix: String::new(),
                     missing: false,
+                    waived: None,
                 };
                 p.removed.place(&mut f);
                 out.push((f.line, f.column, e.values.as_slice()));

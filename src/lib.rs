@@ -2,7 +2,7 @@
 //!
 //! The flow runs one way: [`config`] (repository config and policies) → [`discover`] (which
 //! files are packets) → [`packet`] (parse with spans) → [`rules`] (evaluate the policy) →
-//! [`links`] (open the cited links) → [`report`] (render findings). [`engine`] strings the stages together.
+//! [`links`] (open the cited links) → [`waivers`] (accepted findings) → [`report`] (render findings). [`engine`] strings the stages together.
 
 pub mod app;
 pub mod cli;
@@ -26,4 +26,5 @@ pub mod rules;
 pub mod schema;
 pub mod suggest;
 pub mod template;
+pub mod waivers;
 pub mod yaml;

@@ -25,6 +25,8 @@ const CONFIG_KEYS: &[&str] = &[
     "fail_on",
     "limits",
     "links",
+    "waivers",
+    "freshness",
 ];
 const PACKETS_KEYS: &[&str] = &["path", "kind"];
 const LIMITS_KEYS: &[&str] = &[
@@ -91,6 +93,12 @@ pub struct Config {
     pub policies: Vec<Policy>,
     /// How links are opened (`links:`).
     pub links: crate::links::LinkSettings,
+    /// Waivers for the packets a glob matches (`waivers:`).
+    pub waivers: Vec<crate::waivers::ConfigWaiver>,
+    /// `waivers.max_days`: how long a waiver may run, over the policies' `waiver-too-long`.
+    pub waiver_max_days: Option<u32>,
+    /// `freshness.warn_before_days`: over the policies' `evidence-expiring`.
+    pub warn_before_days: Option<u32>,
 }
 
 impl Config {
@@ -177,6 +185,9 @@ pub fn load_from(
         run_limits: RunLimits::default(),
         policies: Vec::new(),
         links: crate::links::LinkSettings::default(),
+        waivers: Vec::new(),
+        waiver_max_days: None,
+        warn_before_days: None,
     };
     let mut repo_policies: Vec<(String, String)> = Vec::new();
     let parsed;
@@ -353,5 +364,88 @@ fn read_config(
     if let Some(e) = top.take("links") {
         crate::links::settings::decode(e, &mut config.links, p);
     }
+    if let Some(e) = top.take("waivers") {
+        read_waivers(config, e, p);
+    }
+    if let Some(e) = top.take("freshness") {
+        if let Some(mut m) = e.map("`freshness`", p) {
+            if let Some(n) = m.number("warn_before_days", p) {
+                config.warn_before_days = Some(n.min(u64::from(u32::MAX)) as u32);
+            }
+            m.finish(&["warn_before_days"], "`freshness`", p);
+        }
+    }
     top.finish(CONFIG_KEYS, "the config file", p);
+}
+
+/// `waivers:`, a list of waivers each with a `path` glob, or a mapping of `max_days` and
+/// `list`. The shape is checked here (a broken one is a config error); what a waiver says
+/// (owner, reason, expiry) is judged per packet, as a finding.
+fn read_waivers(config: &mut Config, e: decode::Entry<'_>, p: &mut Problems) {
+    let list = if e.value.as_map().is_some() {
+        let Some(mut m) = e.map("`waivers`", p) else {
+            return;
+        };
+        if let Some(n) = m.number("max_days", p) {
+            config.waiver_max_days = Some(n.min(u64::from(u32::MAX)) as u32);
+        }
+        let list = m.take("list");
+        m.finish(&["max_days", "list"], "`waivers`", p);
+        match list {
+            Some(l) => l,
+            None => return,
+        }
+    } else {
+        e
+    };
+    if list.value.is_null() {
+        return;
+    }
+    let Some(items) = list.value.as_seq() else {
+        list.problem(
+            p,
+            "`waivers` must be a list of `{path, rule, field, owner, reason, expires}`, or a mapping of `max_days` and `list`",
+        );
+        return;
+    };
+    for item in items {
+        let (written, extra) = crate::waivers::read_entry(item, &["path"]);
+        if let Some(kind) = written.not_a_map {
+            p.push(
+                list.file,
+                item.pos,
+                format!("a `waivers` entry is {kind}, not a mapping of `path`, `rule`, `owner`, `reason` and `expires`"),
+            );
+            continue;
+        }
+        for (key, pos) in &written.unknown {
+            let keys: Vec<&str> = crate::waivers::KEYS
+                .iter()
+                .copied()
+                .chain(["path"])
+                .collect();
+            let hint = crate::suggest::hint(key, keys.iter().copied());
+            p.push(list.file, *pos, format!("`{key}` is no waiver key{hint}"));
+        }
+        let Some((_, path)) = extra.first() else {
+            p.push(
+                list.file,
+                item.pos,
+                "a config waiver needs `path`: a glob of the packets it applies to",
+            );
+            continue;
+        };
+        let Some(pattern) = path.as_str() else {
+            p.push(list.file, path.pos, "a waiver's `path` must be a glob");
+            continue;
+        };
+        match glob(pattern) {
+            Ok(glob) => config.waivers.push(crate::waivers::ConfigWaiver {
+                written,
+                pattern: pattern.to_string(),
+                glob,
+            }),
+            Err(msg) => p.push(list.file, path.pos, format!("bad glob `{pattern}`: {msg}")),
+        }
+    }
 }

@@ -538,6 +538,7 @@ fn decode_rule(
         None => Some(Severity::Error),
     };
     let enabled = e.boolean("enabled", p).unwrap_or(true);
+    let waivable = e.boolean("waivable", p).unwrap_or(true);
     let summary = e.text("summary", p).unwrap_or_default().to_string();
     let message = e.text("message", p).map(str::to_string);
     let fix = e.text("fix", p).map(str::to_string);
@@ -573,6 +574,7 @@ fn decode_rule(
         message,
         fix,
         doc,
+        waivable: waivable && !matches!(check, Some(rules::Check::Waiver(_))),
         check: check?,
         origin,
     })

@@ -494,6 +494,7 @@ mod tests {
             message: format!("{field} | is wrong\nreally"),
             fix: "fill it in".into(),
             missing,
+            waived: None,
         }
     }
 

@@ -167,6 +167,7 @@ fn finding(rule: &str, field: Option<&str>, pos: Pos, message: String, fix: &str
         message,
         fix: fix.to_string(),
         missing: false,
+        waived: None,
     }
 }
 

@@ -1,6 +1,9 @@
 //! `date`: evidence dates are real `YYYY-MM-DD` days, not in the future and not older than
 //! the freshness window (the policy's `settings.max_age_days`, default 30, unless the rule or
 //! the repository config sets its own).
+//!
+//! With `warn_before_days` the rule warns instead: it names each date that is fresh today but
+//! leaves the window within that many days, with the day it goes stale (`evidence-expiring`).
 
 use super::{decode_paths, Ctx, Rule, Vars};
 use crate::config::decode::{Entries, Problems};
@@ -8,13 +11,28 @@ use crate::dates::Date;
 use crate::fieldpath::FieldPath;
 use crate::finding::Finding;
 
-pub const KEYS: &[&str] = &["fields", "max_age_days", "allow_future"];
+pub const KEYS: &[&str] = &["fields", "max_age_days", "allow_future", "warn_before_days"];
 
 #[derive(Debug, Clone)]
 pub struct DateRule {
     pub fields: Vec<FieldPath>,
     pub max_age_days: Option<u32>,
     pub allow_future: bool,
+    /// Report dates going stale within this many days (the config's
+    /// `freshness.warn_before_days` wins), instead of dates that are wrong or stale.
+    pub warn_before_days: Option<u32>,
+}
+
+/// One dated source: the day it was checked and the first day it is stale.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Dated {
+    pub field: String,
+    pub line: u32,
+    #[serde(serialize_with = "crate::dates::serialize")]
+    pub date: Date,
+    /// The first day the source is older than the freshness window.
+    #[serde(serialize_with = "crate::dates::serialize")]
+    pub stale_on: Date,
 }
 
 impl DateRule {
@@ -26,15 +44,90 @@ impl DateRule {
             .number("max_age_days", p)
             .map(|n| n.min(u64::from(u32::MAX)) as u32);
         let allow_future = e.boolean("allow_future", p).unwrap_or(false);
+        let warn_before_days = e
+            .number("warn_before_days", p)
+            .map(|n| n.min(u64::from(u32::MAX)) as u32);
         Some(DateRule {
             fields: fields?,
             max_age_days,
             allow_future,
+            warn_before_days,
         })
     }
 
+    /// The window this rule judges with in `ctx`.
+    fn window(&self, ctx: &Ctx<'_>) -> u32 {
+        self.max_age_days.unwrap_or(ctx.max_age_days)
+    }
+
+    /// Every date in the rule's fields that reads as a real day, with the day it goes stale.
+    /// Only freshness rules (no `warn_before_days`) date evidence.
+    pub fn dated(&self, ctx: &Ctx<'_>) -> Vec<Dated> {
+        if self.warn_before_days.is_some() {
+            return Vec::new();
+        }
+        let window = i64::from(self.window(ctx));
+        ctx.scalars
+            .iter()
+            .filter(|(path, _)| self.fields.iter().any(|f| f.matches_concrete(path)))
+            .filter_map(|(path, node)| {
+                let date = Date::parse(node.as_str()?.trim())?;
+                Some(Dated {
+                    field: path.text.clone(),
+                    line: node.pos.line,
+                    date,
+                    stale_on: Date::from_days(date.days() + window + 1),
+                })
+            })
+            .collect()
+    }
+
+    /// `warn_before_days`: dates fresh today that go stale within the warning window.
+    fn check_expiring(&self, warn: u32, rule: &Rule, ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
+        let warn = ctx.warn_before_days.unwrap_or(warn);
+        let window = self.window(ctx);
+        let today = ctx.today;
+        for (path, node) in &ctx.scalars {
+            if !self.fields.iter().any(|f| f.matches_concrete(path)) {
+                continue;
+            }
+            let Some(written) = node.as_str().map(str::trim) else {
+                continue;
+            };
+            let Some(d) = Date::parse(written) else {
+                continue;
+            };
+            let stale_on = Date::from_days(d.days() + i64::from(window) + 1);
+            let left = stale_on.days() - today.days();
+            // Stale already, or dated in the future: `evidence-date`'s findings, not this one's.
+            if d > today || left <= 0 || left > i64::from(warn) {
+                continue;
+            }
+            let field = &path.text;
+            let days = if left == 1 { "day" } else { "days" };
+            let window_text = window.to_string();
+            out.push(ctx.emit(
+                rule,
+                Some(field),
+                node.pos,
+                format!(
+                    "`{field}` is {d}: the evidence goes stale on {stale_on}, in {left} {days} (freshness window {window} days)"
+                ),
+                format!("re-check the evidence before {stale_on} and update `{field}`"),
+                Vars {
+                    field,
+                    value: written,
+                    expected: &window_text,
+                },
+            ));
+        }
+    }
+
     pub fn check(&self, rule: &Rule, ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
-        let window = self.max_age_days.unwrap_or(ctx.max_age_days);
+        if let Some(warn) = self.warn_before_days {
+            return self.check_expiring(warn, rule, ctx, out);
+        }
+        let window = self.window(ctx);
         let today = ctx.today;
         // Dates are scalars: match the packet's scalars (paths already split) against the
         // patterns instead of walking the tree once per pattern.

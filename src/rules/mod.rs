@@ -16,6 +16,7 @@ pub mod required;
 pub mod secrets;
 pub mod urls;
 pub mod values;
+pub mod waivers;
 
 use crate::config::decode::{Entries, Entry, Problems};
 use crate::config::policy::Policy;
@@ -28,7 +29,7 @@ use regex::Regex;
 
 /// Keys every rule may carry, whatever its kind.
 pub const COMMON_KEYS: &[&str] = &[
-    "id", "kind", "severity", "enabled", "summary", "message", "fix", "doc",
+    "id", "kind", "severity", "enabled", "summary", "message", "fix", "doc", "waivable",
 ];
 
 /// Rule kinds and the keys each accepts besides [`COMMON_KEYS`].
@@ -46,6 +47,7 @@ pub const KINDS: &[(&str, &[&str])] = &[
     ("claim", claims::KEYS),
     ("secret", secrets::KEYS),
     ("link", links::KEYS),
+    ("waiver", waivers::KEYS),
 ];
 
 #[derive(Debug, Clone)]
@@ -64,6 +66,8 @@ pub enum Check {
     Secret(secrets::Secret),
     /// Judged after the link phase, from what opening the links found (see `links`).
     Link(links::LinkRule),
+    /// Judged once the run's findings are known (see `crate::waivers`).
+    Waiver(waivers::WaiverRule),
 }
 
 /// Decodes the kind-specific keys of a rule.
@@ -82,6 +86,7 @@ pub fn decode_check(kind: &str, e: &mut Entries<'_>, p: &mut Problems) -> Option
         "claim" => Check::Claim(Box::new(claims::Claim::decode(e, p)?)),
         "secret" => Check::Secret(secrets::Secret::decode(e, p)?),
         "link" => Check::Link(links::LinkRule::decode(e, p)?),
+        "waiver" => Check::Waiver(waivers::WaiverRule::decode(e, p)?),
         _ => return None,
     })
 }
@@ -99,6 +104,9 @@ pub struct Rule {
     pub fix: Option<String>,
     pub doc: String,
     pub check: Check,
+    /// A waiver may accept this rule's findings (`waivable: false` in a policy says not;
+    /// `waiver` rules never can be).
+    pub waivable: bool,
     /// The policy files that defined or changed this rule, for `packetgate rules`.
     pub origin: String,
 }
@@ -140,6 +148,8 @@ pub struct Ctx<'a> {
     pub policy: &'a Policy,
     pub today: Date,
     pub max_age_days: u32,
+    /// The config's `freshness.warn_before_days`, over the rules' own.
+    pub warn_before_days: Option<u32>,
     /// Every scalar with its path, in document order.
     pub scalars: Vec<(Concrete, &'a Node)>,
     /// Every mapping key as a scalar of its own, in document order: a key is written text
@@ -173,6 +183,7 @@ impl<'a> Ctx<'a> {
             policy,
             today,
             max_age_days,
+            warn_before_days: None,
             scalars,
             keys,
             line_starts,
@@ -340,6 +351,7 @@ impl<'a> Ctx<'a> {
                 .map(|t| render(t, vars, self.policy))
                 .unwrap_or(fix),
             missing: false,
+            waived: None,
         }
     }
 }
@@ -442,6 +454,7 @@ fn out_of_time(ctx: &Ctx<'_>) -> Finding {
         ),
         fix: "raise `limits.run_budget_secs` in the config, or shorten the packet".into(),
         missing: false,
+        waived: None,
     }
 }
 
@@ -459,7 +472,7 @@ fn run(rule: &Rule, ctx: &Ctx<'_>, prior: &[Finding], out: &mut Vec<Finding>) {
         Check::Conditional(c) => c.check(rule, ctx, prior, out),
         Check::Claim(c) => c.check(rule, ctx, out),
         Check::Secret(c) => c.check(rule, ctx, &mut Vec::new(), out),
-        Check::Link(_) => {}
+        Check::Link(_) | Check::Waiver(_) => {}
     }
 }
 

@@ -189,7 +189,7 @@ impl KnownFields {
             .iter()
             .map(|f| f.name.as_str())
             .chain(self.allow.iter().map(String::as_str))
-            .chain(["packet"])
+            .chain(["packet", "waivers"])
             .collect();
         for (key, _) in map {
             if known.contains(&key.text.as_str()) {

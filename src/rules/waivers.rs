@@ -1,0 +1,74 @@
+//! `waiver`: rules about the waivers themselves (see [`crate::waivers`]). Like `link` rules
+//! they read nothing in the packet's fields: they name what is wrong with a waiver once the
+//! run's findings are known, so they are judged by [`crate::waivers::settle`], never here.
+
+use crate::config::decode::{Entries, Problems};
+
+pub const KEYS: &[&str] = &["check", "max_days"];
+
+/// What a `waiver` rule reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum WaiverCheck {
+    /// The waiver's `expires` day has passed.
+    Expired,
+    /// The waiver expires further out than `max_days` from today.
+    TooLong,
+    /// `rule`, `owner`, `reason` or `expires` is missing, a placeholder or malformed, or the
+    /// rule is none the run knows.
+    Incomplete,
+    /// The waiver names a rule that cannot be waived (`waivable: false`, the engine's rules).
+    NotWaivable,
+    /// A waiver in force that accepted no finding.
+    Unused,
+}
+
+impl WaiverCheck {
+    pub const ALL: [WaiverCheck; 5] = [
+        WaiverCheck::Expired,
+        WaiverCheck::TooLong,
+        WaiverCheck::Incomplete,
+        WaiverCheck::NotWaivable,
+        WaiverCheck::Unused,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WaiverCheck::Expired => "expired",
+            WaiverCheck::TooLong => "too-long",
+            WaiverCheck::Incomplete => "incomplete",
+            WaiverCheck::NotWaivable => "not-waivable",
+            WaiverCheck::Unused => "unused",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct WaiverRule {
+    pub check: WaiverCheck,
+    /// For `too-long`: the longest a waiver may run, in days from today (default 90; the
+    /// config's `waivers.max_days` wins).
+    pub max_days: Option<u32>,
+}
+
+impl WaiverRule {
+    pub fn decode(e: &mut Entries<'_>, p: &mut Problems) -> Option<Self> {
+        let entry = e.require("check", "a `waiver` rule", p)?;
+        let text = entry.text(p)?;
+        let Some(check) = WaiverCheck::ALL.into_iter().find(|c| c.as_str() == text) else {
+            let names: Vec<&str> = WaiverCheck::ALL.iter().map(|c| c.as_str()).collect();
+            entry.problem(
+                p,
+                format!(
+                    "unknown waiver check `{text}`: use one of {}{}",
+                    names.join(", "),
+                    crate::suggest::hint(text, names.iter().copied())
+                ),
+            );
+            return None;
+        };
+        let max_days = e
+            .number("max_days", p)
+            .map(|n| n.min(u64::from(u32::MAX)) as u32);
+        Some(WaiverRule { check, max_days })
+    }
+}

@@ -1,0 +1,592 @@
+//! Waivers: accepting a finding on the record, with an owner, a reason and an expiry.
+//!
+//! A packet lists its own under `waivers:`; the repository config lists more with a `path`
+//! glob. A waiver in force marks the findings it matches as waived: they stay in every
+//! output, and no longer count toward the verdict. A waiver that is not in force (expired,
+//! too long, incomplete, or of a rule that cannot be waived) waives nothing and is a finding
+//! itself; one in force that matches nothing is `waiver-unused`. The ids and severities of
+//! those findings are policy data (`kind: waiver` rules in `policies/common.yml`).
+//!
+//! Judged once per run, after the link phase ([`settle`]), since a waiver may accept a link
+//! finding and "unused" is only known when every finding is in.
+
+use crate::config::Config;
+use crate::dates::Date;
+use crate::engine::Report;
+use crate::fieldpath::FieldPath;
+use crate::finding::{Finding, Severity, Verdict, Waived};
+use crate::rules::waivers::WaiverCheck;
+use crate::rules::{core, filled, Check};
+use crate::yaml::{Node, Pos};
+use globset::GlobMatcher;
+use serde::Serialize;
+
+/// The keys a waiver may carry (a config waiver adds `path`).
+pub const KEYS: &[&str] = &["rule", "field", "reason", "owner", "expires"];
+/// How long a waiver may run, from today, unless a policy or the config says otherwise.
+pub const DEFAULT_MAX_DAYS: u32 = 90;
+
+/// A waiver as written: its values as YAML nodes (placeholders are judged per packet, with
+/// the packet's policy), where it stands, and what is wrong with its shape.
+#[derive(Debug, Clone, Default)]
+pub struct Written {
+    pub rule: Option<Node>,
+    pub field: Option<Node>,
+    pub owner: Option<Node>,
+    pub reason: Option<Node>,
+    pub expires: Option<Node>,
+    pub pos: Pos,
+    /// Keys that are no waiver key, with where they stand.
+    pub unknown: Vec<(String, Pos)>,
+    /// The entry is not a mapping (what it is instead).
+    pub not_a_map: Option<&'static str>,
+}
+
+/// A waiver in the repository config: applies to packets whose path matches `path`.
+#[derive(Debug, Clone)]
+pub struct ConfigWaiver {
+    pub written: Written,
+    pub pattern: String,
+    pub glob: GlobMatcher,
+}
+
+/// Whether a waiver is in force, and if not, why.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum State {
+    /// In force, and it accepted at least one finding.
+    Active,
+    /// In force, and it accepted nothing.
+    Unused,
+    Expired,
+    TooLong,
+    Incomplete,
+    NotWaivable,
+}
+
+/// A waiver as judged, for the reports (`waivers` in the JSON report).
+#[derive(Debug, Clone, Serialize)]
+pub struct Waiver {
+    pub rule: String,
+    pub field: Option<String>,
+    pub owner: String,
+    pub reason: String,
+    /// As written (`""` when missing).
+    pub expires: String,
+    /// `packet` or `config`.
+    pub source: &'static str,
+    /// The line it is written on, in the packet or the config file.
+    pub line: u32,
+    pub state: State,
+    /// How many findings it accepted in this packet.
+    pub waived: usize,
+    #[serde(skip)]
+    pub expires_on: Option<Date>,
+}
+
+fn scalar_text(node: Option<&Node>) -> String {
+    node.and_then(Node::as_str)
+        .map(|t| t.trim().to_string())
+        .unwrap_or_default()
+}
+
+/// Reads one waiver entry (`item`, a node of a `waivers:` list). `extra` are keys the caller
+/// takes itself (the config's `path`), returned with their nodes.
+pub fn read_entry<'a>(item: &'a Node, extra: &[&str]) -> (Written, Vec<(&'a str, &'a Node)>) {
+    let mut w = Written {
+        pos: item.pos,
+        ..Written::default()
+    };
+    let mut taken = Vec::new();
+    let Some(map) = item.as_map() else {
+        w.not_a_map = Some(item.type_name());
+        return (w, taken);
+    };
+    for (key, value) in map {
+        let slot = match key.text.as_str() {
+            "rule" => &mut w.rule,
+            "field" => &mut w.field,
+            "owner" => &mut w.owner,
+            "reason" => &mut w.reason,
+            "expires" => &mut w.expires,
+            other if extra.contains(&other) => {
+                taken.push((other, value));
+                continue;
+            }
+            other => {
+                w.unknown.push((other.to_string(), key.pos));
+                continue;
+            }
+        };
+        *slot = Some(value.clone());
+    }
+    (w, taken)
+}
+
+/// A packet's own `waivers:`. `Err` carries where the list stands and what it is instead,
+/// when it is no list.
+pub fn from_packet(root: &Node) -> Result<Vec<Written>, (Pos, &'static str)> {
+    let Some(node) = root.get("waivers") else {
+        return Ok(Vec::new());
+    };
+    if node.is_null() {
+        return Ok(Vec::new());
+    }
+    let Some(items) = node.as_seq() else {
+        return Err((node.pos, node.type_name()));
+    };
+    Ok(items.iter().map(|i| read_entry(i, &[]).0).collect())
+}
+
+/// Where a waiver is written, for its findings.
+#[derive(Clone, Copy)]
+enum Origin<'a> {
+    /// The packet's `waivers[i]`.
+    Packet(usize),
+    /// The config's `waivers` entry, in that file.
+    Config(&'a str),
+}
+
+/// A waiver judged against one packet's policy.
+struct Judged {
+    waiver: Waiver,
+    /// Where it is written: the entry's position, and its index in the packet's list.
+    pos: Pos,
+    index: Option<usize>,
+    /// The problem that keeps it out of force, as a finding's (field, pos, message, fix).
+    problem: Option<(WaiverCheck, Option<String>, Pos, String, String)>,
+    field_pattern: Option<FieldPath>,
+}
+
+fn judge(
+    w: &Written,
+    origin: Origin<'_>,
+    policy: &crate::config::policy::Policy,
+    known: &dyn Fn(&str) -> bool,
+    today: Date,
+    max_days: u32,
+) -> Judged {
+    let rule = scalar_text(w.rule.as_ref());
+    let field = scalar_text(w.field.as_ref());
+    let expires_text = scalar_text(w.expires.as_ref());
+    let expires_on = Date::parse(&expires_text);
+    let (prefix, path) = match origin {
+        Origin::Packet(i) => (String::new(), format!("waivers[{i}]")),
+        Origin::Config(file) => (
+            format!("config waiver ({file} line {}): ", w.pos.line),
+            String::new(),
+        ),
+    };
+    let at = |key: &str| -> Option<String> {
+        (!path.is_empty()).then(|| {
+            if key.is_empty() {
+                path.clone()
+            } else {
+                format!("{path}.{key}")
+            }
+        })
+    };
+    let mut waiver = Waiver {
+        rule: rule.clone(),
+        field: (!field.is_empty()).then(|| field.clone()),
+        owner: scalar_text(w.owner.as_ref()),
+        reason: scalar_text(w.reason.as_ref()),
+        expires: expires_text.clone(),
+        source: match origin {
+            Origin::Packet(_) => "packet",
+            Origin::Config(_) => "config",
+        },
+        line: w.pos.line,
+        state: State::Active,
+        waived: 0,
+        expires_on,
+    };
+    let full =
+        "a waiver needs `rule`, `owner` (who accepts the risk), `reason` and `expires: YYYY-MM-DD`";
+    let mut problem: Option<(WaiverCheck, Option<String>, Pos, String, String)> = None;
+    let mut incomplete = |key: &str, pos: Pos, what: String| {
+        if problem.is_none() {
+            problem = Some((
+                WaiverCheck::Incomplete,
+                at(key),
+                pos,
+                format!("{prefix}{what}; it waives nothing"),
+                full.to_string(),
+            ));
+        }
+    };
+    if let Some(kind) = w.not_a_map {
+        incomplete(
+            "",
+            w.pos,
+            format!(
+                "the waiver is {kind}, not a mapping of `rule`, `owner`, `reason` and `expires`"
+            ),
+        );
+    }
+    for (key, pos) in &w.unknown {
+        let hint = crate::suggest::hint(key, KEYS.iter().copied());
+        incomplete(key, *pos, format!("`{key}` is no waiver key{hint}"));
+    }
+    // Each value must be written, as text, and not a template.
+    let values: [(&str, &Option<Node>); 4] = [
+        ("rule", &w.rule),
+        ("owner", &w.owner),
+        ("reason", &w.reason),
+        ("expires", &w.expires),
+    ];
+    for (key, node) in values {
+        let pos = node.as_ref().map_or(w.pos, |n| n.pos);
+        match node {
+            _ if w.not_a_map.is_some() => {}
+            None => incomplete(key, pos, format!("the waiver has no `{key}`")),
+            Some(n) if n.as_str().is_none() => incomplete(
+                key,
+                pos,
+                format!("the waiver's `{key}` is {}, not text", n.type_name()),
+            ),
+            Some(n) => {
+                let where_ = at(key).unwrap_or_else(|| key.to_string());
+                if filled::missing(&policy.placeholders, &where_, n).is_some() {
+                    incomplete(
+                        key,
+                        pos,
+                        format!(
+                            "the waiver's `{key}` is `{}`, which is no value",
+                            scalar_text(Some(n))
+                        ),
+                    );
+                }
+            }
+        }
+    }
+    if let Some(n) = &w.field {
+        if n.as_str().is_none() {
+            incomplete(
+                "field",
+                n.pos,
+                format!(
+                    "the waiver's `field` is {}, not a dotted path",
+                    n.type_name()
+                ),
+            );
+        }
+    }
+    let field_pattern = if field.is_empty() {
+        None
+    } else {
+        match FieldPath::parse(&field) {
+            Ok(p) => Some(p),
+            Err(e) => {
+                let pos = w.field.as_ref().map_or(w.pos, |n| n.pos);
+                incomplete(
+                    "field",
+                    pos,
+                    format!("the waiver's `field` `{field}` is no field path: {e}"),
+                );
+                None
+            }
+        }
+    };
+    let rule_pos = w.rule.as_ref().map_or(w.pos, |n| n.pos);
+    if !rule.is_empty() && !known(&rule) {
+        incomplete(
+            "rule",
+            rule_pos,
+            format!("the waiver names rule `{rule}`, which is no rule here"),
+        );
+    }
+    let expires_pos = w.expires.as_ref().map_or(w.pos, |n| n.pos);
+    if w.expires.as_ref().and_then(Node::as_str).is_some()
+        && expires_on.is_none()
+        && !expires_text.is_empty()
+    {
+        incomplete(
+            "expires",
+            expires_pos,
+            format!("the waiver's `expires` is `{expires_text}`, not a date in YYYY-MM-DD form"),
+        );
+    }
+    let waivable = core::CORE_RULES.iter().all(|c| c.id != rule)
+        && policy.rule(&rule).is_none_or(|r| r.waivable);
+    if problem.is_none() && !waivable {
+        problem = Some((
+            WaiverCheck::NotWaivable,
+            at("rule"),
+            rule_pos,
+            format!("{prefix}`{rule}` cannot be waived; the waiver waives nothing"),
+            "fix what the finding names; this rule's findings cannot be accepted by a waiver"
+                .into(),
+        ));
+    }
+    if let (None, Some(d)) = (&problem, expires_on) {
+        let left = d.days() - today.days();
+        if left < 0 {
+            problem = Some((
+                WaiverCheck::Expired,
+                at("expires"),
+                expires_pos,
+                format!("{prefix}the waiver of `{rule}` expired on {d}; its findings count again"),
+                format!("fix what the finding names, or renew the waiver with a new `expires` (at most {max_days} days out) if the reason still holds"),
+            ));
+        } else if left > i64::from(max_days) {
+            problem = Some((
+                WaiverCheck::TooLong,
+                at("expires"),
+                expires_pos,
+                format!("{prefix}the waiver of `{rule}` runs to {d}, {left} days from today; a waiver runs at most {max_days} days"),
+                format!(
+                    "set `expires` to {} or sooner, and renew it then if it still holds",
+                    Date::from_days(today.days() + i64::from(max_days))
+                ),
+            ));
+        }
+    }
+    if let Some((check, ..)) = &problem {
+        waiver.state = match check {
+            WaiverCheck::Expired => State::Expired,
+            WaiverCheck::TooLong => State::TooLong,
+            WaiverCheck::NotWaivable => State::NotWaivable,
+            WaiverCheck::Incomplete | WaiverCheck::Unused => State::Incomplete,
+        };
+    }
+    Judged {
+        waiver,
+        pos: w.pos,
+        index: match origin {
+            Origin::Packet(i) => Some(i),
+            Origin::Config(_) => None,
+        },
+        problem,
+        field_pattern,
+    }
+}
+
+/// The waiver's field covers the finding's: the same path, a path inside it, or a match of
+/// its pattern (`sources[*].url`).
+fn covers(pattern: &Option<FieldPath>, written: &Option<String>, field: Option<&str>) -> bool {
+    let (Some(pattern), Some(written)) = (pattern, written) else {
+        return true;
+    };
+    let Some(field) = field else {
+        return false;
+    };
+    field == written
+        || field
+            .strip_prefix(written.as_str())
+            .is_some_and(|rest| rest.starts_with('.') || rest.starts_with('['))
+        || pattern.matches(field)
+}
+
+fn rule_for(
+    policy: &crate::config::policy::Policy,
+    check: WaiverCheck,
+) -> Option<&crate::rules::Rule> {
+    policy
+        .rules
+        .iter()
+        .find(|r| r.enabled && matches!(&r.check, Check::Waiver(w) if w.check == check))
+}
+
+/// Applies the waivers of every packet in the report, and the config's: marks the findings
+/// they accept, adds the findings about the waivers themselves, and judges the packets and
+/// the run again.
+pub fn settle(config: &Config, report: &mut Report, today: Date) {
+    let config_file = config
+        .file
+        .as_deref()
+        .map(crate::discover::display)
+        .unwrap_or_default();
+    let known = |id: &str| {
+        core::CORE_RULES.iter().any(|c| c.id == id)
+            || config.policies.iter().any(|p| p.rule(id).is_some())
+    };
+    // Per config waiver: the first packet it applies to, and how many findings it accepted.
+    let mut config_use: Vec<(Option<usize>, usize)> = vec![(None, 0); config.waivers.len()];
+    let mut config_unused_rule: Vec<Option<(Severity, String)>> = vec![None; config.waivers.len()];
+    for (pi, packet) in report.packets.iter_mut().enumerate() {
+        let Some(policy) = packet.kind.as_deref().and_then(|k| config.policy(k)) else {
+            continue;
+        };
+        let max_days = config
+            .waiver_max_days
+            .or_else(|| {
+                policy.rules.iter().find_map(|r| match &r.check {
+                    Check::Waiver(w) if w.check == WaiverCheck::TooLong => w.max_days,
+                    _ => None,
+                })
+            })
+            .unwrap_or(DEFAULT_MAX_DAYS);
+        let mut judged: Vec<(Judged, Option<usize>)> = Vec::new();
+        if let Some((pos, what)) = packet.waivers_shape {
+            if let Some(rule) = rule_for(policy, WaiverCheck::Incomplete) {
+                packet.findings.push(finding(
+                    rule,
+                    Some("waivers".into()),
+                    pos,
+                    format!("`waivers` is {what}, not a list of waivers; it waives nothing"),
+                    "write `waivers:` as a list of `{rule, field, owner, reason, expires}`".into(),
+                ));
+            }
+        }
+        for (i, w) in packet.written_waivers.iter().enumerate() {
+            judged.push((
+                judge(w, Origin::Packet(i), policy, &known, today, max_days),
+                None,
+            ));
+        }
+        for &ci in &packet.config_waivers {
+            let cw = &config.waivers[ci];
+            let j = judge(
+                &cw.written,
+                Origin::Config(&config_file),
+                policy,
+                &known,
+                today,
+                max_days,
+            );
+            // A config waiver of a rule this kind does not have does not apply here (one
+            // of a rule no policy has is incomplete, and is named).
+            if known(&j.waiver.rule)
+                && policy.rule(&j.waiver.rule).is_none()
+                && core::CORE_RULES.iter().all(|c| c.id != j.waiver.rule)
+            {
+                continue;
+            }
+            if config_use[ci].0.is_none() {
+                config_use[ci].0 = Some(pi);
+            }
+            judged.push((j, Some(ci)));
+        }
+        for f in &mut packet.findings {
+            f.waived = None;
+            let Some((j, ci)) = judged.iter_mut().find(|(j, _)| {
+                j.problem.is_none()
+                    && j.waiver.rule == f.rule
+                    && covers(&j.field_pattern, &j.waiver.field, f.field.as_deref())
+            }) else {
+                continue;
+            };
+            j.waiver.waived += 1;
+            if let Some(ci) = ci {
+                config_use[*ci].1 += 1;
+            }
+            f.waived = Some(Waived {
+                owner: packet.masker.apply(&j.waiver.owner),
+                reason: packet.masker.apply(&j.waiver.reason),
+                expires: j.waiver.expires.clone(),
+                source: j.waiver.source.to_string(),
+            });
+        }
+        let mut added = Vec::new();
+        let mut kept = Vec::new();
+        for (mut j, ci) in judged {
+            if let Some((check, field, pos, message, fix)) = j.problem.take() {
+                // A config waiver out of force is named on the packets it would have waived
+                // a finding in, or else once, on the first packet it applies to.
+                let matters = ci.is_none()
+                    || packet.findings.iter().any(|f| {
+                        f.rule == j.waiver.rule
+                            && covers(&j.field_pattern, &j.waiver.field, f.field.as_deref())
+                    })
+                    || ci.is_some_and(|ci| config_use[ci].0 == Some(pi));
+                if let Some(rule) = rule_for(policy, check).filter(|_| matters) {
+                    added.push(finding(rule, field, pos, message, fix));
+                }
+            } else if j.waiver.waived == 0 {
+                match ci {
+                    None => {
+                        j.waiver.state = State::Unused;
+                        if let Some(rule) = rule_for(policy, WaiverCheck::Unused) {
+                            let what = j
+                                .waiver
+                                .field
+                                .as_deref()
+                                .map(|f| format!(" on `{f}`"))
+                                .unwrap_or_default();
+                            added.push(finding(
+                                rule,
+                                j.index.map(|i| format!("waivers[{i}]")),
+                                j.pos,
+                                format!("the waiver of `{}`{what} accepts no finding: the rule no longer fires here", j.waiver.rule),
+                                "remove the waiver".into(),
+                            ));
+                        }
+                    }
+                    Some(ci) => {
+                        if config_unused_rule[ci].is_none() {
+                            config_unused_rule[ci] = rule_for(policy, WaiverCheck::Unused)
+                                .map(|r| (r.severity, r.id.clone()));
+                        }
+                        continue;
+                    }
+                }
+            }
+            if ci.is_none() || j.waiver.waived > 0 || j.waiver.state != State::Active {
+                j.waiver.owner = packet.masker.apply(&j.waiver.owner);
+                j.waiver.reason = packet.masker.apply(&j.waiver.reason);
+                kept.push(j.waiver);
+            }
+        }
+        for f in &mut added {
+            f.message = packet.masker.apply(&f.message);
+            f.fix = packet.masker.apply(&f.fix);
+        }
+        packet.findings.extend(added);
+        packet
+            .findings
+            .sort_by(|a, b| (a.line, a.column, &a.rule).cmp(&(b.line, b.column, &b.rule)));
+        packet.waivers = kept;
+    }
+    // A config waiver in force that accepted nothing in any packet it applies to: named
+    // once, on the first of them.
+    for (ci, (first, used)) in config_use.iter().enumerate() {
+        let (Some(pi), 0, Some((severity, id))) = (first, used, &config_unused_rule[ci]) else {
+            continue;
+        };
+        let w = &config.waivers[ci];
+        let rule = scalar_text(w.written.rule.as_ref());
+        report.packets[*pi].findings.push(Finding {
+            rule: id.clone(),
+            severity: *severity,
+            field: None,
+            line: 1,
+            column: 1,
+            message: format!(
+                "config waiver ({config_file} line {}) of `{rule}` for `{}` accepts no finding in the packets judged",
+                w.written.pos.line, w.pattern
+            ),
+            fix: "remove the waiver from the config, or narrow its `path`".into(),
+            missing: false,
+            waived: None,
+        });
+    }
+    for packet in &mut report.packets {
+        packet.verdict = Verdict::of(&packet.findings, report.fail_on);
+    }
+    report.verdict = if report.packets.iter().any(|p| p.verdict == Verdict::Fail) {
+        Verdict::Fail
+    } else {
+        Verdict::Pass
+    };
+}
+
+fn finding(
+    rule: &crate::rules::Rule,
+    field: Option<String>,
+    pos: Pos,
+    message: String,
+    fix: String,
+) -> Finding {
+    Finding {
+        rule: rule.id.clone(),
+        severity: rule.severity,
+        field,
+        line: pos.line.max(1),
+        column: pos.col.max(1),
+        message: rule.message.clone().unwrap_or(message),
+        fix: rule.fix.clone().unwrap_or(fix),
+        missing: false,
+        waived: None,
+    }
+}
