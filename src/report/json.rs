@@ -24,6 +24,12 @@ struct PacketOut<'a> {
     kind: Option<&'a str>,
     verdict: Verdict,
     findings: &'a [Finding],
+    /// The packet's `owner` field (the audit groups by it).
+    owner: Option<&'a str>,
+    /// Every dated source with the day it goes stale.
+    evidence: &'a [crate::rules::dates::Dated],
+    /// The packet's waivers as judged, and the config's that accepted one of its findings.
+    waivers: &'a [crate::waivers::Waiver],
 }
 
 #[derive(Serialize)]
@@ -34,6 +40,8 @@ struct Summary {
     errors: usize,
     warnings: usize,
     notices: usize,
+    /// Findings a waiver accepted (not counted in `errors`, `warnings`, `notices`).
+    waived: usize,
     fail_on: Severity,
 }
 
@@ -70,6 +78,9 @@ pub fn write(report: &Report, w: &mut dyn std::io::Write) -> std::io::Result<()>
                 kind: p.kind.as_deref(),
                 verdict: p.verdict,
                 findings: &p.findings,
+                owner: p.owner.as_deref(),
+                evidence: &p.evidence,
+                waivers: &p.waivers,
             })
             .collect(),
         summary: Summary {
@@ -79,6 +90,7 @@ pub fn write(report: &Report, w: &mut dyn std::io::Write) -> std::io::Result<()>
             errors: report.count(Severity::Error),
             warnings: report.count(Severity::Warning),
             notices: report.count(Severity::Notice),
+            waived: report.waived(),
             fail_on: report.fail_on,
         },
         today: report.today.to_string(),
