@@ -290,10 +290,16 @@ fn judge(
     };
     let rule_pos = w.rule.as_ref().map_or(w.pos, |n| n.pos);
     if !rule.is_empty() && !known(&rule) {
+        let ids = policy
+            .rules
+            .iter()
+            .map(|r| r.id.as_str())
+            .chain(core::CORE_RULES.iter().map(|c| c.id));
+        let hint = crate::suggest::hint(&rule, ids);
         incomplete(
             "rule",
             rule_pos,
-            format!("the waiver names rule `{rule}`, which is no rule here"),
+            format!("the waiver names rule `{rule}`, which is no rule here{hint}"),
         );
     }
     let expires_pos = w.expires.as_ref().map_or(w.pos, |n| n.pos);

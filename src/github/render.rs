@@ -51,6 +51,8 @@ pub struct Counts {
     pub invalid: usize,
     /// Findings below the fail level.
     pub advisory: usize,
+    /// Findings a waiver accepted.
+    pub waived: usize,
 }
 
 impl Counts {
@@ -61,10 +63,11 @@ impl Counts {
             ..Counts::default()
         };
         for p in &report.packets {
-            let (missing, invalid, advisory) = packet_counts(p, report.fail_on);
+            let [missing, invalid, advisory, waived] = packet_counts(p, report.fail_on);
             c.missing += missing;
             c.invalid += invalid;
             c.advisory += advisory;
+            c.waived += waived;
         }
         c
     }
@@ -177,17 +180,30 @@ pub fn annotations(report: &Report) -> Vec<Value> {
         .iter()
         .flat_map(|p| p.findings.iter().map(move |f| (p, f)))
         .map(|(p, f)| {
-            let title = match &f.field {
+            let mut title = match &f.field {
                 Some(field) => format!("{}: {field}", f.rule),
                 None => f.rule.clone(),
+            };
+            let mut message = format!("{}\nFix: {}", f.message, f.fix);
+            // A waived finding stays on its line, as a notice naming who accepted it.
+            let level = match &f.waived {
+                Some(w) => {
+                    title = format!("waived {}: {title}", f.severity);
+                    message.push_str(&format!(
+                        "\nWaived by {} until {} ({}): {}",
+                        w.owner, w.expires, w.source, w.reason
+                    ));
+                    "notice"
+                }
+                None => level(f.severity),
             };
             json!({
                 "path": p.path,
                 "start_line": f.line,
                 "end_line": f.line,
-                "annotation_level": level(f.severity),
+                "annotation_level": level,
                 "title": cut(&title, 255),
-                "message": cut_bytes(&format!("{}\nFix: {}", f.message, f.fix), ANNOTATION_MESSAGE_MAX),
+                "message": cut_bytes(&message, ANNOTATION_MESSAGE_MAX),
             })
         })
         .collect()
@@ -272,12 +288,12 @@ pub fn summary(view: &View<'_>, max: usize, rest_is_in: &str) -> String {
         out.push_str(&view.footer());
         return out;
     }
-    out.push_str("| Packet | Kind | Verdict | Missing | Invalid | Warnings |\n|---|---|---|---:|---:|---:|\n");
+    out.push_str("| Packet | Kind | Verdict | Missing | Invalid | Warnings | Waived |\n|---|---|---|---:|---:|---:|---:|\n");
     let mut shown_rows = 0;
     for p in &report.packets {
         let c = packet_counts(p, report.fail_on);
         let row = format!(
-            "| [{}]({}) | {} | {} {} | {} | {} | {} |\n",
+            "| [{}]({}) | {} | {} {} | {} | {} | {} | {} |\n",
             code(&p.path, Place::Cell),
             view.line_url(&p.path, 1),
             p.kind
@@ -286,9 +302,10 @@ pub fn summary(view: &View<'_>, max: usize, rest_is_in: &str) -> String {
                 .unwrap_or_else(|| "—".into()),
             icon(p.verdict),
             p.verdict.as_str(),
-            c.0,
-            c.1,
-            c.2
+            c[0],
+            c[1],
+            c[2],
+            c[3]
         );
         if !fits(&out, &row, max, 2000) {
             break;
@@ -299,7 +316,7 @@ pub fn summary(view: &View<'_>, max: usize, rest_is_in: &str) -> String {
     if shown_rows < report.packets.len() {
         let _ = writeln!(
             out,
-            "| … {} more, {rest_is_in} | | | | | |",
+            "| … {} more, {rest_is_in} | | | | | | |",
             plural(report.packets.len() - shown_rows, "packet")
         );
     }
@@ -326,7 +343,16 @@ pub fn summary(view: &View<'_>, max: usize, rest_is_in: &str) -> String {
                     .map(|x| code(x, Place::Cell))
                     .unwrap_or_else(|| "(text)".into()),
                 code(&f.rule, Place::Cell),
-                f.severity,
+                match &f.waived {
+                    Some(w) => format!(
+                        "{} (waived by {} until {}: {})",
+                        f.severity,
+                        message(&w.owner, Place::Cell),
+                        message(&w.expires, Place::Cell),
+                        message(&w.reason, Place::Cell)
+                    ),
+                    None => f.severity.to_string(),
+                },
                 message(&f.message, Place::Cell),
                 message(&f.fix, Place::Cell)
             );
@@ -350,13 +376,17 @@ pub fn summary(view: &View<'_>, max: usize, rest_is_in: &str) -> String {
 }
 
 /// The comment's groups, in order; [`group_of`] picks one.
-const GROUPS: [&str; 3] = [
+const GROUPS: [&str; 4] = [
     "Missing fields",
     "Invalid fields",
     "Warnings (they do not fail the check)",
+    "Waived (accepted on the record; they do not fail the check)",
 ];
 
 fn group_of(f: &Finding, fail_on: Severity) -> usize {
+    if f.waived.is_some() {
+        return 3;
+    }
     match (f.severity >= fail_on, f.missing) {
         (true, true) => 0,
         (true, false) => 1,
@@ -364,13 +394,13 @@ fn group_of(f: &Finding, fail_on: Severity) -> usize {
     }
 }
 
-/// (missing, invalid, below the fail level) of one packet.
-fn packet_counts(p: &PacketReport, fail_on: Severity) -> (usize, usize, usize) {
-    let mut c = [0; 3];
+/// [missing, invalid, below the fail level, waived] of one packet.
+fn packet_counts(p: &PacketReport, fail_on: Severity) -> [usize; 4] {
+    let mut c = [0; 4];
     for f in &p.findings {
         c[group_of(f, fail_on)] += 1;
     }
-    (c[0], c[1], c[2])
+    c
 }
 
 /// The sticky comment's body (without its hidden markers): per failing packet, every
@@ -386,7 +416,16 @@ pub fn comment(view: &View<'_>, max: usize) -> String {
             out.push_str("This change no longer touches a packet.\n\n");
         } else {
             out.push_str("Every required field is filled in and every value is valid. ");
-            out.push_str("Nothing to fix.\n\n");
+            if c.waived > 0 {
+                let are = if c.waived == 1 { "is" } else { "are" };
+                let _ = writeln!(
+                    out,
+                    "{} {are} accepted by waivers, listed below.\n",
+                    plural(c.waived, "finding")
+                );
+            } else {
+                out.push_str("Nothing to fix.\n\n");
+            }
         }
     } else {
         let _ = writeln!(out, "## ❌ {}: {}\n", text(view.check_name), title(report));
@@ -422,8 +461,21 @@ pub fn comment(view: &View<'_>, max: usize) -> String {
             }
             let _ = writeln!(section, "\n**{label}**\n");
             for f in items {
+                let waived = f
+                    .waived
+                    .as_ref()
+                    .map(|w| {
+                        format!(
+                            "  **Waived** by {} until {} ({}): {}\n",
+                            message(&w.owner, Place::Line),
+                            message(&w.expires, Place::Line),
+                            w.source,
+                            message(&w.reason, Place::Line)
+                        )
+                    })
+                    .unwrap_or_default();
                 let item = format!(
-                    "- {} ([line {}]({})) {}: {}  \n  **Fix:** {}\n",
+                    "- {} ([line {}]({})) {}: {}  \n  **Fix:** {}\n{waived}",
                     f.field
                         .as_deref()
                         .map(|x| format!("**{}**", code(x, Place::Line)))
@@ -510,6 +562,12 @@ mod tests {
                 lines: Default::default(),
                 citations: Vec::new(),
                 masker: Masker::default(),
+                owner: None,
+                evidence: Vec::new(),
+                written_waivers: Vec::new(),
+                waivers_shape: None,
+                config_waivers: Vec::new(),
+                waivers: Vec::new(),
             })
             .collect();
         let verdict = if packets.iter().any(|p| p.verdict == Verdict::Fail) {

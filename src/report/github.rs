@@ -23,15 +23,25 @@ pub fn write(report: &Report, w: &mut dyn std::io::Write) -> std::io::Result<()>
         w.write_all(out.as_bytes())?;
         out.clear();
         for f in &packet.findings {
+            // A waived finding stays visible, as a notice that says who accepted it.
             let cmd = match f.severity {
+                _ if f.waived.is_some() => "notice",
                 Severity::Error => "error",
                 Severity::Warning => "warning",
                 Severity::Notice => "notice",
             };
-            let title = match &f.field {
+            let mut title = match &f.field {
                 Some(field) => format!("{} ({field})", f.rule),
                 None => f.rule.clone(),
             };
+            let mut message = format!("{}\nfix: {}", f.message, f.fix);
+            if let Some(w) = &f.waived {
+                title = format!("waived {}: {title}", f.severity);
+                message.push_str(&format!(
+                    "\nwaived by {} until {} ({}): {}",
+                    w.owner, w.expires, w.source, w.reason
+                ));
+            }
             let _ = writeln!(
                 out,
                 "::{cmd} file={},line={},col={},title={}::{}",
@@ -39,14 +49,18 @@ pub fn write(report: &Report, w: &mut dyn std::io::Write) -> std::io::Result<()>
                 f.line,
                 f.column,
                 escape_property(&title),
-                escape_data(&format!("{}\nfix: {}", f.message, f.fix))
+                escape_data(&message)
             );
         }
     }
     let failed = report.failed();
+    let waived = match report.waived() {
+        0 => String::new(),
+        n => format!(", {n} waived"),
+    };
     let _ = writeln!(
         out,
-        "packetgate: {failed} of {} failed ({}, {}, {})",
+        "packetgate: {failed} of {} failed ({}, {}, {}{waived})",
         super::plural(report.packets.len(), "packet"),
         super::plural(report.count(Severity::Error), "error"),
         super::plural(report.count(Severity::Warning), "warning"),

@@ -136,7 +136,12 @@ pub fn write(report: &Report, look: Look, w: &mut dyn std::io::Write) -> std::io
         for f in &packet.findings {
             let _ = writeln!(
                 out,
-                "{}{}: {}",
+                "{}{}{}: {}",
+                if f.waived.is_some() {
+                    paint.wrap("2", "waived ")
+                } else {
+                    String::new()
+                },
                 paint.severity(f.severity),
                 paint.wrap("1", &format!("[{}]", f.rule)),
                 paint.wrap("1", &f.message)
@@ -166,6 +171,17 @@ pub fn write(report: &Report, look: Look, w: &mut dyn std::io::Write) -> std::io
             if let Some(field) = &f.field {
                 let _ = writeln!(out, "{pad} = field: {field}");
             }
+            if let Some(w) = &f.waived {
+                let _ = writeln!(
+                    out,
+                    "{pad} = {} by {} until {} ({}): {}",
+                    paint.wrap("1", "waived"),
+                    w.owner,
+                    w.expires,
+                    w.source,
+                    w.reason
+                );
+            }
             let _ = writeln!(out, "{pad} = {} {}\n", paint.wrap("1", "fix:"), f.fix);
             // Written as it goes: a packet with thousands of findings is not held whole.
             if out.len() > 1 << 16 {
@@ -183,7 +199,13 @@ pub fn write(report: &Report, look: Look, w: &mut dyn std::io::Write) -> std::io
             Verdict::Pass => paint.wrap("1;32", "PASS"),
             Verdict::Fail => paint.wrap("1;31", "FAIL"),
         };
-        let count = |s| packet.findings.iter().filter(|f| f.severity == s).count();
+        let count = |s| {
+            packet
+                .findings
+                .iter()
+                .filter(|f| f.severity == s && f.counts())
+                .count()
+        };
         let mut parts = Vec::new();
         for (s, word) in [
             (Severity::Error, "error"),
@@ -193,6 +215,10 @@ pub fn write(report: &Report, look: Look, w: &mut dyn std::io::Write) -> std::io
             if count(s) > 0 {
                 parts.push(plural(count(s), word));
             }
+        }
+        let waived = packet.findings.iter().filter(|f| !f.counts()).count();
+        if waived > 0 {
+            parts.push(format!("{waived} waived"));
         }
         let kind = packet.kind.as_deref().unwrap_or("unknown kind");
         let detail = if parts.is_empty() {
@@ -221,6 +247,10 @@ pub fn write(report: &Report, look: Look, w: &mut dyn std::io::Write) -> std::io
         plural(report.count(Severity::Warning), "warning"),
         plural(report.count(Severity::Notice), "notice"),
     );
+    if report.waived() > 0 {
+        out.pop();
+        let _ = writeln!(out, "; {} waived", report.waived());
+    }
     if look.quiet {
         return w.write_all(out.as_bytes());
     }

@@ -75,6 +75,16 @@ pub fn write(
                 }],
                 "properties": {"field": f.field, "fix": f.fix, "packetKind": packet.kind},
             });
+            // A waiver is a suppression in SARIF's terms: accepted, with its justification;
+            // `inSource` when the packet itself carries it, `external` for the config's.
+            if let Some(w) = &f.waived {
+                result["suppressions"] = json!([{
+                    "kind": if w.source == "packet" { "inSource" } else { "external" },
+                    "status": "accepted",
+                    "justification": format!("{} (owner: {}, expires: {})", w.reason, w.owner, w.expires),
+                }]);
+                result["properties"]["waived"] = json!(w);
+            }
             if let Some(i) = rules.iter().position(|r| r.id == f.rule) {
                 result["ruleIndex"] = json!(i);
             }
