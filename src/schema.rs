@@ -382,7 +382,23 @@ pub fn generate(config: &Config, kind: Option<&str>) -> Result<Value, String> {
                 "pattern": any_case(&kinds),
                 "patternErrorMessage": format!("Expected one of: {} (any case).", kinds.join(", ")),
                 "examples": examples,
-            }
+            },
+            "waivers": {
+                "description": "findings accepted on the record, each until a day (docs/waivers.md)",
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["rule", "owner", "reason", "expires"],
+                    "properties": {
+                        "rule": {"type": "string", "description": "the rule id, as printed in findings"},
+                        "field": {"type": "string", "description": "only findings on this dotted path (or inside it)"},
+                        "owner": {"type": "string", "description": "who accepts the finding"},
+                        "reason": {"type": "string", "description": "why it is accepted"},
+                        "expires": {"type": "string", "pattern": "^\\d{4}-\\d{2}-\\d{2}$", "description": "the last day the waiver holds (YYYY-MM-DD)"},
+                    },
+                    "additionalProperties": false,
+                },
+            },
         },
         "allOf": all_of,
         "definitions": definitions,

@@ -1549,3 +1549,87 @@ fn a_rate_limit_that_resets_in_an_hour_is_not_waited_for() {
         1
     );
 }
+
+/// The passing trace with one tracking parameter (`url-tracking` on `source_urls[0].url`),
+/// and a waiver of it when `waiver` is set.
+fn tracked_trace(waiver: bool) -> String {
+    let mut text = support::PASSING_TRACE.replacen(
+        "  - url: https://apidoc.cometapi.com/\n",
+        "  - url: https://apidoc.cometapi.com/?utm_source=newsletter\n",
+        1,
+    );
+    if waiver {
+        text.push_str("waivers:\n  - {rule: url-tracking, owner: finops-platform, reason: vendor campaign link, expires: 2026-12-20}\n");
+    }
+    text
+}
+
+#[test]
+fn a_waived_finding_is_a_notice_on_its_line_and_listed_as_waived_in_the_comment() {
+    let repo = repo(
+        "waived",
+        &[],
+        &[
+            Edit::Write("budgets/a.yaml", tracked_trace(true)),
+            Edit::Write("budgets/b.md", invalid()),
+        ],
+    );
+    let server = FakeGitHub::start(setup(&repo));
+    let ev = event(&repo, "pull_request.opened.payload.json", &repo.head, LATER);
+    let g = gate(&repo, &server, &ev, &[]);
+    assert_eq!(g.code, 1, "b.md fails\n{}", g.stderr);
+    let run = &server.check_runs()[0];
+    let waived: Vec<_> = run
+        .annotations
+        .iter()
+        .filter(|a| a.path == "budgets/a.yaml")
+        .collect();
+    assert_eq!(waived.len(), 1, "{:?}", run.annotations);
+    assert_eq!(waived[0].annotation_level, "notice");
+    assert_eq!(waived[0].start_line, 6);
+    assert!(
+        waived[0]
+            .message
+            .contains("Waived by finops-platform until 2026-12-20"),
+        "{:?}",
+        waived[0]
+    );
+    let summary = run.summary.as_deref().unwrap_or_default();
+    assert!(summary.contains("| Waived |"), "{summary}");
+    let body = &server.comments()[0].body;
+    assert!(
+        body.contains("**Waived (accepted on the record; they do not fail the check)**")
+            && body.contains(
+                "**Waived** by finops-platform until 2026-12-20 (packet): vendor campaign link"
+            ),
+        "{body}"
+    );
+    server.assert_no_violations();
+}
+
+#[test]
+fn a_config_waiver_the_pull_request_adds_does_not_apply_to_it() {
+    let config = "waivers:\n  - path: 'budgets/*.yaml'\n    rule: url-tracking\n    owner: finops-platform\n    reason: vendor campaign link\n    expires: 2026-12-20\n";
+    let repo = repo(
+        "waiver-in-pr",
+        &[],
+        &[
+            Edit::Write(".packetgate.yml", config.into()),
+            Edit::Write("budgets/a.yaml", tracked_trace(false)),
+        ],
+    );
+    // In the workspace, the waiver applies.
+    let local = support::check(&repo.dir, &["budgets/a.yaml"]);
+    assert_eq!(local.code, 0, "{}", local.stdout);
+    let server = FakeGitHub::start(setup(&repo));
+    let ev = event(&repo, "pull_request.opened.payload.json", &repo.head, LATER);
+    let g = gate(&repo, &server, &ev, &[]);
+    assert_eq!(g.code, 1, "the base branch has no waiver\n{}", g.stderr);
+    let run = &server.check_runs()[0];
+    assert!(run
+        .annotations
+        .iter()
+        .any(|a| a.annotation_level == "failure"
+            && a.title.as_deref().unwrap_or("").contains("url-tracking")));
+    server.assert_no_violations();
+}
