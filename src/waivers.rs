@@ -25,6 +25,10 @@ use serde::Serialize;
 pub const KEYS: &[&str] = &["rule", "field", "reason", "owner", "expires"];
 /// How long a waiver may run, from today, unless a policy or the config says otherwise.
 pub const DEFAULT_MAX_DAYS: u32 = 90;
+/// The most waivers one packet may carry: each finding is matched against each waiver, so a
+/// packet cannot make a run quadratic, and a packet that needs more has a problem no waiver
+/// should hide. The ones past it waive nothing.
+pub const MAX_PER_PACKET: usize = 200;
 
 /// A waiver as written: its values as YAML nodes (placeholders are judged per packet, with
 /// the packet's policy), where it stands, and what is wrong with its shape.
@@ -436,6 +440,21 @@ pub fn settle(config: &Config, report: &mut Report, today: Date) {
             }
         }
         for (i, w) in packet.written_waivers.iter().enumerate() {
+            if i == MAX_PER_PACKET {
+                if let Some(rule) = rule_for(policy, WaiverCheck::Incomplete) {
+                    packet.findings.push(finding(
+                        rule,
+                        Some(format!("waivers[{i}]")),
+                        w.pos,
+                        format!(
+                            "the packet carries {} waivers; a packet carries at most {MAX_PER_PACKET}, and the rest waive nothing",
+                            packet.written_waivers.len()
+                        ),
+                        "fix the findings instead, or split the packet".into(),
+                    ));
+                }
+                break;
+            }
             judged.push((
                 judge(w, Origin::Packet(i), policy, &known, today, max_days),
                 None,

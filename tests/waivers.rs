@@ -402,3 +402,29 @@ fn a_waiver_gets_the_same_verdict_in_every_spelling() {
         assert_eq!(code, 0, "spelling {i} (Markdown): {p:#}");
     }
 }
+
+#[test]
+fn a_packet_carries_at_most_200_waivers() {
+    let dir = scratch("waiver-cap");
+    let mut waivers = String::new();
+    for i in 0..250 {
+        waivers.push_str(&format!(
+            "  - {{rule: url-tracking, field: 'source_urls[{i}].url', owner: finops, reason: campaign link, expires: 2026-12-20}}\n"
+        ));
+    }
+    let (code, p) = one(&dir, "many.yaml", &with_waivers(&tracked(), &waivers));
+    assert_eq!(code, 1);
+    let capped: Vec<&serde_json::Value> = p["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "waiver-incomplete")
+        .collect();
+    assert_eq!(capped.len(), 1, "{p:#}");
+    assert!(capped[0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("carries 250 waivers; a packet carries at most 200"));
+    // The first waiver, inside the cap, still accepts its finding.
+    assert!(rules(&p).contains(&("url-tracking".to_string(), true)));
+}
