@@ -585,6 +585,9 @@ pub fn settle(config: &Config, report: &mut Report, today: Date) {
             missing: false,
             waived: None,
         });
+        report.packets[*pi]
+            .findings
+            .sort_by(|a, b| (a.line, a.column, &a.rule).cmp(&(b.line, b.column, &b.rule)));
     }
     for packet in &mut report.packets {
         packet.verdict = Verdict::of(&packet.findings, report.fail_on);
