@@ -40,7 +40,9 @@
 //! the running fake, `fixtures` the contracts folder, its payloads and the published
 //! description, `openapi` the contracts and their validators, `http` and `reply` the wire,
 //! `state`, `handle`, `check`, `published` and `rules` what happens to every request, and
-//! `routes` with `checks`, `comments`, `reviews` and `pulls` the answer of each operation.
+//! `routes` with `checks`, `comments`, `reviews` and `pulls` the answer of each operation;
+//! `org` (an org's repositories, their tarballs and downloads) and `issues` serve the remote
+//! audit.
 #![allow(dead_code)]
 
 mod check;
@@ -49,7 +51,9 @@ mod comments;
 mod fixtures;
 mod handle;
 mod http;
+mod issues;
 mod openapi;
+mod org;
 mod published;
 mod pulls;
 mod recorded;
@@ -63,6 +67,11 @@ mod state;
 mod util;
 
 pub use fixtures::{contracts_dir, payload};
+pub use issues::Issue;
+pub use org::CODELOAD_PREFIX;
+// Only the remote audit's tests read these.
+#[allow(unused_imports)]
+pub use org::{archive_of, pax_record, FakeRepo, Org, RepoFile};
 // Only the tests of the fake itself read these.
 #[allow(unused_imports)]
 pub use fixtures::PUBLISHED_FILE;
