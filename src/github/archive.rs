@@ -76,6 +76,8 @@ pub fn unpack(archive: impl Read, dest: &Path) -> Result<Unpacked, ArchiveError>
     let mut count = 0u64;
     // A GNU long name or a pax `path` for the next entry.
     let mut long_name: Option<Vec<u8>> = None;
+    // The folder the last file went to (archives list a folder's files together).
+    let mut last_dir: Option<PathBuf> = None;
     for entry in entries {
         let mut entry = entry.map_err(corrupt)?;
         count += 1;
@@ -157,11 +159,12 @@ pub fn unpack(archive: impl Read, dest: &Path) -> Result<Unpacked, ArchiveError>
             });
         }
         let target = dest.join(&inside);
-        if let Some(dir) = target.parent() {
+        if let Some(dir) = target.parent().filter(|d| last_dir.as_deref() != Some(*d)) {
             fs::create_dir_all(dir).map_err(|source| ArchiveError::Write {
                 path: dir.to_path_buf(),
                 source,
             })?;
+            last_dir = Some(dir.to_path_buf());
         }
         // No link is ever created under `dest`, so this opens a plain file inside it.
         let mut file = fs::File::create(&target).map_err(|source| ArchiveError::Write {
