@@ -43,6 +43,7 @@ for line in sys.stdin:
     m = json.loads(line)
     if m.get("reason") == "compiler-artifact" and m.get("executable") and m["target"]["name"] == "audit_bench":
         print(m["executable"])')
+[ -x "$bench_bin" ] || { echo "cannot build tests/audit_bench.rs: run cargo test --test audit_bench --no-run" >&2; exit 1; }
 
 stop="$out/stop"
 rm -f "$stop" "$out/fake.log"

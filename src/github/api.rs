@@ -5,6 +5,9 @@
 //! and a count of the calls made. The token goes only into the `Authorization` header and
 //! into no message.
 //!
+//! Downloads (repository archives, see [`Api::download`]) stream a raw body to a file under a
+//! size cap and follow GitHub's redirect to the download host without the token.
+//!
 //! Requests go through octocrab's generic `execute` with routes relative to the base URL,
 //! so `GITHUB_API_URL` with a path (`https://HOST/api/v3` on GitHub Enterprise Server) keeps
 //! its path, and the verbs are the ones GitHub documents (its `update_comment` sends POST).

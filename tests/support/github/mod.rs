@@ -5,7 +5,8 @@
 //! would have (changed files, issue comments, reviews, check runs), answers the way GitHub
 //! does (status codes, `Link` pagination, rate-limit headers, the 403/422 messages the notes in
 //! the contracts folder describe) and checks every request against the contract: the route and
-//! method must exist in the two OpenAPI slices, path and query parameters and the JSON body must
+//! method must exist in the two OpenAPI slices (or, for the remote audit's operations they lack,
+//! in the published description's slice of them), path and query parameters and the JSON body must
 //! match their schemas, and the limits GitHub enforces outside the schemas (annotation titles,
 //! columns, body sizes, who may approve, which lines a review comment may target) are checked
 //! too. The same request is then checked against GitHub's published description as well
