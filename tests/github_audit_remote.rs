@@ -275,6 +275,10 @@ fn hostile_archives_are_refused_or_skipped() {
         ArchiveError::UnsafePath { .. }
     ));
     assert!(!scratch.0.join("escaped").exists());
+    assert!(
+        !scratch.0.join("in/dotdot").exists(),
+        "nothing half-unpacked is left"
+    );
     assert!(!scratch.0.join("in/escaped").exists());
     assert!(matches!(
         archive_error(fetch("absolute")),

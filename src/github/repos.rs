@@ -271,7 +271,8 @@ pub struct Snapshot {
 
 /// Downloads `repo` at its default branch and unpacks it into `dest_dir` (created; it must
 /// not exist or be empty). The compressed archive is kept beside it, as
-/// `dest_dir` + `.tar.gz`, only while unpacking.
+/// `dest_dir` + `.tar.gz`, only while unpacking. When the download or the archive fails,
+/// `dest_dir` is removed again.
 pub fn fetch(api: &Api, repo: &Repo, dest_dir: &Path) -> Result<Snapshot, RepoError> {
     let before = api.calls();
     let full = repo.full_name();
@@ -326,6 +327,10 @@ pub fn fetch(api: &Api, repo: &Repo, dest_dir: &Path) -> Result<Snapshot, RepoEr
     });
     drop(file);
     let _ = std::fs::remove_file(&archive_path);
+    if unpacked.is_err() {
+        // Nothing half-unpacked (from a refused archive) is left for a caller to judge.
+        let _ = std::fs::remove_dir_all(dest_dir);
+    }
     let unpacked = unpacked?;
     let commit = unpacked
         .commit
