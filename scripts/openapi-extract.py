@@ -36,7 +36,8 @@ MEMBER = "package/generated/api.github.com.json"
 
 # (operationId, method, path template): what tests/support/github/routes.rs dispatches,
 # which includes every call in src/github/ (check runs, PR files and head, file contents,
-# issue comments, reviews).
+# issue comments, reviews; for the remote audit: org repositories, a repository, its
+# tarball, and the packet health issue).
 OPERATIONS = [
     ("checks/create", "post", "/repos/{owner}/{repo}/check-runs"),
     ("checks/update", "patch", "/repos/{owner}/{repo}/check-runs/{check_run_id}"),
@@ -55,6 +56,12 @@ OPERATIONS = [
         "put",
         "/repos/{owner}/{repo}/pulls/{pull_number}/reviews/{review_id}/dismissals",
     ),
+    ("repos/list-for-org", "get", "/orgs/{org}/repos"),
+    ("repos/get", "get", "/repos/{owner}/{repo}"),
+    ("repos/download-tarball-archive", "get", "/repos/{owner}/{repo}/tarball/{ref}"),
+    ("issues/list-for-repo", "get", "/repos/{owner}/{repo}/issues"),
+    ("issues/create", "post", "/repos/{owner}/{repo}/issues"),
+    ("issues/update", "patch", "/repos/{owner}/{repo}/issues/{issue_number}"),
 ]
 
 ROOT = Path(__file__).resolve().parent.parent

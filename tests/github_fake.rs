@@ -1048,3 +1048,122 @@ fn the_published_description_knows_every_operation_and_parameter() {
     );
     assert_eq!(github::published_breaches(&fine), Vec::<String>::new());
 }
+
+/// The remote audit's routes, octocrab aside: the org listing pages, the tarball's 302 to a
+/// download on the same server whose archive holds the commit and the files under
+/// `owner-repo-<sha7>/`, a download that carries the token is a violation, and issues are
+/// listed with the pull request among them.
+#[test]
+fn an_org_its_tarballs_and_issues() {
+    let commit = "0123456789abcdef0123456789abcdef01234567";
+    let fake = FakeGitHub::start(Setup {
+        org: Some(github::Org {
+            name: "acme".into(),
+            repos: (0..3)
+                .map(|i| {
+                    github::FakeRepo::new(
+                        &format!("r{i}"),
+                        commit,
+                        vec![github::RepoFile::text("a/b.md", "hello\n")],
+                    )
+                })
+                .collect(),
+        }),
+        ..Setup::default()
+    });
+    let mut client = Client::connect(&fake);
+    let page = client.call("GET", "/orgs/acme/repos?per_page=2", None);
+    assert_eq!(page.status, 200);
+    assert_eq!(page.json().as_array().unwrap().len(), 2);
+    assert!(page
+        .header("link")
+        .unwrap()
+        .contains("page=2>; rel=\"next\""));
+    let repo = client.call("GET", "/repos/acme/r1", None);
+    assert_eq!(repo.json()["default_branch"], "main");
+
+    let redirect = client.call("GET", "/repos/acme/r1/tarball/main", None);
+    assert_eq!(redirect.status, 302);
+    let location = redirect.header("location").unwrap().to_string();
+    let path = &location[location.find("/codeload/").unwrap()..];
+    assert_eq!(path, "/codeload/acme/r1/legacy.tar.gz/refs/heads/main");
+    assert_eq!(
+        client
+            .call("GET", "/repos/acme/r1/tarball/nope", None)
+            .status,
+        404
+    );
+    let download = client
+        .send("GET", path, &[("User-Agent", "x")], None, false)
+        .unwrap();
+    assert_eq!(download.status, 200);
+    let mut tar = tar::Archive::new(flate2::read::GzDecoder::new(download.body.as_slice()));
+    let mut names = Vec::new();
+    for entry in tar.entries().unwrap() {
+        let mut entry = entry.unwrap();
+        if entry.header().entry_type() == tar::EntryType::XGlobalHeader {
+            let pax = entry.pax_extensions().unwrap().unwrap();
+            let comment: Vec<String> = pax
+                .filter_map(Result::ok)
+                .filter(|e| e.key() == Ok("comment"))
+                .map(|e| e.value().unwrap().to_string())
+                .collect();
+            assert_eq!(comment, [commit]);
+            continue;
+        }
+        names.push(entry.path().unwrap().display().to_string());
+    }
+    assert_eq!(
+        names,
+        [
+            "acme-r1-0123456/",
+            "acme-r1-0123456/a/",
+            "acme-r1-0123456/a/b.md"
+        ]
+    );
+    fake.assert_no_violations();
+    // The token must not follow the redirect.
+    let leaked = client
+        .send("GET", path, &default_headers(), None, false)
+        .unwrap();
+    assert_eq!(leaked.status, 200);
+    assert_violations(&fake, &["the download carries an Authorization header"]);
+    assert_eq!(fake.requests_per_repo()["acme/r1"], 5);
+
+    let issues = client.call(
+        "GET",
+        "/repos/Codertocat/Hello-World/issues?state=all",
+        None,
+    );
+    let listed = issues.json();
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+    assert!(
+        listed[0]["pull_request"].is_object(),
+        "the pull request is listed"
+    );
+    let created = client.call(
+        "POST",
+        "/repos/Codertocat/Hello-World/issues",
+        Some(json!({"title": "Packet health", "body": "x"})),
+    );
+    assert_eq!(created.status, 201);
+    let n = created.json()["number"].as_u64().unwrap();
+    let closed = client.call(
+        "PATCH",
+        &format!("/repos/Codertocat/Hello-World/issues/{n}"),
+        Some(json!({"state": "closed", "state_reason": "completed"})),
+    );
+    assert_eq!(closed.json()["state"], "closed");
+    assert_eq!(closed.json()["state_reason"], "completed");
+    let bad = client.call(
+        "PATCH",
+        &format!("/repos/Codertocat/Hello-World/issues/{n}"),
+        Some(json!({"state": "finished"})),
+    );
+    assert_eq!(bad.status, 422);
+    assert!(
+        fake.violations()[1].contains("state"),
+        "{:#?}",
+        fake.violations()
+    );
+}

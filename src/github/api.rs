@@ -5,6 +5,9 @@
 //! and a count of the calls made. The token goes only into the `Authorization` header and
 //! into no message.
 //!
+//! Downloads (repository archives, see [`Api::download`]) stream a raw body to a file under a
+//! size cap and follow GitHub's redirect to the download host without the token.
+//!
 //! Requests go through octocrab's generic `execute` with routes relative to the base URL,
 //! so `GITHUB_API_URL` with a path (`https://HOST/api/v3` on GitHub Enterprise Server) keeps
 //! its path, and the verbs are the ones GitHub documents (its `update_comment` sends POST).
@@ -12,9 +15,11 @@
 use http::{HeaderMap, Method};
 use octocrab::Octocrab;
 use serde_json::Value;
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use thiserror::Error;
+
+mod download;
 
 #[derive(Debug, Error)]
 pub enum ApiError {
@@ -40,6 +45,9 @@ pub enum ApiError {
     Invalid { what: String, message: String },
     #[error("cannot set up the GitHub client: {0}")]
     Setup(String),
+    /// A download past its size cap: stopped, not retried.
+    #[error("{what}: the answer is larger than {limit} bytes, the most packetgate reads")]
+    TooLarge { what: String, limit: u64 },
 }
 
 impl ApiError {
@@ -110,6 +118,13 @@ pub struct Api {
     base_path: String,
     retry: RetryPolicy,
     calls: Cell<u32>,
+    /// The base URL as given, without a trailing `/` (redirects resolve against it).
+    base_url: String,
+    /// Whether a download may be redirected to plain `http`: only when the API itself is
+    /// (a loopback test server, a plain-HTTP GitHub Enterprise Server).
+    plain_http_ok: bool,
+    /// The credential-free client of the last download host, with its origin.
+    downloader: RefCell<Option<(String, Octocrab)>>,
 }
 
 const API_VERSION: &str = "2022-11-28";
@@ -125,6 +140,7 @@ impl Api {
             .parse()
             .map_err(|e| ApiError::Setup(format!("GITHUB_API_URL `{api_url}`: {e}")))?;
         let base_path = uri.path().trim_end_matches('/').to_string();
+        let plain_http_ok = uri.scheme_str() == Some("http");
         let client = {
             let _guard = runtime.enter();
             Octocrab::builder()
@@ -150,6 +166,9 @@ impl Api {
             base_path,
             retry: RetryPolicy::default(),
             calls: Cell::new(0),
+            base_url: api_url.trim_end_matches('/').to_string(),
+            plain_http_ok,
+            downloader: RefCell::new(None),
         })
     }
 
@@ -223,17 +242,38 @@ impl Api {
         accept: Option<&str>,
         retry_failures: bool,
     ) -> Result<Reply, ApiError> {
-        let mut attempt = 0;
         let read = method == Method::GET;
+        self.retrying(what, retry_failures, || {
+            let r = self
+                .once(method.clone(), route, body, accept.unwrap_or(JSON))
+                .map_err(Failure::Transport)?;
+            Ok(
+                if (200..300).contains(&r.status) || (read && r.status == 404) {
+                    Attempt::Done(r)
+                } else {
+                    Attempt::Refused(r)
+                },
+            )
+        })
+    }
+
+    /// The retry policy around any exchange: each attempt is counted, rate limits are waited
+    /// out (or reported when the wait is too long), 5xx and dropped connections are tried
+    /// again with backoff when `retry_failures`, anything else is an error.
+    fn retrying<T>(
+        &self,
+        what: &str,
+        retry_failures: bool,
+        mut attempt_once: impl FnMut() -> Result<Attempt<T>, Failure>,
+    ) -> Result<T, ApiError> {
+        let mut attempt = 0;
         loop {
             self.calls.set(self.calls.get() + 1);
             let give_up = attempt >= self.retry.retries;
             let may_retry = !give_up && retry_failures;
-            match self.once(method.clone(), route, body, accept.unwrap_or(JSON)) {
-                Ok(r) if (200..300).contains(&r.status) || (read && r.status == 404) => {
-                    return Ok(r)
-                }
-                Ok(r) => match retry_wait(&r, attempt, &self.retry, now_secs()) {
+            match attempt_once() {
+                Ok(Attempt::Done(t)) => return Ok(t),
+                Ok(Attempt::Refused(r)) => match retry_wait(&r, attempt, &self.retry, now_secs()) {
                     Some(Wait::TooLong(wait_secs)) => {
                         return Err(ApiError::RateLimited {
                             what: what.into(),
@@ -252,8 +292,16 @@ impl Api {
                     }
                     _ => return Err(status_error(what, r)),
                 },
-                Err(_) if may_retry => std::thread::sleep(backoff(&self.retry, attempt)),
-                Err(message) => {
+                Err(Failure::TooLarge(limit)) => {
+                    return Err(ApiError::TooLarge {
+                        what: what.into(),
+                        limit,
+                    })
+                }
+                Err(Failure::Transport(_)) if may_retry => {
+                    std::thread::sleep(backoff(&self.retry, attempt))
+                }
+                Err(Failure::Transport(message)) => {
                     return Err(ApiError::Transport {
                         what: what.into(),
                         message,
@@ -271,23 +319,7 @@ impl Api {
         body: Option<&Value>,
         accept: &str,
     ) -> Result<Reply, String> {
-        let builder = http::Request::builder()
-            .method(method)
-            .uri(route)
-            .header(http::header::ACCEPT, accept);
-        let mut request = self
-            .client
-            .build_request(builder, body)
-            .map_err(|e| e.to_string())?;
-        // One value per header: `build_request` adds octocrab's own version header, and a
-        // second one reaches GitHub as a comma-joined version it does not know. `insert`
-        // replaces it, so the version is pinned here, not by octocrab's release. The
-        // `User-Agent` is octocrab's alone: its client appends that header to every request
-        // (after this point), so one of our own would make two.
-        request.headers_mut().insert(
-            "x-github-api-version",
-            http::HeaderValue::from_static(API_VERSION),
-        );
+        let request = self.prepared(&self.client, method, route, body, accept)?;
         self.runtime.block_on(async {
             let call = async {
                 let response = self
@@ -316,6 +348,36 @@ impl Api {
     }
 }
 
+impl Api {
+    /// A request as `client` will send it, with one API version header.
+    fn prepared(
+        &self,
+        client: &Octocrab,
+        method: Method,
+        route: &str,
+        body: Option<&Value>,
+        accept: &str,
+    ) -> Result<http::Request<octocrab::OctoBody>, String> {
+        let builder = http::Request::builder()
+            .method(method)
+            .uri(route)
+            .header(http::header::ACCEPT, accept);
+        let mut request = client
+            .build_request(builder, body)
+            .map_err(|e| e.to_string())?;
+        // One value per header: `build_request` adds octocrab's own version header, and a
+        // second one reaches GitHub as a comma-joined version it does not know. `insert`
+        // replaces it, so the version is pinned here, not by octocrab's release. The
+        // `User-Agent` is octocrab's alone: its client appends that header to every request
+        // (after this point), so one of our own would make two.
+        request.headers_mut().insert(
+            "x-github-api-version",
+            http::HeaderValue::from_static(API_VERSION),
+        );
+        Ok(request)
+    }
+}
+
 /// An octocrab error with its causes, one line.
 fn describe(e: &octocrab::Error) -> String {
     let mut out = e.to_string();
@@ -336,6 +398,20 @@ fn now_secs() -> u64 {
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0)
+}
+
+/// One attempt's result: an answer to keep, or one the retry policy judges.
+enum Attempt<T> {
+    Done(T),
+    Refused(Reply),
+}
+
+/// An attempt that got no answer to judge.
+enum Failure {
+    /// A dropped connection, a timeout, a body that could not be read: worth retrying.
+    Transport(String),
+    /// The body passed this many bytes: retrying would read it again.
+    TooLarge(u64),
 }
 
 #[derive(Debug, PartialEq, Eq)]

@@ -9,15 +9,18 @@
 
 pub mod abort;
 pub mod api;
+pub mod archive;
 pub mod base;
 pub mod event;
 pub mod files;
 pub mod inputs;
+pub mod issue;
 pub mod markdown;
 pub mod output;
 pub mod plan;
 pub mod publish;
 pub mod render;
+pub mod repos;
 pub mod supervise;
 
 use crate::app::{self, Exit, Judging};

@@ -160,7 +160,8 @@ struct Ours {
     commit: String,
 }
 
-fn is_bot(item: &Value) -> bool {
+/// Written by a bot (the workflow token's `github-actions[bot]`, or an app's).
+pub(crate) fn is_bot(item: &Value) -> bool {
     item.pointer("/user/type").and_then(Value::as_str) == Some("Bot")
 }
 

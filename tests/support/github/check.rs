@@ -92,7 +92,7 @@ impl Shared {
         };
         let query = parse_query(&raw.query);
         let by_name: HashMap<String, String> = params.iter().cloned().collect();
-        self.check_target(&by_name, ctx);
+        self.check_target(&op.id, &by_name, ctx);
         self.check_params(op, params, &query, &raw.headers, ctx);
         if self.setup.deny_writes && raw.method != "GET" {
             ctx.reject(
@@ -207,8 +207,9 @@ impl Shared {
         }
     }
 
-    /// The repository and pull request must be the ones under test.
-    fn check_target(&self, params: &HashMap<String, String>, ctx: &mut Ctx) {
+    /// The repository and pull request must be the ones under test (or the org and one of
+    /// its repositories); an issue to update is looked up by its handler.
+    fn check_target(&self, op: &str, params: &HashMap<String, String>, ctx: &mut Ctx) {
         let setup = &self.setup;
         let mut wrong = |what: String| {
             ctx.violation(what);
@@ -218,6 +219,17 @@ impl Shared {
                 "https://docs.github.com/rest",
             ));
         };
+        if let Some(org) = params.get("org") {
+            let known = setup.org.as_ref().map(|o| o.name.as_str());
+            if !known.is_some_and(|k| k.eq_ignore_ascii_case(org)) {
+                wrong(format!("org `{org}` is not the org under test ({known:?})"));
+            }
+        }
+        if let (Some(owner), Some(repo)) = (params.get("owner"), params.get("repo")) {
+            if self.org_repo(owner, repo).is_some() {
+                return;
+            }
+        }
         if let Some(owner) = params.get("owner") {
             if !owner.eq_ignore_ascii_case(&setup.owner) {
                 wrong(format!(
@@ -235,6 +247,9 @@ impl Shared {
             }
         }
         for key in ["pull_number", "issue_number"] {
+            if op == "issues/update" && key == "issue_number" {
+                continue;
+            }
             if let Some(n) = params.get(key) {
                 if n.parse::<u64>().ok() != Some(setup.pull_number) {
                     wrong(format!(

@@ -12,7 +12,7 @@ use super::openapi::{describe_error, Operation};
 use super::reply::{fault_reply, Outcome, Reply};
 use super::state::Shared;
 use super::util::unix_now;
-use super::{FaultReply, Recorded, API_PREFIX};
+use super::{FaultReply, Recorded, API_PREFIX, CODELOAD_PREFIX};
 
 /// Violations of one request, committed to the state when it is answered.
 pub(super) struct Ctx {
@@ -76,6 +76,9 @@ impl Shared {
             .path
             .strip_prefix(API_PREFIX)
             .filter(|p| p.starts_with('/'));
+        if stripped.is_none() && raw.path.starts_with(&format!("{CODELOAD_PREFIX}/")) {
+            return self.codeload(raw, &raw.path);
+        }
         let path = stripped.unwrap_or(&raw.path).to_string();
         let mut ctx = Ctx {
             label: format!("{} {}", raw.method, path),

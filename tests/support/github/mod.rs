@@ -5,7 +5,8 @@
 //! would have (changed files, issue comments, reviews, check runs), answers the way GitHub
 //! does (status codes, `Link` pagination, rate-limit headers, the 403/422 messages the notes in
 //! the contracts folder describe) and checks every request against the contract: the route and
-//! method must exist in the two OpenAPI slices, path and query parameters and the JSON body must
+//! method must exist in the two OpenAPI slices (or, for the remote audit's operations they lack,
+//! in the published description's slice of them), path and query parameters and the JSON body must
 //! match their schemas, and the limits GitHub enforces outside the schemas (annotation titles,
 //! columns, body sizes, who may approve, which lines a review comment may target) are checked
 //! too. The same request is then checked against GitHub's published description as well
@@ -40,7 +41,9 @@
 //! the running fake, `fixtures` the contracts folder, its payloads and the published
 //! description, `openapi` the contracts and their validators, `http` and `reply` the wire,
 //! `state`, `handle`, `check`, `published` and `rules` what happens to every request, and
-//! `routes` with `checks`, `comments`, `reviews` and `pulls` the answer of each operation.
+//! `routes` with `checks`, `comments`, `reviews` and `pulls` the answer of each operation;
+//! `org` (an org's repositories, their tarballs and downloads) and `issues` serve the remote
+//! audit.
 #![allow(dead_code)]
 
 mod check;
@@ -49,7 +52,9 @@ mod comments;
 mod fixtures;
 mod handle;
 mod http;
+mod issues;
 mod openapi;
+mod org;
 mod published;
 mod pulls;
 mod recorded;
@@ -63,6 +68,11 @@ mod state;
 mod util;
 
 pub use fixtures::{contracts_dir, payload};
+pub use issues::Issue;
+pub use org::CODELOAD_PREFIX;
+// Only the remote audit's tests read these.
+#[allow(unused_imports)]
+pub use org::{archive_of, pax_record, FakeRepo, Org, RepoFile};
 // Only the tests of the fake itself read these.
 #[allow(unused_imports)]
 pub use fixtures::PUBLISHED_FILE;

@@ -70,15 +70,19 @@ pub(super) struct ParamError {
     pub(super) in_path: bool,
 }
 
-/// The two slices in the contracts folder.
+/// The two slices in the contracts folder, and for the operations they lack (the remote
+/// audit's: org repositories, a repository, its tarball, issues) the published
+/// description's slice of them, with GitHub's limits added as for the others.
 pub(super) fn contract() -> &'static Contract {
     // Parsed once per test binary: the files do not change while tests run.
     static CONTRACT: OnceLock<Contract> = OnceLock::new();
     CONTRACT.get_or_init(|| {
         let dir = contracts_dir();
-        let docs = ["rest-subset.openapi.json", "rest-extra.openapi.json"]
-            .map(|file| read_json(&dir.join(file)));
-        Contract::load("the contract slices".into(), docs.into(), true)
+        let mut docs: Vec<Value> = ["rest-subset.openapi.json", "rest-extra.openapi.json"]
+            .map(|file| read_json(&dir.join(file)))
+            .into();
+        docs.push(read_json(&published_description()));
+        Contract::load("the contract slices".into(), docs, true)
     })
 }
 
@@ -122,7 +126,13 @@ impl Contract {
             let paths = doc["paths"].as_object().expect("OpenAPI `paths`");
             for (template, item) in paths {
                 for (method, op) in item.as_object().into_iter().flatten() {
-                    if ["get", "post", "put", "patch", "delete"].contains(&method.as_str()) {
+                    // An operation an earlier document has is taken from that one.
+                    let known = ops.iter().any(|o: &Operation| {
+                        o.template == *template && o.method.eq_ignore_ascii_case(method)
+                    });
+                    if !known
+                        && ["get", "post", "put", "patch", "delete"].contains(&method.as_str())
+                    {
                         ops.push(Operation::new(
                             &doc,
                             template,

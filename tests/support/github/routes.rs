@@ -77,12 +77,18 @@ impl Shared {
             "pulls/dismiss-review" => self.dismiss_review(st, ctx, call),
             "repos/get-content" => self.get_content(call),
             "pulls/get" => self.get_pull(st, call),
+            "repos/list-for-org" => self.list_org_repos(call),
+            "repos/get" => self.get_repo(ctx, call),
+            "repos/download-tarball-archive" => self.tarball(call),
+            "issues/list-for-repo" => self.list_issues(st, call),
+            "issues/create" => self.create_issue(st, call),
+            "issues/update" => self.update_issue(st, ctx, call),
             other => unreachable!("operation {other} in the contract but not in the fake"),
         }
     }
 
     /// One page of `items` with GitHub's `Link` header (`prev`, `next`, `last`, `first`).
-    fn paginate(&self, call: &Call<'_>, items: Vec<Value>) -> Reply {
+    pub(super) fn paginate(&self, call: &Call<'_>, items: Vec<Value>) -> Reply {
         let per_page = call
             .query("per_page")
             .and_then(|v| v.parse::<usize>().ok())

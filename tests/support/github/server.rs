@@ -11,7 +11,7 @@ use std::time::Duration;
 use super::http::serve_connection;
 use super::openapi::{contract, published};
 use super::state::{method_matches, Shared, State};
-use super::{CheckRun, Comment, PrFile, Recorded, Review, Setup};
+use super::{CheckRun, Comment, Issue, PrFile, Recorded, Review, Setup, CODELOAD_PREFIX};
 
 /// The running fake. Dropping it stops accepting connections.
 pub struct FakeGitHub {
@@ -111,6 +111,34 @@ impl FakeGitHub {
 
     pub fn reviews(&self) -> Vec<Review> {
         self.lock().reviews.clone()
+    }
+
+    /// The repository's issues now (the pull request among them), by number.
+    pub fn issues(&self) -> Vec<Issue> {
+        let mut issues = self.lock().issues.clone();
+        issues.sort_by_key(|i| i.number);
+        issues
+    }
+
+    /// Requests per repository, `owner/name` lower-cased: the API's `/repos/{o}/{r}…` and
+    /// the downloads under `/codeload/{o}/{r}/…`. The org listing (`/orgs/…`) is no one
+    /// repository's: count it with [`FakeGitHub::count`].
+    pub fn requests_per_repo(&self) -> std::collections::BTreeMap<String, usize> {
+        let mut out = std::collections::BTreeMap::new();
+        for r in &self.lock().requests {
+            let rest = r
+                .path
+                .strip_prefix("/repos/")
+                .or_else(|| r.path.strip_prefix(&format!("{CODELOAD_PREFIX}/")));
+            let mut parts = rest.unwrap_or_default().split('/');
+            if let (Some(owner), Some(name)) = (parts.next(), parts.next()) {
+                if !owner.is_empty() && !name.is_empty() {
+                    *out.entry(format!("{owner}/{name}").to_ascii_lowercase())
+                        .or_insert(0) += 1;
+                }
+            }
+        }
+        out
     }
 
     /// Every contract violation seen, as `"METHOD /path: what was wrong"`.

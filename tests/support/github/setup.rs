@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use super::{payload, BOT_LOGIN, HEAD_SHA, OWNER, PULL_NUMBER, REPO};
+use super::{payload, Issue, Org, BOT_LOGIN, HEAD_SHA, OWNER, PULL_NUMBER, REPO};
 
 /// The world the fake starts with. `Setup::default()` is the pull request of the payloads
 /// (Codertocat/Hello-World#2 at [`HEAD_SHA`]) with no files, comments or reviews.
@@ -36,6 +36,11 @@ pub struct Setup {
     pub token: Option<String>,
     /// Scripted failures, consulted in order before normal handling.
     pub faults: Vec<Fault>,
+    /// Issues already in the repository (the pull request is listed among them as well).
+    pub issues: Vec<Issue>,
+    /// An org of repositories for the remote audit (`GET /orgs/{org}/repos`, each
+    /// repository, its tarball and download).
+    pub org: Option<Org>,
 }
 
 impl Default for Setup {
@@ -53,6 +58,8 @@ impl Default for Setup {
             deny_writes: false,
             token: None,
             faults: Vec::new(),
+            issues: Vec::new(),
+            org: None,
         }
     }
 }

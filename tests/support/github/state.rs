@@ -6,7 +6,9 @@ use std::net::SocketAddr;
 use std::sync::atomic::AtomicBool;
 use std::sync::Mutex;
 
-use super::{CheckRun, Comment, Fault, FaultReply, PrFile, Recorded, Review, Setup, API_PREFIX};
+use super::{
+    CheckRun, Comment, Fault, FaultReply, Issue, PrFile, Recorded, Review, Setup, API_PREFIX,
+};
 
 pub(super) struct Shared {
     pub(super) addr: SocketAddr,
@@ -25,6 +27,8 @@ pub(super) struct State {
     pub(super) check_runs: Vec<CheckRun>,
     pub(super) comments: Vec<Comment>,
     pub(super) reviews: Vec<Review>,
+    /// The repository's issues, the pull request among them.
+    pub(super) issues: Vec<Issue>,
     /// Each fault with how many times it has fired.
     faults: Vec<(Fault, usize)>,
     pub(super) next_check_run: u64,
@@ -45,6 +49,18 @@ impl State {
             check_runs: Vec::new(),
             comments: setup.comments.clone(),
             reviews: setup.reviews.clone(),
+            issues: {
+                let mut issues = setup.issues.clone();
+                if !issues.iter().any(|i| i.number == setup.pull_number) {
+                    let title = setup.pull_request["title"].as_str().unwrap_or("");
+                    let body = setup.pull_request["body"].as_str().unwrap_or("");
+                    issues.push(Issue {
+                        is_pull: true,
+                        ..Issue::by_user(setup.pull_number, &setup.owner, title, body)
+                    });
+                }
+                issues
+            },
             faults: setup.faults.iter().map(|f| (f.clone(), 0)).collect(),
             next_check_run: 4_000_001,
             next_comment: after(&mut setup.comments.iter().map(|c| c.id), 1_000_000),
