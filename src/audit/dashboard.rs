@@ -65,7 +65,7 @@ pub fn render(a: &Audit) -> String {
             let _ = writeln!(
                 head,
                 "| {} | {} | {} | {} | {} | {} |",
-                owner_name(o, Place::Cell),
+                owner_name(o),
                 o.counts.packets,
                 o.counts.failing,
                 o.counts.evidence_expiring,
@@ -114,19 +114,17 @@ pub fn render(a: &Audit) -> String {
 }
 
 /// An owner's name as text (`no owner` for packets without one).
-fn owner_name(o: &Owner, place: Place) -> String {
+fn owner_name(o: &Owner) -> String {
     match &o.owner {
-        Some(name) => match place {
-            Place::Cell => code(name, Place::Cell),
-            Place::Line => text(name),
-        },
+        // text() escapes `|` too: the same in a table cell as on a line.
+        Some(name) => text(name),
         None => "_no owner_".into(),
     }
 }
 
 /// An owner's heading line, and the mention (once per GitHub user or team per run).
 fn heading(o: &Owner, mentioned: &mut BTreeSet<String>) -> String {
-    let mut line = format!("### {}", owner_name(o, Place::Line));
+    let mut line = format!("### {}", owner_name(o));
     if let Some(m) = &o.mention {
         // Validated when the config was read and again when a report is read back; text()
         // below is for the repeat, which must not notify again.
@@ -143,7 +141,7 @@ fn heading(o: &Owner, mentioned: &mut BTreeSet<String>) -> String {
 fn owner_short(o: &Owner) -> String {
     format!(
         "### {}\n\n{}, {} failing (details cut)\n\n",
-        owner_name(o, Place::Line),
+        owner_name(o),
         crate::report::plural(o.counts.packets, "packet"),
         o.counts.failing
     )
@@ -154,12 +152,19 @@ struct Links<'a> {
     server: &'a str,
     /// Packets of more than one repository: paths are shown with their repository.
     multi: bool,
+    /// The packets of each owner, in report order.
+    by_owner: BTreeMap<Option<&'a str>, Vec<&'a super::model::Packet>>,
     commits: BTreeMap<(Option<&'a str>, &'a str), &'a str>,
 }
 
 impl<'a> Links<'a> {
     fn of(a: &'a Audit) -> Self {
+        let mut by_owner: BTreeMap<Option<&str>, Vec<&super::model::Packet>> = BTreeMap::new();
+        for p in &a.packets {
+            by_owner.entry(p.owner.as_deref()).or_default().push(p);
+        }
         Links {
+            by_owner,
             server: &a.audit.server,
             multi: a
                 .packets
@@ -254,7 +259,31 @@ fn owner_block(a: &Links<'_>, o: &Owner, mentioned: &mut BTreeSet<String>) -> St
         s.push_str(&more(list.len()));
         s.push('\n');
     }
+    all_packets(a, o, &mut s);
     s
+}
+
+/// Every packet of the owner, linked, folded away.
+fn all_packets(a: &Links<'_>, o: &Owner, s: &mut String) {
+    let Some(packets) = a.by_owner.get(&o.owner.as_deref()) else {
+        return;
+    };
+    let _ = writeln!(
+        s,
+        "<details><summary>All {} of {}</summary>\n",
+        crate::report::plural(packets.len(), "packet"),
+        owner_name(o)
+    );
+    for p in packets.iter().take(MAX_ITEMS) {
+        let _ = writeln!(
+            s,
+            "- {} {}",
+            a.packet(&p.path, p.repository.as_deref(), Place::Line),
+            p.verdict.as_str()
+        );
+    }
+    s.push_str(&more(packets.len()));
+    s.push_str("\n</details>\n\n");
 }
 
 fn failing(a: &Links<'_>, f: &Failing, s: &mut String) {

@@ -175,6 +175,18 @@ fn check_shards(reports: &[(String, Audit)]) -> Result<(), MergeError> {
                 shards[0].0
             )));
         }
+        // A packet outside its report's shard: a different partition, or an edited report.
+        let report = &reports.iter().find(|(n, _)| n == name).map(|(_, r)| r);
+        if let Some(p) = report
+            .iter()
+            .flat_map(|r| &r.packets)
+            .find(|p| !s.contains(p.repository.as_deref(), &p.path))
+        {
+            return Err(MergeError::Shards(format!(
+                "{name} is shard {s}, but holds {}, which is not in that shard",
+                p.path
+            )));
+        }
         if let Some(other) = have.insert(s.index, name) {
             return Err(MergeError::Shards(format!(
                 "{other} and {name} are both shard {s}"
@@ -187,9 +199,10 @@ fn check_shards(reports: &[(String, Audit)]) -> Result<(), MergeError> {
         .collect();
     if !missing.is_empty() {
         return Err(MergeError::Shards(format!(
-            "shard{} {} missing: merge all {count} shards of the run",
-            if missing.len() == 1 { " is" } else { "s are" },
-            missing.join(", ")
+            "shard{} {} {} missing: merge all {count} shards of the run",
+            if missing.len() == 1 { "" } else { "s" },
+            missing.join(", "),
+            if missing.len() == 1 { "is" } else { "are" },
         )));
     }
     Ok(())
