@@ -623,7 +623,7 @@ fn the_dashboard_groups_by_owner_charts_evidence_and_mentions_each_team_once() {
             .unwrap_or_else(|| panic!("{line}"));
         assert!(!label.contains([':', '#', ';', '<', '>', '@']), "{line}");
         let parts: Vec<&str> = data.split(", ").collect();
-        let dates: Vec<&&str> = parts.iter().filter(|p| date(p)).collect();
+        let dates: Vec<&str> = parts.iter().copied().filter(|p| date(p)).collect();
         assert!(dates.len() == 2 || data.starts_with("milestone"), "{line}");
         if data.starts_with("milestone") {
             continue;
@@ -631,7 +631,7 @@ fn the_dashboard_groups_by_owner_charts_evidence_and_mentions_each_team_once() {
         bars += 1;
         assert!(dates[0] < dates[1], "{line}");
         // Red exactly when stale or going stale within the window.
-        let crit = *dates[1] <= &"2026-11-27";
+        let crit = dates[1] <= "2026-11-27";
         assert_eq!(data.starts_with("crit, "), crit, "{line}");
     }
     // Every dated source of every packet.
