@@ -270,9 +270,9 @@ fn all_packets(a: &Links<'_>, o: &Owner, s: &mut String) {
     };
     let _ = writeln!(
         s,
-        "<details><summary>All {} of {}</summary>\n",
-        crate::report::plural(packets.len(), "packet"),
-        owner_name(o)
+        "<details><summary>Packets of {} ({})</summary>\n",
+        owner_name(o),
+        packets.len()
     );
     for p in packets.iter().take(MAX_ITEMS) {
         let _ = writeln!(
