@@ -719,3 +719,80 @@ fn two_runs_are_byte_identical() {
         assert_eq!(a.stdout, b.stdout, "{format}");
     }
 }
+
+#[test]
+fn merging_shards_with_links_opened_gives_the_unsharded_links() {
+    use support::http::{Reply, Request, TestServer};
+    let server = TestServer::start(|req: &Request, _| match req.path.as_str() {
+        p if p.starts_with("/dead") => Reply::status(404),
+        _ => Reply::ok("fine"),
+    });
+    let dir = scratch("audit-links");
+    fs::write(
+        dir.join(".packetgate.yml"),
+        "policies: [no-https.yml]\nlinks:\n  allow_private: [127.0.0.1]\n  timeout_secs: 2\n  backoff_ms: 10\n  exclude: ['cometapi\\.com', 'finops\\.org']\n",
+    )
+    .unwrap();
+    fs::write(
+        dir.join("no-https.yml"),
+        "policy: budget-change\nextends: budget-change\nrules:\n  - id: url-https\n    enabled: false\n",
+    )
+    .unwrap();
+    for i in 0..6 {
+        let own = if i % 3 == 0 {
+            format!("/dead{i}")
+        } else {
+            format!("/ok{i}")
+        };
+        let mut text = String::from(support::LINKS_PACKET_HEAD);
+        text.push_str("sources:\n");
+        for (j, url) in [server.url("/shared"), server.url(&own)].iter().enumerate() {
+            text.push_str(&format!(
+                "  - area: Test link {j}\n    verify: The page opens.\n    url: {url}\n    accessed: 2026-11-16\n"
+            ));
+        }
+        fs::write(dir.join(format!("p{i}.yaml")), text).unwrap();
+    }
+    let live = |args: &[&str]| {
+        let mut all = vec!["audit", "--today", TODAY, "--format", "json"];
+        all.extend_from_slice(args);
+        let r = run_in(&dir, &all);
+        let v: Value = serde_json::from_str(&r.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}\n{}", r.stdout, r.stderr));
+        (r, v)
+    };
+    let (whole_run, whole) = live(&[]);
+    assert_eq!(whole_run.code, 1, "{}", whole_run.stderr);
+    assert_eq!(whole["links"]["opened"], true);
+    let shared = server.url("/shared");
+    let cited = |v: &Value| {
+        v["links"]["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["url"] == shared.as_str())
+            .map(|r| r["cited"].clone())
+    };
+    assert_eq!(cited(&whole), Some(6.into()));
+    assert_eq!(whole["links"]["summary"]["dead"], 2, "{}", whole["links"]);
+    let files: Vec<String> = (1..=3)
+        .map(|i| {
+            let s = format!("{i}/3");
+            let (_, v) = live(&["--shard", &s]);
+            assert!(
+                !v["packets"].as_array().unwrap().is_empty(),
+                "shard {s} is empty"
+            );
+            let name = format!("links-{i}.json");
+            fs::write(dir.join(&name), v.to_string()).unwrap();
+            name
+        })
+        .collect();
+    let mut args = vec!["audit", "merge", "--format", "json"];
+    args.extend(files.iter().map(String::as_str));
+    let r = run_in(&dir, &args);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let merged: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(cited(&merged), Some(6.into()));
+    assert_eq!(untimed(merged), untimed(whole));
+}

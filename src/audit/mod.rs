@@ -321,3 +321,31 @@ fn emit(
         Verdict::Fail => Exit::Fail,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mentions_repositories_commits_and_servers_are_checked() {
+        for ok in ["@alice", "@acme/support-finops", "@a-b/team.x_y"] {
+            assert!(valid_mention(ok), "{ok}");
+        }
+        for bad in [
+            "alice",
+            "@",
+            "@-a",
+            "@a/",
+            "@everyone) [x](y)",
+            "@a b",
+            "@a/b/c",
+        ] {
+            assert!(!valid_mention(bad), "{bad}");
+        }
+        assert!(valid_repository("acme/budgets") && !valid_repository("acme/../x"));
+        assert!(!valid_repository("acme") && !valid_repository("a/b c"));
+        assert!(valid_commit("0123abc") && !valid_commit("0123ab") && !valid_commit("xyzxyzx"));
+        assert!(valid_server("https://github.example.com") && valid_server("http://h:8080/"));
+        assert!(!valid_server("https://e.x/a)b") && !valid_server("javascript:x"));
+    }
+}

@@ -113,7 +113,8 @@ pub struct LinkSummary {
 }
 
 /// Where a judged tree of packets stands: its repository and commit, and the folder its
-/// paths are relative to (`None`: the current repository's root).
+/// paths are relative to (`None`: the current repository's root; a cross-repository run
+/// names each snapshot's folder).
 #[derive(Debug, Clone, Default)]
 pub struct Origin {
     pub repository: Option<String>,
@@ -127,9 +128,13 @@ impl Origin {
         match &self.root {
             None => crate::place::from_root(shown),
             Some(root) => {
-                let abs = crate::place::cwd()
-                    .map_or_else(|| std::path::PathBuf::from(shown), |c| c.join(shown));
-                match abs.strip_prefix(root) {
+                let cwd = crate::place::cwd();
+                let root = match cwd {
+                    Some(c) if root.is_relative() => c.join(root),
+                    _ => root.clone(),
+                };
+                let abs = cwd.map_or_else(|| std::path::PathBuf::from(shown), |c| c.join(shown));
+                match abs.strip_prefix(&root) {
                     Ok(r) => r
                         .components()
                         .map(|c| c.as_os_str().to_string_lossy().into_owned())
