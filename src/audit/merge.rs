@@ -112,38 +112,7 @@ pub fn merge(reports: Vec<(String, Audit)>) -> Result<Audit, MergeError> {
             }
         }
     }
-    // Links: one result per URL, its citations summed over the reports.
-    let results = if reports.iter().any(|(_, r)| r.links.results.is_some()) {
-        let mut by_url: BTreeMap<String, serde_json::Value> = BTreeMap::new();
-        for (_, r) in &reports {
-            for v in r.links.results.iter().flatten() {
-                let url = model::url_of(v).to_string();
-                match by_url.get_mut(&url) {
-                    Some(have) => {
-                        let cited =
-                            have["cited"].as_u64().unwrap_or(0) + v["cited"].as_u64().unwrap_or(0);
-                        have["cited"] = cited.into();
-                    }
-                    None => {
-                        by_url.insert(url, v.clone());
-                    }
-                }
-            }
-        }
-        Some(by_url.into_values().collect())
-    } else {
-        None
-    };
-    let seconds = reports
-        .iter()
-        .filter_map(|(_, r)| r.links.summary.as_ref().map(|s| s.seconds))
-        .fold(0.0, f64::max);
-    let links = model::finish_links(
-        first.links.opened,
-        first.links.reason.clone(),
-        results,
-        seconds,
-    );
+    let links = model::union_links(reports.iter().map(|(_, r)| &r.links));
     let header = Header {
         shard: None,
         ..first.audit.clone()

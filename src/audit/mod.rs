@@ -8,9 +8,12 @@
 //! ([`model::packets`]); [`model::Audit::assemble`] sorts them and computes the summary and
 //! health, as merge does, so the two agree.
 //!
-//! Cross-repository audits plug in as another [`Source`]: per fetched snapshot, load its
-//! config, discover under its folder, [`judge_tree`] with an [`Origin`] naming the snapshot's
-//! repository, commit and folder, then assemble all packets at once.
+//! Cross-repository audits (`--repos`, against `github::repos`) plug in as another [`Source`]
+//! variant: per fetched snapshot, load its config, discover under its folder, keep
+//! [`in_shard`], [`judge_tree`] with an [`Origin`] naming the snapshot's repository, commit and
+//! folder; then [`model::union_links`] the trees' links and [`model::Audit::assemble`] every
+//! packet at once. `--publish-issue` hands [`dashboard::TITLE`] and [`dashboard::render`] to
+//! the issue publisher, healthy when the verdict is a pass.
 
 pub mod dashboard;
 pub mod health;

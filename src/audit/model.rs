@@ -231,6 +231,40 @@ pub fn finish_links(
     }
 }
 
+/// The links of several runs of one audit (shards, or repositories) as one: a result per
+/// URL with its citations summed, the summary counted again, the longest phase's time.
+/// The link mode (`opened`, `reason`) is the first's; merge checks that they agree.
+pub fn union_links<'a>(all: impl Iterator<Item = &'a Links> + Clone) -> Links {
+    let first = all.clone().next();
+    let results = if all.clone().any(|l| l.results.is_some()) {
+        let mut by_url: BTreeMap<String, serde_json::Value> = BTreeMap::new();
+        for v in all.clone().flat_map(|l| l.results.iter().flatten()) {
+            match by_url.get_mut(url_of(v)) {
+                Some(have) => {
+                    let cited =
+                        have["cited"].as_u64().unwrap_or(0) + v["cited"].as_u64().unwrap_or(0);
+                    have["cited"] = cited.into();
+                }
+                None => {
+                    by_url.insert(url_of(v).to_string(), v.clone());
+                }
+            }
+        }
+        Some(by_url.into_values().collect())
+    } else {
+        None
+    };
+    let seconds = all
+        .filter_map(|l| l.summary.as_ref().map(|s| s.seconds))
+        .fold(0.0, f64::max);
+    finish_links(
+        first.is_none_or(|l| l.opened),
+        first.and_then(|l| l.reason.clone()),
+        results,
+        seconds,
+    )
+}
+
 pub fn url_of(v: &serde_json::Value) -> &str {
     v["url"].as_str().unwrap_or("")
 }
