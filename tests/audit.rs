@@ -353,8 +353,53 @@ fn write_shards(dir: &Path, n: u32, extra: &[&str]) -> Vec<String> {
 #[test]
 fn merging_the_shards_gives_the_unsharded_report() {
     let dir = corpus("audit-merge");
+    // Config waivers too: one that accepts a finding, one that accepts none (named once per
+    // run, on the first packet it applies to), one expired.
+    let config = fs::read_to_string(dir.join(".packetgate.yml")).unwrap();
+    fs::write(
+        dir.join(".packetgate.yml"),
+        format!(
+            "{config}waivers:
+  - path: packets/failing.yaml
+    rule: ct-request-status-class
+    owner: carol
+    reason: a known gap
+    expires: 2026-11-25
+  - path: packets/team/**
+    rule: ct-pass-consistency
+    owner: dave
+    reason: nothing to accept
+    expires: 2026-12-01
+  - path: packets/team/plain-1*
+    rule: ct-decision
+    owner: erin
+    reason: lapsed
+    expires: 2026-11-02
+"
+        ),
+    )
+    .unwrap();
     let pin = ["--repository", "acme/budgets", "--commit", SHA, "packets"];
     let (code, whole, whole_text) = audit_json(&dir, &pin);
+    let rules: Vec<&str> = whole["packets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|p| p["findings"].as_array().unwrap())
+        .filter_map(|f| f["rule"].as_str())
+        .filter(|r| r.starts_with("waiver-"))
+        .collect();
+    assert_eq!(
+        rules.iter().filter(|r| **r == "waiver-unused").count(),
+        1,
+        "{rules:?}"
+    );
+    assert!(rules.contains(&"waiver-expired"), "{rules:?}");
+    assert_eq!(
+        whole["health"]["counts"]["waivers_expiring"], 2,
+        "{}",
+        whole["health"]
+    );
     for n in [1, 3, 4] {
         let files = write_shards(&dir, n, &pin);
         let mut args = vec!["audit", "merge", "--format", "json"];
@@ -730,7 +775,7 @@ fn merging_shards_with_links_opened_gives_the_unsharded_links() {
     let dir = scratch("audit-links");
     fs::write(
         dir.join(".packetgate.yml"),
-        "policies: [no-https.yml]\nlinks:\n  allow_private: [127.0.0.1]\n  timeout_secs: 2\n  backoff_ms: 10\n  exclude: ['cometapi\\.com', 'finops\\.org']\n",
+        "policies: [no-https.yml]\nlinks:\n  allow_private: [127.0.0.1]\n  timeout_secs: 2\n  backoff_ms: 10\n  exclude: ['cometapi\\.com', 'finops\\.org']\nwaivers:\n  - path: p0.yaml\n    rule: link-dead\n    owner: frank\n    reason: the page moves this week\n    expires: 2026-11-30\n",
     )
     .unwrap();
     fs::write(
@@ -775,6 +820,8 @@ fn merging_shards_with_links_opened_gives_the_unsharded_links() {
     };
     assert_eq!(cited(&whole), Some(6.into()));
     assert_eq!(whole["links"]["summary"]["dead"], 2, "{}", whole["links"]);
+    // A config waiver applies to p0: every shard judges it, and only its own reports it.
+    assert_eq!(whole["summary"]["waived"], 1, "{}", whole["summary"]);
     let files: Vec<String> = (1..=3)
         .map(|i| {
             let s = format!("{i}/3");

@@ -10,7 +10,7 @@
 //!
 //! Cross-repository audits (`--repos`, against `github::repos`) plug in as another [`Source`]
 //! variant: per fetched snapshot, load its config, discover under its folder, keep
-//! [`in_shard`], [`judge_tree`] with an [`Origin`] naming the snapshot's repository, commit and
+//! [`judge_tree`] (with the shard, if any) with an [`Origin`] naming the snapshot's repository, commit and
 //! folder; then [`model::union_links`] the trees' links and [`model::Audit::assemble`] every
 //! packet at once. `--publish-issue` hands [`dashboard::TITLE`] and [`dashboard::render`] to
 //! the issue publisher, healthy when the verdict is a pass.
@@ -214,15 +214,70 @@ pub fn in_shard(
     }
 }
 
-/// Judges one tree's candidates (already sharded) and returns its packets and links.
+/// Judges one tree: the candidates of `shard` (all of them without one), and returns its
+/// packets and links.
+///
+/// A config waiver is judged over the whole run: one that accepts no finding in any packet
+/// is named once, on the first packet it applies to. So a shard also judges, in their place
+/// in discovery order, the other shards' packets that a config waiver applies to, and then
+/// leaves them out of its report, and their citations out of its link results. Every shard
+/// then names a config waiver exactly where the unsharded run does.
 pub fn judge_tree(
     config: &Config,
-    candidates: &[Candidate],
+    candidates: Vec<Candidate>,
+    shard: Option<Shard>,
     how: &Judging,
     phase: Option<crate::links::Phase>,
     origin: &Origin,
 ) -> Result<(Vec<model::Packet>, model::Links)> {
-    let report = app::judge(config, candidates, how, phase)?;
+    let Some(shard) = shard else {
+        let report = app::judge(config, &candidates, how, phase)?;
+        return Ok((model::packets(&report, origin), model::links(&report)));
+    };
+    let mut others = std::collections::BTreeSet::new();
+    let judged: Vec<Candidate> = candidates
+        .into_iter()
+        .filter(|c| {
+            if shard.contains(origin.repository.as_deref(), &origin.path_of(&c.display)) {
+                return true;
+            }
+            let rel = discover::relative(config, &c.fs_path);
+            let waived = config
+                .waivers
+                .iter()
+                .any(|w| w.glob.is_match(&*rel) || w.glob.is_match(&c.display));
+            if waived {
+                others.insert(c.display.clone());
+            }
+            waived
+        })
+        .collect();
+    let mut report = app::judge(config, &judged, how, phase)?;
+    if !others.is_empty() {
+        let cited_before = crate::engine::link_keys(&report);
+        let secret_before = crate::engine::refused_secret_links(&report);
+        report.packets.retain(|p| !others.contains(&p.path));
+        let cited = crate::engine::link_keys(&report);
+        let secret = crate::engine::refused_secret_links(&report);
+        if let Some(links) = &mut report.links {
+            links.results.retain(|url, r| {
+                let now = cited
+                    .get(url)
+                    .copied()
+                    .or_else(|| secret.iter().find(|s| &s.url == url).map(|s| s.cited));
+                let before =
+                    cited_before.contains_key(url) || secret_before.iter().any(|s| &s.url == url);
+                match now {
+                    Some(n) => {
+                        r.cited = n;
+                        true
+                    }
+                    // Cited by the other shards' packets alone: theirs to report.
+                    None => !before,
+                }
+            });
+        }
+    }
     Ok((model::packets(&report, origin), model::links(&report)))
 }
 
@@ -253,8 +308,8 @@ fn local(args: AuditRunArgs) -> Result<Exit> {
     let audit = match source {
         Source::Local { paths, origin } => {
             let candidates = discover::from_paths(&config, &paths)?;
-            let candidates = in_shard(candidates, args.shard, &origin);
-            let (packets, links) = judge_tree(&config, &candidates, &how, phase, &origin)?;
+            let (packets, links) =
+                judge_tree(&config, candidates, args.shard, &how, phase, &origin)?;
             Audit::assemble(
                 header,
                 today,
