@@ -76,31 +76,31 @@ pub fn render(a: &Audit) -> String {
         head.push('\n');
     }
     let chart = gantt(a);
+    // A mention counts only once its owner's details are in the body.
     let mut mentioned = BTreeSet::new();
     let links = Links::of(a);
-    let blocks: Vec<(String, String)> = h
-        .owners
-        .iter()
-        .map(|o| (owner_block(&links, o, &mut mentioned), owner_short(o)))
-        .collect();
     let mut body = head;
     let reserve = chart.len() + 400;
     let mut cut = 0;
-    for (full, short) in &blocks {
+    for o in &h.owners {
+        let mut tentative = mentioned.clone();
+        let full = owner_block(&links, o, &mut tentative);
         if body.len() + full.len() + reserve <= BUDGET {
-            body.push_str(full);
-        } else if body.len() + short.len() + reserve <= BUDGET {
-            body.push_str(short);
-            cut += 1;
-        } else {
-            cut += 1;
+            body.push_str(&full);
+            mentioned = tentative;
+            continue;
+        }
+        cut += 1;
+        let short = owner_short(o);
+        if body.len() + short.len() + reserve <= BUDGET {
+            body.push_str(&short);
         }
     }
     if cut > 0 {
         let _ = writeln!(
             body,
-            "_{} cut to keep this issue under GitHub's size limit; the JSON report (`packetgate audit --format json`) has everything._\n",
-            crate::report::plural(cut, "owner's details were"),
+            "_The details of {} were cut to keep this issue under GitHub's size limit; the JSON report (`packetgate audit --format json`) has everything._\n",
+            crate::report::plural(cut, "owner"),
         );
     }
     if body.len() + chart.len() <= BUDGET {
