@@ -713,6 +713,7 @@ fn the_dashboard_stays_under_githubs_size_limit() {
         md.contains("not charted (the chart shows at most 150)"),
         "{md}"
     );
+    assert!(md.contains("\n… and 200 more owners\n"), "{md}");
 }
 
 #[test]

@@ -25,6 +25,8 @@ pub const MAX_BODY: usize = 65_536;
 const BUDGET: usize = 60_000;
 /// Items per list per owner.
 const MAX_ITEMS: usize = 50;
+/// Rows in the table of owners.
+const MAX_TABLE_ROWS: usize = 200;
 /// Bars in the chart.
 const MAX_BARS: usize = 150;
 
@@ -61,7 +63,7 @@ pub fn render(a: &Audit) -> String {
     );
     if !h.owners.is_empty() {
         head.push_str("| owner | packets | failing | evidence going stale | waivers running out | waivers out of force |\n|---|--:|--:|--:|--:|--:|\n");
-        for o in &h.owners {
+        for o in h.owners.iter().take(MAX_TABLE_ROWS) {
             let _ = writeln!(
                 head,
                 "| {} | {} | {} | {} | {} | {} |",
@@ -71,6 +73,18 @@ pub fn render(a: &Audit) -> String {
                 o.counts.evidence_expiring,
                 o.counts.waivers_expiring,
                 o.counts.waivers_out_of_force
+            );
+        }
+        if h.owners.len() > MAX_TABLE_ROWS {
+            let _ = writeln!(
+                head,
+                "\n… and {} more owner{}",
+                h.owners.len() - MAX_TABLE_ROWS,
+                if h.owners.len() - MAX_TABLE_ROWS == 1 {
+                    ""
+                } else {
+                    "s"
+                }
             );
         }
         head.push('\n');
