@@ -8,7 +8,7 @@ mod support;
 use serde_json::Value;
 use std::fs;
 use std::path::{Path, PathBuf};
-use support::{run_in, scratch, PASSING_TRACE, TODAY};
+use support::{bin, scratch, PASSING_TRACE, TODAY};
 
 const SHA: &str = "0123456789abcdef0123456789abcdef01234567";
 const HOSTILE: &str = "@everyone <img src=x> </details> #1";
@@ -108,10 +108,26 @@ fn corpus(name: &str) -> PathBuf {
     dir
 }
 
+/// `packetgate ARGS…` in `dir`, without the variables a GitHub Actions job sets (which name
+/// the repository, the commit and the workspace root), so the tests read the same in CI.
+fn run_in_clean(dir: &Path, args: &[&str]) -> support::Run {
+    let mut cmd = bin();
+    cmd.current_dir(dir).args(args).env("NO_COLOR", "1");
+    for var in [
+        "GITHUB_REPOSITORY",
+        "GITHUB_SHA",
+        "GITHUB_SERVER_URL",
+        "GITHUB_WORKSPACE",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd.output().expect("run packetgate").into()
+}
+
 fn audit(dir: &Path, args: &[&str]) -> support::Run {
     let mut all = vec!["audit", "--offline", "--today", TODAY];
     all.extend_from_slice(args);
-    run_in(dir, &all)
+    run_in_clean(dir, &all)
 }
 
 fn audit_json(dir: &Path, args: &[&str]) -> (i32, Value, String) {
@@ -162,7 +178,7 @@ fn audit_judges_the_config_globs_else_the_repository_and_exits_like_check() {
     assert_eq!(v["summary"]["packets"], 18);
     assert_eq!(v["verdict"], "fail");
     // As check finds them, and narrowed by paths.
-    let r = run_in(
+    let r = run_in_clean(
         &dir,
         &["check", "--offline", "--today", TODAY, "--format", "json"],
     );
@@ -177,7 +193,7 @@ fn audit_judges_the_config_globs_else_the_repository_and_exits_like_check() {
 fn the_json_is_checks_contract_plus_audit_and_health() {
     let dir = corpus("audit-contract");
     let (_, a, _) = audit_json(&dir, &["packets"]);
-    let r = run_in(
+    let r = run_in_clean(
         &dir,
         &[
             "check",
@@ -318,7 +334,7 @@ fn shards_are_disjoint_and_their_union_is_the_whole_run() {
     }
     // Stable: the same packets land in the same shard from another folder.
     let (_, from_root, _) = audit_json(&dir, &["--shard", "2/3"]);
-    let r = run_in(
+    let r = run_in_clean(
         &dir.join("packets"),
         &[
             "audit",
@@ -407,7 +423,7 @@ fn merging_the_shards_gives_the_unsharded_report() {
         let mut given: Vec<&str> = files.iter().map(String::as_str).collect();
         given.reverse();
         args.extend(given);
-        let r = run_in(&dir, &args);
+        let r = run_in_clean(&dir, &args);
         assert_eq!(r.code, code, "{}", r.stderr);
         let merged: Value = serde_json::from_str(&r.stdout).unwrap();
         assert_eq!(untimed(merged), untimed(whole.clone()), "{n} shards");
@@ -416,7 +432,7 @@ fn merging_the_shards_gives_the_unsharded_report() {
         for format in ["markdown", "human"] {
             let mut args = vec!["audit", "merge", "--format", format];
             args.extend(files.iter().map(String::as_str));
-            let merged = run_in(&dir, &args);
+            let merged = run_in_clean(&dir, &args);
             let mut direct = vec!["--format", format];
             direct.extend_from_slice(&pin);
             let direct = audit(&dir, &direct);
@@ -440,7 +456,7 @@ fn merge_refuses_reports_that_do_not_belong_together() {
     let refuse = |args: &[&str], says: &str| {
         let mut all = vec!["audit", "merge"];
         all.extend_from_slice(args);
-        let r = run_in(&dir, &all);
+        let r = run_in_clean(&dir, &all);
         assert_eq!(r.code, 2, "{args:?}: {}{}", r.stdout, r.stderr);
         assert!(r.stderr.contains(says), "{args:?}: {}", r.stderr);
         assert!(r.stdout.is_empty());
@@ -457,7 +473,7 @@ fn merge_refuses_reports_that_do_not_belong_together() {
         let (_, _, text) = audit_json(&dir, &all);
         fs::write(dir.join(name), text).unwrap();
     };
-    let r = run_in(
+    let r = run_in_clean(
         &dir,
         &[
             "audit",
@@ -499,7 +515,7 @@ fn merge_refuses_reports_that_do_not_belong_together() {
     fs::write(dir.join("wrong.json"), wrong.to_string()).unwrap();
     refuse(&["wrong.json"], "which is not in that shard");
     // Not an audit report: check's JSON, a packet, no file, a hostile header.
-    let r = run_in(
+    let r = run_in_clean(
         &dir,
         &[
             "check",
@@ -748,7 +764,7 @@ fn output_file_writes_a_second_format_in_the_same_run() {
     let written: Value =
         serde_json::from_str(&fs::read_to_string(dir.join("report.json")).unwrap()).unwrap();
     assert_eq!(written["summary"]["packets"], 18);
-    let r = run_in(
+    let r = run_in_clean(
         &dir,
         &["audit", "merge", "report.json", "--format", "markdown"],
     );
@@ -802,7 +818,7 @@ fn merging_shards_with_links_opened_gives_the_unsharded_links() {
     let live = |args: &[&str]| {
         let mut all = vec!["audit", "--today", TODAY, "--format", "json"];
         all.extend_from_slice(args);
-        let r = run_in(&dir, &all);
+        let r = run_in_clean(&dir, &all);
         let v: Value = serde_json::from_str(&r.stdout)
             .unwrap_or_else(|e| panic!("{e}: {}\n{}", r.stdout, r.stderr));
         (r, v)
@@ -838,7 +854,7 @@ fn merging_shards_with_links_opened_gives_the_unsharded_links() {
         .collect();
     let mut args = vec!["audit", "merge", "--format", "json"];
     args.extend(files.iter().map(String::as_str));
-    let r = run_in(&dir, &args);
+    let r = run_in_clean(&dir, &args);
     assert_eq!(r.code, 1, "{}", r.stderr);
     let merged: Value = serde_json::from_str(&r.stdout).unwrap();
     assert_eq!(cited(&merged), Some(6.into()));

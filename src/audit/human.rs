@@ -20,14 +20,15 @@ fn plain(s: &str) -> String {
         .collect()
 }
 
-fn path(repository: Option<&str>, path: &str) -> String {
-    match repository {
+/// A packet's path, with its repository when the report spans more than one.
+fn path(multi: bool, repository: Option<&str>, path: &str) -> String {
+    match repository.filter(|_| multi) {
         Some(r) => format!("{}:{}", plain(r), plain(path)),
         None => plain(path),
     }
 }
 
-fn owner(o: &Owner, out: &mut String) {
+fn owner(o: &Owner, multi: bool, out: &mut String) {
     let name = o.owner.as_deref().map_or("(no owner)".into(), plain);
     let mention = o
         .mention
@@ -45,7 +46,7 @@ fn owner(o: &Owner, out: &mut String) {
         let _ = writeln!(
             out,
             "  FAIL {} ({kind})",
-            path(f.repository.as_deref(), &f.path)
+            path(multi, f.repository.as_deref(), &f.path)
         );
         for x in &f.fix {
             let field = x
@@ -64,7 +65,7 @@ fn owner(o: &Owner, out: &mut String) {
         let _ = writeln!(
             out,
             "  STALE SOON {} {}: checked {}, stale on {} (in {} day{})",
-            path(e.repository.as_deref(), &e.path),
+            path(multi, e.repository.as_deref(), &e.path),
             plain(&e.field),
             e.date,
             e.stale_on,
@@ -89,7 +90,7 @@ fn owner(o: &Owner, out: &mut String) {
             let _ = writeln!(
                 out,
                 "  {what} {} [{}]{field}: accepted by {}, expires {} ({state})",
-                path(w.repository.as_deref(), &w.path),
+                path(multi, w.repository.as_deref(), &w.path),
                 plain(&w.rule),
                 if w.owner.is_empty() {
                     "nobody".into()
@@ -108,8 +109,12 @@ fn owner(o: &Owner, out: &mut String) {
 
 pub fn render(a: &Audit) -> String {
     let mut out = String::new();
+    let multi = a
+        .packets
+        .iter()
+        .any(|p| p.repository != a.packets[0].repository);
     for o in &a.health.owners {
-        owner(o, &mut out);
+        owner(o, multi, &mut out);
         out.push('\n');
     }
     let h = &a.health.counts;
