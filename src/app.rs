@@ -24,7 +24,7 @@ pub enum Exit {
 
 /// The config: `--config FILE` if given (it must exist), else the one [`place::find_config`]
 /// finds from `start`, else the built-ins.
-fn load_config(explicit: Option<&Path>, start: &Path) -> Result<Config> {
+pub fn load_config(explicit: Option<&Path>, start: &Path) -> Result<Config> {
     if let Some(p) = explicit {
         if !p.is_file() {
             return Err(anyhow!(
@@ -47,6 +47,7 @@ fn load_config(explicit: Option<&Path>, start: &Path) -> Result<Config> {
 pub fn run(cli: Cli) -> Result<Exit> {
     match cli.command {
         Command::Check(args) => check(args),
+        Command::Audit(args) => crate::audit::run(args),
         Command::Github(args) => crate::github::run(&args),
         Command::Rules { format, config } => {
             let config = load_config(config.config.as_deref(), Path::new("."))?;

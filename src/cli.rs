@@ -81,6 +81,9 @@ pub struct ConfigArgs {
 pub enum Command {
     /// Judge packets: files or folders (default: the config's globs, else the current folder).
     Check(CheckArgs),
+    /// Judge every packet and report their health by owner: failing packets, evidence going
+    /// stale, waivers running out (`audit merge` combines shard reports).
+    Audit(AuditArgs),
     /// The pull-request gate (the GitHub Action's entry point): judge the packets the event
     /// changed, publish a check run and a sticky comment, write the job summary and outputs.
     Github(GithubArgs),
@@ -227,4 +230,97 @@ pub struct GithubArgs {
     pub report: Option<PathBuf>,
     #[command(flatten)]
     pub config: ConfigArgs,
+}
+
+/// How `packetgate audit` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AuditFormat {
+    /// Health by owner, as text.
+    Human,
+    /// The JSON contract of `check`, plus `audit` and `health`.
+    Json,
+    /// The packet-health dashboard (GitHub Markdown, with a Mermaid chart).
+    Markdown,
+}
+
+/// A shard, `I/N`: checked when parsed, so a bad one is a usage error (exit 2).
+fn shard(s: &str) -> Result<crate::audit::shard::Shard, String> {
+    s.parse()
+}
+
+#[derive(Debug, clap::Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+pub struct AuditArgs {
+    #[command(subcommand)]
+    pub command: Option<AuditCommand>,
+    #[command(flatten)]
+    pub run: AuditRunArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Combine shard reports (`audit --shard I/N --format json`) into the report one
+    /// unsharded run writes.
+    Merge(AuditMergeArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct AuditRunArgs {
+    /// Packet files or folders (default: the config's globs, else the current folder; a
+    /// folder named `merge` is written `./merge`).
+    pub paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: AuditFormat,
+    /// Judge only shard I of N (1-based): a stable partition by a hash of each packet's
+    /// repository and path.
+    #[arg(long, value_name = "I/N", value_parser = shard)]
+    pub shard: Option<crate::audit::shard::Shard>,
+    /// Do not open any link.
+    #[arg(long)]
+    pub offline: bool,
+    /// Cache successful link checks in FILE and reuse them.
+    #[arg(long, value_name = "FILE")]
+    pub link_cache: Option<PathBuf>,
+    /// The day every date rule is judged against (default: today, UTC).
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub today: Option<String>,
+    /// Lowest severity that fails a packet (default: the config's, else error).
+    #[arg(long, value_enum)]
+    pub fail_on: Option<FailOn>,
+    /// Freshness window in days for every date rule (overrides config and policies).
+    #[arg(long, value_name = "DAYS")]
+    #[arg(allow_negative_numbers = true, value_parser = days)]
+    pub max_age_days: Option<u32>,
+    /// The repository the packets belong to, for links in the dashboard (default:
+    /// $GITHUB_REPOSITORY).
+    #[arg(long, value_name = "OWNER/NAME")]
+    pub repository: Option<String>,
+    /// The commit the packets are read at (default: $GITHUB_SHA, else `git rev-parse HEAD`).
+    #[arg(long, value_name = "SHA")]
+    pub commit: Option<String>,
+    /// Also write the report to FILE, in --output-format (json by default).
+    #[arg(long, value_name = "FILE")]
+    pub output_file: Option<PathBuf>,
+    /// The format of --output-file.
+    #[arg(long, value_enum, requires = "output_file", value_name = "FORMAT")]
+    pub output_format: Option<AuditFormat>,
+    #[command(flatten)]
+    pub config: ConfigArgs,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct AuditMergeArgs {
+    /// Shard reports: JSON written by `packetgate audit --format json`.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: AuditFormat,
+    /// Also write the merged report to FILE, in --output-format (json by default).
+    #[arg(long, value_name = "FILE")]
+    pub output_file: Option<PathBuf>,
+    /// The format of --output-file.
+    #[arg(long, value_enum, requires = "output_file", value_name = "FORMAT")]
+    pub output_format: Option<AuditFormat>,
 }

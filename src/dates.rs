@@ -36,6 +36,14 @@ pub fn serialize<S: serde::Serializer>(d: &Date, s: S) -> Result<S::Ok, S::Error
     s.collect_str(d)
 }
 
+/// A date from JSON: strict `YYYY-MM-DD` text (reports read back, as `audit merge` does).
+pub fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Date, D::Error> {
+    let text = <String as serde::Deserialize>::deserialize(d)?;
+    Date::parse(&text).ok_or_else(|| {
+        serde::de::Error::custom(format!("`{text}` is not a date in YYYY-MM-DD form"))
+    })
+}
+
 impl Date {
     /// Strict `YYYY-MM-DD`: four-digit year, two-digit month and day, a real calendar day.
     pub fn parse(s: &str) -> Option<Date> {

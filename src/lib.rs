@@ -5,6 +5,7 @@
 //! [`links`] (open the cited links) → [`waivers`] (accepted findings) → [`report`] (render findings). [`engine`] strings the stages together.
 
 pub mod app;
+pub mod audit;
 pub mod cli;
 pub mod config;
 pub mod confusables;

@@ -55,7 +55,7 @@ pub struct ConfigWaiver {
 }
 
 /// Whether a waiver is in force, and if not, why.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum State {
     /// In force, and it accepted at least one finding.

@@ -27,6 +27,7 @@ const CONFIG_KEYS: &[&str] = &[
     "links",
     "waivers",
     "freshness",
+    "owners",
 ];
 const PACKETS_KEYS: &[&str] = &["path", "kind"];
 const LIMITS_KEYS: &[&str] = &[
@@ -99,6 +100,8 @@ pub struct Config {
     pub waiver_max_days: Option<u32>,
     /// `freshness.warn_before_days`: over the policies' `evidence-expiring`.
     pub warn_before_days: Option<u32>,
+    /// `owners:`: a packet's `owner` → the GitHub user or team the audit dashboard mentions.
+    pub owners: std::collections::BTreeMap<String, String>,
 }
 
 impl Config {
@@ -188,6 +191,7 @@ pub fn load_from(
         waivers: Vec::new(),
         waiver_max_days: None,
         warn_before_days: None,
+        owners: std::collections::BTreeMap::new(),
     };
     let mut repo_policies: Vec<(String, String)> = Vec::new();
     let parsed;
@@ -375,7 +379,39 @@ fn read_config(
             m.finish(&["warn_before_days"], "`freshness`", p);
         }
     }
+    if let Some(e) = top.take("owners") {
+        read_owners(config, e, p);
+    }
     top.finish(CONFIG_KEYS, "the config file", p);
+}
+
+/// `owners:`, a mapping of packet owner → `@user` or `@org/team`.
+fn read_owners(config: &mut Config, e: decode::Entry<'_>, p: &mut Problems) {
+    if e.value.is_null() {
+        return;
+    }
+    let Some(m) = e.map("`owners`", p) else {
+        return;
+    };
+    for entry in &m.items {
+        let Some(handle) = entry.text(p) else {
+            continue;
+        };
+        let handle = handle.trim();
+        if !crate::audit::valid_mention(handle) {
+            entry.problem(
+                p,
+                format!(
+                    "`owners.{}` is `{handle}`: write a GitHub user (`@name`) or team (`@org/team`)",
+                    entry.key.text
+                ),
+            );
+            continue;
+        }
+        config
+            .owners
+            .insert(entry.key.text.clone(), handle.to_string());
+    }
 }
 
 /// `waivers:`, a list of waivers each with a `path` glob, or a mapping of `max_days` and

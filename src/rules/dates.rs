@@ -24,14 +24,20 @@ pub struct DateRule {
 }
 
 /// One dated source: the day it was checked and the first day it is stale.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Dated {
     pub field: String,
     pub line: u32,
-    #[serde(serialize_with = "crate::dates::serialize")]
+    #[serde(
+        serialize_with = "crate::dates::serialize",
+        deserialize_with = "crate::dates::deserialize"
+    )]
     pub date: Date,
     /// The first day the source is older than the freshness window.
-    #[serde(serialize_with = "crate::dates::serialize")]
+    #[serde(
+        serialize_with = "crate::dates::serialize",
+        deserialize_with = "crate::dates::deserialize"
+    )]
     pub stale_on: Date,
 }
 

@@ -1,0 +1,409 @@
+//! `packetgate audit`: a front end beside `check` and the pull-request gate, on the same
+//! core. It judges every packet of a tree (or one shard of it, `--shard I/N`), and reports
+//! `check`'s JSON contract plus the packets' health by owner ([`health`]), as text, JSON or
+//! the Markdown dashboard ([`dashboard`]). `audit merge` combines shard reports ([`merge`]).
+//!
+//! The flow: a [`Source`] says which trees to judge and where each stands (repository,
+//! commit); each tree is judged by [`crate::app::judge`] and turned into report packets
+//! ([`model::packets`]); [`model::Audit::assemble`] sorts them and computes the summary and
+//! health, as merge does, so the two agree.
+//!
+//! Cross-repository audits (`--repos`, against `github::repos`) plug in as another [`Source`]
+//! variant: per fetched snapshot, load its config, discover under its folder, keep
+//! [`judge_tree`] (with the shard, if any) with an [`Origin`] naming the snapshot's repository, commit and
+//! folder; then [`model::union_links`] the trees' links and [`model::Audit::assemble`] every
+//! packet at once. `--publish-issue` hands [`dashboard::TITLE`] and [`dashboard::render`] to
+//! the issue publisher, healthy when the verdict is a pass.
+
+pub mod dashboard;
+pub mod health;
+pub mod human;
+pub mod merge;
+pub mod model;
+pub mod shard;
+
+use crate::app::{self, Exit, Judging};
+use crate::cli::{AuditArgs, AuditCommand, AuditFormat, AuditMergeArgs, AuditRunArgs};
+use crate::config::Config;
+use crate::discover::{self, Candidate};
+use crate::finding::Verdict;
+use anyhow::{anyhow, Context, Result};
+use model::{Audit, Header, Origin};
+use shard::Shard;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+/// The default warning window, when neither the config nor a policy sets one (the built-in
+/// `evidence-expiring` rule's).
+pub const DEFAULT_WARN_DAYS: u32 = 7;
+
+/// What an audit judges.
+#[derive(Debug, Clone)]
+pub enum Source {
+    /// The working tree: these files or folders (none: the config's globs, else the current
+    /// folder), at the given repository and commit.
+    Local { paths: Vec<PathBuf>, origin: Origin },
+}
+
+pub fn run(args: AuditArgs) -> Result<Exit> {
+    match args.command {
+        Some(AuditCommand::Merge(m)) => merge_files(m),
+        None => local(args.run),
+    }
+}
+
+/// `@user` or `@org/team`, as GitHub spells them.
+pub fn valid_mention(s: &str) -> bool {
+    let Some(rest) = s.strip_prefix('@') else {
+        return false;
+    };
+    let (user, team) = match rest.split_once('/') {
+        Some((u, t)) => (u, Some(t)),
+        None => (rest, None),
+    };
+    let user_ok = (1..=39).contains(&user.len())
+        && user.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        && !user.starts_with('-')
+        && !user.ends_with('-');
+    let team_ok = team.is_none_or(|t| {
+        (1..=100).contains(&t.len())
+            && t.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+    });
+    user_ok && team_ok
+}
+
+/// `owner/name`.
+pub fn valid_repository(s: &str) -> bool {
+    let Some((owner, name)) = s.split_once('/') else {
+        return false;
+    };
+    let part = |p: &str| {
+        !p.is_empty()
+            && p.len() <= 100
+            && p != "."
+            && p != ".."
+            && p.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+    };
+    part(owner) && part(name)
+}
+
+/// A commit id: 7 to 64 hex digits.
+pub fn valid_commit(s: &str) -> bool {
+    (7..=64).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// An `http(s)://host[:port]` URL with nothing Markdown could read as syntax.
+pub fn valid_server(s: &str) -> bool {
+    let rest = s
+        .strip_prefix("https://")
+        .or_else(|| s.strip_prefix("http://"));
+    rest.is_some_and(|r| {
+        let r = r.trim_end_matches('/');
+        !r.is_empty()
+            && r.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b':'))
+    })
+}
+
+/// What a report read back must hold for its links and mentions to be rendered: the
+/// same checks as on the way in.
+pub fn check_header(h: &Header) -> Result<(), String> {
+    if !valid_server(&h.server) {
+        return Err(format!(
+            "`audit.server` `{}` is no http(s) server URL",
+            h.server
+        ));
+    }
+    if let Some((owner, m)) = h.owners.iter().find(|(_, m)| !valid_mention(m)) {
+        return Err(format!(
+            "`audit.owners.{owner}` is `{m}`, not a GitHub user or team"
+        ));
+    }
+    Ok(())
+}
+
+/// The warning window: the config's `freshness.warn_before_days`, else the built-in
+/// `evidence-expiring` rule's, else [`DEFAULT_WARN_DAYS`].
+pub fn warn_days(config: &Config) -> u32 {
+    config.warn_before_days.unwrap_or_else(|| {
+        config
+            .policies
+            .iter()
+            .flat_map(|p| &p.rules)
+            .find_map(|r| match &r.check {
+                crate::rules::Check::Date(d) if r.id == health::EXPIRING_RULE => d.warn_before_days,
+                _ => None,
+            })
+            .unwrap_or(DEFAULT_WARN_DAYS)
+    })
+}
+
+/// The run's header: what merge compares and the dashboard needs.
+pub fn header(config: &Config, shard: Option<Shard>, server: String) -> Header {
+    let config_digest = config
+        .file
+        .as_deref()
+        .and_then(|f| std::fs::read(f).ok())
+        .map(|bytes| sha1_smol::Sha1::from(bytes).digest().to_string());
+    Header {
+        shard,
+        server,
+        warn_before_days: warn_days(config),
+        config_digest,
+        owners: config.owners.clone(),
+    }
+}
+
+/// `$GITHUB_SERVER_URL`, else `https://github.com`.
+pub fn server_from_env() -> String {
+    std::env::var("GITHUB_SERVER_URL")
+        .ok()
+        .filter(|s| valid_server(s))
+        .unwrap_or_else(|| "https://github.com".into())
+}
+
+/// The local tree's origin: the flags, else `$GITHUB_REPOSITORY` and `$GITHUB_SHA`, else
+/// no repository and `git rev-parse HEAD`.
+pub fn local_origin(repository: Option<String>, commit: Option<String>) -> Result<Origin> {
+    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    if let Some(r) = repository.as_deref().filter(|r| !valid_repository(r)) {
+        return Err(anyhow!("--repository `{r}` is not OWNER/NAME"));
+    }
+    if let Some(c) = commit.as_deref().filter(|c| !valid_commit(c)) {
+        return Err(anyhow!(
+            "--commit `{c}` is not a commit id (7 to 64 hex digits)"
+        ));
+    }
+    let repository =
+        repository.or_else(|| env("GITHUB_REPOSITORY").filter(|r| valid_repository(r)));
+    let commit = commit
+        .or_else(|| env("GITHUB_SHA").filter(|c| valid_commit(c)))
+        .or_else(|| {
+            let dir = crate::place::repository_root().unwrap_or(Path::new("."));
+            std::process::Command::new("git")
+                .arg("-C")
+                .arg(dir)
+                .args(["rev-parse", "--verify", "--quiet", "HEAD"])
+                .output()
+                .ok()
+                .filter(|o| o.status.success())
+                .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+                .filter(|c| valid_commit(c))
+        });
+    Ok(Origin {
+        repository,
+        commit,
+        root: None,
+    })
+}
+
+/// The candidates of `shard` among `candidates`, by their path from the tree's root.
+pub fn in_shard(
+    candidates: Vec<Candidate>,
+    shard: Option<Shard>,
+    origin: &Origin,
+) -> Vec<Candidate> {
+    match shard {
+        None => candidates,
+        Some(s) => candidates
+            .into_iter()
+            .filter(|c| s.contains(origin.repository.as_deref(), &origin.path_of(&c.display)))
+            .collect(),
+    }
+}
+
+/// Judges one tree: the candidates of `shard` (all of them without one), and returns its
+/// packets and links.
+///
+/// A config waiver is judged over the whole run: one that accepts no finding in any packet
+/// is named once, on the first packet it applies to. So a shard also judges, in their place
+/// in discovery order, the other shards' packets that a config waiver applies to, and then
+/// leaves them out of its report, and their citations out of its link results. Every shard
+/// then names a config waiver exactly where the unsharded run does.
+pub fn judge_tree(
+    config: &Config,
+    candidates: Vec<Candidate>,
+    shard: Option<Shard>,
+    how: &Judging,
+    phase: Option<crate::links::Phase>,
+    origin: &Origin,
+) -> Result<(Vec<model::Packet>, model::Links)> {
+    let Some(shard) = shard else {
+        let report = app::judge(config, &candidates, how, phase)?;
+        return Ok((model::packets(&report, origin), model::links(&report)));
+    };
+    let mut others = std::collections::BTreeSet::new();
+    let judged: Vec<Candidate> = candidates
+        .into_iter()
+        .filter(|c| {
+            if shard.contains(origin.repository.as_deref(), &origin.path_of(&c.display)) {
+                return true;
+            }
+            let rel = discover::relative(config, &c.fs_path);
+            let waived = config
+                .waivers
+                .iter()
+                .any(|w| w.glob.is_match(&*rel) || w.glob.is_match(&c.display));
+            if waived {
+                others.insert(c.display.clone());
+            }
+            waived
+        })
+        .collect();
+    let mut report = app::judge(config, &judged, how, phase)?;
+    if !others.is_empty() {
+        let cited_before = crate::engine::link_keys(&report);
+        let secret_before = crate::engine::refused_secret_links(&report);
+        report.packets.retain(|p| !others.contains(&p.path));
+        let cited = crate::engine::link_keys(&report);
+        let secret = crate::engine::refused_secret_links(&report);
+        if let Some(links) = &mut report.links {
+            links.results.retain(|url, r| {
+                let now = cited
+                    .get(url)
+                    .copied()
+                    .or_else(|| secret.iter().find(|s| &s.url == url).map(|s| s.cited));
+                let before =
+                    cited_before.contains_key(url) || secret_before.iter().any(|s| &s.url == url);
+                match now {
+                    Some(n) => {
+                        r.cited = n;
+                        true
+                    }
+                    // Cited by the other shards' packets alone: theirs to report.
+                    None => !before,
+                }
+            });
+        }
+    }
+    Ok((model::packets(&report, origin), model::links(&report)))
+}
+
+fn local(args: AuditRunArgs) -> Result<Exit> {
+    crate::interrupt::install();
+    let phase = (!args.offline).then(crate::links::Phase::prepare);
+    let start = args.paths.first().map_or(Path::new("."), PathBuf::as_path);
+    let config = app::load_config(args.config.config.as_deref(), start)?;
+    let today = app::today(args.today.as_deref())?;
+    let origin = local_origin(args.repository.clone(), args.commit.clone())?;
+    let source = Source::Local {
+        paths: args.paths.clone(),
+        origin,
+    };
+    let how = Judging {
+        today,
+        fail_on: app::fail_level(args.fail_on, &config),
+        max_age_days: args.max_age_days,
+        offline: args.offline,
+        link_cache: args.link_cache.clone(),
+        progress: args.format == AuditFormat::Human
+            && std::io::stderr().is_terminal()
+            && std::env::var_os("CI").is_none()
+            && std::env::var_os("NO_COLOR").is_none(),
+        keep_lines: false,
+    };
+    let header = header(&config, args.shard, server_from_env());
+    let audit = match source {
+        Source::Local { paths, origin } => {
+            let candidates = discover::from_paths(&config, &paths)?;
+            let (packets, links) =
+                judge_tree(&config, candidates, args.shard, &how, phase, &origin)?;
+            Audit::assemble(
+                header,
+                today,
+                how.fail_on,
+                config
+                    .file
+                    .as_deref()
+                    .map(|f| crate::place::from_root(&discover::display(f))),
+                links,
+                packets,
+            )
+        }
+    };
+    emit(
+        &audit,
+        args.format,
+        args.output_file.as_deref(),
+        args.output_format,
+    )
+}
+
+fn merge_files(args: AuditMergeArgs) -> Result<Exit> {
+    let mut reports = Vec::new();
+    for f in &args.files {
+        let name = f.display().to_string();
+        let text = std::fs::read_to_string(f).with_context(|| format!("reading {name}"))?;
+        reports.push((name.clone(), merge::parse(&name, &text)?));
+    }
+    let audit = merge::merge(reports)?;
+    emit(
+        &audit,
+        args.format,
+        args.output_file.as_deref(),
+        args.output_format,
+    )
+}
+
+/// The report in `format`.
+pub fn render(audit: &Audit, format: AuditFormat) -> String {
+    match format {
+        AuditFormat::Human => human::render(audit),
+        AuditFormat::Json => audit.to_json(),
+        AuditFormat::Markdown => dashboard::render(audit),
+    }
+}
+
+/// Writes the report (and the `--output-file` one); the exit code follows the verdict.
+/// Evidence going stale and waivers running out are notices: they never fail the run.
+fn emit(
+    audit: &Audit,
+    format: AuditFormat,
+    output_file: Option<&Path>,
+    output_format: Option<AuditFormat>,
+) -> Result<Exit> {
+    if let Some(path) = output_file {
+        let text = render(audit, output_format.unwrap_or(AuditFormat::Json));
+        crate::interrupt::write_atomic(path, text.as_bytes())
+            .with_context(|| format!("--output-file {}", path.display()))?;
+    }
+    let mut out = std::io::stdout().lock();
+    // A closed pipe ends the output early; it is not a failure of the audit.
+    let _ = out
+        .write_all(render(audit, format).as_bytes())
+        .and_then(|()| out.flush());
+    Ok(match audit.verdict {
+        Verdict::Pass => Exit::Pass,
+        Verdict::Fail => Exit::Fail,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mentions_repositories_commits_and_servers_are_checked() {
+        for ok in ["@alice", "@acme/support-finops", "@a-b/team.x_y"] {
+            assert!(valid_mention(ok), "{ok}");
+        }
+        for bad in [
+            "alice",
+            "@",
+            "@-a",
+            "@a/",
+            "@everyone) [x](y)",
+            "@a b",
+            "@a/b/c",
+        ] {
+            assert!(!valid_mention(bad), "{bad}");
+        }
+        assert!(valid_repository("acme/budgets") && !valid_repository("acme/../x"));
+        assert!(!valid_repository("acme") && !valid_repository("a/b c"));
+        assert!(valid_commit("0123abc") && !valid_commit("0123ab") && !valid_commit("xyzxyzx"));
+        assert!(valid_server("https://github.example.com") && valid_server("http://h:8080/"));
+        assert!(!valid_server("https://e.x/a)b") && !valid_server("javascript:x"));
+    }
+}
