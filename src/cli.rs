@@ -305,8 +305,29 @@ pub struct AuditRunArgs {
     /// The format of --output-file.
     #[arg(long, value_enum, requires = "output_file", value_name = "FORMAT")]
     pub output_format: Option<AuditFormat>,
+    /// Audit other repositories through the GitHub API instead of the working tree: `org:NAME`
+    /// (every repository of the org but archived ones) or a FILE with one `owner/name` per line.
+    /// Each is read at its default branch with its own config; `--shard` then partitions the
+    /// repositories. Needs $GITHUB_TOKEN.
+    #[arg(long, value_name = "FILE|org:NAME", conflicts_with_all = ["paths", "repository", "commit"])]
+    pub repos: Option<String>,
+    #[command(flatten)]
+    pub publish: PublishArgs,
     #[command(flatten)]
     pub config: ConfigArgs,
+}
+
+/// Publishing the dashboard as the sticky issue.
+#[derive(Debug, clap::Args)]
+pub struct PublishArgs {
+    /// Keep the "Packet health" issue up to date with this report: opened or edited while a
+    /// packet fails, closed once every packet is healthy. Needs $GITHUB_TOKEN with
+    /// `issues: write` on the issue's repository.
+    #[arg(long)]
+    pub publish_issue: bool,
+    /// The repository of the issue (default: $GITHUB_REPOSITORY).
+    #[arg(long, value_name = "OWNER/NAME", requires = "publish_issue")]
+    pub issue_repo: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -323,4 +344,6 @@ pub struct AuditMergeArgs {
     /// The format of --output-file.
     #[arg(long, value_enum, requires = "output_file", value_name = "FORMAT")]
     pub output_format: Option<AuditFormat>,
+    #[command(flatten)]
+    pub publish: PublishArgs,
 }

@@ -76,6 +76,7 @@ pub fn merge(reports: Vec<(String, Audit)>) -> Result<Audit, MergeError> {
             ("warn_before_days", a.audit.warn_before_days.to_string()),
             ("owners", format!("{:?}", a.audit.owners)),
             ("server", a.audit.server.clone()),
+            ("shard_by", format!("{:?}", a.audit.shard_by)),
             ("links.opened", a.links.opened.to_string()),
             ("links.reason", format!("{:?}", a.links.reason)),
         ]
@@ -146,11 +147,10 @@ fn check_shards(reports: &[(String, Audit)]) -> Result<(), MergeError> {
         }
         // A packet outside its report's shard: a different partition, or an edited report.
         let report = &reports.iter().find(|(n, _)| n == name).map(|(_, r)| r);
-        if let Some(p) = report
-            .iter()
-            .flat_map(|r| &r.packets)
-            .find(|p| !s.contains(p.repository.as_deref(), &p.path))
-        {
+        if let Some(p) = report.iter().flat_map(|r| &r.packets).find(|p| {
+            let by = report.map_or(Default::default(), |r| r.audit.shard_by);
+            !s.holds(by, p.repository.as_deref(), &p.path)
+        }) {
             return Err(MergeError::Shards(format!(
                 "{name} is shard {s}, but holds {}, which is not in that shard",
                 p.path

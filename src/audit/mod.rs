@@ -20,6 +20,7 @@ pub mod health;
 pub mod human;
 pub mod merge;
 pub mod model;
+pub mod remote;
 pub mod shard;
 
 use crate::app::{self, Exit, Judging};
@@ -43,6 +44,8 @@ pub enum Source {
     /// The working tree: these files or folders (none: the config's globs, else the current
     /// folder), at the given repository and commit.
     Local { paths: Vec<PathBuf>, origin: Origin },
+    /// Other repositories, through the GitHub API (`--repos FILE|org:NAME`, see [`remote`]).
+    Repos(String),
 }
 
 pub fn run(args: AuditArgs) -> Result<Exit> {
@@ -141,7 +144,12 @@ pub fn warn_days(config: &Config) -> u32 {
 }
 
 /// The run's header: what merge compares and the dashboard needs.
-pub fn header(config: &Config, shard: Option<Shard>, server: String) -> Header {
+pub fn header(
+    config: &Config,
+    shard: Option<Shard>,
+    shard_by: shard::ShardBy,
+    server: String,
+) -> Header {
     let config_digest = config
         .file
         .as_deref()
@@ -149,6 +157,7 @@ pub fn header(config: &Config, shard: Option<Shard>, server: String) -> Header {
         .map(|bytes| sha1_smol::Sha1::from(bytes).digest().to_string());
     Header {
         shard,
+        shard_by,
         server,
         warn_before_days: warn_days(config),
         config_digest,
@@ -287,10 +296,12 @@ fn local(args: AuditRunArgs) -> Result<Exit> {
     let start = args.paths.first().map_or(Path::new("."), PathBuf::as_path);
     let config = app::load_config(args.config.config.as_deref(), start)?;
     let today = app::today(args.today.as_deref())?;
-    let origin = local_origin(args.repository.clone(), args.commit.clone())?;
-    let source = Source::Local {
-        paths: args.paths.clone(),
-        origin,
+    let source = match &args.repos {
+        Some(spec) => Source::Repos(spec.clone()),
+        None => Source::Local {
+            paths: args.paths.clone(),
+            origin: local_origin(args.repository.clone(), args.commit.clone())?,
+        },
     };
     let how = Judging {
         today,
@@ -304,23 +315,50 @@ fn local(args: AuditRunArgs) -> Result<Exit> {
             && std::env::var_os("NO_COLOR").is_none(),
         keep_lines: false,
     };
-    let header = header(&config, args.shard, server_from_env());
+    let by = match source {
+        Source::Repos(_) => shard::ShardBy::Repository,
+        Source::Local { .. } => shard::ShardBy::Path,
+    };
+    let header = header(&config, args.shard, by, server_from_env());
+    let config_path = config
+        .file
+        .as_deref()
+        .map(|f| crate::place::from_root(&discover::display(f)));
     let audit = match source {
+        Source::Repos(spec) => {
+            drop(phase);
+            let read = remote::read(&spec, args.shard, &how)?;
+            let total: u32 = read.requests.iter().map(|(_, n)| n).sum();
+            let most = read.requests.iter().map(|(_, n)| *n).max().unwrap_or(0);
+            eprintln!(
+                "packetgate: read {} {} in {} requests (at most {most} per repository, {} for the list){}",
+                read.requests.len(),
+                if read.requests.len() == 1 {
+                    "repository"
+                } else {
+                    "repositories"
+                },
+                total + read.listing,
+                read.listing,
+                if read.left_out.is_empty() {
+                    String::new()
+                } else {
+                    format!("; left out: {}", read.left_out.join(", "))
+                }
+            );
+            let links = model::union_links(read.links.iter());
+            let mut links = links;
+            if read.links.is_empty() {
+                links.opened = !how.offline;
+                links.reason = how.offline.then(|| "--offline".to_string());
+            }
+            Audit::assemble(header, today, how.fail_on, config_path, links, read.packets)
+        }
         Source::Local { paths, origin } => {
             let candidates = discover::from_paths(&config, &paths)?;
             let (packets, links) =
                 judge_tree(&config, candidates, args.shard, &how, phase, &origin)?;
-            Audit::assemble(
-                header,
-                today,
-                how.fail_on,
-                config
-                    .file
-                    .as_deref()
-                    .map(|f| crate::place::from_root(&discover::display(f))),
-                links,
-                packets,
-            )
+            Audit::assemble(header, today, how.fail_on, config_path, links, packets)
         }
     };
     emit(
@@ -328,6 +366,7 @@ fn local(args: AuditRunArgs) -> Result<Exit> {
         args.format,
         args.output_file.as_deref(),
         args.output_format,
+        &args.publish,
     )
 }
 
@@ -344,6 +383,7 @@ fn merge_files(args: AuditMergeArgs) -> Result<Exit> {
         args.format,
         args.output_file.as_deref(),
         args.output_format,
+        &args.publish,
     )
 }
 
@@ -363,7 +403,12 @@ fn emit(
     format: AuditFormat,
     output_file: Option<&Path>,
     output_format: Option<AuditFormat>,
+    publish: &crate::cli::PublishArgs,
 ) -> Result<Exit> {
+    if publish.publish_issue {
+        let done = remote::publish(audit, publish.issue_repo.as_deref())?;
+        eprintln!("packetgate: packet health issue: {done}");
+    }
     if let Some(path) = output_file {
         let text = render(audit, output_format.unwrap_or(AuditFormat::Json));
         crate::interrupt::write_atomic(path, text.as_bytes())

@@ -36,6 +36,9 @@ pub struct Audit {
 pub struct Header {
     /// `I/N` for a shard's report; `null` for a whole one (a merged report is whole).
     pub shard: Option<Shard>,
+    /// What the shards partition: `path` (packets) or `repository` (`--repos`).
+    #[serde(default)]
+    pub shard_by: super::shard::ShardBy,
     /// Where packet links point (`$GITHUB_SERVER_URL`, else `https://github.com`).
     pub server: String,
     /// Waivers running out within this many days are named (`freshness.warn_before_days`).

@@ -81,6 +81,40 @@ impl Shard {
     }
 }
 
+/// What a run's shards partition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ShardBy {
+    /// Packets, by repository and path (one tree, or trees already read).
+    #[default]
+    Path,
+    /// Repositories, by name (`--repos`): each repository is read by exactly one shard, so
+    /// the shards together make the same few requests per repository as one run.
+    Repository,
+}
+
+impl Shard {
+    /// Whether this shard reads `repository` (`owner/name`, any case).
+    pub fn contains_repository(&self, repository: &str) -> bool {
+        of_repository(repository, self.count) == self.index
+    }
+
+    /// Whether a packet belongs to this shard, partitioned `by`.
+    pub fn holds(&self, by: ShardBy, repository: Option<&str>, path: &str) -> bool {
+        match (by, repository) {
+            (ShardBy::Repository, Some(r)) => self.contains_repository(r),
+            _ => self.contains(repository, path),
+        }
+    }
+}
+
+/// The shard (1-based) of a repository among `count`; names are compared in small letters,
+/// as GitHub compares them.
+pub fn of_repository(repository: &str, count: u32) -> u32 {
+    let h = fnv1a(&[repository.to_ascii_lowercase().as_bytes()]);
+    (h % u64::from(count.max(1))) as u32 + 1
+}
+
 /// The shard (1-based) of a packet among `count`.
 pub fn of(repository: Option<&str>, path: &str, count: u32) -> u32 {
     // A NUL cannot appear in a repository name or a path: the two never run together.

@@ -107,23 +107,9 @@ impl RepoList {
     pub fn shard(&self, index: u32, count: u32) -> Vec<&Repo> {
         self.repos
             .iter()
-            .filter(|r| shard_of(&r.full_name(), count) == index)
+            .filter(|r| crate::audit::shard::of_repository(&r.full_name(), count) == index + 1)
             .collect()
     }
-}
-
-/// The shard (0-based, of `count`) a repository falls in.
-pub fn shard_of(full_name: &str, count: u32) -> u32 {
-    if count <= 1 {
-        return 0;
-    }
-    let digest = sha1_smol::Sha1::from(full_name.to_ascii_lowercase())
-        .digest()
-        .bytes();
-    let head = u64::from_be_bytes([
-        digest[0], digest[1], digest[2], digest[3], digest[4], digest[5], digest[6], digest[7],
-    ]);
-    (head % u64::from(count)) as u32
 }
 
 pub fn list(api: &Api, source: &Source) -> Result<RepoList, RepoError> {
@@ -447,8 +433,12 @@ mod tests {
         let sizes: Vec<usize> = (0..4).map(|i| list.shard(i, 4).len()).collect();
         assert_eq!(sizes.iter().sum::<usize>(), 200);
         assert!(sizes.iter().all(|&n| n > 25), "{sizes:?}");
-        assert_eq!(shard_of("Bench/Repo-007", 4), shard_of("bench/repo-007", 4));
-        assert_eq!(shard_of("anything", 1), 0);
+        use crate::audit::shard::of_repository;
+        assert_eq!(
+            of_repository("Bench/Repo-007", 4),
+            of_repository("bench/repo-007", 4)
+        );
+        assert_eq!(of_repository("anything", 1), 1);
         assert_eq!(Source::parse("org:acme"), Source::Org("acme".into()));
         assert_eq!(Source::parse("repos.txt"), Source::File("repos.txt".into()));
         assert_eq!(encode_ref("release/1.0"), "release%2F1.0");

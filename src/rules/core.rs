@@ -14,6 +14,7 @@ pub const PACKET_KIND: &str = "packet-kind";
 pub const LIMIT_PACKETS: &str = "limit-packets";
 pub const LIMIT_LINKS: &str = "limit-links";
 pub const LIMIT_TIME: &str = "limit-time";
+pub const REPOSITORY_UNREADABLE: &str = "repository-unreadable";
 
 #[derive(Debug, Clone, Copy)]
 pub struct CoreRule {
@@ -114,6 +115,15 @@ pub const CORE_RULES: &[CoreRule] = &[
               not checked cannot count as checked, and one packet must not turn the link \
               checker into a crawler.\nExample: a packet that pastes a whole bookmark export \
               into its prose. Cite the few sources the change rests on.",
+    },
+    CoreRule {
+        id: REPOSITORY_UNREADABLE,
+        summary: "A repository the audit reads, or its packetgate config, could not be read",
+        doc: "What: `packetgate audit --repos` could not download a repository's default branch \
+              (missing, no access, an archive past the caps, a hostile archive), or the \
+              repository's `.packetgate.yml` or policies are invalid. The repository's packets \
+              were not judged.\nWhy: packets an audit did not read cannot count as healthy.\n\
+              Example: a token without `contents: read` on one of the org's repositories.",
     },
     CoreRule {
         id: LIMIT_TIME,
