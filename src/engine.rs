@@ -642,12 +642,21 @@ fn config_waivers(config: &Config, c: &Candidate) -> Vec<usize> {
     if config.waivers.is_empty() {
         return Vec::new();
     }
-    let rel = crate::discover::relative(config, &c.fs_path);
+    // Only files inside the config's folder: a glob never reaches `../` (`**` would match it).
+    let (Ok(file), Ok(root)) = (
+        std::fs::canonicalize(&c.fs_path),
+        std::fs::canonicalize(&config.root),
+    ) else {
+        return Vec::new();
+    };
+    let Ok(rel) = file.strip_prefix(&root) else {
+        return Vec::new();
+    };
     config
         .waivers
         .iter()
         .enumerate()
-        .filter(|(_, w)| w.glob.is_match(&*rel) || w.glob.is_match(&c.display))
+        .filter(|(_, w)| w.glob.is_match(rel))
         .map(|(i, _)| i)
         .collect()
 }

@@ -29,6 +29,9 @@ pub const DEFAULT_MAX_DAYS: u32 = 90;
 /// packet cannot make a run quadratic, and a packet that needs more has a problem no waiver
 /// should hide. The ones past it waive nothing.
 pub const MAX_PER_PACKET: usize = 200;
+/// The longest `field` a waiver may name: a packet's paths are short, and matching a long
+/// pattern against every finding would cost more than it says.
+pub const MAX_FIELD_CHARS: usize = 200;
 
 /// A waiver as written: its values as YAML nodes (placeholders are judged per packet, with
 /// the packet's policy), where it stands, and what is wrong with its shape.
@@ -251,7 +254,13 @@ fn judge(
             ),
             Some(n) => {
                 let where_ = at(key).unwrap_or_else(|| key.to_string());
-                if filled::missing(&policy.placeholders, &where_, n).is_some() {
+                let text = scalar_text(Some(n));
+                // An owner or a reason is words: at least two letters, and not the key's own
+                // name (`owner: owner`), whatever template shape it has.
+                let wordless = matches!(key, "owner" | "reason")
+                    && (text.chars().filter(|c| c.is_alphabetic()).count() < 2
+                        || text.eq_ignore_ascii_case(key));
+                if wordless || filled::missing(&policy.placeholders, &where_, n).is_some() {
                     incomplete(
                         key,
                         pos,
@@ -276,22 +285,38 @@ fn judge(
             );
         }
     }
-    let field_pattern = if field.is_empty() {
-        None
-    } else {
-        match FieldPath::parse(&field) {
-            Ok(p) => Some(p),
-            Err(e) => {
-                let pos = w.field.as_ref().map_or(w.pos, |n| n.pos);
-                incomplete(
-                    "field",
-                    pos,
-                    format!("the waiver's `field` `{field}` is no field path: {e}"),
-                );
-                None
-            }
+    if let Some(n) = w.field.as_ref().filter(|n| n.as_str().is_some()) {
+        if field.is_empty() {
+            incomplete(
+                "field",
+                n.pos,
+                "the waiver's `field` is empty; leave `field` out to waive the rule's every finding".into(),
+            );
+        } else if field.contains("**") || field.chars().count() > MAX_FIELD_CHARS {
+            incomplete(
+                "field",
+                n.pos,
+                format!("the waiver's `field` must be a dotted path of at most {MAX_FIELD_CHARS} characters without `**` (`*` matches one key or index)"),
+            );
         }
-    };
+    }
+    let field_pattern =
+        if field.is_empty() || field.contains("**") || field.chars().count() > MAX_FIELD_CHARS {
+            None
+        } else {
+            match FieldPath::parse(&field) {
+                Ok(p) => Some(p),
+                Err(e) => {
+                    let pos = w.field.as_ref().map_or(w.pos, |n| n.pos);
+                    incomplete(
+                        "field",
+                        pos,
+                        format!("the waiver's `field` `{field}` is no field path: {e}"),
+                    );
+                    None
+                }
+            }
+        };
     let rule_pos = w.rule.as_ref().map_or(w.pos, |n| n.pos);
     if !rule.is_empty() && !known(&rule) {
         let ids = policy
@@ -385,7 +410,22 @@ fn covers(pattern: &Option<FieldPath>, written: &Option<String>, field: Option<&
         || field
             .strip_prefix(written.as_str())
             .is_some_and(|rest| rest.starts_with('.') || rest.starts_with('['))
-        || pattern.matches(field)
+        || ancestors(field).any(|a| pattern.matches(a))
+}
+
+/// The field and every path that holds it: `a.b[0].c`, `a.b[0]`, `a.b`, `a`.
+fn ancestors(field: &str) -> impl Iterator<Item = &str> {
+    let cuts = field
+        .char_indices()
+        .filter(|&(i, c)| i > 0 && (c == '.' || c == '['))
+        .map(|(i, _)| i);
+    std::iter::once(field).chain(cuts.map(move |i| &field[..i]))
+}
+
+/// How specific a waiver's field is: a waiver without one covers the most, a longer path
+/// the least. The most specific waiver in force is the one a finding is shown waived by.
+fn specificity(j: &Judged) -> usize {
+    j.waiver.field.as_ref().map_or(0, |f| 1 + f.len())
 }
 
 fn rule_for(
@@ -483,23 +523,39 @@ pub fn settle(config: &Config, report: &mut Report, today: Date) {
             }
             judged.push((j, Some(ci)));
         }
+        let mask = |t: &str| config.masker.apply(&packet.masker.apply(t));
         for f in &mut packet.findings {
             f.waived = None;
-            let Some((j, ci)) = judged.iter_mut().find(|(j, _)| {
-                j.problem.is_none()
-                    && j.waiver.rule == f.rule
-                    && covers(&j.field_pattern, &j.waiver.field, f.field.as_deref())
-            }) else {
+            // Every waiver in force that covers the finding accepts it (none of them is
+            // unused); it is shown waived by the most specific, the first of equals.
+            let matching: Vec<usize> = judged
+                .iter()
+                .enumerate()
+                .filter(|(_, (j, _))| {
+                    j.problem.is_none()
+                        && j.waiver.rule == f.rule
+                        && covers(&j.field_pattern, &j.waiver.field, f.field.as_deref())
+                })
+                .map(|(i, _)| i)
+                .collect();
+            let Some(mut pick) = matching.first().copied() else {
                 continue;
             };
-            j.waiver.waived += 1;
-            if let Some(ci) = ci {
-                config_use[*ci].1 += 1;
+            for &i in &matching {
+                let (j, ci) = &mut judged[i];
+                j.waiver.waived += 1;
+                if let Some(ci) = ci {
+                    config_use[*ci].1 += 1;
+                }
+                if specificity(&judged[i].0) > specificity(&judged[pick].0) {
+                    pick = i;
+                }
             }
+            let j = &judged[pick].0;
             f.waived = Some(Waived {
-                owner: packet.masker.apply(&j.waiver.owner),
-                reason: packet.masker.apply(&j.waiver.reason),
-                expires: j.waiver.expires.clone(),
+                owner: mask(&j.waiver.owner),
+                reason: mask(&j.waiver.reason),
+                expires: mask(&j.waiver.expires),
                 source: j.waiver.source.to_string(),
             });
         }
@@ -548,14 +604,23 @@ pub fn settle(config: &Config, report: &mut Report, today: Date) {
                 }
             }
             if ci.is_none() || j.waiver.waived > 0 || j.waiver.state != State::Active {
-                j.waiver.owner = packet.masker.apply(&j.waiver.owner);
-                j.waiver.reason = packet.masker.apply(&j.waiver.reason);
+                // Everything a waiver says is printed: each part masked, keys as well.
+                let w = &mut j.waiver;
+                for text in [&mut w.rule, &mut w.owner, &mut w.reason, &mut w.expires] {
+                    *text = mask(text);
+                }
+                if let Some(field) = &mut w.field {
+                    *field = mask(field);
+                }
                 kept.push(j.waiver);
             }
         }
         for f in &mut added {
-            f.message = packet.masker.apply(&f.message);
-            f.fix = packet.masker.apply(&f.fix);
+            f.message = mask(&f.message);
+            f.fix = mask(&f.fix);
+            if let Some(field) = &mut f.field {
+                *field = mask(field);
+            }
         }
         packet.findings.extend(added);
         packet
@@ -570,7 +635,7 @@ pub fn settle(config: &Config, report: &mut Report, today: Date) {
             continue;
         };
         let w = &config.waivers[ci];
-        let rule = scalar_text(w.written.rule.as_ref());
+        let rule = config.masker.apply(&scalar_text(w.written.rule.as_ref()));
         report.packets[*pi].findings.push(Finding {
             rule: id.clone(),
             severity: *severity,
@@ -579,7 +644,8 @@ pub fn settle(config: &Config, report: &mut Report, today: Date) {
             column: 1,
             message: format!(
                 "config waiver ({config_file} line {}) of `{rule}` for `{}` accepts no finding in the packets judged",
-                w.written.pos.line, w.pattern
+                w.written.pos.line,
+                config.masker.apply(&w.pattern)
             ),
             fix: "remove the waiver from the config, or narrow its `path`".into(),
             missing: false,

@@ -428,3 +428,121 @@ fn a_packet_carries_at_most_200_waivers() {
     // The first waiver, inside the cap, still accepts its finding.
     assert!(rules(&p).contains(&("url-tracking".to_string(), true)));
 }
+
+/// What the black-box attack on waivers found (attack 3), each kept from coming back.
+#[test]
+fn attack_3_regressions() {
+    let dir = scratch("waiver-attack3");
+    // 01: an empty or blank field is no field: incomplete, not "every finding".
+    for field in ["\"\"", "\"   \"", "~"] {
+        let w = format!("  - {{rule: url-tracking, field: {field}, owner: finops, reason: vendor link, expires: 2026-12-20}}\n");
+        let (code, p) = one(&dir, "empty.yaml", &with_waivers(&tracked(), &w));
+        assert_eq!(code, 1, "field {field}: {p:#}");
+        assert!(rules(&p).contains(&("waiver-incomplete".to_string(), false)));
+    }
+    // 02: owners and reasons that are no words.
+    for (owner, reason) in [
+        ("\"$OWNER\"", "\"$REASON\""),
+        ("\"%OWNER%\"", "x y"),
+        ("\".\"", "vendor"),
+        ("\"_\"", "vendor"),
+        ("\"0\"", "vendor"),
+        ("owner", "vendor"),
+        ("finops", "reason"),
+        ("finops", "\"'\""),
+    ] {
+        let w = format!(
+            "  - {{rule: url-tracking, owner: {owner}, reason: {reason}, expires: 2026-12-20}}\n"
+        );
+        let (code, p) = one(&dir, "words.yaml", &with_waivers(&tracked(), &w));
+        assert_eq!(code, 1, "{owner} / {reason}: {p:#}");
+    }
+    // 03, 04, 06: a key anywhere in a waiver (a value, a key name, a config waiver) is
+    // printed in no output.
+    let key = "sk-proj-u8jzPde0IgxLd6GncfBAepfJBd0Kh8oOq2Xw7Lm4";
+    let aws = "AKIAOC9IS0J8HT9LGMXG";
+    let w = format!("  - rule: \"{key}\"\n    owner: apps\n    reason: mirror down\n    expires: 2026-12-04\n  - rule: url-tracking\n    field: \"{aws}\"\n    owner: apps\n    reason: mirror down\n    expires: 2026-12-04\n    {aws}: x\n");
+    fs::write(dir.join("keys.yaml"), with_waivers(&tracked(), &w)).unwrap();
+    fs::create_dir_all(dir.join("cfg/traces")).unwrap();
+    fs::write(dir.join("cfg/traces/t.yaml"), tracked()).unwrap();
+    fs::write(
+        dir.join("cfg/.packetgate.yml"),
+        format!("waivers:\n  - {{path: 'traces/*.yaml', rule: url-tracking, owner: \"{key}\", reason: \"rotated {aws}\", expires: 2026-12-20}}\n"),
+    )
+    .unwrap();
+    for target in ["keys.yaml", "cfg/traces"] {
+        for format in ["human", "json", "sarif", "github"] {
+            let r = check(&dir, &["--format", format, target]);
+            for secret in [&key[..20], &aws[..12]] {
+                assert!(
+                    !r.stdout.contains(secret) && !r.stderr.contains(secret),
+                    "{target} --format {format} prints {secret}:\n{}",
+                    r.stdout
+                );
+            }
+        }
+    }
+    // 07: a config waiver's glob does not reach outside the config's folder.
+    fs::create_dir_all(dir.join("team-a/traces")).unwrap();
+    fs::create_dir_all(dir.join("team-b/traces")).unwrap();
+    fs::write(dir.join("team-b/traces/b.yaml"), tracked()).unwrap();
+    fs::write(
+        dir.join("team-a/.packetgate.yml"),
+        "waivers:\n  - {path: '**/*.yaml', rule: url-tracking, owner: finops, reason: vendor link, expires: 2026-12-20}\n",
+    )
+    .unwrap();
+    let r = check(
+        &dir,
+        &["--config", "team-a/.packetgate.yml", "team-b/traces/b.yaml"],
+    );
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    // 08: `**` in a waiver's field is refused at once, not matched for minutes.
+    let deep = "**.".repeat(1000) + "zzz";
+    let w = format!("  - {{rule: url-tracking, field: '{deep}', owner: finops, reason: vendor link, expires: 2026-12-20}}\n");
+    let (code, p) = one(&dir, "deep.yaml", &with_waivers(&tracked(), &w));
+    assert_eq!(code, 1);
+    assert!(rules(&p).contains(&("waiver-incomplete".to_string(), false)));
+    // 09: no policy makes a credential rule waivable.
+    fs::create_dir_all(dir.join("pol/policies")).unwrap();
+    fs::write(
+        dir.join("pol/.packetgate.yml"),
+        "policies: [policies/p.yml]\n",
+    )
+    .unwrap();
+    fs::write(
+        dir.join("pol/policies/p.yml"),
+        "policy: cost-trace\nextends: cost-trace\nrules:\n  - id: secret-in-packet\n    waivable: true\n",
+    )
+    .unwrap();
+    let leaked = with_waivers(
+        &PASSING_TRACE.replacen(
+            "workload: meeting-notes-summarizer",
+            &format!("workload: \"summarizer {key}\""),
+            1,
+        ),
+        "  - {rule: secret-in-packet, owner: finops, reason: test key, expires: 2026-12-20}\n",
+    );
+    fs::write(dir.join("pol/k.yaml"), leaked).unwrap();
+    let r = check(&dir.join("pol"), &["k.yaml"]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(r.stdout.contains("waiver-not-waivable"), "{}", r.stdout);
+    // 10: `*` patterns cover the fields inside what they match.
+    let w = GOOD.replace("source_urls[0].url", "source_urls[*]");
+    let (code, p) = one(&dir, "star.yaml", &with_waivers(&tracked(), &w));
+    assert_eq!(code, 0, "{p:#}");
+    // 11: two waivers cover one finding: both are used, the narrower one is shown.
+    let two = format!(
+        "  - {{rule: url-tracking, owner: finops, reason: broad, expires: 2026-12-20}}\n{GOOD}"
+    );
+    let (code, p) = one(&dir, "two.yaml", &with_waivers(&tracked(), &two));
+    assert_eq!(code, 0, "{p:#}");
+    assert_eq!(
+        rules(&p),
+        [("url-tracking".to_string(), true)],
+        "neither is unused"
+    );
+    assert_eq!(p["findings"][0]["waived"]["owner"], "finops-platform");
+    // 12: an empty config waiver path is a config error.
+    fs::write(dir.join("cfg/.packetgate.yml"), "waivers:\n  - {path: '', rule: url-tracking, owner: a, reason: b c, expires: 2026-12-01}\n").unwrap();
+    assert_eq!(check(&dir, &["cfg/traces"]).code, 2);
+}

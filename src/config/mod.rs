@@ -100,6 +100,9 @@ pub struct Config {
     pub waiver_max_days: Option<u32>,
     /// `freshness.warn_before_days`: over the policies' `evidence-expiring`.
     pub warn_before_days: Option<u32>,
+    /// The secrets written in the config file, found as in a packet: what its waivers say is
+    /// printed with findings, masked with this.
+    pub masker: crate::rules::secrets::Masker,
     /// `owners:`: a packet's `owner` → the GitHub user or team the audit dashboard mentions.
     pub owners: std::collections::BTreeMap<String, String>,
 }
@@ -192,6 +195,7 @@ pub fn load_from(
         waiver_max_days: None,
         warn_before_days: None,
         owners: std::collections::BTreeMap::new(),
+        masker: Default::default(),
     };
     let mut repo_policies: Vec<(String, String)> = Vec::new();
     let parsed;
@@ -260,6 +264,12 @@ pub fn load_from(
             *line = masker.apply(line);
         }
         return Err(ConfigError::Invalid { problems: list });
+    }
+    if let (false, Some((path, text))) = (config.waivers.is_empty(), &file) {
+        config.masker = crate::engine::files_masker(
+            &[(path.to_str().unwrap_or(CONFIG_FILE), text.as_str())],
+            &config.policies,
+        );
     }
     Ok(config)
 }
@@ -471,7 +481,7 @@ fn read_waivers(config: &mut Config, e: decode::Entry<'_>, p: &mut Problems) {
             );
             continue;
         };
-        let Some(pattern) = path.as_str() else {
+        let Some(pattern) = path.as_str().filter(|t| !t.trim().is_empty()) else {
             p.push(list.file, path.pos, "a waiver's `path` must be a glob");
             continue;
         };

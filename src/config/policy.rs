@@ -574,7 +574,13 @@ fn decode_rule(
         message,
         fix,
         doc,
-        waivable: waivable && !matches!(check, Some(rules::Check::Waiver(_))),
+        // A credential found is rotated, never accepted, and a waiver cannot waive waivers:
+        // no policy can say otherwise.
+        waivable: waivable
+            && !matches!(
+                check,
+                Some(rules::Check::Waiver(_)) | Some(rules::Check::Secret(_))
+            ),
         check: check?,
         origin,
     })
