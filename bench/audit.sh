@@ -62,33 +62,46 @@ echo "machine: $(nproc) cores, $(uname -m); fake GitHub at $url; $repos reposito
 
 # Runs a command under /usr/bin/time; its wall seconds and peak RSS (KiB) land in $out/time.
 timed() { /usr/bin/time -f '%e %M' -o "$out/time" "$@"; }
+# The last line of the measurement (GNU time writes "Command exited …" above it on exit 1).
+measured() { tail -n 1 "$out/time"; }
 
 if "$PACKETGATE" audit --help >/dev/null 2>&1; then
   echo "== packetgate audit"
   total=0
   for i in $(seq 1 "$shards"); do
     GITHUB_API_URL="$url" GITHUB_TOKEN=bench timed "$PACKETGATE" audit --repos org:bench \
+      --offline --today 2026-11-20 \
       --shard "$i/$shards" --format json --output-file "$out/shard-$i.json" \
-      >"$out/shard-$i.log" 2>&1 || echo "shard $i: exit $? (see $out/shard-$i.log)"
-    read -r wall rss <"$out/time"
+      >"$out/shard-$i.log" 2>&1 || { c=$?; [ "$c" = 1 ] || echo "shard $i: exit $c (see $out/shard-$i.log)"; }
+    read -r wall rss < <(measured)
     echo "shard $i/$shards: ${wall} s, peak RSS $((rss / 1024)) MiB"
     total=$(python3 -c "print(round($total + $wall, 2))")
   done
   timed "$PACKETGATE" audit merge "$out"/shard-*.json --format json \
-    --output-file "$out/merged.json" >"$out/merge.log" 2>&1 || echo "merge: exit $? (see $out/merge.log)"
-  read -r wall rss <"$out/time"
+    --output-file "$out/merged.json" >"$out/merge.log" 2>&1 || { c=$?; [ "$c" = 1 ] || echo "merge: exit $c (see $out/merge.log)"; }
+  read -r wall rss < <(measured)
   echo "merge: ${wall} s, peak RSS $((rss / 1024)) MiB"
   echo "total: $(python3 -c "print(round($total + $wall, 2))") s"
+  grep -h '^packetgate: read' "$out"/shard-*.log || true
+  # The merged report must be the one an unsharded run writes (timings apart; offline, there
+  # are none).
+  GITHUB_API_URL="$url" GITHUB_TOKEN=bench timed "$PACKETGATE" audit --repos org:bench \
+    --offline --today 2026-11-20 --format json --output-file "$out/whole.json" \
+    >"$out/whole.log" 2>&1 || true
+  read -r wall rss < <(measured)
+  if cmp -s "$out/whole.json" "$out/merged.json"; then same=identical; else same=DIFFERENT; fi
+  echo "unsharded run: ${wall} s, peak RSS $((rss / 1024)) MiB; merged report vs unsharded: $same"
 else
   echo "== packetgate audit: not in $PACKETGATE yet; measured below is its GitHub side alone"
 fi
 
+[ -n "${FETCH_ONLY:-}" ] || ! "$PACKETGATE" audit --help >/dev/null 2>&1 || { touch "$stop"; wait "$fake_pid" || true; trap - EXIT; grep '^fake:\|^  ' "$out/fake.log" || true; exit 0; }
 echo "== GitHub side: list, download and unpack (packetgate::github::repos)"
 total=0
 for i in $(seq 1 "$shards"); do
   line=$(PACKETGATE_BENCH_API="$url" PACKETGATE_BENCH_SHARD="$i/$shards" PACKETGATE_BENCH_OUT="$fetch_dir" \
     timed "$bench_bin" --ignored --exact fetch_bench_shard --nocapture 2>&1 | grep '^shard \|panicked' || true)
-  read -r wall rss <"$out/time"
+  read -r wall rss < <(measured)
   echo "$line"
   echo "  process: ${wall} s, peak RSS $((rss / 1024)) MiB"
   total=$(python3 -c "print(round($total + $wall, 2))")

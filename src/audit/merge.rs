@@ -33,23 +33,37 @@ pub fn parse(name: &str, text: &str) -> Result<Audit, MergeError> {
         file: name.to_string(),
         reason,
     };
-    let value: serde_json::Value =
-        serde_json::from_str(text).map_err(|e| not(format!("not JSON: {e}")))?;
-    if value.get("audit").is_none() || value.get("health").is_none() {
+    // A first pass reads only the keys that say what the file is (the rest is skipped, not
+    // held); then the report itself, straight into its types: a shard's report runs to
+    // tens of megabytes, and a JSON tree of it to several times that.
+    #[derive(serde::Deserialize)]
+    struct Probe {
+        version: Option<serde_json::Value>,
+        audit: Option<serde::de::IgnoredAny>,
+        health: Option<serde::de::IgnoredAny>,
+    }
+    let probe: Probe = serde_json::from_str(text).map_err(|e| {
+        not(if e.is_syntax() || e.is_eof() {
+            format!("not JSON: {e}")
+        } else {
+            format!("not an audit report: {e}")
+        })
+    })?;
+    if probe.audit.is_none() || probe.health.is_none() {
         return Err(not(
             "not an audit report (no `audit` and `health`; write one with `packetgate audit --format json`)"
                 .into(),
         ));
     }
-    if value["version"] != model::VERSION {
+    let version = probe.version.unwrap_or_default();
+    if version != model::VERSION {
         return Err(not(format!(
-            "report version {} is not {} (merge reports written by the same packetgate)",
-            value["version"],
+            "report version {version} is not {} (merge reports written by the same packetgate)",
             model::VERSION
         )));
     }
     let audit: Audit =
-        serde_json::from_value(value).map_err(|e| not(format!("not an audit report: {e}")))?;
+        serde_json::from_str(text).map_err(|e| not(format!("not an audit report: {e}")))?;
     super::check_header(&audit.audit).map_err(not)?;
     Ok(audit)
 }

@@ -387,6 +387,15 @@ fn merge_files(args: AuditMergeArgs) -> Result<Exit> {
     )
 }
 
+/// Writes the report in `format` to `w`; JSON is streamed (an org's report runs to
+/// hundreds of megabytes).
+fn write(audit: &Audit, format: AuditFormat, w: &mut dyn Write) -> std::io::Result<()> {
+    match format {
+        AuditFormat::Json => audit.write_json(w),
+        other => w.write_all(render(audit, other).as_bytes()),
+    }
+}
+
 /// The report in `format`.
 pub fn render(audit: &Audit, format: AuditFormat) -> String {
     match format {
@@ -410,15 +419,13 @@ fn emit(
         eprintln!("packetgate: packet health issue: {done}");
     }
     if let Some(path) = output_file {
-        let text = render(audit, output_format.unwrap_or(AuditFormat::Json));
-        crate::interrupt::write_atomic(path, text.as_bytes())
+        let format = output_format.unwrap_or(AuditFormat::Json);
+        crate::interrupt::write_atomic_with(path, |w| write(audit, format, w))
             .with_context(|| format!("--output-file {}", path.display()))?;
     }
-    let mut out = std::io::stdout().lock();
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     // A closed pipe ends the output early; it is not a failure of the audit.
-    let _ = out
-        .write_all(render(audit, format).as_bytes())
-        .and_then(|()| out.flush());
+    let _ = write(audit, format, &mut out).and_then(|()| out.flush());
     Ok(match audit.verdict {
         Verdict::Pass => Exit::Pass,
         Verdict::Fail => Exit::Fail,
