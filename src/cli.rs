@@ -346,4 +346,8 @@ pub struct AuditMergeArgs {
     pub output_format: Option<AuditFormat>,
     #[command(flatten)]
     pub publish: PublishArgs,
+    /// The config the shards were judged with (default: found as `check` finds it). Its
+    /// digest must be the shards'; the dashboard's mentions come from it, not the reports.
+    #[command(flatten)]
+    pub config: ConfigArgs,
 }

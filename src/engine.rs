@@ -620,19 +620,26 @@ fn finish(
     }
 }
 
-/// The dated sources the policy's freshness rules read, each once.
+/// The most dated sources kept per packet for the audit's health and chart (a packet cites
+/// a handful; one built to cite thousands would make an org audit hold millions).
+pub const MAX_EVIDENCE: usize = 100;
+
+/// The dated sources the policy's freshness rules read, each once, the first
+/// [`MAX_EVIDENCE`] in the file's order.
 fn evidence(ctx: &Ctx<'_>) -> Vec<crate::rules::dates::Dated> {
     let mut out: Vec<crate::rules::dates::Dated> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     for rule in ctx.policy.rules.iter().filter(|r| r.enabled) {
         if let Check::Date(d) = &rule.check {
             for dated in d.dated(ctx) {
-                if !out.iter().any(|o| o.field == dated.field) {
+                if seen.insert(dated.field.clone()) {
                     out.push(dated);
                 }
             }
         }
     }
     out.sort_by_key(|d| d.line);
+    out.truncate(MAX_EVIDENCE);
     out
 }
 

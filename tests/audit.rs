@@ -860,3 +860,149 @@ fn merging_shards_with_links_opened_gives_the_unsharded_links() {
     assert_eq!(cited(&merged), Some(6.into()));
     assert_eq!(untimed(merged), untimed(whole));
 }
+
+/// What the black-box attack on the audit found (attack 4), each kept from coming back.
+#[test]
+fn attack_4_regressions() {
+    let dir = corpus("audit-attack4");
+    let md = |dir: &Path, args: &[&str]| {
+        let mut all = vec![
+            "--format",
+            "markdown",
+            "--repository",
+            "acme/budgets",
+            "--commit",
+            SHA,
+        ];
+        all.extend_from_slice(args);
+        audit(dir, &all).stdout
+    };
+    // 01: nothing from a packet inside the raw HTML line (no Markdown escapes there).
+    fs::write(
+        dir.join("packets/html.yaml"),
+        trace(
+            Some("Ops &commat;acme/admins </details > <img src=//evil.example/t.png>"),
+            &[],
+        ),
+    )
+    .unwrap();
+    let body = md(&dir, &["packets"]);
+    for line in body.lines().filter(|l| l.contains("<summary>")) {
+        assert!(
+            line.starts_with("<details><summary>Packets (")
+                && !line.contains("evil")
+                && !line.contains("commat"),
+            "{line}"
+        );
+    }
+    // 05: long owner names are cut; the body stays under GitHub's limit.
+    let long = scratch("audit-attack4-long");
+    fs::create_dir_all(long.join("p")).unwrap();
+    for i in 0..300 {
+        let owner = format!("o{i:03}-{}", "x".repeat(20_000));
+        fs::write(
+            long.join(format!("p/p{i:03}.yaml")),
+            trace(Some(&owner), &[]),
+        )
+        .unwrap();
+    }
+    let body = md(&long, &["p"]);
+    assert!(
+        body.chars().count() < 65_536,
+        "{} characters",
+        body.chars().count()
+    );
+    // 07: file names that are Mermaid statements or dates start no statement.
+    let names = scratch("audit-attack4-mermaid");
+    fs::create_dir_all(names.join("p")).unwrap();
+    for name in ["inclusiveEndDates.yaml", "gantt.yaml", "2026-01-01 x.yaml"] {
+        fs::write(names.join("p").join(name), trace(Some("apps"), &[])).unwrap();
+    }
+    let body = md(&names, &["p"]);
+    let chart = body
+        .split("```mermaid")
+        .nth(1)
+        .unwrap()
+        .split("```")
+        .next()
+        .unwrap();
+    for name in ["inclusiveEndDates.yaml", "gantt.yaml", "2026-01-01 x.yaml"] {
+        let bars: Vec<&str> = chart.lines().filter(|l| l.contains(name)).collect();
+        assert!(!bars.is_empty(), "{chart}");
+        for line in bars {
+            assert!(
+                line.trim_start().starts_with('_'),
+                "a label starts a statement: {line}"
+            );
+        }
+    }
+    // 08: a date at the calendar's end merges like any other.
+    let far = scratch("audit-attack4-far");
+    fs::create_dir_all(far.join("p")).unwrap();
+    fs::write(
+        far.join("p/far.yaml"),
+        trace(
+            Some("apps"),
+            &[("review_date: 2026-11-14", "review_date: 9999-12-31")],
+        ),
+    )
+    .unwrap();
+    let whole = audit(&far, &["--shard", "1/1", "--format", "json", "p"]);
+    assert!(
+        whole.stdout.contains("\"stale_on\": \"9999-12-31\""),
+        "{}",
+        whole.stdout
+    );
+    fs::write(far.join("s.json"), &whole.stdout).unwrap();
+    let merged = run_in_clean(&far, &["audit", "merge", "s.json"]);
+    assert!(merged.code < 2, "{}", merged.stderr);
+    // 02: a shard that says its failing packet passes still fails the merge.
+    let s1 = audit(&dir, &["--shard", "1/1", "--format", "json", "packets"]);
+    let mut tampered: Value = serde_json::from_str(&s1.stdout).unwrap();
+    for p in tampered["packets"].as_array_mut().unwrap() {
+        p["verdict"] = "pass".into();
+    }
+    tampered["verdict"] = "pass".into();
+    fs::write(dir.join("t.json"), tampered.to_string()).unwrap();
+    let merged = run_in_clean(&dir, &["audit", "merge", "t.json", "--format", "json"]);
+    assert_eq!(merged.code, 1, "{}", merged.stderr);
+    // 03: mentions and links come from the config and the environment, not the report.
+    tampered["audit"]["server"] = "https://evil.example".into();
+    tampered["audit"]["owners"] = serde_json::json!({"productivity-apps": "@acme/admins"});
+    fs::write(dir.join("t.json"), tampered.to_string()).unwrap();
+    let merged = run_in_clean(&dir, &["audit", "merge", "t.json", "--format", "markdown"]);
+    assert!(
+        !merged.stdout.contains("https://evil.example/")
+            && !merged.stdout.contains("· @acme/admins"),
+        "{}",
+        merged.stdout
+    );
+    // ... and merging without the shards' config is refused.
+    let elsewhere = scratch("audit-attack4-elsewhere");
+    fs::write(elsewhere.join("s.json"), &s1.stdout).unwrap();
+    let r = run_in_clean(&elsewhere, &["audit", "merge", "s.json"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("--config"), "{}", r.stderr);
+    // 04: a key in the owners map is masked in the JSON report.
+    let key = "sk-proj-fJF2n872gdWEa2opTvsiRKU1yf5MAV29HcUHoAZZ";
+    let keyed = scratch("audit-attack4-key");
+    fs::create_dir_all(keyed.join("p")).unwrap();
+    fs::write(
+        keyed.join(".packetgate.yml"),
+        format!("owners:\n  \"team {key}\": \"@acme/finops\"\n"),
+    )
+    .unwrap();
+    fs::write(
+        keyed.join("p/a.yaml"),
+        trace(Some(&format!("team {key}")), &[]),
+    )
+    .unwrap();
+    for format in ["json", "markdown", "human"] {
+        let r = audit(&keyed, &["--format", format, "p"]);
+        assert!(
+            !r.stdout.contains(&key[..16]),
+            "--format {format}: {}",
+            r.stdout
+        );
+    }
+}

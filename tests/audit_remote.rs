@@ -356,3 +356,50 @@ fn the_packet_health_issue_is_opened_updated_and_closed() {
     );
     healthy.assert_no_violations();
 }
+
+/// Attack 4: a repository past the packet limit is one entry, not one per file; a packet
+/// citing hundreds of dated sources keeps at most 100 for the health report.
+#[test]
+fn a_repository_cannot_amplify_the_report() {
+    let dir = scratch("audit-remote-amplify");
+    let mut files = vec![RepoFile::text(
+        ".packetgate.yml",
+        "limits: {max_packets: 3}\n",
+    )];
+    for i in 0..5 {
+        files.push(RepoFile::text(
+            &format!("p{i}.yaml"),
+            "packet: budget-change\n",
+        ));
+    }
+    let mut sources = String::from("sources:\n");
+    for i in 0..150 {
+        sources.push_str(&format!(
+            "  - {{url: \"https://apidoc.cometapi.com/p{i}\", accessed: 2026-11-14}}\n"
+        ));
+    }
+    let many = repo(
+        "dated",
+        6,
+        vec![RepoFile::text(
+            "t.yaml",
+            &format!("{}{sources}", support::PASSING_TRACE),
+        )],
+    );
+    let fake = start(vec![repo("wide", 5, files), many]);
+    let r = audit(&dir, &fake, &["--repos", "org:acme", "--format", "json"]);
+    let report = json(&r);
+    let wide: Vec<&Value> = report["packets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["repository"] == "acme/wide")
+        .collect();
+    assert_eq!(wide.len(), 1, "{report:#}");
+    assert!(wide[0]["findings"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("more than `limits.max_packets` (3)"));
+    let dated = packet(&report, "acme/dated", "t.yaml");
+    assert_eq!(dated["evidence"].as_array().unwrap().len(), 100);
+}

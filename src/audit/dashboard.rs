@@ -130,11 +130,19 @@ pub fn render(a: &Audit) -> String {
 /// An owner's name as text (`no owner` for packets without one).
 fn owner_name(o: &Owner) -> String {
     match &o.owner {
-        // text() escapes `|` too: the same in a table cell as on a line.
+        // text() escapes `|` too: the same in a table cell as on a line. A name is cut to
+        // MAX_NAME characters, so 200 table rows cannot outgrow the issue.
+        Some(name) if name.chars().count() > MAX_NAME => {
+            let cut: String = name.chars().take(MAX_NAME).collect();
+            format!("{}…", text(&cut))
+        }
         Some(name) => text(name),
         None => "_no owner_".into(),
     }
 }
+
+/// The longest owner name shown; the JSON report has the whole one.
+const MAX_NAME: usize = 100;
 
 /// An owner's heading line, and the mention (once per GitHub user or team per run).
 fn heading(o: &Owner, mentioned: &mut BTreeSet<String>) -> String {
@@ -284,8 +292,9 @@ fn all_packets(a: &Links<'_>, o: &Owner, s: &mut String) {
     };
     let _ = writeln!(
         s,
-        "<details><summary>Packets of {} ({})</summary>\n",
-        owner_name(o),
+        // Nothing from a packet inside the HTML line: GitHub reads no Markdown escapes there,
+        // so an owner name could close the block or write a tag. The heading names the owner.
+        "<details><summary>Packets ({})</summary>\n",
         packets.len()
     );
     for p in packets.iter().take(MAX_ITEMS) {
@@ -418,8 +427,16 @@ pub fn label(s: &str) -> String {
         .take(80)
         .collect();
     out = out.trim().to_string();
-    let first = out.split_whitespace().next().unwrap_or("");
-    if out.is_empty() || KEYWORDS.contains(&first.to_ascii_lowercase().as_str()) {
+    // The first word as Mermaid's lexer sees it (`inclusiveEndDates.yaml` starts with the
+    // statement `inclusiveEndDates`), and a leading digit (a date starts a statement too).
+    let first = out
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .next()
+        .unwrap_or("");
+    if out.is_empty()
+        || out.starts_with(|c: char| !c.is_ascii_alphabetic())
+        || KEYWORDS.contains(&first.to_ascii_lowercase().as_str())
+    {
         out.insert(0, '_');
     }
     out

@@ -110,6 +110,7 @@ pub fn merge(reports: Vec<(String, Audit)>) -> Result<Audit, MergeError> {
         }
     }
     check_shards(&reports)?;
+    check_trees(&reports)?;
     // No packet twice (repository + path).
     let mut seen: BTreeMap<(Option<&str>, &str), &str> = BTreeMap::new();
     for (name, r) in &reports {
@@ -138,6 +139,47 @@ pub fn merge(reports: Vec<(String, Audit)>) -> Result<Audit, MergeError> {
     Ok(Audit::assemble(
         header, today, fail_on, config, links, packets,
     ))
+}
+
+/// The reports must be of one tree: each repository read at one commit, and shards of a
+/// path partition (one repository's tree) of one repository. A stale shard of an older commit
+/// would otherwise stand in for the packets the new commit changed.
+fn check_trees(reports: &[(String, Audit)]) -> Result<(), MergeError> {
+    let mut commits: BTreeMap<Option<&str>, (Option<&str>, &str)> = BTreeMap::new();
+    for (name, r) in reports {
+        for p in &r.packets {
+            // A repository that could not be read has no commit.
+            if p.commit.is_none() && p.repository.is_some() {
+                continue;
+            }
+            let here = (p.commit.as_deref(), name.as_str());
+            match commits.get(&p.repository.as_deref()) {
+                Some((commit, other)) if *commit != here.0 => {
+                    return Err(MergeError::Shards(format!(
+                        "{other} and {name} read {} at different commits ({} and {}): shards of different runs do not merge",
+                        p.repository.as_deref().unwrap_or("the repository"),
+                        commit.unwrap_or("unknown"),
+                        here.0.unwrap_or("unknown")
+                    )));
+                }
+                Some(_) => {}
+                None => {
+                    commits.insert(p.repository.as_deref(), here);
+                }
+            }
+        }
+    }
+    let by_path = reports
+        .iter()
+        .any(|(_, r)| r.audit.shard.is_some() && r.audit.shard_by == super::shard::ShardBy::Path);
+    if by_path && commits.len() > 1 {
+        let names: Vec<&str> = commits.keys().map(|r| r.unwrap_or("(none)")).collect();
+        return Err(MergeError::Shards(format!(
+            "shards of one tree hold packets of several repositories ({}): shards of different runs do not merge",
+            names.join(", ")
+        )));
+    }
+    Ok(())
 }
 
 /// Shards of one partition must all be there, once each: a missing shard would drop its

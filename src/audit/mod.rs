@@ -34,6 +34,9 @@ use shard::Shard;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
+/// The largest shard report `audit merge` reads (a shard of 25,000 packets is about 90 MB).
+pub const MAX_REPORT_BYTES: u64 = 1 << 30;
+
 /// The default warning window, when neither the config nor a policy sets one (the built-in
 /// `evidence-expiring` rule's).
 pub const DEFAULT_WARN_DAYS: u32 = 7;
@@ -161,7 +164,13 @@ pub fn header(
         server,
         warn_before_days: warn_days(config),
         config_digest,
-        owners: config.owners.clone(),
+        // A key written in the config is shown masked, as everywhere.
+        owners: config
+            .owners
+            .iter()
+            .map(|(k, v)| (config.masker.apply(k), config.masker.apply(v)))
+            .filter(|(_, v)| valid_mention(v))
+            .collect(),
     }
 }
 
@@ -371,13 +380,43 @@ fn local(args: AuditRunArgs) -> Result<Exit> {
 }
 
 fn merge_files(args: AuditMergeArgs) -> Result<Exit> {
+    let config = app::load_config(args.config.config.as_deref(), Path::new("."))?;
     let mut reports = Vec::new();
     for f in &args.files {
         let name = f.display().to_string();
+        let size = std::fs::metadata(f)
+            .with_context(|| format!("reading {name}"))?
+            .len();
+        if size > MAX_REPORT_BYTES {
+            return Err(anyhow!(
+                "{name} is {size} bytes; a shard report is at most {MAX_REPORT_BYTES} (split the run into more shards)"
+            ));
+        }
         let text = std::fs::read_to_string(f).with_context(|| format!("reading {name}"))?;
         reports.push((name.clone(), merge::parse(&name, &text)?));
     }
-    let audit = merge::merge(reports)?;
+    let merged = merge::merge(reports)?;
+    // What the dashboard links to and mentions comes from this run, not from the reports
+    // (an artifact can be edited): the config the shards were judged with, which must be
+    // the one here, and $GITHUB_SERVER_URL.
+    let here = header(&config, None, merged.audit.shard_by, server_from_env());
+    if here.config_digest != merged.audit.config_digest {
+        return Err(anyhow!(
+            "the shards were judged with {}, and the config here is {}: run `audit merge` where the shards' config is, or name it with --config",
+            merged.audit.config_digest.as_deref().map_or("the built-in policies".to_string(), |d| format!("a config of sha1 {d}")),
+            here.config_digest.as_deref().map_or("none (the built-in policies)".to_string(), |d| format!("sha1 {d}"))
+        ));
+    }
+    let today = crate::dates::Date::parse(&merged.today)
+        .ok_or_else(|| anyhow!("the reports' day `{}` is no date", merged.today))?;
+    let audit = Audit::assemble(
+        here,
+        today,
+        merged.summary.fail_on,
+        merged.config,
+        merged.links,
+        merged.packets,
+    );
     emit(
         &audit,
         args.format,

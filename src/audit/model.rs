@@ -284,6 +284,12 @@ impl Audit {
         mut packets: Vec<Packet>,
     ) -> Audit {
         packets.sort_by(|a, b| (&a.repository, &a.path).cmp(&(&b.repository, &b.path)));
+        // A packet whose findings fail it fails, whatever a report read back says of it.
+        for p in &mut packets {
+            if Verdict::of(&p.findings, fail_on) == Verdict::Fail {
+                p.verdict = Verdict::Fail;
+            }
+        }
         let findings = || packets.iter().flat_map(|p| &p.findings);
         let count = |s: Severity| findings().filter(|f| f.severity == s && f.counts()).count();
         let failed = packets

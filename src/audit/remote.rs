@@ -126,6 +126,18 @@ fn judge_snapshot(
             format!("cannot list the repository's files: {e}"),
         )
     })?;
+    // A repository past the run's packet limit is one entry, not a failing entry per file
+    // beyond it: an archive of 200,000 empty files would otherwise be a report of as many.
+    let max = config.run_limits.max_packets;
+    if candidates.len() > max {
+        return Err((
+            ".".to_string(),
+            format!(
+                "the repository holds {} candidate packet files, more than `limits.max_packets` ({max}); its packets were not judged",
+                candidates.len()
+            ),
+        ));
+    }
     let origin = Origin {
         repository: Some(snap.full_name.clone()),
         commit: Some(snap.commit.clone()),

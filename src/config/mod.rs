@@ -265,7 +265,7 @@ pub fn load_from(
         }
         return Err(ConfigError::Invalid { problems: list });
     }
-    if let (false, Some((path, text))) = (config.waivers.is_empty(), &file) {
+    if let Some((path, text)) = &file {
         config.masker = crate::engine::files_masker(
             &[(path.to_str().unwrap_or(CONFIG_FILE), text.as_str())],
             &config.policies,

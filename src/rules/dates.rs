@@ -23,6 +23,18 @@ pub struct DateRule {
     pub warn_before_days: Option<u32>,
 }
 
+/// The first day a source checked on `date` is older than `window` days; the calendar ends
+/// at 9999-12-31 (a date the reports and charts can still write as YYYY-MM-DD).
+pub fn stale_on(date: Date, window: i64) -> Date {
+    let last = Date::parse("9999-12-31").map_or(i64::MAX, Date::days);
+    Date::from_days(
+        date.days()
+            .saturating_add(window)
+            .saturating_add(1)
+            .min(last),
+    )
+}
+
 /// One dated source: the day it was checked and the first day it is stale.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Dated {
@@ -82,7 +94,7 @@ impl DateRule {
                     field: path.text.clone(),
                     line: node.pos.line,
                     date,
-                    stale_on: Date::from_days(date.days() + window + 1),
+                    stale_on: stale_on(date, window),
                 })
             })
             .collect()
@@ -103,7 +115,7 @@ impl DateRule {
             let Some(d) = Date::parse(written) else {
                 continue;
             };
-            let stale_on = Date::from_days(d.days() + i64::from(window) + 1);
+            let stale_on = stale_on(d, i64::from(window));
             let left = stale_on.days() - today.days();
             // Stale already, or dated in the future: `evidence-date`'s findings, not this one's.
             if d > today || left <= 0 || left > i64::from(warn) {
