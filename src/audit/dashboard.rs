@@ -511,6 +511,12 @@ mod tests {
         assert_eq!(label("Title x"), "_Title x");
         assert_eq!(label(""), "_");
         assert_eq!(label(&"x".repeat(200)).len(), 80);
-        assert_eq!(label("ä<b>"), "__b_");
+        // A label never starts with anything but a letter or `_`.
+        assert_eq!(label("ä<b>"), "___b_");
+        assert_eq!(
+            label("inclusiveEndDates.yaml x"),
+            "_inclusiveEndDates.yaml x"
+        );
+        assert_eq!(label("2026-01-01 x.yaml"), "_2026-01-01 x.yaml");
     }
 }
