@@ -364,9 +364,12 @@ pub fn check_bytes(
                 }
             }
             report.citations = citations;
+            // A template owner (`<TEAM_OR_COST_OWNER>`, `TBD`) is no owner: the audit lists
+            // such packets under "no owner", not under the placeholder's name.
             report.owner = p
                 .root
                 .get("owner")
+                .filter(|n| ctx.missing("owner", Some(n)).is_none())
                 .and_then(crate::yaml::Node::as_str)
                 .map(|o| masker.apply(o.trim()));
             report.evidence = evidence(&ctx);

@@ -1006,3 +1006,22 @@ fn attack_4_regressions() {
         );
     }
 }
+
+#[test]
+fn a_template_owner_is_no_owner() {
+    let dir = scratch("audit-template-owner");
+    fs::create_dir_all(dir.join("p")).unwrap();
+    fs::write(
+        dir.join("p/a.yaml"),
+        trace(Some("<TEAM_OR_COST_OWNER>"), &[]),
+    )
+    .unwrap();
+    fs::write(dir.join("p/b.yaml"), trace(Some("TBD"), &[])).unwrap();
+    let r = audit(&dir, &["p"]);
+    assert!(
+        r.stdout.contains("(no owner): 2 packets, 2 failing"),
+        "{}",
+        r.stdout
+    );
+    assert!(!r.stdout.contains("TEAM_OR_COST_OWNER>:"), "{}", r.stdout);
+}
