@@ -32,6 +32,15 @@ pub enum FailOn {
     Warning,
 }
 
+impl From<FailOn> for crate::finding::Severity {
+    fn from(f: FailOn) -> Self {
+        match f {
+            FailOn::Error => crate::finding::Severity::Error,
+            FailOn::Warning => crate::finding::Severity::Warning,
+        }
+    }
+}
+
 /// How `packetgate rules` prints.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ListFormat {

@@ -25,6 +25,7 @@ pub mod progress;
 pub mod report;
 pub mod rules;
 pub mod schema;
+pub mod session;
 pub mod suggest;
 pub mod template;
 pub mod waivers;

@@ -2,8 +2,9 @@
 //! Exit codes live here and only here: 0 pass, 1 a packet fails, 2 usage or config error.
 
 use clap::Parser;
-use packetgate::app::{self, Exit};
+use packetgate::app;
 use packetgate::cli::Cli;
+use packetgate::session::Exit;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {

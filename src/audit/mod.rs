@@ -4,7 +4,7 @@
 //! the Markdown dashboard ([`dashboard`]). `audit merge` combines shard reports ([`merge`]).
 //!
 //! The flow: a [`Source`] says which trees to judge and where each stands (repository,
-//! commit); each tree is judged by [`crate::app::judge`] and turned into report packets
+//! commit); each tree is judged by [`crate::session::judge`] and turned into report packets
 //! ([`model::packets`]); [`model::Audit::assemble`] sorts them and computes the summary and
 //! health, as merge does, so the two agree.
 //!
@@ -23,11 +23,10 @@ pub mod model;
 pub mod remote;
 pub mod shard;
 
-use crate::app::{self, Exit, Judging};
 use crate::cli::{AuditArgs, AuditCommand, AuditFormat, AuditMergeArgs, AuditRunArgs};
 use crate::config::Config;
 use crate::discover::{self, Candidate};
-use crate::finding::Verdict;
+use crate::session::{self, Exit, Judging};
 use anyhow::{anyhow, Context, Result};
 use model::{Audit, Header, Origin};
 use shard::Shard;
@@ -249,7 +248,7 @@ pub fn judge_tree(
     origin: &Origin,
 ) -> Result<(Vec<model::Packet>, model::Links)> {
     let Some(shard) = shard else {
-        let report = app::judge(config, &candidates, how, phase)?;
+        let report = session::judge(config, &candidates, how, phase)?;
         return Ok((model::packets(&report, origin), model::links(&report)));
     };
     let mut others = std::collections::BTreeSet::new();
@@ -270,7 +269,7 @@ pub fn judge_tree(
             waived
         })
         .collect();
-    let mut report = app::judge(config, &judged, how, phase)?;
+    let mut report = session::judge(config, &judged, how, phase)?;
     if !others.is_empty() {
         let cited_before = crate::engine::link_keys(&report);
         let secret_before = crate::engine::refused_secret_links(&report);
@@ -303,8 +302,8 @@ fn local(args: AuditRunArgs) -> Result<Exit> {
     crate::interrupt::install();
     let phase = (!args.offline).then(crate::links::Phase::prepare);
     let start = args.paths.first().map_or(Path::new("."), PathBuf::as_path);
-    let config = app::load_config(args.config.config.as_deref(), start)?;
-    let today = app::today(args.today.as_deref())?;
+    let config = session::load_config(args.config.config.as_deref(), start)?;
+    let today = session::today(args.today.as_deref())?;
     let source = match &args.repos {
         Some(spec) => Source::Repos(spec.clone()),
         None => Source::Local {
@@ -314,7 +313,7 @@ fn local(args: AuditRunArgs) -> Result<Exit> {
     };
     let how = Judging {
         today,
-        fail_on: app::fail_level(args.fail_on, &config),
+        fail_on: session::fail_level(args.fail_on.map(Into::into), &config),
         max_age_days: args.max_age_days,
         offline: args.offline,
         link_cache: args.link_cache.clone(),
@@ -380,7 +379,7 @@ fn local(args: AuditRunArgs) -> Result<Exit> {
 }
 
 fn merge_files(args: AuditMergeArgs) -> Result<Exit> {
-    let config = app::load_config(args.config.config.as_deref(), Path::new("."))?;
+    let config = session::load_config(args.config.config.as_deref(), Path::new("."))?;
     let mut reports = Vec::new();
     for f in &args.files {
         let name = f.display().to_string();
@@ -465,10 +464,7 @@ fn emit(
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     // A closed pipe ends the output early; it is not a failure of the audit.
     let _ = write(audit, format, &mut out).and_then(|()| out.flush());
-    Ok(match audit.verdict {
-        Verdict::Pass => Exit::Pass,
-        Verdict::Fail => Exit::Fail,
-    })
+    Ok(Exit::of(audit.verdict))
 }
 
 #[cfg(test)]

@@ -10,11 +10,11 @@
 
 use super::model::{self, Origin, Packet};
 use super::shard::Shard;
-use crate::app::Judging;
 use crate::config::{self, Config};
 use crate::finding::{Finding, Severity, Verdict};
 use crate::github::api::Api;
 use crate::github::repos::{self, Repo, Source};
+use crate::session::Judging;
 use anyhow::{anyhow, Context, Result};
 use std::path::{Path, PathBuf};
 

@@ -8,8 +8,8 @@
 use super::api::Api;
 use super::inputs::Settings;
 use super::publish::{self, Delivery};
-use crate::app::Exit;
 use crate::report::github::{escape_data, escape_property};
+use crate::session::Exit;
 use std::io::Write;
 
 /// Why nothing could be judged: carried through `anyhow` to [`post`].

@@ -23,12 +23,12 @@ pub mod render;
 pub mod repos;
 pub mod supervise;
 
-use crate::app::{self, Exit, Judging};
 use crate::cli::{GithubArgs, Scope};
 use crate::config::{self, Config};
 use crate::discover;
 use crate::engine::Report;
 use crate::links;
+use crate::session::{self, Exit, Judging};
 use anyhow::{anyhow, Context, Result};
 use api::Api;
 use event::{Event, Target};
@@ -125,15 +125,15 @@ fn judge_event(
         &mut notices,
     )?;
     let how = Judging {
-        today: app::today(settings.today.as_deref())?,
-        fail_on: app::fail_level(settings.fail_on, &config),
+        today: session::today(settings.today.as_deref())?,
+        fail_on: session::fail_level(settings.fail_on.map(Into::into), &config),
         max_age_days: settings.max_age_days,
         offline: settings.offline,
         link_cache: settings.link_cache.clone(),
         progress: false,
         keep_lines: false,
     };
-    let report = app::judge(&config, &candidates, &how, phase)?;
+    let report = session::judge(&config, &candidates, &how, phase)?;
     drop(scratch);
     let report_path = write_json_report(&settings.report, &report);
     let view = View {

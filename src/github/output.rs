@@ -9,8 +9,8 @@ use super::markdown::{message, text, Place};
 use super::plan::Step;
 use super::publish::Delivery;
 use super::render::{self, View};
-use crate::app::Exit;
 use crate::finding::Verdict;
+use crate::session::Exit;
 use std::io::Write;
 use std::path::Path;
 

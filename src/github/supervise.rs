@@ -10,8 +10,8 @@
 
 use super::abort::{self, Unjudged};
 use super::{event, inputs};
-use crate::app::Exit;
 use crate::cli::GithubArgs;
+use crate::session::Exit;
 use anyhow::{anyhow, Context, Result};
 use std::time::{Duration, Instant};
 
