@@ -4,7 +4,7 @@
 
 use crate::config::Config;
 use crate::packet::Form;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 use thiserror::Error;
 
 #[derive(Debug, Clone)]
@@ -31,39 +31,7 @@ pub enum DiscoverError {
 
 const SKIP_DIRS: &[&str] = &["target", "node_modules"];
 
-fn cwd() -> &'static Option<PathBuf> {
-    static CWD: std::sync::OnceLock<Option<PathBuf>> = std::sync::OnceLock::new();
-    CWD.get_or_init(|| std::env::current_dir().ok())
-}
-
-pub fn display(path: &Path) -> String {
-    // `../../x` reached through a config above the current folder: shown from here.
-    if path.components().any(|c| c == Component::ParentDir) {
-        if let Some(cwd) = cwd() {
-            let shown = crate::place::relative_to_cwd(&cwd.join(path));
-            if shown != path {
-                return display(&shown);
-            }
-        }
-    }
-    let rel = cwd()
-        .as_ref()
-        .and_then(|cwd| path.strip_prefix(cwd).ok().map(Path::to_path_buf))
-        .unwrap_or_else(|| path.to_path_buf());
-    let mut parts: Vec<String> = Vec::new();
-    for c in rel.components() {
-        match c {
-            Component::CurDir => {}
-            Component::RootDir => parts.push(String::new()),
-            other => parts.push(other.as_os_str().to_string_lossy().into_owned()),
-        }
-    }
-    if parts.is_empty() {
-        ".".into()
-    } else {
-        parts.join("/")
-    }
-}
+pub use crate::place::display;
 
 /// The path relative to the config root, for glob matching.
 pub fn relative<'a>(config: &Config, path: &'a Path) -> std::borrow::Cow<'a, Path> {
@@ -200,7 +168,7 @@ pub fn only_packets(config: &Config, candidates: Vec<Candidate>) -> Vec<Candidat
 
 fn under(file: &Path, dir: &Path) -> bool {
     let norm = |p: &Path| {
-        std::fs::canonicalize(p).unwrap_or_else(|_| match cwd() {
+        std::fs::canonicalize(p).unwrap_or_else(|_| match crate::place::cwd() {
             Some(cwd) if p.is_relative() => cwd.join(p),
             _ => p.to_path_buf(),
         })

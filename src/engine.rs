@@ -203,7 +203,7 @@ pub fn run(config: &Config, all: &[Candidate], opts: &Options) -> Report {
         today: opts.today,
         fail_on: opts.fail_on,
         links_not_opened: opts.links_not_opened.clone(),
-        config: config.file.as_deref().map(crate::discover::display),
+        config: config.file.as_deref().map(crate::place::display),
         links: None,
     }
 }

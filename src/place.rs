@@ -3,9 +3,41 @@
 //! the machine-read outputs (JSON, SARIF, workflow annotations), which must name the same file
 //! from whichever folder the run started.
 
-use crate::config::CONFIG_FILE;
 use std::path::{Component, Path, PathBuf};
 use std::sync::OnceLock;
+
+/// The repository config's file name, looked for in each folder up to the repository root.
+pub const CONFIG_FILE: &str = ".packetgate.yml";
+
+/// A path as reports show it: from the current folder, `/`-separated, `.` and `..` read
+/// through.
+pub fn display(path: &Path) -> String {
+    // `../../x` reached through a config above the current folder: shown from here.
+    if path.components().any(|c| c == Component::ParentDir) {
+        if let Some(cwd) = cwd() {
+            let shown = relative_to_cwd(&cwd.join(path));
+            if shown != path {
+                return display(&shown);
+            }
+        }
+    }
+    let rel = cwd()
+        .and_then(|cwd| path.strip_prefix(cwd).ok().map(Path::to_path_buf))
+        .unwrap_or_else(|| path.to_path_buf());
+    let mut parts: Vec<String> = Vec::new();
+    for c in rel.components() {
+        match c {
+            Component::CurDir => {}
+            Component::RootDir => parts.push(String::new()),
+            other => parts.push(other.as_os_str().to_string_lossy().into_owned()),
+        }
+    }
+    if parts.is_empty() {
+        ".".into()
+    } else {
+        parts.join("/")
+    }
+}
 
 /// The current folder, read once.
 pub fn cwd() -> Option<&'static Path> {

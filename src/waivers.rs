@@ -445,7 +445,7 @@ pub fn settle(config: &Config, report: &mut Report, today: Date) {
     let config_file = config
         .file
         .as_deref()
-        .map(crate::discover::display)
+        .map(crate::place::display)
         .unwrap_or_default();
     let known = |id: &str| {
         core::CORE_RULES.iter().any(|c| c.id == id)

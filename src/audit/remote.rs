@@ -110,7 +110,7 @@ fn judge_snapshot(
         // The messages name files from the repository's root, not the scratch folder.
         let mut text = e.to_string();
         for prefix in [
-            crate::discover::display(&snap.dir),
+            crate::place::display(&snap.dir),
             snap.dir.display().to_string(),
         ] {
             text = text.replace(&format!("{prefix}/"), "");

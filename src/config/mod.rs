@@ -16,7 +16,7 @@ use policy::{Documents, Policy};
 use std::path::{Path, PathBuf};
 use thiserror::Error;
 
-pub const CONFIG_FILE: &str = ".packetgate.yml";
+pub use crate::place::CONFIG_FILE;
 const CONFIG_KEYS: &[&str] = &[
     "policies",
     "packets",
@@ -205,7 +205,7 @@ pub fn load_from(
             .filter(|p| !p.as_os_str().is_empty())
             .unwrap_or(Path::new("."))
             .to_path_buf();
-        let file = sources.add(crate::discover::display(path));
+        let file = sources.add(crate::place::display(path));
         parsed = crate::yaml::parse(text, crate::yaml::Limits::default());
         match &parsed {
             Err(e) => problems.push(file, e.pos, e.to_string()),
@@ -293,7 +293,7 @@ fn read_config(
         for (rel, pos) in e.texts(p).unwrap_or_default() {
             let path = config.root.join(rel);
             match read(&path) {
-                Ok(t) => repo_policies.push((crate::discover::display(&path), t)),
+                Ok(t) => repo_policies.push((crate::place::display(&path), t)),
                 Err(err) => p.push(
                     e.file,
                     pos,
