@@ -73,6 +73,33 @@ pub struct PacketReport {
     pub waivers: Vec<crate::waivers::Waiver>,
 }
 
+impl PacketReport {
+    /// A packet's report with its findings and the verdict they give, and nothing else yet
+    /// (no snippets, links, secrets, owner, evidence or waivers).
+    pub fn new(
+        path: String,
+        kind: Option<String>,
+        findings: Vec<Finding>,
+        fail_on: Severity,
+    ) -> PacketReport {
+        PacketReport {
+            path,
+            kind,
+            verdict: Verdict::of(&findings, fail_on),
+            findings,
+            lines: BTreeMap::new(),
+            citations: Vec::new(),
+            masker: Masker::default(),
+            owner: None,
+            evidence: Vec::new(),
+            written_waivers: Vec::new(),
+            waivers_shape: None,
+            config_waivers: Vec::new(),
+            waivers: Vec::new(),
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Report {
     pub packets: Vec<PacketReport>,
@@ -607,19 +634,9 @@ fn finish(
         }
     }
     PacketReport {
-        path: c.display.clone(),
-        kind,
-        verdict: Verdict::of(&findings, opts.fail_on),
-        findings,
         lines,
-        citations: Vec::new(),
         masker: masker.clone(),
-        owner: None,
-        evidence: Vec::new(),
-        written_waivers: Vec::new(),
-        waivers_shape: None,
-        config_waivers: Vec::new(),
-        waivers: Vec::new(),
+        ..PacketReport::new(c.display.clone(), kind, findings, opts.fail_on)
     }
 }
 

@@ -71,8 +71,9 @@ pub enum State {
     NotWaivable,
 }
 
-/// A waiver as judged, for the reports (`waivers` in the JSON report).
-#[derive(Debug, Clone, Serialize)]
+/// A waiver as judged, for the reports (`waivers` in the JSON report, read back by
+/// `audit merge`).
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct Waiver {
     pub rule: String,
     pub field: Option<String>,
@@ -81,7 +82,7 @@ pub struct Waiver {
     /// As written (`""` when missing).
     pub expires: String,
     /// `packet` or `config`.
-    pub source: &'static str,
+    pub source: String,
     /// The line it is written on, in the packet or the config file.
     pub line: u32,
     pub state: State,
@@ -202,7 +203,8 @@ fn judge(
         source: match origin {
             Origin::Packet(_) => "packet",
             Origin::Config(_) => "config",
-        },
+        }
+        .to_string(),
         line: w.pos.line,
         state: State::Active,
         waived: 0,
@@ -556,7 +558,7 @@ pub fn settle(config: &Config, report: &mut Report, today: Date) {
                 owner: mask(&j.waiver.owner),
                 reason: mask(&j.waiver.reason),
                 expires: mask(&j.waiver.expires),
-                source: j.waiver.source.to_string(),
+                source: j.waiver.source.clone(),
             });
         }
         let mut added = Vec::new();

@@ -546,3 +546,85 @@ fn attack_3_regressions() {
     fs::write(dir.join("cfg/.packetgate.yml"), "waivers:\n  - {path: '', rule: url-tracking, owner: a, reason: b c, expires: 2026-12-01}\n").unwrap();
     assert_eq!(check(&dir, &["cfg/traces"]).code, 2);
 }
+
+/// Generated spellings of one waiver (keys bare, double- or single-quoted; values plain or
+/// quoted; block or flow style; a trailing comment; CRLF line ends; YAML or Markdown): each
+/// reads the same, so each gets the same verdict. The same waiver with its reason removed
+/// must fail in every spelling.
+#[test]
+fn every_generated_spelling_of_a_waiver_gets_the_same_verdict() {
+    let dir = scratch("waiver-generated");
+    let fields = [
+        ("rule", "url-tracking"),
+        ("field", "source_urls[0].url"),
+        ("owner", "finops-platform"),
+        ("reason", "vendor campaign link"),
+        ("expires", "2026-12-20"),
+    ];
+    let key = |k: &str, q: usize| match q {
+        0 => k.to_string(),
+        1 => format!("\"{k}\""),
+        _ => format!("'{k}'"),
+    };
+    let value = |v: &str, q: usize| match q {
+        0 if v.contains('[') => format!("'{v}'"),
+        0 => v.to_string(),
+        1 => format!("\"{v}\""),
+        _ => format!("'{v}'"),
+    };
+    let mut n = 0;
+    for kq in 0..3 {
+        for vq in 0..3 {
+            for flow in [false, true] {
+                for comment in [false, true] {
+                    for crlf in [false, true] {
+                        for markdown in [false, true] {
+                            for complete in [true, false] {
+                                let pairs: Vec<String> = fields
+                                    .iter()
+                                    .filter(|(k, _)| complete || *k != "reason")
+                                    .map(|(k, v)| format!("{}: {}", key(k, kq), value(v, vq)))
+                                    .collect();
+                                let note = if comment { "  # accepted" } else { "" };
+                                let w = if flow {
+                                    format!("  - {{{}}}{note}\n", pairs.join(", "))
+                                } else {
+                                    format!("  - {}{note}\n", pairs.join("\n    "))
+                                };
+                                let mut text = with_waivers(&tracked(), &w);
+                                if markdown {
+                                    text = format!("---\n{text}---\n\nThe summarizer's trace.\n");
+                                }
+                                if crlf {
+                                    text = text.replace('\n', "\r\n");
+                                }
+                                let name = format!(
+                                    "{}/g{n}.{}",
+                                    if complete { "complete" } else { "incomplete" },
+                                    if markdown { "md" } else { "yaml" }
+                                );
+                                n += 1;
+                                fs::create_dir_all(dir.join(&name).parent().unwrap()).unwrap();
+                                fs::write(dir.join(&name), text).unwrap();
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    assert_eq!(n, 288);
+    // One run over all of them: every complete spelling passes, every incomplete one fails.
+    let (_, json) = check_json(&dir, &["."]);
+    let packets = json["packets"].as_array().unwrap();
+    assert_eq!(packets.len(), 288);
+    for p in packets {
+        let path = p["path"].as_str().unwrap();
+        let want = if path.starts_with("complete/") {
+            "pass"
+        } else {
+            "fail"
+        };
+        assert_eq!(p["verdict"], want, "{path}: {p:#}");
+    }
+}

@@ -9,7 +9,7 @@ use super::shard::Shard;
 use crate::engine;
 use crate::finding::{Finding, Severity, Verdict};
 use crate::rules::dates::Dated;
-use crate::waivers::State;
+use crate::waivers::Waiver;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -64,20 +64,6 @@ pub struct Packet {
     pub owner: Option<String>,
     pub evidence: Vec<Dated>,
     pub waivers: Vec<Waiver>,
-}
-
-/// A waiver as judged (`check`'s `waivers` entries).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Waiver {
-    pub rule: String,
-    pub field: Option<String>,
-    pub owner: String,
-    pub reason: String,
-    pub expires: String,
-    pub source: String,
-    pub line: u32,
-    pub state: State,
-    pub waived: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -164,21 +150,7 @@ pub fn packets(report: &engine::Report, origin: &Origin) -> Vec<Packet> {
             findings: p.findings.clone(),
             owner: p.owner.clone(),
             evidence: p.evidence.clone(),
-            waivers: p
-                .waivers
-                .iter()
-                .map(|w| Waiver {
-                    rule: w.rule.clone(),
-                    field: w.field.clone(),
-                    owner: w.owner.clone(),
-                    reason: w.reason.clone(),
-                    expires: w.expires.clone(),
-                    source: w.source.to_string(),
-                    line: w.line,
-                    state: w.state,
-                    waived: w.waived,
-                })
-                .collect(),
+            waivers: p.waivers.clone(),
         })
         .collect()
 }

@@ -534,7 +534,6 @@ pub fn comment(view: &View<'_>, max: usize) -> String {
 mod tests {
     use super::*;
     use crate::dates::Date;
-    use crate::rules::secrets::Masker;
 
     fn finding(rule: &str, field: &str, line: u32, missing: bool, severity: Severity) -> Finding {
         Finding {
@@ -554,20 +553,13 @@ mod tests {
         let packets: Vec<PacketReport> = findings
             .into_iter()
             .enumerate()
-            .map(|(i, f)| PacketReport {
-                path: format!("budgets/p {i}.md"),
-                kind: Some("budget-change".into()),
-                verdict: Verdict::of(&f, Severity::Error),
-                findings: f,
-                lines: Default::default(),
-                citations: Vec::new(),
-                masker: Masker::default(),
-                owner: None,
-                evidence: Vec::new(),
-                written_waivers: Vec::new(),
-                waivers_shape: None,
-                config_waivers: Vec::new(),
-                waivers: Vec::new(),
+            .map(|(i, f)| {
+                PacketReport::new(
+                    format!("budgets/p {i}.md"),
+                    Some("budget-change".into()),
+                    f,
+                    Severity::Error,
+                )
             })
             .collect();
         let verdict = if packets.iter().any(|p| p.verdict == Verdict::Fail) {
