@@ -64,13 +64,13 @@ pub struct PacketReport {
     /// Every dated source and the day it goes stale (the audit's evidence windows).
     pub evidence: Vec<crate::rules::dates::Dated>,
     /// The packet's `waivers:` as written, judged by [`crate::waivers::settle`].
-    pub written_waivers: Vec<crate::waivers::Written>,
+    pub written_waivers: Vec<crate::waivers::model::Written>,
     /// `waivers:` is no list: where, and what it is instead.
     pub waivers_shape: Option<(crate::yaml::Pos, &'static str)>,
     /// The config waivers whose `path` matches the packet (indices into `Config::waivers`).
     pub config_waivers: Vec<usize>,
     /// The waivers as judged: the packet's own, and the config's that accepted a finding.
-    pub waivers: Vec<crate::waivers::Waiver>,
+    pub waivers: Vec<crate::waivers::model::Waiver>,
 }
 
 impl PacketReport {
@@ -400,7 +400,7 @@ pub fn check_bytes(
                 .and_then(crate::yaml::Node::as_str)
                 .map(|o| masker.apply(o.trim()));
             report.evidence = evidence(&ctx);
-            match crate::waivers::from_packet(&p.root) {
+            match crate::waivers::model::from_packet(&p.root) {
                 Ok(w) => report.written_waivers = w,
                 Err(shape) => report.waivers_shape = Some(shape),
             }

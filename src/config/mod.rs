@@ -95,7 +95,7 @@ pub struct Config {
     /// How links are opened (`links:`).
     pub links: crate::links::LinkSettings,
     /// Waivers for the packets a glob matches (`waivers:`).
-    pub waivers: Vec<crate::waivers::ConfigWaiver>,
+    pub waivers: Vec<crate::waivers::model::ConfigWaiver>,
     /// `waivers.max_days`: how long a waiver may run, over the policies' `waiver-too-long`.
     pub waiver_max_days: Option<u32>,
     /// `freshness.warn_before_days`: over the policies' `evidence-expiring`.
@@ -408,7 +408,7 @@ fn read_owners(config: &mut Config, e: decode::Entry<'_>, p: &mut Problems) {
             continue;
         };
         let handle = handle.trim();
-        if !crate::audit::valid_mention(handle) {
+        if !valid_mention(handle) {
             entry.problem(
                 p,
                 format!(
@@ -455,7 +455,7 @@ fn read_waivers(config: &mut Config, e: decode::Entry<'_>, p: &mut Problems) {
         return;
     };
     for item in items {
-        let (written, extra) = crate::waivers::read_entry(item, &["path"]);
+        let (written, extra) = crate::waivers::model::read_entry(item, &["path"]);
         if let Some(kind) = written.not_a_map {
             p.push(
                 list.file,
@@ -465,7 +465,7 @@ fn read_waivers(config: &mut Config, e: decode::Entry<'_>, p: &mut Problems) {
             continue;
         }
         for (key, pos) in &written.unknown {
-            let keys: Vec<&str> = crate::waivers::KEYS
+            let keys: Vec<&str> = crate::waivers::model::KEYS
                 .iter()
                 .copied()
                 .chain(["path"])
@@ -486,7 +486,7 @@ fn read_waivers(config: &mut Config, e: decode::Entry<'_>, p: &mut Problems) {
             continue;
         };
         match glob(pattern) {
-            Ok(glob) => config.waivers.push(crate::waivers::ConfigWaiver {
+            Ok(glob) => config.waivers.push(crate::waivers::model::ConfigWaiver {
                 written,
                 pattern: pattern.to_string(),
                 glob,
@@ -494,4 +494,25 @@ fn read_waivers(config: &mut Config, e: decode::Entry<'_>, p: &mut Problems) {
             Err(msg) => p.push(list.file, path.pos, format!("bad glob `{pattern}`: {msg}")),
         }
     }
+}
+
+/// `@user` or `@org/team`, as GitHub spells them.
+pub fn valid_mention(s: &str) -> bool {
+    let Some(rest) = s.strip_prefix('@') else {
+        return false;
+    };
+    let (user, team) = match rest.split_once('/') {
+        Some((u, t)) => (u, Some(t)),
+        None => (rest, None),
+    };
+    let user_ok = (1..=39).contains(&user.len())
+        && user.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        && !user.starts_with('-')
+        && !user.ends_with('-');
+    let team_ok = team.is_none_or(|t| {
+        (1..=100).contains(&t.len())
+            && t.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+    });
+    user_ok && team_ok
 }

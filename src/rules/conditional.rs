@@ -235,7 +235,7 @@ impl Test {
                 } else {
                     "report"
                 },
-                crate::report::plural(failing.len(), "error")
+                crate::text::plural(failing.len(), "error")
             );
         }
         match self.value(ctx) {

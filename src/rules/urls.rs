@@ -672,7 +672,7 @@ impl UrlHosts {
             list_node.pos,
             format!(
                 "`{list_path}` has {} to {who}'s documentation ({expected}); at least {} needed",
-                crate::report::plural(count, "link"),
+                crate::text::plural(count, "link"),
                 self.min
             ),
             format!("add the provider documentation page you checked, with its `accessed` date (hosts: {expected})"),

@@ -253,12 +253,12 @@ impl MinItems {
                 Some(items) => (
                     format!(
                         "`{path}` lists {}; at least {} needed",
-                        crate::report::plural(items.len(), "item"),
+                        crate::text::plural(items.len(), "item"),
                         self.min
                     ),
                     format!(
                         "add at least {} more to `{path}`",
-                        crate::report::plural(self.min - items.len(), "item")
+                        crate::text::plural(self.min - items.len(), "item")
                     ),
                 ),
                 None => (
