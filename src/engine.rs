@@ -12,6 +12,7 @@ use crate::packet::{self, Loaded, Origin};
 use crate::rules::links::LinkClass;
 use crate::rules::secrets::Masker;
 use crate::rules::{self, core, Check, Ctx};
+use crate::yaml::Pos;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -149,17 +150,7 @@ fn not_judged(
     fix: &str,
     opts: &Options,
 ) -> PacketReport {
-    let f = Finding {
-        rule: rule.into(),
-        severity: Severity::Error,
-        field: None,
-        line: 1,
-        column: 1,
-        message,
-        fix: fix.into(),
-        missing: false,
-        waived: None,
-    };
+    let f = Finding::new(rule, Severity::Error, None, Pos::new(1, 1), message, fix);
     finish(c, c.kind.clone(), vec![f], None, &Masker::default(), opts)
 }
 
@@ -219,11 +210,7 @@ pub fn run(config: &Config, all: &[Candidate], opts: &Options) -> Report {
             opts,
         )
     }));
-    let verdict = if packets.iter().any(|p| p.verdict == Verdict::Fail) {
-        Verdict::Fail
-    } else {
-        Verdict::Pass
-    };
+    let verdict = Verdict::of_all(packets.iter().map(|p| p.verdict));
     Report {
         packets,
         verdict,
@@ -240,17 +227,14 @@ pub fn check_one(config: &Config, c: &Candidate, opts: &Options) -> Option<Packe
     let bytes = match read_capped(c, config.limits.max_file_bytes) {
         Ok(b) => b,
         Err(e) => {
-            let f = Finding {
-                rule: core::FILE_UNREADABLE.into(),
-                severity: Severity::Error,
-                field: None,
-                line: 1,
-                column: 1,
-                message: format!("cannot read the file: {e}"),
-                fix: "check the path and the file's permissions".into(),
-                missing: false,
-                waived: None,
-            };
+            let f = Finding::new(
+                core::FILE_UNREADABLE,
+                Severity::Error,
+                None,
+                Pos::new(1, 1),
+                format!("cannot read the file: {e}"),
+                "check the path and the file's permissions",
+            );
             return Some(finish(
                 c,
                 c.kind.clone(),
@@ -435,20 +419,16 @@ fn cap_links(
         all.len()
     };
     let first = &citations[cut];
-    let f = Finding {
-        rule: core::LIMIT_LINKS.into(),
-        severity: Severity::Error,
-        field: first.field.clone(),
-        line: first.line,
-        column: first.column,
-        message: format!(
+    let f = Finding::new(
+        core::LIMIT_LINKS,
+        Severity::Error,
+        first.field.clone(),
+        Pos::new(first.line, first.column),
+        format!(
             "the packet cites {total} links; only the first {max} are opened (`limits.max_links_per_packet`)"
         ),
-        fix: "cite the few sources the change rests on, or raise `limits.max_links_per_packet`"
-            .into(),
-        missing: false,
-        waived: None,
-    };
+        "cite the few sources the change rests on, or raise `limits.max_links_per_packet`",
+    );
     let kept: std::collections::HashSet<String> =
         citations[..cut].iter().map(|c| c.key.clone()).collect();
     citations.retain(|c| kept.contains(&c.key) || !counts(c));
@@ -778,37 +758,31 @@ pub fn apply_links(config: &Config, report: &mut Report, mut links: LinkReport, 
                 continue;
             };
             if result.out_of_time {
-                added.push(Finding {
-                    rule: core::LIMIT_TIME.into(),
-                    severity: Severity::Error,
-                    field: cite.field.as_deref().map(|f| packet.masker.apply(f)),
-                    line: cite.line,
-                    column: cite.column,
-                    message: packet.masker.apply(&format!(
+                added.push(Finding::new(
+                    core::LIMIT_TIME,
+                    Severity::Error,
+                    cite.field.as_deref().map(|f| packet.masker.apply(f)),
+                    Pos::new(cite.line, cite.column),
+                    packet.masker.apply(&format!(
                         "link `{}` was not checked: the link phase's time budget ({} s) ran out first ({}); evidence that was not checked cannot pass",
                         cite.url,
                         budget.as_secs_f64(),
                         result.reason
                     )),
-                    fix: "raise `links.budget_secs` (and `limits.run_budget_secs`) in the config, or cite fewer slow links".into(),
-                    missing: false,
-                    waived: None,
-                });
+                    "raise `links.budget_secs` (and `limits.run_budget_secs`) in the config, or cite fewer slow links",
+                ));
                 continue;
             }
             for (rule, class) in &rules {
                 if let Some((message, fix)) = link_message(*class, cite, result) {
-                    added.push(Finding {
-                        rule: rule.id.clone(),
-                        severity: rule.severity,
-                        field: cite.field.as_deref().map(|f| packet.masker.apply(f)),
-                        line: cite.line,
-                        column: cite.column,
-                        message: packet.masker.apply(&message),
-                        fix: packet.masker.apply(&fix),
-                        missing: false,
-                        waived: None,
-                    });
+                    added.push(Finding::new(
+                        rule.id.clone(),
+                        rule.severity,
+                        cite.field.as_deref().map(|f| packet.masker.apply(f)),
+                        Pos::new(cite.line, cite.column),
+                        packet.masker.apply(&message),
+                        packet.masker.apply(&fix),
+                    ));
                 }
             }
         }
@@ -833,11 +807,7 @@ pub fn apply_links(config: &Config, report: &mut Report, mut links: LinkReport, 
             *text = all.apply(text);
         }
     }
-    report.verdict = if report.packets.iter().any(|p| p.verdict == Verdict::Fail) {
-        Verdict::Fail
-    } else {
-        Verdict::Pass
-    };
+    report.verdict = Verdict::of_all(report.packets.iter().map(|p| p.verdict));
     report.links = Some(links);
 }
 

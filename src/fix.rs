@@ -235,17 +235,14 @@ fn enum_values<'p>(
         };
         for (path, node) in &scalars {
             if e.field.matches(path) {
-                let mut f = crate::finding::Finding {
-                    rule: String::new(),
-                    severity: crate::finding::Severity::Notice,
-                    field: None,
-                    line: node.pos.line,
-                    column: node.pos.col,
-                    message: String::new(),
-                    fix: String::new(),
-                    missing: false,
-                    waived: None,
-                };
+                let mut f = crate::finding::Finding::new(
+                    "",
+                    crate::finding::Severity::Notice,
+                    None,
+                    node.pos,
+                    String::new(),
+                    "",
+                );
                 p.removed.place(&mut f);
                 out.push((f.line, f.column, e.values.as_slice()));
             }

@@ -516,21 +516,18 @@ pub fn settle(config: &Config, report: &mut Report, today: Date) {
         };
         let w = &config.waivers[ci];
         let rule = config.masker.apply(&scalar_text(w.written.rule.as_ref()));
-        report.packets[*pi].findings.push(Finding {
-            rule: id.clone(),
-            severity: *severity,
-            field: None,
-            line: 1,
-            column: 1,
-            message: format!(
+        report.packets[*pi].findings.push(Finding::new(
+            id.clone(),
+            *severity,
+            None,
+            Pos::new(1, 1),
+            format!(
                 "config waiver ({config_file} line {}) of `{rule}` for `{}` accepts no finding in the packets judged",
                 w.written.pos.line,
                 config.masker.apply(&w.pattern)
             ),
-            fix: "remove the waiver from the config, or narrow its `path`".into(),
-            missing: false,
-            waived: None,
-        });
+            "remove the waiver from the config, or narrow its `path`",
+        ));
         report.packets[*pi]
             .findings
             .sort_by(|a, b| (a.line, a.column, &a.rule).cmp(&(b.line, b.column, &b.rule)));
@@ -538,11 +535,7 @@ pub fn settle(config: &Config, report: &mut Report, today: Date) {
     for packet in &mut report.packets {
         packet.verdict = Verdict::of(&packet.findings, report.fail_on);
     }
-    report.verdict = if report.packets.iter().any(|p| p.verdict == Verdict::Fail) {
-        Verdict::Fail
-    } else {
-        Verdict::Pass
-    };
+    report.verdict = Verdict::of_all(report.packets.iter().map(|p| p.verdict));
 }
 
 fn finding(
@@ -552,15 +545,12 @@ fn finding(
     message: String,
     fix: String,
 ) -> Finding {
-    Finding {
-        rule: rule.id.clone(),
-        severity: rule.severity,
+    Finding::new(
+        rule.id.clone(),
+        rule.severity,
         field,
-        line: pos.line.max(1),
-        column: pos.col.max(1),
-        message: rule.message.clone().unwrap_or(message),
-        fix: rule.fix.clone().unwrap_or(fix),
-        missing: false,
-        waived: None,
-    }
+        pos,
+        rule.message.clone().unwrap_or(message),
+        rule.fix.clone().unwrap_or(fix),
+    )
 }
