@@ -14,7 +14,7 @@ pub mod detect;
 pub mod text;
 
 use super::conditional::{decode_tests, Test};
-use super::urls::{locate, Verbatim};
+use super::links::{locate, Verbatim};
 use super::{decode_paths, path_in, Check, Ctx, LazyRegex, Rule, Vars};
 use crate::config::decode::{Entries, Entry, Problems};
 use crate::fieldpath::{Concrete, FieldPath};
