@@ -11,17 +11,24 @@
 //! finding at the citation, with the rule's severity. So a policy decides how much a dead,
 //! unverified or refused link matters.
 
-use super::Ctx;
+use super::{Ctx, Kind, KindSpec, Phase, Rule};
 use crate::config::decode::{Entries, Problems};
 use crate::fieldpath::Concrete;
+use crate::finding::Finding;
 use crate::suggest;
 use crate::yaml::{Node, Pos};
 use regex::Regex;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 use url::Url;
 
 pub const KEYS: &[&str] = &["class"];
 const CLASSES: &[&str] = &["dead", "unverified", "refused", "redirect"];
+
+pub static LINK: KindSpec = KindSpec {
+    id: "link",
+    keys: KEYS,
+    decode: |e, p| Some(Arc::new(LinkRule::decode(e, p)?)),
+};
 
 /// Which link results a rule reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -303,6 +310,16 @@ impl Verbatim {
         chars += text[at..offset].chars().count() as u32;
         self.cursor.set((offset, chars));
         Pos::new(self.line, self.col + chars)
+    }
+}
+
+impl Kind for LinkRule {
+    /// Nothing per packet: see [`Phase::Elsewhere`].
+    fn check(&self, _rule: &Rule, _ctx: &Ctx<'_>, _prior: &[Finding], _out: &mut Vec<Finding>) {}
+
+    /// Judged after the link phase, from what opening the links found.
+    fn phase(&self) -> Phase {
+        Phase::Elsewhere
     }
 }
 

@@ -1,17 +1,21 @@
 //! Rules: the kinds a policy can use, and how one packet is evaluated against one policy.
 //!
-//! Fourth stage of the flow. A policy (data, see `config::policy`) is a list of [`Rule`]s,
-//! each an id, a severity, texts and a [`Check`] — one variant per rule kind, each in its own
-//! file with its parameters, its decoding from YAML and its evaluation. Adding a kind means
-//! one new file and one line in [`KINDS`] and [`Check`].
+//! Fourth stage of the flow. A [`Policy`] (the model, in [`policy`]; loaded by
+//! `config::policy`) is a list of [`Rule`]s, each an id, a severity, texts and a [`Kind`]:
+//! the parameters of one rule kind, each kind in its own file with its decoding from YAML and
+//! its evaluation. Adding a kind means one new file and one line in [`REGISTRY`] (see
+//! [`kind`]).
 
 pub mod claims;
 pub mod conditional;
 pub mod core;
 pub mod dates;
 pub mod filled;
+pub mod kind;
 pub mod links;
 pub mod mention;
+pub mod placeholders;
+pub mod policy;
 mod regexes;
 pub mod required;
 pub mod secrets;
@@ -19,15 +23,17 @@ pub mod urls;
 pub mod values;
 pub mod waivers;
 
-use crate::config::decode::{Entries, Entry, Problems};
-use crate::config::policy::Policy;
+use crate::config::decode::{Entry, Problems};
 use crate::dates::Date;
 use crate::fieldpath::{self, Concrete, FieldPath};
 use crate::finding::{Finding, Severity};
 use crate::packet::Packet;
 use crate::yaml::{Node, Pos};
 use regex::Regex;
+use std::sync::Arc;
 
+pub use kind::{Constraint, Json, Kind, KindSpec, Kinds, Phase};
+pub use policy::Policy;
 pub use regexes::{ascii_word_boundaries, compiled, decode_regex, LazyRegex};
 
 /// Keys every rule may carry, whatever its kind.
@@ -35,64 +41,24 @@ pub const COMMON_KEYS: &[&str] = &[
     "id", "kind", "severity", "enabled", "summary", "message", "fix", "doc", "waivable",
 ];
 
-/// Rule kinds and the keys each accepts besides [`COMMON_KEYS`].
-pub const KINDS: &[(&str, &[&str])] = &[
-    ("required", required::REQUIRED_KEYS),
-    ("known-fields", required::KNOWN_KEYS),
-    ("enum", values::ENUM_KEYS),
-    ("pattern", values::PATTERN_KEYS),
-    ("type", values::TYPE_KEYS),
-    ("min-items", values::MIN_ITEMS_KEYS),
-    ("date", dates::KEYS),
-    ("url", urls::URL_KEYS),
-    ("url-hosts", urls::HOSTS_KEYS),
-    ("conditional", conditional::KEYS),
-    ("claim", claims::KEYS),
-    ("secret", secrets::KEYS),
-    ("link", links::KEYS),
-    ("waiver", waivers::KEYS),
+/// Every built-in rule kind, one line each. A policy's `kind:` names one of these (or one a
+/// library caller adds, see [`Kinds`]); any other is a config error with the closest id.
+pub const REGISTRY: &[&KindSpec] = &[
+    &required::REQUIRED,
+    &required::KNOWN_FIELDS,
+    &values::ENUM,
+    &values::PATTERN,
+    &values::TYPE,
+    &values::MIN_ITEMS,
+    &dates::DATE,
+    &urls::URL,
+    &urls::URL_HOSTS,
+    &conditional::CONDITIONAL,
+    &claims::CLAIM,
+    &secrets::SECRET,
+    &links::LINK,
+    &waivers::WAIVER,
 ];
-
-#[derive(Debug, Clone)]
-pub enum Check {
-    Required(required::Required),
-    KnownFields(required::KnownFields),
-    Enum(values::Enum),
-    Pattern(values::Pattern),
-    Type(values::TypeCheck),
-    MinItems(values::MinItems),
-    Date(dates::DateRule),
-    Url(urls::UrlRule),
-    UrlHosts(urls::UrlHosts),
-    Conditional(conditional::Conditional),
-    Claim(Box<claims::Claim>),
-    Secret(secrets::Secret),
-    /// Judged after the link phase, from what opening the links found (see `links`).
-    Link(links::LinkRule),
-    /// Judged once the run's findings are known (see `crate::waivers`).
-    Waiver(waivers::WaiverRule),
-}
-
-/// Decodes the kind-specific keys of a rule.
-pub fn decode_check(kind: &str, e: &mut Entries<'_>, p: &mut Problems) -> Option<Check> {
-    Some(match kind {
-        "required" => Check::Required(required::Required::decode(e, p)?),
-        "known-fields" => Check::KnownFields(required::KnownFields::decode(e, p)?),
-        "enum" => Check::Enum(values::Enum::decode(e, p)?),
-        "pattern" => Check::Pattern(values::Pattern::decode(e, p)?),
-        "type" => Check::Type(values::TypeCheck::decode(e, p)?),
-        "min-items" => Check::MinItems(values::MinItems::decode(e, p)?),
-        "date" => Check::Date(dates::DateRule::decode(e, p)?),
-        "url" => Check::Url(urls::UrlRule::decode(e, p)?),
-        "url-hosts" => Check::UrlHosts(urls::UrlHosts::decode(e, p)?),
-        "conditional" => Check::Conditional(conditional::Conditional::decode(e, p)?),
-        "claim" => Check::Claim(Box::new(claims::Claim::decode(e, p)?)),
-        "secret" => Check::Secret(secrets::Secret::decode(e, p)?),
-        "link" => Check::Link(links::LinkRule::decode(e, p)?),
-        "waiver" => Check::Waiver(waivers::WaiverRule::decode(e, p)?),
-        _ => return None,
-    })
-}
 
 #[derive(Debug, Clone)]
 pub struct Rule {
@@ -106,7 +72,9 @@ pub struct Rule {
     /// The one-line fix; may use `{field}`, `{value}`, `{expected}`, `{description}`, `{example}`.
     pub fix: Option<String>,
     pub doc: String,
-    pub check: Check,
+    /// The kind's parameters and how they judge (see [`Kind`]; [`Rule::kind_as`] gives them
+    /// back by type).
+    pub check: Arc<dyn Kind>,
     /// A waiver may accept this rule's findings (`waivable: false` in a policy says not;
     /// `waiver` rules never can be).
     pub waivable: bool,
@@ -169,6 +137,8 @@ pub struct Ctx<'a> {
     char_starts: std::cell::RefCell<CharStarts>,
     paragraphs: std::cell::OnceCell<Vec<crate::packet::Paragraph>>,
     claims: std::cell::OnceCell<Vec<claims::Hit>>,
+    /// What the secret rules found so far, shared between them (see [`secrets::Seen`]).
+    pub secrets: std::cell::RefCell<secrets::Seen>,
     /// When the run's time budget ends, and the budget (for the message): rules stop there,
     /// inside one packet as well as between packets.
     pub deadline: Option<(std::time::Instant, std::time::Duration)>,
@@ -195,6 +165,7 @@ impl<'a> Ctx<'a> {
             char_starts: Default::default(),
             paragraphs: std::cell::OnceCell::new(),
             claims: std::cell::OnceCell::new(),
+            secrets: Default::default(),
             deadline: None,
         };
         let mut decoded = String::new();
@@ -402,29 +373,22 @@ pub fn evaluate(ctx: &Ctx<'_>) -> Evaluation {
         .policy
         .rules
         .iter()
-        .partition(|r| matches!(&r.check, Check::Conditional(c) if c.needs_findings()));
-    let mut secret_hits = Vec::new();
-    let mut secrets = Vec::new();
+        .partition(|r| r.check.phase() == Phase::AfterRules);
     let mut stopped = false;
     for rule in early {
-        // Past the deadline only secret rules still run: masking never depends on time.
+        // Past the deadline only the rules that always run (secrets) still run: masking
+        // never depends on time.
         if !stopped && ctx.out_of_time() {
             stopped = true;
             out.push(out_of_time(ctx));
         }
-        if stopped && !matches!(rule.check, Check::Secret(_)) {
-            continue;
-        }
-        match &rule.check {
-            // Secret rules see each other's hits so one leaked key gives one finding; a
-            // switched-off one still scans, because masking never depends on a rule.
-            Check::Secret(c) if rule.enabled => c.check(rule, ctx, &mut secret_hits, &mut out),
-            Check::Secret(c) => secrets.extend(c.scan(ctx).into_iter().map(|h| h.secret)),
-            _ if rule.enabled => run(rule, ctx, &[], &mut out),
-            _ => {}
+        match rule.check.phase() {
+            Phase::Elsewhere => {}
+            phase if stopped && phase != Phase::Always => {}
+            _ if rule.enabled => rule.check.check(rule, ctx, &[], &mut out),
+            _ => rule.check.switched_off(ctx),
         }
     }
-    secrets.extend(secret_hits.into_iter().map(|h| h.secret));
     let before = out.clone();
     for rule in late.into_iter().filter(|r| r.enabled) {
         if !stopped && ctx.out_of_time() {
@@ -434,11 +398,11 @@ pub fn evaluate(ctx: &Ctx<'_>) -> Evaluation {
         if stopped {
             break;
         }
-        run(rule, ctx, &before, &mut out);
+        rule.check.check(rule, ctx, &before, &mut out);
     }
     Evaluation {
         findings: out,
-        secrets,
+        secrets: ctx.secrets.take().into_secrets(),
     }
 }
 
@@ -458,24 +422,6 @@ fn out_of_time(ctx: &Ctx<'_>) -> Finding {
         fix: "raise `limits.run_budget_secs` in the config, or shorten the packet".into(),
         missing: false,
         waived: None,
-    }
-}
-
-fn run(rule: &Rule, ctx: &Ctx<'_>, prior: &[Finding], out: &mut Vec<Finding>) {
-    match &rule.check {
-        Check::Required(c) => c.check(rule, ctx, out),
-        Check::KnownFields(c) => c.check(rule, ctx, out),
-        Check::Enum(c) => c.check(rule, ctx, out),
-        Check::Pattern(c) => c.check(rule, ctx, out),
-        Check::Type(c) => c.check(rule, ctx, out),
-        Check::MinItems(c) => c.check(rule, ctx, out),
-        Check::Date(c) => c.check(rule, ctx, out),
-        Check::Url(c) => c.check(rule, ctx, out),
-        Check::UrlHosts(c) => c.check(rule, ctx, out),
-        Check::Conditional(c) => c.check(rule, ctx, prior, out),
-        Check::Claim(c) => c.check(rule, ctx, out),
-        Check::Secret(c) => c.check(rule, ctx, &mut Vec::new(), out),
-        Check::Link(_) | Check::Waiver(_) => {}
     }
 }
 
@@ -510,4 +456,3 @@ pub fn path_in(path: &Concrete, patterns: &[FieldPath]) -> bool {
 
 #[cfg(test)]
 mod tests;
-

@@ -38,7 +38,6 @@ pub fn decode_regex(
     }
 }
 
-
 /// `pattern` with each word boundary (`\b`, `\B`) read between ASCII word characters
 /// (`(?-u:\b)`). Claim words and keys are ASCII, so the same matches are found; and a Unicode
 /// boundary makes the regex engine leave its fast automaton at the first non-ASCII byte: one

@@ -7,12 +7,13 @@
 //! ([`super::links`]), in fields and in the prose as written and as it displays.
 
 use super::links::Link;
-use super::{decode_path, decode_paths, path_in, Ctx, Rule, Vars};
+use super::{decode_path, decode_paths, path_in, Ctx, Kind, KindSpec, Rule, Vars};
 use crate::config::decode::{Entries, Problems};
 use crate::fieldpath::FieldPath;
 use crate::finding::Finding;
 use crate::suggest;
 use crate::yaml::Node;
+use std::sync::Arc;
 use url::Url;
 
 pub const URL_KEYS: &[&str] = &[
@@ -25,6 +26,18 @@ pub const URL_KEYS: &[&str] = &[
     "skip_schemes",
 ];
 pub const HOSTS_KEYS: &[&str] = &["field", "provider_field", "providers", "min"];
+
+pub static URL: KindSpec = KindSpec {
+    id: "url",
+    keys: URL_KEYS,
+    decode: |e, p| Some(Arc::new(UrlRule::decode(e, p)?)),
+};
+
+pub static URL_HOSTS: KindSpec = KindSpec {
+    id: "url-hosts",
+    keys: HOSTS_KEYS,
+    decode: |e, p| Some(Arc::new(UrlHosts::decode(e, p)?)),
+};
 
 const CHECKS: &[&str] = &["https", "no-tracking", "no-credentials", "plain-host"];
 
@@ -328,11 +341,8 @@ fn written_host(raw: &str) -> &str {
 pub fn tracking_params<'r>(rules: impl IntoIterator<Item = &'r super::Rule>) -> Vec<String> {
     let mut params: Vec<String> = rules
         .into_iter()
-        .filter_map(|r| match &r.check {
-            super::Check::Url(u) => match &u.check {
-                UrlCheck::NoTracking(params) => Some(params.clone()),
-                _ => None,
-            },
+        .filter_map(|r| match &r.kind_as::<UrlRule>()?.check {
+            UrlCheck::NoTracking(params) => Some(params.clone()),
             _ => None,
         })
         .flatten()
@@ -464,7 +474,11 @@ impl UrlHosts {
             list_node.pos,
             format!(
                 "`{list_path}` has {} to {who}'s documentation ({expected}); at least {} needed",
-                crate::report::plural(count, "link"),
+                if count == 1 {
+                    "1 link".to_string()
+                } else {
+                    format!("{count} links")
+                },
                 self.min
             ),
             format!("add the provider documentation page you checked, with its `accessed` date (hosts: {expected})"),
@@ -488,6 +502,18 @@ fn urls_of(node: &Node) -> Vec<String> {
         .filter_map(|i| i.as_str().or_else(|| i.get("url").and_then(Node::as_str)))
         .map(|s| s.trim().to_string())
         .collect()
+}
+
+impl Kind for UrlRule {
+    fn check(&self, rule: &Rule, ctx: &Ctx<'_>, _prior: &[Finding], out: &mut Vec<Finding>) {
+        UrlRule::check(self, rule, ctx, out);
+    }
+}
+
+impl Kind for UrlHosts {
+    fn check(&self, rule: &Rule, ctx: &Ctx<'_>, _prior: &[Finding], out: &mut Vec<Finding>) {
+        UrlHosts::check(self, rule, ctx, out);
+    }
 }
 
 #[cfg(test)]
