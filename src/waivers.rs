@@ -464,8 +464,9 @@ pub fn settle(config: &Config, report: &mut Report, today: Date) {
             .waiver_max_days
             .or_else(|| {
                 policy.rules.iter().find_map(|r| {
-                    let w = r.kind_as::<WaiverRule>()?;
-                    (w.check == WaiverCheck::TooLong).then_some(w.max_days)?
+                    r.kind_as::<WaiverRule>()
+                        .filter(|w| w.check == WaiverCheck::TooLong)?
+                        .max_days
                 })
             })
             .unwrap_or(DEFAULT_MAX_DAYS);

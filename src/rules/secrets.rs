@@ -13,7 +13,7 @@
 //! out of place, wherever they stand (`unescape`: percent-encoding, entities, backslash
 //! escapes, base64 after `!!binary`, escaped blanks inside a key). Each is found at the place
 //! the file writes it, and every spelling the file shows is masked too. A file the loader
-//! refused is scanned the same way, as far as its YAML could be read (`engine`). The scan is linear in the size of the
+//! refused is scanned the same way, as far as its YAML could be read (`collect`). The scan is linear in the size of the
 //! file: a packet full of keys costs one pass, not one per key.
 
 mod collect;
