@@ -12,13 +12,8 @@ fn required_fields(policy: &Policy) -> Vec<&str> {
         .iter()
         .filter(|r| r.enabled)
         .filter_map(|r| r.kind_as::<Required>())
-        .map(|req| {
-            req.fields
-                .iter()
-                .filter_map(|f| f.is_concrete().then(|| f.top_key()).flatten())
-                .collect::<Vec<_>>()
-        })
-        .flatten()
+        .flat_map(|req| &req.fields)
+        .filter_map(|f| f.is_concrete().then(|| f.top_key()).flatten())
         .collect()
 }
 
