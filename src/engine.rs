@@ -2,7 +2,6 @@
 //! mask → verdict, in parallel over packets. It produces a [`Report`] of plain data; the
 //! reporters only render it.
 
-use crate::config::policy::Policy;
 use crate::config::Config;
 use crate::dates::Date;
 use crate::discover::Candidate;
@@ -10,8 +9,8 @@ use crate::finding::{Finding, Severity, Verdict};
 use crate::links::{self, LinkReport, LinkResult, Status};
 use crate::packet::{self, Loaded, Origin};
 use crate::rules::links::LinkClass;
-use crate::rules::secrets::Masker;
-use crate::rules::{self, core, Check, Ctx};
+use crate::rules::secrets::{self, Masker};
+use crate::rules::{self, core, Ctx};
 use crate::yaml::Pos;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -311,20 +310,14 @@ pub fn check_bytes(
             ctx.warn_before_days = config.warn_before_days;
             ctx.deadline = opts.deadline.map(|d| (d, opts.limits.run_budget));
             // A repository policy that does not extend `common` still gets its secrets masked.
-            let common = common_secret_rules(config, policy);
+            let common = secrets::common_rules(&config.policies, policy);
             let mut secrets: Vec<String> = Vec::new();
             let mut citations = Vec::new();
             if let Some(sink) = &opts.link_sink {
                 // Links go to the link phase before the rules run, so requests overlap with
                 // evaluation; a link holding a secret (any secret rule's, on or off) is
                 // never sent.
-                secrets = policy
-                    .rules
-                    .iter()
-                    .filter_map(|r| match &r.check {
-                        Check::Secret(s) => Some(s),
-                        _ => None,
-                    })
+                secrets = secrets::of_policy(policy)
                     .chain(common)
                     .flat_map(|s| s.scan(&ctx))
                     .map(|h| h.secret)
@@ -454,29 +447,8 @@ fn read_capped(c: &Candidate, cap: u64) -> std::io::Result<Vec<u8>> {
     Ok(bytes)
 }
 
-/// `common`'s secret rules that the packet's policy does not already run.
-fn common_secret_rules<'a>(
-    config: &'a Config,
-    policy: &'a Policy,
-) -> impl Iterator<Item = &'a rules::secrets::Secret> {
-    config
-        .policies
-        .iter()
-        .filter(|p| p.id == "common")
-        .flat_map(|p| p.rules.iter())
-        .filter(move |r| policy.rule(&r.id).is_none())
-        .filter_map(|r| match &r.check {
-            Check::Secret(s) => Some(s),
-            _ => None,
-        })
-}
-
-/// The secrets of a file that could not be evaluated, found as in a packet: the secret
-/// rules of its kind's policy (when the config assigns it one) and of `common` read its text,
-/// whatever of its YAML could be read (values before a syntax error, the whole tree of a
-/// file of no known kind) and, for Markdown, its prose as it displays. The enabled ones report
-/// what they find — a key in a broken packet must still be rotated — and every secret goes
-/// into the masker, since the file's snippets and messages are printed too.
+/// The secrets of a file that could not be evaluated (see [`secrets::rejected`]): read with
+/// the secret rules of its kind's policy, when the config assigns it one, and of `common`.
 fn rejected_secrets(
     config: &Config,
     rejected: &packet::Packet,
@@ -487,98 +459,8 @@ fn rejected_secrets(
     let Some(policy) = config.policy(&rejected.kind).or(common) else {
         return Masker::default();
     };
-    let mut ctx = Ctx::new(rejected, policy, opts.today, policy.settings.max_age_days);
-    ctx.deadline = opts.deadline.map(|d| (d, opts.limits.run_budget));
-    let own = policy
-        .rules
-        .iter()
-        .filter(|r| matches!(r.check, Check::Secret(_)));
-    let from_common = common
-        .filter(|c| c.id != policy.id)
-        .into_iter()
-        .flat_map(|c| c.rules.iter())
-        .filter(|r| matches!(r.check, Check::Secret(_)) && policy.rule(&r.id).is_none());
-    let mut seen = Vec::new();
-    let mut secrets = Vec::new();
-    for rule in own.chain(from_common) {
-        let Check::Secret(s) = &rule.check else {
-            continue;
-        };
-        if rule.enabled {
-            let mut found = Vec::new();
-            s.check(rule, &ctx, &mut seen, &mut found);
-            findings.extend(found.into_iter().map(|mut f| {
-                rejected.removed.place(&mut f);
-                f
-            }));
-        } else {
-            secrets.extend(s.scan(&ctx).into_iter().map(|h| h.secret));
-        }
-    }
-    secrets.extend(seen.into_iter().map(|h| h.secret));
-    Masker::new(secrets)
-}
-
-/// Masks what is printed of files that are no packet (the config, repository policies): a
-/// config error quotes keys, patterns and host names as written, and in the gate it goes to
-/// a workflow command and the check run. The secret rules of the built-in policies, and of
-/// `policies` (a repository's own), scan each file as they scan a packet: its text as
-/// written (invisible characters read through), every value and key decoded, the values
-/// read before a syntax error, split keys and other spellings. Each spelling found is masked.
-pub fn files_masker(files: &[(&str, &str)], policies: &[Policy]) -> Masker {
-    if files.is_empty() {
-        return Masker::default();
-    }
-    let builtin = crate::config::builtin_policies();
-    let Some(common) = builtin.iter().find(|p| p.id == "common") else {
-        return Masker::default();
-    };
-    // The same rule reaches every policy that extends `common`: scan with each once.
-    let mut seen = std::collections::HashSet::new();
-    let rules: Vec<&rules::secrets::Secret> = builtin
-        .iter()
-        .chain(policies)
-        .flat_map(|p| &p.rules)
-        .filter_map(|r| match &r.check {
-            Check::Secret(s) => Some(s),
-            _ => None,
-        })
-        .filter(|s| {
-            let patterns: Vec<&str> = s.patterns.iter().map(|p| p.regex.as_str()).collect();
-            let allow: Vec<&str> = s.allow.iter().map(|a| a.as_str()).collect();
-            seen.insert(format!(
-                "{patterns:?} {allow:?} {:?} {}",
-                s.fields, s.token_like
-            ))
-        })
-        .collect();
-    let limits = crate::yaml::Limits::default();
-    let mut secrets = Vec::new();
-    for &(path, text) in files {
-        let root = match crate::yaml::parse(text, limits) {
-            Ok(doc) => doc.root.unwrap_or_else(packet::Packet::empty_root),
-            Err(e) => crate::yaml::Node {
-                pos: crate::yaml::Pos::new(1, 1),
-                end_line: 1,
-                value: crate::yaml::Value::Seq(crate::yaml::scalars_read(text, limits, &e)),
-            },
-        };
-        let file = packet::Packet {
-            path: path.to_string(),
-            form: packet::Form::Yaml,
-            prose_start: None,
-            text: text.to_string(),
-            removed: packet::Removed::default(),
-            root,
-            kind: String::new(),
-            kind_pos: None,
-        };
-        let ctx = Ctx::new(&file, common, Date::from_days(0), 0);
-        for s in &rules {
-            secrets.extend(s.scan(&ctx).into_iter().map(|h| h.secret));
-        }
-    }
-    Masker::new(secrets)
+    let deadline = opts.deadline.map(|d| (d, opts.limits.run_budget));
+    secrets::rejected(policy, common, rejected, opts.today, deadline, findings)
 }
 
 fn finish(
@@ -630,7 +512,7 @@ fn evidence(ctx: &Ctx<'_>) -> Vec<crate::rules::dates::Dated> {
     let mut out: Vec<crate::rules::dates::Dated> = Vec::new();
     let mut seen = std::collections::HashSet::new();
     for rule in ctx.policy.rules.iter().filter(|r| r.enabled) {
-        if let Check::Date(d) = &rule.check {
+        if let Some(d) = rule.kind_as::<rules::dates::DateRule>() {
             for dated in d.dated(ctx) {
                 if seen.insert(dated.field.clone()) {
                     out.push(dated);
@@ -742,10 +624,7 @@ pub fn apply_links(config: &Config, report: &mut Report, mut links: LinkReport, 
             .rules
             .iter()
             .filter(|r| r.enabled)
-            .filter_map(|r| match &r.check {
-                Check::Link(l) => Some((r, l.class)),
-                _ => None,
-            })
+            .filter_map(|r| Some((r, r.kind_as::<rules::links::LinkRule>()?.class)))
             .collect();
         let mut added = Vec::new();
         for cite in &packet.citations {

@@ -17,8 +17,8 @@ use crate::dates::Date;
 use crate::engine::Report;
 use crate::fieldpath::FieldPath;
 use crate::finding::{Finding, Severity, Verdict, Waived};
-use crate::rules::waivers::WaiverCheck;
-use crate::rules::{core, filled, Check};
+use crate::rules::waivers::{WaiverCheck, WaiverRule};
+use crate::rules::{core, filled};
 use crate::yaml::{Node, Pos};
 use model::{
     scalar_text, State, Waiver, Written, DEFAULT_MAX_DAYS, KEYS, MAX_FIELD_CHARS, MAX_PER_PACKET,
@@ -315,7 +315,7 @@ fn rule_for(
     policy
         .rules
         .iter()
-        .find(|r| r.enabled && matches!(&r.check, Check::Waiver(w) if w.check == check))
+        .find(|r| r.enabled && r.kind_as::<WaiverRule>().is_some_and(|w| w.check == check))
 }
 
 /// Applies the waivers of every packet in the report, and the config's: marks the findings
@@ -341,9 +341,10 @@ pub fn settle(config: &Config, report: &mut Report, today: Date) {
         let max_days = config
             .waiver_max_days
             .or_else(|| {
-                policy.rules.iter().find_map(|r| match &r.check {
-                    Check::Waiver(w) if w.check == WaiverCheck::TooLong => w.max_days,
-                    _ => None,
+                policy.rules.iter().find_map(|r| {
+                    r.kind_as::<WaiverRule>()
+                        .filter(|w| w.check == WaiverCheck::TooLong)?
+                        .max_days
                 })
             })
             .unwrap_or(DEFAULT_MAX_DAYS);

@@ -118,9 +118,10 @@ pub fn warn_days(config: &Config) -> u32 {
             .policies
             .iter()
             .flat_map(|p| &p.rules)
-            .find_map(|r| match &r.check {
-                crate::rules::Check::Date(d) if r.id == health::EXPIRING_RULE => d.warn_before_days,
-                _ => None,
+            .filter(|r| r.id == health::EXPIRING_RULE)
+            .find_map(|r| {
+                r.kind_as::<crate::rules::dates::DateRule>()?
+                    .warn_before_days
             })
             .unwrap_or(DEFAULT_WARN_DAYS)
     })

@@ -5,11 +5,11 @@
 //! error listing every problem with its file and line (exit code 2), never a partial run.
 
 pub mod decode;
-pub mod placeholders;
 pub mod policy;
 
 use crate::finding::Severity;
 use crate::packet::LoadLimits;
+use crate::rules::{secrets, KindSpec, Kinds};
 use decode::{Entries, Problems, Sources};
 use globset::{Glob, GlobBuilder, GlobMatcher};
 use policy::{Documents, Policy};
@@ -153,6 +153,20 @@ fn read_file(path: &Path) -> std::io::Result<String> {
 /// Loads the config: the file given, else `.packetgate.yml` in `root` if present, else
 /// built-ins only.
 pub fn load(root: &Path, explicit: Option<&Path>) -> Result<Config, ConfigError> {
+    load_with_kinds(root, explicit, &[])
+}
+
+/// [`load`], with rule kinds of the caller's own besides the built-in ones: a library user's
+/// policies may name them in `kind:` (`tests/rule_kind.rs` adds one).
+///
+/// # Panics
+///
+/// When one of `kinds` has the id of another kind, built-in or given.
+pub fn load_with_kinds(
+    root: &Path,
+    explicit: Option<&Path>,
+    kinds: &[&KindSpec],
+) -> Result<Config, ConfigError> {
     let path = match explicit {
         Some(p) => Some(p.to_path_buf()),
         None => Some(root.join(CONFIG_FILE)).filter(|p| p.is_file()),
@@ -167,7 +181,7 @@ pub fn load(root: &Path, explicit: Option<&Path>) -> Result<Config, ConfigError>
         }
         None => None,
     };
-    load_from(root, file, &read_file)
+    load_from_with(root, file, &read_file, Kinds::with(kinds))
 }
 
 /// Loads a config whose text is already read (`None`: built-ins only); policy files it
@@ -176,6 +190,15 @@ pub fn load_from(
     root: &Path,
     file: Option<(PathBuf, String)>,
     read: Reader<'_>,
+) -> Result<Config, ConfigError> {
+    load_from_with(root, file, read, Kinds::BUILTIN)
+}
+
+fn load_from_with(
+    root: &Path,
+    file: Option<(PathBuf, String)>,
+    read: Reader<'_>,
+    kinds: Kinds<'_>,
 ) -> Result<Config, ConfigError> {
     let mut sources = Sources::default();
     let mut problems = Problems::default();
@@ -231,7 +254,7 @@ pub fn load_from(
         }
     }
     let docs = Documents::parse(&repo_policies, &mut sources, &mut problems);
-    config.policies = docs.resolve(&sources, &mut problems);
+    config.policies = docs.resolve_with(kinds, &sources, &mut problems);
     let defined = docs.kinds();
     for g in &config.packets {
         if let (Some(kind), Some((file, pos))) = (&g.kind, g.kind_at) {
@@ -258,7 +281,7 @@ pub fn load_from(
         if let Some((path, text)) = &file {
             files.push((path.to_str().unwrap_or(CONFIG_FILE), text.as_str()));
         }
-        let masker = crate::engine::files_masker(&files, &config.policies);
+        let masker = files_masker(&files, &config.policies);
         let mut list = problems.render(&sources);
         for line in &mut list.0 {
             *line = masker.apply(line);
@@ -266,7 +289,7 @@ pub fn load_from(
         return Err(ConfigError::Invalid { problems: list });
     }
     if let Some((path, text)) = &file {
-        config.masker = crate::engine::files_masker(
+        config.masker = files_masker(
             &[(path.to_str().unwrap_or(CONFIG_FILE), text.as_str())],
             &config.policies,
         );
@@ -280,6 +303,15 @@ pub fn builtin_policies() -> Vec<Policy> {
     let mut problems = Problems::default();
     let docs = Documents::parse(&[], &mut sources, &mut problems);
     docs.resolve(&sources, &mut problems)
+}
+
+/// [`secrets::files_masker`] with the built-in policies, decoded only when there is a file
+/// to mask.
+fn files_masker(files: &[(&str, &str)], policies: &[Policy]) -> secrets::Masker {
+    if files.is_empty() {
+        return secrets::Masker::default();
+    }
+    secrets::files_masker(files, &builtin_policies(), policies)
 }
 
 fn read_config(
