@@ -455,7 +455,7 @@ fn rejected_secrets(
     opts: &Options,
     findings: &mut Vec<Finding>,
 ) -> Masker {
-    let common = config.policies.iter().find(|p| p.id == "common");
+    let common = rules::policy::Policy::common(&config.policies);
     let Some(policy) = config.policy(&rejected.kind).or(common) else {
         return Masker::default();
     };

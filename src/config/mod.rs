@@ -233,16 +233,7 @@ fn load_from_with(
         match &parsed {
             Err(e) => problems.push(file, e.pos, e.to_string()),
             Ok(doc) => {
-                for d in &doc.duplicates {
-                    problems.push(
-                        file,
-                        d.pos,
-                        format!(
-                            "`{}` is written twice (first at line {})",
-                            d.key, d.first.line
-                        ),
-                    );
-                }
+                problems.duplicate_keys(file, doc);
                 if let Some(root_node) = &doc.root {
                     if let Some(top) =
                         Entries::of(root_node, file, "the config file", &mut problems)

@@ -13,7 +13,7 @@
 
 use super::decode::{Entries, Entry, FileId, Problems, Sources};
 use crate::finding::Severity;
-pub use crate::rules::policy::{FieldDoc, Placeholders, Policy, Settings};
+pub use crate::rules::policy::{FieldDoc, Placeholders, Policy, Settings, COMMON};
 use crate::rules::{Kinds, Rule, COMMON_KEYS};
 use crate::suggest;
 use crate::yaml::{self, Limits, Node, Pos};
@@ -42,7 +42,7 @@ const FIELD_KEYS: &[&str] = &["description", "example", "aliases"];
 
 /// The built-in policies, embedded at build time.
 pub const BUILTIN: &[(&str, &str)] = &[
-    ("common", include_str!("../../policies/common.yml")),
+    (COMMON, include_str!("../../policies/common.yml")),
     (
         "budget-change",
         include_str!("../../policies/budget-change.yml"),
@@ -132,16 +132,7 @@ impl Documents {
             let file = sources.add(name);
             match parsed {
                 Ok(doc) => {
-                    for d in &doc.duplicates {
-                        problems.push(
-                            file,
-                            d.pos,
-                            format!(
-                                "`{}` is written twice (first at line {})",
-                                d.key, d.first.line
-                            ),
-                        );
-                    }
+                    problems.duplicate_keys(file, &doc);
                     match doc.root {
                         Some(root) => docs.push((file, root, builtin)),
                         None => problems.push(file, Pos::new(1, 1), "policy file is empty"),

@@ -308,25 +308,19 @@ impl<'a> Ctx<'a> {
         fix: String,
         vars: Vars<'_>,
     ) -> Finding {
-        Finding {
-            rule: rule.id.clone(),
-            severity: rule.severity,
-            field: field.map(str::to_string),
-            line: pos.line.max(1),
-            column: pos.col.max(1),
-            message: rule
-                .message
-                .as_deref()
+        let template = |t: &Option<String>, own: String| {
+            t.as_deref()
                 .map(|t| render(t, vars, self.policy))
-                .unwrap_or(message),
-            fix: rule
-                .fix
-                .as_deref()
-                .map(|t| render(t, vars, self.policy))
-                .unwrap_or(fix),
-            missing: false,
-            waived: None,
-        }
+                .unwrap_or(own)
+        };
+        Finding::new(
+            rule.id.clone(),
+            rule.severity,
+            field.map(str::to_string),
+            pos,
+            template(&rule.message, message),
+            template(&rule.fix, fix),
+        )
     }
 }
 
@@ -409,20 +403,16 @@ pub fn evaluate(ctx: &Ctx<'_>) -> Evaluation {
 /// The failing finding of a packet whose judgement the run's time budget cut short.
 fn out_of_time(ctx: &Ctx<'_>) -> Finding {
     let budget = ctx.deadline.map_or(0, |(_, b)| b.as_secs());
-    let pos = ctx.root_pos();
-    Finding {
-        rule: core::LIMIT_TIME.into(),
-        severity: crate::finding::Severity::Error,
-        field: None,
-        line: pos.line.max(1),
-        column: pos.col.max(1),
-        message: format!(
+    Finding::new(
+        core::LIMIT_TIME,
+        crate::finding::Severity::Error,
+        None,
+        ctx.root_pos(),
+        format!(
             "judging stopped part-way: the run's time budget ({budget} s) ran out while this packet was read; the rules not run cannot count as passed"
         ),
-        fix: "raise `limits.run_budget_secs` in the config, or shorten the packet".into(),
-        missing: false,
-        waived: None,
-    }
+        "raise `limits.run_budget_secs` in the config, or shorten the packet",
+    )
 }
 
 // ---- decoding helpers shared by the kinds ----

@@ -37,7 +37,16 @@ pub struct Policy {
     pub rules: Vec<Rule>,
 }
 
+/// The built-in policy the others extend: the secret rules every packet is scanned with
+/// live there, whatever policy judges it.
+pub const COMMON: &str = "common";
+
 impl Policy {
+    /// `common` among `policies`.
+    pub fn common(policies: &[Policy]) -> Option<&Policy> {
+        policies.iter().find(|p| p.id == COMMON)
+    }
+
     pub fn field_doc(&self, name: &str) -> Option<&FieldDoc> {
         self.fields.iter().find(|f| f.name == name)
     }

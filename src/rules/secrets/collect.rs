@@ -21,9 +21,8 @@ pub fn common_rules<'a>(
     policies: &'a [Policy],
     policy: &'a Policy,
 ) -> impl Iterator<Item = &'a Secret> {
-    policies
-        .iter()
-        .filter(|p| p.id == "common")
+    Policy::common(policies)
+        .into_iter()
         .flat_map(|p| p.rules.iter())
         .filter(move |r| policy.rule(&r.id).is_none())
         .filter_map(|r| r.kind_as::<Secret>())
@@ -82,7 +81,7 @@ pub fn files_masker(files: &[(&str, &str)], builtin: &[Policy], policies: &[Poli
     if files.is_empty() {
         return Masker::default();
     }
-    let Some(common) = builtin.iter().find(|p| p.id == "common") else {
+    let Some(common) = Policy::common(builtin) else {
         return Masker::default();
     };
     // The same rule reaches every policy that extends `common`: scan with each once.
