@@ -8,10 +8,11 @@ use super::api::Api;
 use super::files::Changes;
 use crate::config::{self, Config, CONFIG_FILE};
 use crate::git;
+use crate::place::{repo_path, uri_reference};
 use anyhow::{anyhow, Result};
 use std::cell::RefCell;
 use std::io;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 /// Reads files as they are at the base commit.
 #[derive(Debug)]
@@ -20,51 +21,6 @@ struct BaseFiles<'a> {
     base_sha: &'a str,
     /// Every file asked for (repository paths) and whether the base has it.
     read: RefCell<Vec<(String, bool)>>,
-}
-
-/// The repository path of `path` (relative to the working directory, the repository's
-/// root), `..` resolved lexically; `None` for a path that leaves the repository.
-pub fn repo_path(path: &Path) -> Option<String> {
-    let rel = if path.is_absolute() {
-        let cwd = std::env::current_dir().ok()?;
-        let real = std::fs::canonicalize(&cwd).unwrap_or_else(|_| cwd.clone());
-        path.strip_prefix(&cwd)
-            .or_else(|_| path.strip_prefix(&real))
-            .ok()?
-            .to_path_buf()
-    } else {
-        path.to_path_buf()
-    };
-    let mut parts: Vec<String> = Vec::new();
-    for c in rel.components() {
-        match c {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                parts.pop()?;
-            }
-            Component::Normal(s) => parts.push(s.to_string_lossy().into_owned()),
-            Component::RootDir | Component::Prefix(_) => return None,
-        }
-    }
-    (!parts.is_empty()).then(|| parts.join("/"))
-}
-
-/// Percent-encodes a path for a URL, keeping `/`.
-pub fn encode_path(path: &str) -> String {
-    let mut out = String::new();
-    for b in path.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
-                out.push(b as char)
-            }
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
-}
-
-pub fn short(sha: &str) -> &str {
-    sha.get(..7).unwrap_or(sha)
 }
 
 impl BaseFiles<'_> {
@@ -91,12 +47,12 @@ impl BaseFiles<'_> {
         let Some(api) = self.api else {
             return Err(io::Error::other(format!(
                 "the base commit {} is not in the clone and there is no token to fetch `{rel}` with",
-                short(self.base_sha)
+                git::short(self.base_sha)
             )));
         };
         let route = api.repo(&format!(
             "/contents/{}?ref={}",
-            encode_path(rel),
+            uri_reference(rel),
             self.base_sha
         ));
         match api.get(
@@ -145,9 +101,9 @@ pub fn load_config(
     let reader = |p: &Path| source.read(p);
     let config = config::load_from(Path::new("."), file, &reader).map_err(|e| anyhow!(e))?;
     let base = if base_commit.branch.is_empty() {
-        format!("@ {}", short(base_commit.sha))
+        format!("@ {}", git::short(base_commit.sha))
     } else {
-        format!("`{}` @ {}", base_commit.branch, short(base_commit.sha))
+        format!("`{}` @ {}", base_commit.branch, git::short(base_commit.sha))
     };
     for (rel, found) in source.read.borrow().iter() {
         if !changes.is_some_and(|c| c.touched.contains(rel)) {
@@ -164,28 +120,4 @@ pub fn load_config(
         });
     }
     Ok(config)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn paths_are_encoded_for_the_contents_api() {
-        assert_eq!(encode_path("pol icies/a#b.yml"), "pol%20icies/a%23b.yml");
-    }
-
-    #[test]
-    fn repository_paths_resolve_dot_dot_and_refuse_to_leave() {
-        assert_eq!(
-            repo_path(Path::new("./policies/x.yml")).as_deref(),
-            Some("policies/x.yml")
-        );
-        assert_eq!(
-            repo_path(Path::new(".github/../policies/x.yml")).as_deref(),
-            Some("policies/x.yml")
-        );
-        assert_eq!(repo_path(Path::new("../elsewhere.yml")), None);
-        assert_eq!(repo_path(Path::new("/etc/passwd")), None);
-    }
 }

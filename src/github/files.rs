@@ -182,7 +182,7 @@ pub fn read_were_packets(changes: &mut Changes, base_sha: &str, api: Option<&Api
                 Some(api) => {
                     let route = api.repo(&format!(
                         "/contents/{}?ref={base_sha}",
-                        super::base::encode_path(old)
+                        crate::place::uri_reference(old)
                     ));
                     match api.get(
                         "reading a changed file at the base",

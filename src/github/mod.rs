@@ -204,7 +204,7 @@ fn changed_files(
                 None => files::from_git(here, &pull.base_sha, "HEAD").with_context(|| {
                     format!(
                         "no token to list the pull request's files, and git cannot diff against its base {}",
-                        base::short(&pull.base_sha)
+                        crate::git::short(&pull.base_sha)
                     )
                 })?,
             };
@@ -221,8 +221,8 @@ fn changed_files(
                         detail: format!(
                             "GitHub's file list stops at {} files, and git could not diff the base {} against the head {} either ({e}). Check out with `fetch-depth: 0` (or let the runner reach `origin`) so the changed files can be read whole.",
                             files::MAX_FILES,
-                            base::short(&pull.base_sha),
-                            base::short(&pull.head_sha)
+                            crate::git::short(&pull.base_sha),
+                            crate::git::short(&pull.head_sha)
                         ),
                     })?;
                 notices.push(format!(
@@ -242,7 +242,7 @@ fn changed_files(
             Err(_) => {
                 notices.push(format!(
                     "The push's previous commit {} is not in the clone (check out with `fetch-depth: 0`), so every packet on the branch was judged.",
-                    base::short(before)
+                    crate::git::short(before)
                 ));
                 Ok(None)
             }
@@ -258,8 +258,8 @@ fn changed_files(
                     title: "packetgate could not read the merge group's changes".into(),
                     detail: format!(
                         "git cannot diff the merge group's base {} against its head {} ({e}). Check out with `fetch-depth: 0`, or let the runner reach `origin`.",
-                        base::short(base_sha),
-                        base::short(head_sha)
+                        crate::git::short(base_sha),
+                        crate::git::short(head_sha)
                     ),
                 }
                 .into()
@@ -367,7 +367,7 @@ fn link_may_be_packet(config: &Config, path: &str, changes: &Changes) -> bool {
         .parent()
         .unwrap_or(Path::new(""))
         .join(&target);
-    let Some(inside) = base::repo_path(&joined) else {
+    let Some(inside) = crate::place::repo_path(&joined) else {
         return true;
     };
     // The target's own links resolved, it must still be inside the repository.
@@ -418,7 +418,10 @@ fn head_version(
             let api = api.ok_or_else(|| {
                 anyhow!("`{path}` in the workspace is not the pull request's version, and there is no token to fetch it: check out the pull request's head commit")
             })?;
-            let route = api.repo(&format!("/contents/{}?ref={head}", base::encode_path(path)));
+            let route = api.repo(&format!(
+                "/contents/{}?ref={head}",
+                crate::place::uri_reference(path)
+            ));
             let reply = api.get(
                 "reading a changed packet at the head",
                 &route,
@@ -427,7 +430,7 @@ fn head_version(
             if reply.status == 404 {
                 return Err(anyhow!(
                     "`{path}` is not at the head commit {}: check out the pull request's head commit",
-                    base::short(head)
+                    crate::git::short(head)
                 ));
             }
             reply.body.into_bytes()

@@ -329,7 +329,7 @@ fn moved_on(api: &Api, pull: u64, head: &str) -> Option<Delivery> {
         Ok(None) => None,
         Ok(Some(now)) => Some(Delivery::Skipped(format!(
             "the pull request has moved on to commit {}; that commit's run speaks for it",
-            now.get(..7).unwrap_or(&now)
+            crate::git::short(&now)
         ))),
         Err(e) => Some(Delivery::from_error(e)),
     }

@@ -6,6 +6,7 @@
 use super::markdown::{code, message, text, Place};
 use crate::engine::{PacketReport, Report};
 use crate::finding::{Finding, Severity, Verdict};
+use crate::place::uri_reference;
 use crate::report::plural;
 use serde_json::{json, Value};
 use std::fmt::Write as _;
@@ -218,21 +219,7 @@ fn icon(v: Verdict) -> &'static str {
 
 impl View<'_> {
     fn line_url(&self, path: &str, line: u32) -> String {
-        let path: String = path
-            .split('/')
-            .map(|seg| {
-                seg.bytes()
-                    .map(|b| match b {
-                        b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                            (b as char).to_string()
-                        }
-                        _ => format!("%{b:02X}"),
-                    })
-                    .collect::<String>()
-            })
-            .collect::<Vec<_>>()
-            .join("/");
-        format!("{}/{path}#L{line}", self.blob_url)
+        format!("{}/{}#L{line}", self.blob_url, uri_reference(path))
     }
 
     fn headline(&self) -> String {
@@ -256,7 +243,7 @@ impl View<'_> {
         let mut s = format!(
             "<sub>packetgate {} · commit {}",
             env!("CARGO_PKG_VERSION"),
-            self.head_sha.get(..7).unwrap_or(self.head_sha)
+            crate::git::short(self.head_sha)
         );
         if let Some(url) = &self.run_url {
             s.push_str(&format!(" · [workflow run]({url})"));
