@@ -8,9 +8,10 @@
 //! Limits: `PACKETGATE_MEMORY_MB` (default 4096; 0 = none) and `PACKETGATE_TIME_LIMIT_SECS`
 //! (default 1800).
 
-use super::abort::{self, Unjudged};
+use super::abort;
 use super::{event, inputs};
 use crate::cli::GithubArgs;
+use crate::gate::Unjudged;
 use crate::session::Exit;
 use anyhow::{anyhow, Context, Result};
 use std::time::{Duration, Instant};
