@@ -129,7 +129,7 @@ fn head_version<F: Forge + ?Sized>(
 }
 
 /// The files to judge: each changed file that may be a packet, as the head has it (see
-/// [`head_version`]); with no change list, every packet under `paths`.
+/// `head_version`); with no change list, every packet under `paths`.
 pub fn candidates<F: Forge + ?Sized>(
     scratch: &Path,
     config: &Config,

@@ -37,7 +37,7 @@ use std::io::Write;
 
 /// `packetgate github`: judged in a worker under memory and time limits (see [`supervise`]).
 pub fn run(args: &GithubArgs) -> Result<Exit> {
-    supervise::run(args)
+    supervise::run(args, judge)
 }
 
 /// The gate's work, in the worker process.
@@ -62,7 +62,7 @@ fn judge(args: &GithubArgs) -> Result<Exit> {
         settings.repository.as_deref(),
         settings.sha.as_deref(),
     )?;
-    let api = api_for(&settings, &event)?;
+    let api = settings.api_for(&event)?;
     // From here the commit the verdict is due for is known: whatever stops the judging (a
     // file list that cannot be read whole, a broken config, a git failure), the commit gets
     // a failing check that says why, never none.
@@ -79,19 +79,6 @@ fn judge(args: &GithubArgs) -> Result<Exit> {
             Ok(abort::post(&settings, event.head_sha(), api.as_ref(), &why))
         }
     }
-}
-
-/// The API client for the event's repository (none without a token).
-fn api_for(settings: &inputs::Settings, event: &Event) -> Result<Option<Api>> {
-    let Some(token) = &settings.token else {
-        return Ok(None);
-    };
-    Ok(Some(Api::new(
-        &settings.api_url,
-        token.expose(),
-        &event.owner,
-        &event.repo,
-    )?))
 }
 
 /// Judges the event's packets through [`gate::judge`], with GitHub as the forge.
