@@ -2,7 +2,6 @@
 //! mask → verdict, in parallel over packets. It produces a [`Report`] of plain data; the
 //! reporters only render it.
 
-use crate::config::policy::Policy;
 use crate::config::Config;
 use crate::dates::Date;
 use crate::discover::Candidate;
@@ -10,8 +9,9 @@ use crate::finding::{Finding, Severity, Verdict};
 use crate::links::{self, LinkReport, LinkResult, Status};
 use crate::packet::{self, Loaded, Origin};
 use crate::rules::links::LinkClass;
-use crate::rules::secrets::Masker;
-use crate::rules::{self, core, Check, Ctx};
+use crate::rules::secrets::{self, Masker};
+use crate::rules::{self, core, Ctx};
+use crate::yaml::Pos;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -64,13 +64,13 @@ pub struct PacketReport {
     /// Every dated source and the day it goes stale (the audit's evidence windows).
     pub evidence: Vec<crate::rules::dates::Dated>,
     /// The packet's `waivers:` as written, judged by [`crate::waivers::settle`].
-    pub written_waivers: Vec<crate::waivers::Written>,
+    pub written_waivers: Vec<crate::waivers::model::Written>,
     /// `waivers:` is no list: where, and what it is instead.
     pub waivers_shape: Option<(crate::yaml::Pos, &'static str)>,
     /// The config waivers whose `path` matches the packet (indices into `Config::waivers`).
     pub config_waivers: Vec<usize>,
     /// The waivers as judged: the packet's own, and the config's that accepted a finding.
-    pub waivers: Vec<crate::waivers::Waiver>,
+    pub waivers: Vec<crate::waivers::model::Waiver>,
 }
 
 impl PacketReport {
@@ -149,17 +149,7 @@ fn not_judged(
     fix: &str,
     opts: &Options,
 ) -> PacketReport {
-    let f = Finding {
-        rule: rule.into(),
-        severity: Severity::Error,
-        field: None,
-        line: 1,
-        column: 1,
-        message,
-        fix: fix.into(),
-        missing: false,
-        waived: None,
-    };
+    let f = Finding::new(rule, Severity::Error, None, Pos::new(1, 1), message, fix);
     finish(c, c.kind.clone(), vec![f], None, &Masker::default(), opts)
 }
 
@@ -219,11 +209,7 @@ pub fn run(config: &Config, all: &[Candidate], opts: &Options) -> Report {
             opts,
         )
     }));
-    let verdict = if packets.iter().any(|p| p.verdict == Verdict::Fail) {
-        Verdict::Fail
-    } else {
-        Verdict::Pass
-    };
+    let verdict = Verdict::of_all(packets.iter().map(|p| p.verdict));
     Report {
         packets,
         verdict,
@@ -240,17 +226,14 @@ pub fn check_one(config: &Config, c: &Candidate, opts: &Options) -> Option<Packe
     let bytes = match read_capped(c, config.limits.max_file_bytes) {
         Ok(b) => b,
         Err(e) => {
-            let f = Finding {
-                rule: core::FILE_UNREADABLE.into(),
-                severity: Severity::Error,
-                field: None,
-                line: 1,
-                column: 1,
-                message: format!("cannot read the file: {e}"),
-                fix: "check the path and the file's permissions".into(),
-                missing: false,
-                waived: None,
-            };
+            let f = Finding::new(
+                core::FILE_UNREADABLE,
+                Severity::Error,
+                None,
+                Pos::new(1, 1),
+                format!("cannot read the file: {e}"),
+                "check the path and the file's permissions",
+            );
             return Some(finish(
                 c,
                 c.kind.clone(),
@@ -327,20 +310,14 @@ pub fn check_bytes(
             ctx.warn_before_days = config.warn_before_days;
             ctx.deadline = opts.deadline.map(|d| (d, opts.limits.run_budget));
             // A repository policy that does not extend `common` still gets its secrets masked.
-            let common = common_secret_rules(config, policy);
+            let common = secrets::common_rules(&config.policies, policy);
             let mut secrets: Vec<String> = Vec::new();
             let mut citations = Vec::new();
             if let Some(sink) = &opts.link_sink {
                 // Links go to the link phase before the rules run, so requests overlap with
                 // evaluation; a link holding a secret (any secret rule's, on or off) is
                 // never sent.
-                secrets = policy
-                    .rules
-                    .iter()
-                    .filter_map(|r| match &r.check {
-                        Check::Secret(s) => Some(s),
-                        _ => None,
-                    })
+                secrets = secrets::of_policy(policy)
                     .chain(common)
                     .flat_map(|s| s.scan(&ctx))
                     .map(|h| h.secret)
@@ -400,7 +377,7 @@ pub fn check_bytes(
                 .and_then(crate::yaml::Node::as_str)
                 .map(|o| masker.apply(o.trim()));
             report.evidence = evidence(&ctx);
-            match crate::waivers::from_packet(&p.root) {
+            match crate::waivers::model::from_packet(&p.root) {
                 Ok(w) => report.written_waivers = w,
                 Err(shape) => report.waivers_shape = Some(shape),
             }
@@ -435,20 +412,16 @@ fn cap_links(
         all.len()
     };
     let first = &citations[cut];
-    let f = Finding {
-        rule: core::LIMIT_LINKS.into(),
-        severity: Severity::Error,
-        field: first.field.clone(),
-        line: first.line,
-        column: first.column,
-        message: format!(
+    let f = Finding::new(
+        core::LIMIT_LINKS,
+        Severity::Error,
+        first.field.clone(),
+        Pos::new(first.line, first.column),
+        format!(
             "the packet cites {total} links; only the first {max} are opened (`limits.max_links_per_packet`)"
         ),
-        fix: "cite the few sources the change rests on, or raise `limits.max_links_per_packet`"
-            .into(),
-        missing: false,
-        waived: None,
-    };
+        "cite the few sources the change rests on, or raise `limits.max_links_per_packet`",
+    );
     let kept: std::collections::HashSet<String> =
         citations[..cut].iter().map(|c| c.key.clone()).collect();
     citations.retain(|c| kept.contains(&c.key) || !counts(c));
@@ -474,131 +447,20 @@ fn read_capped(c: &Candidate, cap: u64) -> std::io::Result<Vec<u8>> {
     Ok(bytes)
 }
 
-/// `common`'s secret rules that the packet's policy does not already run.
-fn common_secret_rules<'a>(
-    config: &'a Config,
-    policy: &'a Policy,
-) -> impl Iterator<Item = &'a rules::secrets::Secret> {
-    config
-        .policies
-        .iter()
-        .filter(|p| p.id == "common")
-        .flat_map(|p| p.rules.iter())
-        .filter(move |r| policy.rule(&r.id).is_none())
-        .filter_map(|r| match &r.check {
-            Check::Secret(s) => Some(s),
-            _ => None,
-        })
-}
-
-/// The secrets of a file that could not be evaluated, found as in a packet: the secret
-/// rules of its kind's policy (when the config assigns it one) and of `common` read its text,
-/// whatever of its YAML could be read (values before a syntax error, the whole tree of a
-/// file of no known kind) and, for Markdown, its prose as it displays. The enabled ones report
-/// what they find — a key in a broken packet must still be rotated — and every secret goes
-/// into the masker, since the file's snippets and messages are printed too.
+/// The secrets of a file that could not be evaluated (see [`secrets::rejected`]): read with
+/// the secret rules of its kind's policy, when the config assigns it one, and of `common`.
 fn rejected_secrets(
     config: &Config,
     rejected: &packet::Packet,
     opts: &Options,
     findings: &mut Vec<Finding>,
 ) -> Masker {
-    let common = config.policies.iter().find(|p| p.id == "common");
+    let common = rules::policy::Policy::common(&config.policies);
     let Some(policy) = config.policy(&rejected.kind).or(common) else {
         return Masker::default();
     };
-    let mut ctx = Ctx::new(rejected, policy, opts.today, policy.settings.max_age_days);
-    ctx.deadline = opts.deadline.map(|d| (d, opts.limits.run_budget));
-    let own = policy
-        .rules
-        .iter()
-        .filter(|r| matches!(r.check, Check::Secret(_)));
-    let from_common = common
-        .filter(|c| c.id != policy.id)
-        .into_iter()
-        .flat_map(|c| c.rules.iter())
-        .filter(|r| matches!(r.check, Check::Secret(_)) && policy.rule(&r.id).is_none());
-    let mut seen = Vec::new();
-    let mut secrets = Vec::new();
-    for rule in own.chain(from_common) {
-        let Check::Secret(s) = &rule.check else {
-            continue;
-        };
-        if rule.enabled {
-            let mut found = Vec::new();
-            s.check(rule, &ctx, &mut seen, &mut found);
-            findings.extend(found.into_iter().map(|mut f| {
-                rejected.removed.place(&mut f);
-                f
-            }));
-        } else {
-            secrets.extend(s.scan(&ctx).into_iter().map(|h| h.secret));
-        }
-    }
-    secrets.extend(seen.into_iter().map(|h| h.secret));
-    Masker::new(secrets)
-}
-
-/// Masks what is printed of files that are no packet (the config, repository policies): a
-/// config error quotes keys, patterns and host names as written, and in the gate it goes to
-/// a workflow command and the check run. The secret rules of the built-in policies, and of
-/// `policies` (a repository's own), scan each file as they scan a packet: its text as
-/// written (invisible characters read through), every value and key decoded, the values
-/// read before a syntax error, split keys and other spellings. Each spelling found is masked.
-pub fn files_masker(files: &[(&str, &str)], policies: &[Policy]) -> Masker {
-    if files.is_empty() {
-        return Masker::default();
-    }
-    let builtin = crate::config::builtin_policies();
-    let Some(common) = builtin.iter().find(|p| p.id == "common") else {
-        return Masker::default();
-    };
-    // The same rule reaches every policy that extends `common`: scan with each once.
-    let mut seen = std::collections::HashSet::new();
-    let rules: Vec<&rules::secrets::Secret> = builtin
-        .iter()
-        .chain(policies)
-        .flat_map(|p| &p.rules)
-        .filter_map(|r| match &r.check {
-            Check::Secret(s) => Some(s),
-            _ => None,
-        })
-        .filter(|s| {
-            let patterns: Vec<&str> = s.patterns.iter().map(|p| p.regex.as_str()).collect();
-            let allow: Vec<&str> = s.allow.iter().map(|a| a.as_str()).collect();
-            seen.insert(format!(
-                "{patterns:?} {allow:?} {:?} {}",
-                s.fields, s.token_like
-            ))
-        })
-        .collect();
-    let limits = crate::yaml::Limits::default();
-    let mut secrets = Vec::new();
-    for &(path, text) in files {
-        let root = match crate::yaml::parse(text, limits) {
-            Ok(doc) => doc.root.unwrap_or_else(packet::Packet::empty_root),
-            Err(e) => crate::yaml::Node {
-                pos: crate::yaml::Pos::new(1, 1),
-                end_line: 1,
-                value: crate::yaml::Value::Seq(crate::yaml::scalars_read(text, limits, &e)),
-            },
-        };
-        let file = packet::Packet {
-            path: path.to_string(),
-            form: packet::Form::Yaml,
-            prose_start: None,
-            text: text.to_string(),
-            removed: packet::Removed::default(),
-            root,
-            kind: String::new(),
-            kind_pos: None,
-        };
-        let ctx = Ctx::new(&file, common, Date::from_days(0), 0);
-        for s in &rules {
-            secrets.extend(s.scan(&ctx).into_iter().map(|h| h.secret));
-        }
-    }
-    Masker::new(secrets)
+    let deadline = opts.deadline.map(|d| (d, opts.limits.run_budget));
+    secrets::rejected(policy, common, rejected, opts.today, deadline, findings)
 }
 
 fn finish(
@@ -650,7 +512,7 @@ fn evidence(ctx: &Ctx<'_>) -> Vec<crate::rules::dates::Dated> {
     let mut out: Vec<crate::rules::dates::Dated> = Vec::new();
     let mut seen = std::collections::HashSet::new();
     for rule in ctx.policy.rules.iter().filter(|r| r.enabled) {
-        if let Check::Date(d) = &rule.check {
+        if let Some(d) = rule.kind_as::<rules::dates::DateRule>() {
             for dated in d.dated(ctx) {
                 if seen.insert(dated.field.clone()) {
                     out.push(dated);
@@ -762,10 +624,7 @@ pub fn apply_links(config: &Config, report: &mut Report, mut links: LinkReport, 
             .rules
             .iter()
             .filter(|r| r.enabled)
-            .filter_map(|r| match &r.check {
-                Check::Link(l) => Some((r, l.class)),
-                _ => None,
-            })
+            .filter_map(|r| Some((r, r.kind_as::<rules::links::LinkRule>()?.class)))
             .collect();
         let mut added = Vec::new();
         for cite in &packet.citations {
@@ -778,37 +637,31 @@ pub fn apply_links(config: &Config, report: &mut Report, mut links: LinkReport, 
                 continue;
             };
             if result.out_of_time {
-                added.push(Finding {
-                    rule: core::LIMIT_TIME.into(),
-                    severity: Severity::Error,
-                    field: cite.field.as_deref().map(|f| packet.masker.apply(f)),
-                    line: cite.line,
-                    column: cite.column,
-                    message: packet.masker.apply(&format!(
+                added.push(Finding::new(
+                    core::LIMIT_TIME,
+                    Severity::Error,
+                    cite.field.as_deref().map(|f| packet.masker.apply(f)),
+                    Pos::new(cite.line, cite.column),
+                    packet.masker.apply(&format!(
                         "link `{}` was not checked: the link phase's time budget ({} s) ran out first ({}); evidence that was not checked cannot pass",
                         cite.url,
                         budget.as_secs_f64(),
                         result.reason
                     )),
-                    fix: "raise `links.budget_secs` (and `limits.run_budget_secs`) in the config, or cite fewer slow links".into(),
-                    missing: false,
-                    waived: None,
-                });
+                    "raise `links.budget_secs` (and `limits.run_budget_secs`) in the config, or cite fewer slow links",
+                ));
                 continue;
             }
             for (rule, class) in &rules {
                 if let Some((message, fix)) = link_message(*class, cite, result) {
-                    added.push(Finding {
-                        rule: rule.id.clone(),
-                        severity: rule.severity,
-                        field: cite.field.as_deref().map(|f| packet.masker.apply(f)),
-                        line: cite.line,
-                        column: cite.column,
-                        message: packet.masker.apply(&message),
-                        fix: packet.masker.apply(&fix),
-                        missing: false,
-                        waived: None,
-                    });
+                    added.push(Finding::new(
+                        rule.id.clone(),
+                        rule.severity,
+                        cite.field.as_deref().map(|f| packet.masker.apply(f)),
+                        Pos::new(cite.line, cite.column),
+                        packet.masker.apply(&message),
+                        packet.masker.apply(&fix),
+                    ));
                 }
             }
         }
@@ -833,11 +686,7 @@ pub fn apply_links(config: &Config, report: &mut Report, mut links: LinkReport, 
             *text = all.apply(text);
         }
     }
-    report.verdict = if report.packets.iter().any(|p| p.verdict == Verdict::Fail) {
-        Verdict::Fail
-    } else {
-        Verdict::Pass
-    };
+    report.verdict = Verdict::of_all(report.packets.iter().map(|p| p.verdict));
     report.links = Some(links);
 }
 

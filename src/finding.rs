@@ -69,6 +69,29 @@ pub struct Finding {
 }
 
 impl Finding {
+    /// A finding at `pos` (a line or column of 0 reads as 1) about a value that is there
+    /// (not a missing one), not waived.
+    pub fn new(
+        rule: impl Into<String>,
+        severity: Severity,
+        field: Option<String>,
+        pos: crate::yaml::Pos,
+        message: String,
+        fix: impl Into<String>,
+    ) -> Finding {
+        Finding {
+            rule: rule.into(),
+            severity,
+            field,
+            line: pos.line.max(1),
+            column: pos.col.max(1),
+            message,
+            fix: fix.into(),
+            missing: false,
+            waived: None,
+        }
+    }
+
     /// Counts toward the verdict and the severity counts: not waived.
     pub fn counts(&self) -> bool {
         self.waived.is_none()
@@ -97,6 +120,15 @@ impl Verdict {
     /// A packet fails when any finding that is not waived reaches the fail level.
     pub fn of(findings: &[Finding], fail_on: Severity) -> Verdict {
         if findings.iter().any(|f| f.severity >= fail_on && f.counts()) {
+            Verdict::Fail
+        } else {
+            Verdict::Pass
+        }
+    }
+
+    /// A run fails when any of its packets does.
+    pub fn of_all(verdicts: impl IntoIterator<Item = Verdict>) -> Verdict {
+        if verdicts.into_iter().any(|v| v == Verdict::Fail) {
             Verdict::Fail
         } else {
             Verdict::Pass

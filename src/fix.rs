@@ -11,8 +11,8 @@
 use crate::config::Config;
 use crate::discover::Candidate;
 use crate::engine::Report;
-use crate::rules::urls::{glob_match, UrlCheck};
-use crate::rules::Check;
+use crate::rules::urls::{glob_match, UrlCheck, UrlHosts, UrlRule};
+use crate::rules::values::Enum;
 use std::path::PathBuf;
 
 /// The repaired text of one file.
@@ -50,9 +50,9 @@ pub fn plan(config: &Config, report: &Report, candidates: &[Candidate]) -> Vec<F
         let docs_hosts: Vec<String> = policy
             .rules
             .iter()
-            .filter_map(|r| match &r.check {
-                Check::UrlHosts(h) => Some(h.providers.iter().flat_map(|(_, hosts)| hosts.clone())),
-                _ => None,
+            .filter_map(|r| {
+                let h = r.kind_as::<UrlHosts>()?;
+                Some(h.providers.iter().flat_map(|(_, hosts)| hosts.clone()))
             })
             .flatten()
             .map(|h| h.to_ascii_lowercase())
@@ -75,7 +75,7 @@ pub fn plan(config: &Config, report: &Report, candidates: &[Candidate]) -> Vec<F
             let Some(at) = lines.offset(f.line, f.column) else {
                 continue;
             };
-            if let Check::Url(u) = &rule.check {
+            if let Some(u) = rule.kind_as::<UrlRule>() {
                 if matches!(u.check, UrlCheck::NoTracking(_) | UrlCheck::Https) {
                     add(repair_link(&text, at, &tracking, &docs_hosts));
                 }
@@ -230,22 +230,19 @@ fn enum_values<'p>(
     walk(&p.root, String::new(), &mut scalars);
     let mut out = Vec::new();
     for rule in policy.rules.iter().filter(|r| r.enabled) {
-        let Check::Enum(e) = &rule.check else {
+        let Some(e) = rule.kind_as::<Enum>() else {
             continue;
         };
         for (path, node) in &scalars {
             if e.field.matches(path) {
-                let mut f = crate::finding::Finding {
-                    rule: String::new(),
-                    severity: crate::finding::Severity::Notice,
-                    field: None,
-                    line: node.pos.line,
-                    column: node.pos.col,
-                    message: String::new(),
-                    fix: String::new(),
-                    missing: false,
-                    waived: None,
-                };
+                let mut f = crate::finding::Finding::new(
+                    "",
+                    crate::finding::Severity::Notice,
+                    None,
+                    node.pos,
+                    String::new(),
+                    "",
+                );
                 p.removed.place(&mut f);
                 out.push((f.line, f.column, e.values.as_slice()));
             }

@@ -29,5 +29,6 @@ pub mod schema;
 pub mod session;
 pub mod suggest;
 pub mod template;
+pub mod text;
 pub mod waivers;
 pub mod yaml;

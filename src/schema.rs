@@ -33,8 +33,7 @@ mod render;
 use crate::config::policy::Policy;
 use crate::config::Config;
 use crate::fieldpath::{FieldPath, Step};
-use crate::rules::values::Type;
-use crate::rules::{Check, Rule};
+use crate::rules::{Constraint, Json, Rule};
 use crate::yaml::{self, Node, ScalarKind};
 use ecma::any_case;
 use render::Out;
@@ -173,16 +172,16 @@ fn kind_shape(policy: &Policy, config: &Config) -> Shape {
         .iter()
         .filter(|r| r.enabled && r.severity >= config.fail_on)
         .collect();
+    // What each rule's kind says about the shape (`Kind::schema`), in the rules' order.
+    let constraints: Vec<Constraint<'_>> = rules.iter().flat_map(|r| r.check.schema()).collect();
     // Requirements first: whether a field may be left empty decides its `null`.
-    for rule in &rules {
-        if let Check::Required(req) = &rule.check {
-            for path in &req.fields {
-                require(&mut root, policy, path);
-            }
+    for c in &constraints {
+        if let Constraint::Required(path) = c {
+            require(&mut root, policy, path);
         }
     }
-    for rule in &rules {
-        constrain(&mut root, rule);
+    for c in &constraints {
+        constrain(&mut root, c);
     }
     root
 }
@@ -228,50 +227,47 @@ fn require(root: &mut Shape, policy: &Policy, path: &FieldPath) {
     }
 }
 
-fn constrain(root: &mut Shape, rule: &Rule) {
-    match &rule.check {
-        Check::Type(t) => {
-            let bits = match t.expected {
-                // The gate reads an unquoted number as text too.
-                Type::Text => STRING | NUMBER,
-                Type::List => ARRAY,
-                Type::Mapping => OBJECT,
-                Type::Boolean => BOOLEAN,
-                Type::Number => NUMBER,
-            };
-            for f in &t.fields {
-                root.at(f.steps()).restrict(bits);
-            }
+fn constrain(root: &mut Shape, c: &Constraint<'_>) {
+    match *c {
+        Constraint::Required(_) => {}
+        Constraint::Types(field, types) => {
+            let bits = types.iter().fold(0, |bits, t| {
+                bits | match t {
+                    Json::String => STRING,
+                    Json::Number => NUMBER,
+                    Json::Boolean => BOOLEAN,
+                    Json::Array => ARRAY,
+                    Json::Object => OBJECT,
+                }
+            });
+            root.at(field.steps()).restrict(bits);
         }
-        Check::Enum(e) => {
-            let field = root.at(e.field.steps());
-            let values: Vec<&str> = e.values.iter().map(String::as_str).collect();
-            field.pattern(
+        Constraint::OneOf(field, values) => {
+            let shape = root.at(field.steps());
+            let values: Vec<&str> = values.iter().map(String::as_str).collect();
+            shape.pattern(
                 any_case(&values),
                 format!("one of: {} (any case)", values.join(", ")),
             );
-            for v in &e.values {
-                field.example(Value::String(v.clone()));
+            for v in values {
+                shape.example(Value::String(v.to_string()));
             }
         }
-        Check::Pattern(p) => {
-            if let Some(re) = ecma::translate(p.regex.as_str()) {
-                root.at(p.field.steps()).pattern(re, p.expected.clone());
+        Constraint::Pattern(field, regex, expected) => {
+            if let Some(re) = ecma::translate(regex) {
+                root.at(field.steps()).pattern(re, expected.to_string());
             }
         }
-        Check::MinItems(m) => {
-            let field = root.at(m.field.steps());
-            field.restrict(ARRAY);
-            field.min_items = field.min_items.max(m.min as u64);
+        Constraint::MinItems(field, min) => {
+            let shape = root.at(field.steps());
+            shape.restrict(ARRAY);
+            shape.min_items = shape.min_items.max(min as u64);
         }
-        Check::Date(d) => {
-            for f in &d.fields {
-                let field = root.at(f.steps());
-                field.restrict(STRING);
-                field.pattern(DATE.into(), "a date in YYYY-MM-DD form".into());
-            }
+        Constraint::Date(field) => {
+            let shape = root.at(field.steps());
+            shape.restrict(STRING);
+            shape.pattern(DATE.into(), "a date in YYYY-MM-DD form".into());
         }
-        _ => {}
     }
 }
 

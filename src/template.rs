@@ -3,7 +3,7 @@
 //! which the gate treats as missing until filled in; optional fields are commented out.
 
 use crate::config::policy::Policy;
-use crate::rules::Check;
+use crate::rules::required::Required;
 use std::fmt::Write;
 
 fn required_fields(policy: &Policy) -> Vec<&str> {
@@ -11,16 +11,9 @@ fn required_fields(policy: &Policy) -> Vec<&str> {
         .rules
         .iter()
         .filter(|r| r.enabled)
-        .filter_map(|r| match &r.check {
-            Check::Required(req) => Some(
-                req.fields
-                    .iter()
-                    .filter_map(|f| f.is_concrete().then(|| f.top_key()).flatten())
-                    .collect::<Vec<_>>(),
-            ),
-            _ => None,
-        })
-        .flatten()
+        .filter_map(|r| r.kind_as::<Required>())
+        .flat_map(|req| &req.fields)
+        .filter_map(|f| f.is_concrete().then(|| f.top_key()).flatten())
         .collect()
 }
 

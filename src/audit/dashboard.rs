@@ -9,8 +9,8 @@
 //! heading. The body stays under GitHub's 65,536-character limit for an issue: lists, the
 //! chart and at last whole owners' details are cut, each with a note saying so.
 
-use super::health::{Expiring, Failing, Owner, WaiverDue};
 use super::model::Audit;
+use super::model::{Expiring, Failing, Owner, WaiverDue};
 use crate::gate::markdown::{code, message, text, Place};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
@@ -150,7 +150,7 @@ fn heading(o: &Owner, mentioned: &mut BTreeSet<String>) -> String {
     if let Some(m) = &o.mention {
         // Validated when the config was read and again when a report is read back; text()
         // below is for the repeat, which must not notify again.
-        if super::valid_mention(m) && mentioned.insert(m.to_ascii_lowercase()) {
+        if crate::config::valid_mention(m) && mentioned.insert(m.to_ascii_lowercase()) {
             let _ = write!(line, " · {m}");
         } else {
             let _ = write!(line, " · {}", text(m));

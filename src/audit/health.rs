@@ -4,102 +4,13 @@
 //! already out of force. Computed from the report's packets alone, so a merged report's
 //! health is the unsharded one's. Packets with no `owner` are grouped last, as `null`.
 
-use super::model::{Header, Packet};
+use super::model::{Counts, Expiring, Failing, Header, Health, Owner, Packet, ToFix, WaiverDue};
 use crate::dates::Date;
 use crate::finding::Severity;
-use crate::waivers::State;
-use serde::{Deserialize, Serialize};
+use crate::waivers::model::State;
 
 /// The rule whose findings name evidence going stale soon (policies/common.yml).
 pub const EXPIRING_RULE: &str = "evidence-expiring";
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Health {
-    pub warn_before_days: u32,
-    pub counts: Counts,
-    pub owners: Vec<Owner>,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Counts {
-    pub packets: usize,
-    pub failing: usize,
-    /// Dated sources already stale.
-    pub evidence_stale: usize,
-    pub evidence_expiring: usize,
-    pub waivers_expiring: usize,
-    pub waivers_out_of_force: usize,
-}
-
-impl Counts {
-    fn add(&mut self, o: &Counts) {
-        self.packets += o.packets;
-        self.failing += o.failing;
-        self.evidence_stale += o.evidence_stale;
-        self.evidence_expiring += o.evidence_expiring;
-        self.waivers_expiring += o.waivers_expiring;
-        self.waivers_out_of_force += o.waivers_out_of_force;
-    }
-}
-
-/// One owner's packets.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Owner {
-    /// The packets' `owner`; `null` for packets without one.
-    pub owner: Option<String>,
-    /// Whom to mention for it (the config's `owners:`).
-    pub mention: Option<String>,
-    pub counts: Counts,
-    pub failing: Vec<Failing>,
-    pub evidence_expiring: Vec<Expiring>,
-    pub waivers_expiring: Vec<WaiverDue>,
-    pub waivers_out_of_force: Vec<WaiverDue>,
-}
-
-/// A failing packet and what to fix in it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Failing {
-    pub path: String,
-    pub repository: Option<String>,
-    pub kind: Option<String>,
-    /// The findings at or above the fail level that no waiver accepted.
-    pub fix: Vec<ToFix>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ToFix {
-    pub field: Option<String>,
-    pub rule: String,
-    pub severity: Severity,
-    pub line: u32,
-    pub fix: String,
-}
-
-/// A dated source going stale within the warning window.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Expiring {
-    pub path: String,
-    pub repository: Option<String>,
-    pub field: String,
-    pub line: u32,
-    pub date: String,
-    pub stale_on: String,
-    pub days_left: i64,
-}
-
-/// A waiver running out, or out of force.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct WaiverDue {
-    pub path: String,
-    pub repository: Option<String>,
-    pub rule: String,
-    pub field: Option<String>,
-    pub owner: String,
-    pub expires: String,
-    pub state: State,
-    /// Days until it expires (negative: since), when `expires` is a date.
-    pub days_left: Option<i64>,
-}
 
 fn days_between(from: Date, to: Date) -> i64 {
     to.days() - from.days()

@@ -3,8 +3,8 @@
 //! packets are printed with control characters shown as escapes, so a packet cannot move
 //! the cursor or colour the terminal.
 
-use super::health::Owner;
 use super::model::Audit;
+use super::model::Owner;
 use std::fmt::Write;
 
 /// `s` with control characters escaped.

@@ -15,6 +15,7 @@
 //! packet at once. `--publish-issue` hands [`dashboard::TITLE`] and [`dashboard::render`] to
 //! the issue publisher, healthy when the verdict is a pass.
 
+pub mod assemble;
 pub mod dashboard;
 pub mod health;
 pub mod human;
@@ -24,6 +25,7 @@ pub mod remote;
 pub mod shard;
 
 use crate::cli::{AuditArgs, AuditCommand, AuditFormat, AuditMergeArgs, AuditRunArgs};
+use crate::config::valid_mention;
 use crate::config::Config;
 use crate::discover::{self, Candidate};
 use crate::session::{self, Exit, Judging};
@@ -55,27 +57,6 @@ pub fn run(args: AuditArgs) -> Result<Exit> {
         Some(AuditCommand::Merge(m)) => merge_files(m),
         None => local(args.run),
     }
-}
-
-/// `@user` or `@org/team`, as GitHub spells them.
-pub fn valid_mention(s: &str) -> bool {
-    let Some(rest) = s.strip_prefix('@') else {
-        return false;
-    };
-    let (user, team) = match rest.split_once('/') {
-        Some((u, t)) => (u, Some(t)),
-        None => (rest, None),
-    };
-    let user_ok = (1..=39).contains(&user.len())
-        && user.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-        && !user.starts_with('-')
-        && !user.ends_with('-');
-    let team_ok = team.is_none_or(|t| {
-        (1..=100).contains(&t.len())
-            && t.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
-    });
-    user_ok && team_ok
 }
 
 /// `owner/name`.
@@ -137,9 +118,10 @@ pub fn warn_days(config: &Config) -> u32 {
             .policies
             .iter()
             .flat_map(|p| &p.rules)
-            .find_map(|r| match &r.check {
-                crate::rules::Check::Date(d) if r.id == health::EXPIRING_RULE => d.warn_before_days,
-                _ => None,
+            .filter(|r| r.id == health::EXPIRING_RULE)
+            .find_map(|r| {
+                r.kind_as::<crate::rules::dates::DateRule>()?
+                    .warn_before_days
             })
             .unwrap_or(DEFAULT_WARN_DAYS)
     })

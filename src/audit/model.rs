@@ -2,14 +2,13 @@
 //! more per packet (`repository`, `commit`) and two more at the top (`audit`: what the run
 //! was; `health`: the packets' health by owner). Every audit output renders this, and
 //! `audit merge` reads it back, so a merged report is assembled from exactly what the shards
-//! wrote, by the same code that assembles an unsharded one ([`Audit::assemble`]).
+//! wrote, by the same code that assembles an unsharded one ([`Audit::assemble`], in [`super::assemble`]).
 
-use super::health::{self, Health};
 use super::shard::Shard;
 use crate::engine;
 use crate::finding::{Finding, Severity, Verdict};
 use crate::rules::dates::Dated;
-use crate::waivers::Waiver;
+use crate::waivers::model::{State, Waiver};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -245,57 +244,6 @@ pub fn url_of(v: &serde_json::Value) -> &str {
 }
 
 impl Audit {
-    /// The report over `packets`: sorted by repository and path, the summary, the verdict
-    /// and the health computed from them. Both an audit run and `audit merge` end here.
-    pub fn assemble(
-        header: Header,
-        today: crate::dates::Date,
-        fail_on: Severity,
-        config: Option<String>,
-        links: Links,
-        mut packets: Vec<Packet>,
-    ) -> Audit {
-        packets.sort_by(|a, b| (&a.repository, &a.path).cmp(&(&b.repository, &b.path)));
-        // A packet whose findings fail it fails, whatever a report read back says of it.
-        for p in &mut packets {
-            if Verdict::of(&p.findings, fail_on) == Verdict::Fail {
-                p.verdict = Verdict::Fail;
-            }
-        }
-        let findings = || packets.iter().flat_map(|p| &p.findings);
-        let count = |s: Severity| findings().filter(|f| f.severity == s && f.counts()).count();
-        let failed = packets
-            .iter()
-            .filter(|p| p.verdict == Verdict::Fail)
-            .count();
-        let summary = Summary {
-            packets: packets.len(),
-            passed: packets.len() - failed,
-            failed,
-            errors: count(Severity::Error),
-            warnings: count(Severity::Warning),
-            notices: count(Severity::Notice),
-            waived: findings().filter(|f| !f.counts()).count(),
-            fail_on,
-        };
-        let health = health::compute(&packets, today, fail_on, &header);
-        Audit {
-            version: VERSION,
-            verdict: if failed > 0 {
-                Verdict::Fail
-            } else {
-                Verdict::Pass
-            },
-            packets,
-            summary,
-            today: today.to_string(),
-            config,
-            links,
-            audit: header,
-            health,
-        }
-    }
-
     /// The JSON report, streamed to `w`.
     pub fn write_json(&self, w: &mut dyn std::io::Write) -> std::io::Result<()> {
         serde_json::to_writer_pretty(&mut *w, self)?;
@@ -307,4 +255,94 @@ impl Audit {
         text.push('\n');
         text
     }
+}
+
+// ---- health, by owner (computed by `super::health`) ----
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Health {
+    pub warn_before_days: u32,
+    pub counts: Counts,
+    pub owners: Vec<Owner>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Counts {
+    pub packets: usize,
+    pub failing: usize,
+    /// Dated sources already stale.
+    pub evidence_stale: usize,
+    pub evidence_expiring: usize,
+    pub waivers_expiring: usize,
+    pub waivers_out_of_force: usize,
+}
+
+impl Counts {
+    pub fn add(&mut self, o: &Counts) {
+        self.packets += o.packets;
+        self.failing += o.failing;
+        self.evidence_stale += o.evidence_stale;
+        self.evidence_expiring += o.evidence_expiring;
+        self.waivers_expiring += o.waivers_expiring;
+        self.waivers_out_of_force += o.waivers_out_of_force;
+    }
+}
+
+/// One owner's packets.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Owner {
+    /// The packets' `owner`; `null` for packets without one.
+    pub owner: Option<String>,
+    /// Whom to mention for it (the config's `owners:`).
+    pub mention: Option<String>,
+    pub counts: Counts,
+    pub failing: Vec<Failing>,
+    pub evidence_expiring: Vec<Expiring>,
+    pub waivers_expiring: Vec<WaiverDue>,
+    pub waivers_out_of_force: Vec<WaiverDue>,
+}
+
+/// A failing packet and what to fix in it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Failing {
+    pub path: String,
+    pub repository: Option<String>,
+    pub kind: Option<String>,
+    /// The findings at or above the fail level that no waiver accepted.
+    pub fix: Vec<ToFix>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ToFix {
+    pub field: Option<String>,
+    pub rule: String,
+    pub severity: Severity,
+    pub line: u32,
+    pub fix: String,
+}
+
+/// A dated source going stale within the warning window.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Expiring {
+    pub path: String,
+    pub repository: Option<String>,
+    pub field: String,
+    pub line: u32,
+    pub date: String,
+    pub stale_on: String,
+    pub days_left: i64,
+}
+
+/// A waiver running out, or out of force.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WaiverDue {
+    pub path: String,
+    pub repository: Option<String>,
+    pub rule: String,
+    pub field: Option<String>,
+    pub owner: String,
+    pub expires: String,
+    pub state: State,
+    /// Days until it expires (negative: since), when `expires` is a date.
+    pub days_left: Option<i64>,
 }

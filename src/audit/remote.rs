@@ -180,18 +180,14 @@ fn load_config(root: &Path) -> std::result::Result<Config, config::ConfigError> 
 
 /// A repository (or its config) that could not be read: one failing entry in its place.
 fn unreadable(repository: &str, path: &str, message: String) -> Packet {
-    let finding = Finding {
-        rule: crate::rules::core::REPOSITORY_UNREADABLE.into(),
-        severity: Severity::Error,
-        field: None,
-        line: 1,
-        column: 1,
+    let finding = Finding::new(
+        crate::rules::core::REPOSITORY_UNREADABLE,
+        Severity::Error,
+        None,
+        crate::yaml::Pos::new(1, 1),
         message,
-        fix: "give the token `contents: read` on the repository, or fix its `.packetgate.yml`"
-            .into(),
-        missing: false,
-        waived: None,
-    };
+        "give the token `contents: read` on the repository, or fix its `.packetgate.yml`",
+    );
     Packet {
         path: path.to_string(),
         repository: Some(repository.to_string()),

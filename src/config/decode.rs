@@ -58,6 +58,20 @@ impl Problems {
         self.list.is_empty()
     }
 
+    /// Each key a parsed file writes twice, as a problem: YAML keeps the last one silently.
+    pub fn duplicate_keys(&mut self, file: FileId, doc: &crate::yaml::Document) {
+        for d in &doc.duplicates {
+            self.push(
+                file,
+                d.pos,
+                format!(
+                    "`{}` is written twice (first at line {})",
+                    d.key, d.first.line
+                ),
+            );
+        }
+    }
+
     pub fn render(&self, sources: &Sources) -> ProblemList {
         let mut sorted: Vec<&Problem> = self.list.iter().collect();
         sorted.sort_by_key(|p| (p.file, p.pos));

@@ -5,11 +5,11 @@
 //! error listing every problem with its file and line (exit code 2), never a partial run.
 
 pub mod decode;
-pub mod placeholders;
 pub mod policy;
 
 use crate::finding::Severity;
 use crate::packet::LoadLimits;
+use crate::rules::{secrets, KindSpec, Kinds};
 use decode::{Entries, Problems, Sources};
 use globset::{Glob, GlobBuilder, GlobMatcher};
 use policy::{Documents, Policy};
@@ -95,7 +95,7 @@ pub struct Config {
     /// How links are opened (`links:`).
     pub links: crate::links::LinkSettings,
     /// Waivers for the packets a glob matches (`waivers:`).
-    pub waivers: Vec<crate::waivers::ConfigWaiver>,
+    pub waivers: Vec<crate::waivers::model::ConfigWaiver>,
     /// `waivers.max_days`: how long a waiver may run, over the policies' `waiver-too-long`.
     pub waiver_max_days: Option<u32>,
     /// `freshness.warn_before_days`: over the policies' `evidence-expiring`.
@@ -153,6 +153,20 @@ fn read_file(path: &Path) -> std::io::Result<String> {
 /// Loads the config: the file given, else `.packetgate.yml` in `root` if present, else
 /// built-ins only.
 pub fn load(root: &Path, explicit: Option<&Path>) -> Result<Config, ConfigError> {
+    load_with_kinds(root, explicit, &[])
+}
+
+/// [`load`], with rule kinds of the caller's own besides the built-in ones: a library user's
+/// policies may name them in `kind:` (`tests/rule_kind.rs` adds one).
+///
+/// # Panics
+///
+/// When one of `kinds` has the id of another kind, built-in or given.
+pub fn load_with_kinds(
+    root: &Path,
+    explicit: Option<&Path>,
+    kinds: &[&KindSpec],
+) -> Result<Config, ConfigError> {
     let path = match explicit {
         Some(p) => Some(p.to_path_buf()),
         None => Some(root.join(CONFIG_FILE)).filter(|p| p.is_file()),
@@ -167,7 +181,7 @@ pub fn load(root: &Path, explicit: Option<&Path>) -> Result<Config, ConfigError>
         }
         None => None,
     };
-    load_from(root, file, &read_file)
+    load_from_with(root, file, &read_file, Kinds::with(kinds))
 }
 
 /// Loads a config whose text is already read (`None`: built-ins only); policy files it
@@ -176,6 +190,15 @@ pub fn load_from(
     root: &Path,
     file: Option<(PathBuf, String)>,
     read: Reader<'_>,
+) -> Result<Config, ConfigError> {
+    load_from_with(root, file, read, Kinds::BUILTIN)
+}
+
+fn load_from_with(
+    root: &Path,
+    file: Option<(PathBuf, String)>,
+    read: Reader<'_>,
+    kinds: Kinds<'_>,
 ) -> Result<Config, ConfigError> {
     let mut sources = Sources::default();
     let mut problems = Problems::default();
@@ -210,16 +233,7 @@ pub fn load_from(
         match &parsed {
             Err(e) => problems.push(file, e.pos, e.to_string()),
             Ok(doc) => {
-                for d in &doc.duplicates {
-                    problems.push(
-                        file,
-                        d.pos,
-                        format!(
-                            "`{}` is written twice (first at line {})",
-                            d.key, d.first.line
-                        ),
-                    );
-                }
+                problems.duplicate_keys(file, doc);
                 if let Some(root_node) = &doc.root {
                     if let Some(top) =
                         Entries::of(root_node, file, "the config file", &mut problems)
@@ -231,7 +245,7 @@ pub fn load_from(
         }
     }
     let docs = Documents::parse(&repo_policies, &mut sources, &mut problems);
-    config.policies = docs.resolve(&sources, &mut problems);
+    config.policies = docs.resolve_with(kinds, &sources, &mut problems);
     let defined = docs.kinds();
     for g in &config.packets {
         if let (Some(kind), Some((file, pos))) = (&g.kind, g.kind_at) {
@@ -258,7 +272,7 @@ pub fn load_from(
         if let Some((path, text)) = &file {
             files.push((path.to_str().unwrap_or(CONFIG_FILE), text.as_str()));
         }
-        let masker = crate::engine::files_masker(&files, &config.policies);
+        let masker = files_masker(&files, &config.policies);
         let mut list = problems.render(&sources);
         for line in &mut list.0 {
             *line = masker.apply(line);
@@ -266,7 +280,7 @@ pub fn load_from(
         return Err(ConfigError::Invalid { problems: list });
     }
     if let Some((path, text)) = &file {
-        config.masker = crate::engine::files_masker(
+        config.masker = files_masker(
             &[(path.to_str().unwrap_or(CONFIG_FILE), text.as_str())],
             &config.policies,
         );
@@ -280,6 +294,15 @@ pub fn builtin_policies() -> Vec<Policy> {
     let mut problems = Problems::default();
     let docs = Documents::parse(&[], &mut sources, &mut problems);
     docs.resolve(&sources, &mut problems)
+}
+
+/// [`secrets::files_masker`] with the built-in policies, decoded only when there is a file
+/// to mask.
+fn files_masker(files: &[(&str, &str)], policies: &[Policy]) -> secrets::Masker {
+    if files.is_empty() {
+        return secrets::Masker::default();
+    }
+    secrets::files_masker(files, &builtin_policies(), policies)
 }
 
 fn read_config(
@@ -408,7 +431,7 @@ fn read_owners(config: &mut Config, e: decode::Entry<'_>, p: &mut Problems) {
             continue;
         };
         let handle = handle.trim();
-        if !crate::audit::valid_mention(handle) {
+        if !valid_mention(handle) {
             entry.problem(
                 p,
                 format!(
@@ -455,7 +478,7 @@ fn read_waivers(config: &mut Config, e: decode::Entry<'_>, p: &mut Problems) {
         return;
     };
     for item in items {
-        let (written, extra) = crate::waivers::read_entry(item, &["path"]);
+        let (written, extra) = crate::waivers::model::read_entry(item, &["path"]);
         if let Some(kind) = written.not_a_map {
             p.push(
                 list.file,
@@ -465,7 +488,7 @@ fn read_waivers(config: &mut Config, e: decode::Entry<'_>, p: &mut Problems) {
             continue;
         }
         for (key, pos) in &written.unknown {
-            let keys: Vec<&str> = crate::waivers::KEYS
+            let keys: Vec<&str> = crate::waivers::model::KEYS
                 .iter()
                 .copied()
                 .chain(["path"])
@@ -486,7 +509,7 @@ fn read_waivers(config: &mut Config, e: decode::Entry<'_>, p: &mut Problems) {
             continue;
         };
         match glob(pattern) {
-            Ok(glob) => config.waivers.push(crate::waivers::ConfigWaiver {
+            Ok(glob) => config.waivers.push(crate::waivers::model::ConfigWaiver {
                 written,
                 pattern: pattern.to_string(),
                 glob,
@@ -494,4 +517,25 @@ fn read_waivers(config: &mut Config, e: decode::Entry<'_>, p: &mut Problems) {
             Err(msg) => p.push(list.file, path.pos, format!("bad glob `{pattern}`: {msg}")),
         }
     }
+}
+
+/// `@user` or `@org/team`, as GitHub spells them.
+pub fn valid_mention(s: &str) -> bool {
+    let Some(rest) = s.strip_prefix('@') else {
+        return false;
+    };
+    let (user, team) = match rest.split_once('/') {
+        Some((u, t)) => (u, Some(t)),
+        None => (rest, None),
+    };
+    let user_ok = (1..=39).contains(&user.len())
+        && user.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        && !user.starts_with('-')
+        && !user.ends_with('-');
+    let team_ok = team.is_none_or(|t| {
+        (1..=100).contains(&t.len())
+            && t.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+    });
+    user_ok && team_ok
 }

@@ -7,11 +7,14 @@
 //! spans, merge each policy's chain of `extends` layer by layer (rule by rule, key by key,
 //! each entry remembering its file), then decode the merged result into typed [`Rule`]s while
 //! collecting every problem with its file and line.
+//!
+//! The model the loader builds ([`Policy`], its settings and field docs) lives in
+//! `rules::policy`, beside the rules that read it.
 
 use super::decode::{Entries, Entry, FileId, Problems, Sources};
-pub use super::placeholders::Placeholders;
 use crate::finding::Severity;
-use crate::rules::{self, Rule, COMMON_KEYS, KINDS};
+pub use crate::rules::policy::{FieldDoc, Placeholders, Policy, Settings, COMMON};
+use crate::rules::{Kinds, Rule, COMMON_KEYS};
 use crate::suggest;
 use crate::yaml::{self, Limits, Node, Pos};
 
@@ -39,55 +42,13 @@ const FIELD_KEYS: &[&str] = &["description", "example", "aliases"];
 
 /// The built-in policies, embedded at build time.
 pub const BUILTIN: &[(&str, &str)] = &[
-    ("common", include_str!("../../policies/common.yml")),
+    (COMMON, include_str!("../../policies/common.yml")),
     (
         "budget-change",
         include_str!("../../policies/budget-change.yml"),
     ),
     ("cost-trace", include_str!("../../policies/cost-trace.yml")),
 ];
-
-#[derive(Debug, Clone)]
-pub struct FieldDoc {
-    pub name: String,
-    pub description: String,
-    pub example: Option<String>,
-    /// Other ways to name the field in prose (`retry behaviour`, `evidence links`), for a
-    /// note that must name fields. Case, spaces, `-` and `_` are folded when comparing.
-    pub aliases: Vec<String>,
-}
-
-#[derive(Debug, Clone)]
-pub struct Settings {
-    pub max_age_days: u32,
-    pub negations: Vec<String>,
-    /// The words that scope claims (negation, hedging, the packet's own subject, model
-    /// names), split and compiled once.
-    pub vocabulary: crate::rules::claims::detect::Vocabulary,
-}
-
-#[derive(Debug, Clone)]
-pub struct Policy {
-    pub id: String,
-    pub description: String,
-    pub is_abstract: bool,
-    /// Files the policy was assembled from, base first.
-    pub files: Vec<String>,
-    pub fields: Vec<FieldDoc>,
-    pub placeholders: Placeholders,
-    pub settings: Settings,
-    pub rules: Vec<Rule>,
-}
-
-impl Policy {
-    pub fn field_doc(&self, name: &str) -> Option<&FieldDoc> {
-        self.fields.iter().find(|f| f.name == name)
-    }
-
-    pub fn rule(&self, id: &str) -> Option<&Rule> {
-        self.rules.iter().find(|r| r.id == id)
-    }
-}
 
 /// One policy file, parsed.
 struct Layer<'a> {
@@ -171,16 +132,7 @@ impl Documents {
             let file = sources.add(name);
             match parsed {
                 Ok(doc) => {
-                    for d in &doc.duplicates {
-                        problems.push(
-                            file,
-                            d.pos,
-                            format!(
-                                "`{}` is written twice (first at line {})",
-                                d.key, d.first.line
-                            ),
-                        );
-                    }
+                    problems.duplicate_keys(file, &doc);
                     match doc.root {
                         Some(root) => docs.push((file, root, builtin)),
                         None => problems.push(file, Pos::new(1, 1), "policy file is empty"),
@@ -202,8 +154,18 @@ impl Documents {
             .collect()
     }
 
-    /// Resolves `extends`, merges and decodes every policy.
+    /// Resolves `extends`, merges and decodes every policy, with the built-in rule kinds.
     pub fn resolve(&self, sources: &Sources, problems: &mut Problems) -> Vec<Policy> {
+        self.resolve_with(Kinds::BUILTIN, sources, problems)
+    }
+
+    /// [`Documents::resolve`], with the rule kinds given.
+    pub fn resolve_with(
+        &self,
+        kinds: Kinds<'_>,
+        sources: &Sources,
+        problems: &mut Problems,
+    ) -> Vec<Policy> {
         let mut layers: Vec<Layer<'_>> = Vec::new();
         for (file, root, builtin) in &self.docs {
             let Some(mut top) = Entries::of(root, *file, "a policy file", problems) else {
@@ -279,7 +241,7 @@ impl Documents {
             for &i in &chain {
                 merge_layer(&mut merged, &layers[i], i == leaf, problems);
             }
-            if let Some(p) = decode(id, &merged, sources, problems) {
+            if let Some(p) = decode(id, &merged, kinds, sources, problems) {
                 policies.push(p);
             }
         }
@@ -401,7 +363,13 @@ fn merge_layer<'a>(m: &mut Merged<'a>, layer: &Layer<'a>, is_leaf: bool, problem
     top.finish(POLICY_KEYS, "a policy file", problems);
 }
 
-fn decode(id: &str, m: &Merged<'_>, sources: &Sources, problems: &mut Problems) -> Option<Policy> {
+fn decode(
+    id: &str,
+    m: &Merged<'_>,
+    kinds: Kinds<'_>,
+    sources: &Sources,
+    problems: &mut Problems,
+) -> Option<Policy> {
     let before = problems.list.len();
     let description = m
         .description
@@ -488,14 +456,17 @@ fn decode(id: &str, m: &Merged<'_>, sources: &Sources, problems: &mut Problems) 
             );
             continue;
         }
-        if let Some(rule) = decode_rule(rid, entries, *pos, *rfile, sources, problems) {
+        if let Some(rule) = decode_rule(rid, entries, *pos, *rfile, kinds, sources, problems) {
             rules_out.push(rule);
         }
     }
     if problems.list.len() > before {
         return None;
     }
-    placeholders.learn(&rules_out);
+    placeholders.learn();
+    for rule in &rules_out {
+        rule.check.teach(&mut placeholders);
+    }
     Some(Policy {
         id: id.to_string(),
         description,
@@ -517,6 +488,7 @@ fn decode_rule(
     entries: &[Entry<'_>],
     pos: Pos,
     file: FileId,
+    kinds: Kinds<'_>,
     sources: &Sources,
     p: &mut Problems,
 ) -> Option<Rule> {
@@ -552,16 +524,25 @@ fn decode_rule(
         .collect::<Vec<_>>()
         .join(" + ");
     let kind = kind?;
-    let Some((_, keys)) = KINDS.iter().find(|(k, _)| *k == kind) else {
-        let hint = suggest::hint(&kind, KINDS.iter().map(|(k, _)| *k));
+    let Some(spec) = kinds.get(&kind) else {
+        let hint = suggest::hint(&kind, kinds.ids());
         if let Some(k) = kind_entry {
             k.problem(p, format!("unknown rule kind `{kind}`{hint}"));
         }
         return None;
     };
-    let check = rules::decode_check(&kind, &mut e, p);
+    let before = p.list.len();
+    let check = (spec.decode)(&mut e, p);
+    if check.is_none() && p.list.len() == before {
+        // A kind that refuses a rule says why; one that does not must not drop it silently.
+        p.push(
+            file,
+            pos,
+            format!("{what} (kind `{kind}`) could not be read"),
+        );
+    }
     e.finish(
-        &[COMMON_KEYS, keys].concat(),
+        &[COMMON_KEYS, spec.keys].concat(),
         &format!("{what} (kind `{kind}`)"),
         p,
     );
@@ -575,12 +556,8 @@ fn decode_rule(
         fix,
         doc,
         // A credential found is rotated, never accepted, and a waiver cannot waive waivers:
-        // no policy can say otherwise.
-        waivable: waivable
-            && !matches!(
-                check,
-                Some(rules::Check::Waiver(_)) | Some(rules::Check::Secret(_))
-            ),
+        // the kind says so (`Kind::waivable`), and no policy can say otherwise.
+        waivable: waivable && check.as_ref().is_none_or(|c| c.waivable()),
         check: check?,
         origin,
     })

@@ -158,17 +158,14 @@ impl Default for LoadLimits {
 }
 
 fn finding(rule: &str, field: Option<&str>, pos: Pos, message: String, fix: &str) -> Finding {
-    Finding {
-        rule: rule.to_string(),
-        severity: Severity::Error,
-        field: field.map(str::to_string),
-        line: pos.line.max(1),
-        column: pos.col.max(1),
+    Finding::new(
+        rule,
+        Severity::Error,
+        field.map(str::to_string),
+        pos,
         message,
-        fix: fix.to_string(),
-        missing: false,
-        waived: None,
-    }
+        fix,
+    )
 }
 
 /// Decodes bytes as text: UTF-8 (BOM stripped) or UTF-16 with a BOM; anything else, or text

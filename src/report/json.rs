@@ -29,7 +29,7 @@ struct PacketOut<'a> {
     /// Every dated source with the day it goes stale.
     evidence: &'a [crate::rules::dates::Dated],
     /// The packet's waivers as judged, and the config's that accepted one of its findings.
-    waivers: &'a [crate::waivers::Waiver],
+    waivers: &'a [crate::waivers::model::Waiver],
 }
 
 #[derive(Serialize)]

@@ -114,11 +114,4 @@ pub fn render(format: Format, report: &Report, rules: &[RuleInfo], look: Look) -
     String::from_utf8_lossy(&buf).into_owned()
 }
 
-/// "3 errors", "1 warning", "0 notices".
-pub fn plural(n: usize, word: &str) -> String {
-    if n == 1 {
-        format!("{n} {word}")
-    } else {
-        format!("{n} {word}s")
-    }
-}
+pub use crate::text::plural;

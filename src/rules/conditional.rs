@@ -2,14 +2,21 @@
 //! packet's consistency rules ("approved requires both results pass", "FAIL requires an
 //! exception reason"). The same [`Test`]s are the `unless` of `claim` rules.
 
-use super::{decode_path, decode_regex, Ctx, Missing, Rule, Vars};
+use super::{decode_path, decode_regex, Ctx, Kind, KindSpec, Missing, Phase, Rule, Vars};
 use crate::config::decode::{Entries, Entry, Problems};
 use crate::fieldpath::FieldPath;
 use crate::finding::{Finding, Severity};
 use crate::yaml::{Node, Pos};
 use regex::Regex;
+use std::sync::Arc;
 
 pub const KEYS: &[&str] = &["when", "then"];
+
+pub static CONDITIONAL: KindSpec = KindSpec {
+    id: "conditional",
+    keys: KEYS,
+    decode: |e, p| Some(Arc::new(Conditional::decode(e, p)?)),
+};
 
 const OPS: &[&str] = &[
     "equals",
@@ -235,7 +242,7 @@ impl Test {
                 } else {
                     "report"
                 },
-                crate::report::plural(failing.len(), "error")
+                crate::text::plural(failing.len(), "error")
             );
         }
         match self.value(ctx) {
@@ -376,6 +383,21 @@ fn fix_for(req: &Test, because: &str) -> String {
         Op::MinWords(_) => format!("name a real metric in `{f}`, e.g. `cost per resolved support case`"),
         Op::MentionsField => format!("name in `{f}` each field the change was returned for, e.g. `missing unit_metric and retry_behavior`"),
         Op::RulesPass(ids) => format!("fix the findings of {} first, or set the status back to pending", ids.join(", ")),
+    }
+}
+
+impl Kind for Conditional {
+    fn check(&self, rule: &Rule, ctx: &Ctx<'_>, prior: &[Finding], out: &mut Vec<Finding>) {
+        Conditional::check(self, rule, ctx, prior, out);
+    }
+
+    /// A rule with a `rules_pass` test runs after the others, and sees their findings.
+    fn phase(&self) -> Phase {
+        if self.needs_findings() {
+            Phase::AfterRules
+        } else {
+            Phase::Packet
+        }
     }
 }
 

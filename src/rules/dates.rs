@@ -5,13 +5,20 @@
 //! With `warn_before_days` the rule warns instead: it names each date that is fresh today but
 //! leaves the window within that many days, with the day it goes stale (`evidence-expiring`).
 
-use super::{decode_paths, Ctx, Rule, Vars};
+use super::{decode_paths, Constraint, Ctx, Kind, KindSpec, Rule, Vars};
 use crate::config::decode::{Entries, Problems};
 use crate::dates::Date;
 use crate::fieldpath::FieldPath;
 use crate::finding::Finding;
+use std::sync::Arc;
 
 pub const KEYS: &[&str] = &["fields", "max_age_days", "allow_future", "warn_before_days"];
+
+pub static DATE: KindSpec = KindSpec {
+    id: "date",
+    keys: KEYS,
+    decode: |e, p| Some(Arc::new(DateRule::decode(e, p)?)),
+};
 
 #[derive(Debug, Clone)]
 pub struct DateRule {
@@ -241,5 +248,15 @@ impl DateRule {
                 ));
             }
         }
+    }
+}
+
+impl Kind for DateRule {
+    fn check(&self, rule: &Rule, ctx: &Ctx<'_>, _prior: &[Finding], out: &mut Vec<Finding>) {
+        DateRule::check(self, rule, ctx, out);
+    }
+
+    fn schema(&self) -> Vec<Constraint<'_>> {
+        self.fields.iter().map(Constraint::Date).collect()
     }
 }

@@ -3,12 +3,12 @@
 //! ([`Ctx::missing`](super::Ctx::missing)), so `required` reports a gap once and the value
 //! rules (`enum`, `pattern`, `date`, `url`) skip it instead of reporting it a second way.
 //!
-//! One text is judged by the policy's `placeholders:` data (`config::placeholders`); this
+//! One text is judged by the policy's `placeholders:` data (`placeholders`); this
 //! file walks the shapes around texts: a list or mapping whose items are all missing
 //! (`[~]`, `[{}]`, `[null, ""]`, `{<TEAM_OR_COST_OWNER>: }`) holds nothing, and a bare
 //! `true` or `42` says nothing where text belongs.
 
-use crate::config::policy::Placeholders;
+use super::placeholders::Placeholders;
 use crate::yaml::{Node, ScalarKind, Value};
 
 /// Why a value does not count as filled in.

@@ -1,95 +1,64 @@
 //! Rules: the kinds a policy can use, and how one packet is evaluated against one policy.
 //!
-//! Fourth stage of the flow. A policy (data, see `config::policy`) is a list of [`Rule`]s,
-//! each an id, a severity, texts and a [`Check`] — one variant per rule kind, each in its own
-//! file with its parameters, its decoding from YAML and its evaluation. Adding a kind means
-//! one new file and one line in [`KINDS`] and [`Check`].
+//! Fourth stage of the flow. A [`Policy`] (the model, in [`policy`]; loaded by
+//! `config::policy`) is a list of [`Rule`]s, each an id, a severity, texts and a [`Kind`]:
+//! the parameters of one rule kind, each kind in its own file with its decoding from YAML and
+//! its evaluation. Adding a kind means one new file and one line in [`REGISTRY`] (see
+//! [`kind`]).
 
 pub mod claims;
 pub mod conditional;
 pub mod core;
 pub mod dates;
 pub mod filled;
+pub mod kind;
 pub mod links;
 pub mod mention;
+pub mod placeholders;
+pub mod policy;
+mod regexes;
 pub mod required;
 pub mod secrets;
 pub mod urls;
 pub mod values;
 pub mod waivers;
 
-use crate::config::decode::{Entries, Entry, Problems};
-use crate::config::policy::Policy;
+use crate::config::decode::{Entry, Problems};
 use crate::dates::Date;
 use crate::fieldpath::{self, Concrete, FieldPath};
 use crate::finding::{Finding, Severity};
 use crate::packet::Packet;
 use crate::yaml::{Node, Pos};
 use regex::Regex;
+use std::sync::Arc;
+
+pub use kind::{Constraint, Json, Kind, KindSpec, Kinds, Phase};
+pub use policy::Policy;
+pub use regexes::{ascii_word_boundaries, compiled, decode_regex, LazyRegex};
 
 /// Keys every rule may carry, whatever its kind.
 pub const COMMON_KEYS: &[&str] = &[
     "id", "kind", "severity", "enabled", "summary", "message", "fix", "doc", "waivable",
 ];
 
-/// Rule kinds and the keys each accepts besides [`COMMON_KEYS`].
-pub const KINDS: &[(&str, &[&str])] = &[
-    ("required", required::REQUIRED_KEYS),
-    ("known-fields", required::KNOWN_KEYS),
-    ("enum", values::ENUM_KEYS),
-    ("pattern", values::PATTERN_KEYS),
-    ("type", values::TYPE_KEYS),
-    ("min-items", values::MIN_ITEMS_KEYS),
-    ("date", dates::KEYS),
-    ("url", urls::URL_KEYS),
-    ("url-hosts", urls::HOSTS_KEYS),
-    ("conditional", conditional::KEYS),
-    ("claim", claims::KEYS),
-    ("secret", secrets::KEYS),
-    ("link", links::KEYS),
-    ("waiver", waivers::KEYS),
+/// Every built-in rule kind, one line each. A policy's `kind:` names one of these (or one a
+/// library caller adds, see [`Kinds`]); any other is a config error with the closest id.
+pub const REGISTRY: &[&KindSpec] = &[
+    &required::REQUIRED,
+    &required::KNOWN_FIELDS,
+    &values::ENUM,
+    &values::PATTERN,
+    &values::TYPE,
+    &values::MIN_ITEMS,
+    &dates::DATE,
+    &urls::URL,
+    &urls::URL_HOSTS,
+    &conditional::CONDITIONAL,
+    &claims::CLAIM,
+    &secrets::SECRET,
+    &links::LINK,
+    &waivers::WAIVER,
 ];
-
-#[derive(Debug, Clone)]
-pub enum Check {
-    Required(required::Required),
-    KnownFields(required::KnownFields),
-    Enum(values::Enum),
-    Pattern(values::Pattern),
-    Type(values::TypeCheck),
-    MinItems(values::MinItems),
-    Date(dates::DateRule),
-    Url(urls::UrlRule),
-    UrlHosts(urls::UrlHosts),
-    Conditional(conditional::Conditional),
-    Claim(Box<claims::Claim>),
-    Secret(secrets::Secret),
-    /// Judged after the link phase, from what opening the links found (see `links`).
-    Link(links::LinkRule),
-    /// Judged once the run's findings are known (see `crate::waivers`).
-    Waiver(waivers::WaiverRule),
-}
-
-/// Decodes the kind-specific keys of a rule.
-pub fn decode_check(kind: &str, e: &mut Entries<'_>, p: &mut Problems) -> Option<Check> {
-    Some(match kind {
-        "required" => Check::Required(required::Required::decode(e, p)?),
-        "known-fields" => Check::KnownFields(required::KnownFields::decode(e, p)?),
-        "enum" => Check::Enum(values::Enum::decode(e, p)?),
-        "pattern" => Check::Pattern(values::Pattern::decode(e, p)?),
-        "type" => Check::Type(values::TypeCheck::decode(e, p)?),
-        "min-items" => Check::MinItems(values::MinItems::decode(e, p)?),
-        "date" => Check::Date(dates::DateRule::decode(e, p)?),
-        "url" => Check::Url(urls::UrlRule::decode(e, p)?),
-        "url-hosts" => Check::UrlHosts(urls::UrlHosts::decode(e, p)?),
-        "conditional" => Check::Conditional(conditional::Conditional::decode(e, p)?),
-        "claim" => Check::Claim(Box::new(claims::Claim::decode(e, p)?)),
-        "secret" => Check::Secret(secrets::Secret::decode(e, p)?),
-        "link" => Check::Link(links::LinkRule::decode(e, p)?),
-        "waiver" => Check::Waiver(waivers::WaiverRule::decode(e, p)?),
-        _ => return None,
-    })
-}
 
 #[derive(Debug, Clone)]
 pub struct Rule {
@@ -103,7 +72,9 @@ pub struct Rule {
     /// The one-line fix; may use `{field}`, `{value}`, `{expected}`, `{description}`, `{example}`.
     pub fix: Option<String>,
     pub doc: String,
-    pub check: Check,
+    /// The kind's parameters and how they judge (see [`Kind`]; [`Rule::kind_as`] gives them
+    /// back by type).
+    pub check: Arc<dyn Kind>,
     /// A waiver may accept this rule's findings (`waivable: false` in a policy says not;
     /// `waiver` rules never can be).
     pub waivable: bool,
@@ -160,12 +131,14 @@ pub struct Ctx<'a> {
     /// Scalar values whose text differs from what the file shows (escapes, folded blocks),
     /// one per line: text scans look here too, so an escape cannot hide a claim or a key.
     pub decoded: String,
-    links: std::cell::OnceCell<Vec<urls::Link>>,
+    links: std::cell::OnceCell<Vec<links::Link>>,
     /// Per line asked about: where each character starts (`None` for an ASCII line, where
     /// a column is a byte), so a column becomes a byte once per line, not once per value.
     char_starts: std::cell::RefCell<CharStarts>,
     paragraphs: std::cell::OnceCell<Vec<crate::packet::Paragraph>>,
     claims: std::cell::OnceCell<Vec<claims::Hit>>,
+    /// What the secret rules found so far, shared between them (see [`secrets::Seen`]).
+    pub secrets: std::cell::RefCell<secrets::Seen>,
     /// When the run's time budget ends, and the budget (for the message): rules stop there,
     /// inside one packet as well as between packets.
     pub deadline: Option<(std::time::Instant, std::time::Duration)>,
@@ -192,6 +165,7 @@ impl<'a> Ctx<'a> {
             char_starts: Default::default(),
             paragraphs: std::cell::OnceCell::new(),
             claims: std::cell::OnceCell::new(),
+            secrets: Default::default(),
             deadline: None,
         };
         let mut decoded = String::new();
@@ -271,8 +245,8 @@ impl<'a> Ctx<'a> {
     }
 
     /// Every link in fields and prose, found once per packet and shared by the url rules.
-    pub fn links(&self) -> &[urls::Link] {
-        self.links.get_or_init(|| urls::all_links(self))
+    pub fn links(&self) -> &[links::Link] {
+        self.links.get_or_init(|| links::all_links(self))
     }
 
     /// The Markdown prose as a reader sees it (see [`Packet::paragraphs`]), rendered once per
@@ -334,25 +308,19 @@ impl<'a> Ctx<'a> {
         fix: String,
         vars: Vars<'_>,
     ) -> Finding {
-        Finding {
-            rule: rule.id.clone(),
-            severity: rule.severity,
-            field: field.map(str::to_string),
-            line: pos.line.max(1),
-            column: pos.col.max(1),
-            message: rule
-                .message
-                .as_deref()
+        let template = |t: &Option<String>, own: String| {
+            t.as_deref()
                 .map(|t| render(t, vars, self.policy))
-                .unwrap_or(message),
-            fix: rule
-                .fix
-                .as_deref()
-                .map(|t| render(t, vars, self.policy))
-                .unwrap_or(fix),
-            missing: false,
-            waived: None,
-        }
+                .unwrap_or(own)
+        };
+        Finding::new(
+            rule.id.clone(),
+            rule.severity,
+            field.map(str::to_string),
+            pos,
+            template(&rule.message, message),
+            template(&rule.fix, fix),
+        )
     }
 }
 
@@ -399,29 +367,22 @@ pub fn evaluate(ctx: &Ctx<'_>) -> Evaluation {
         .policy
         .rules
         .iter()
-        .partition(|r| matches!(&r.check, Check::Conditional(c) if c.needs_findings()));
-    let mut secret_hits = Vec::new();
-    let mut secrets = Vec::new();
+        .partition(|r| r.check.phase() == Phase::AfterRules);
     let mut stopped = false;
     for rule in early {
-        // Past the deadline only secret rules still run: masking never depends on time.
+        // Past the deadline only the rules that always run (secrets) still run: masking
+        // never depends on time.
         if !stopped && ctx.out_of_time() {
             stopped = true;
             out.push(out_of_time(ctx));
         }
-        if stopped && !matches!(rule.check, Check::Secret(_)) {
-            continue;
-        }
-        match &rule.check {
-            // Secret rules see each other's hits so one leaked key gives one finding; a
-            // switched-off one still scans, because masking never depends on a rule.
-            Check::Secret(c) if rule.enabled => c.check(rule, ctx, &mut secret_hits, &mut out),
-            Check::Secret(c) => secrets.extend(c.scan(ctx).into_iter().map(|h| h.secret)),
-            _ if rule.enabled => run(rule, ctx, &[], &mut out),
-            _ => {}
+        match rule.check.phase() {
+            Phase::Elsewhere => {}
+            phase if stopped && phase != Phase::Always => {}
+            _ if rule.enabled => rule.check.check(rule, ctx, &[], &mut out),
+            _ => rule.check.switched_off(ctx),
         }
     }
-    secrets.extend(secret_hits.into_iter().map(|h| h.secret));
     let before = out.clone();
     for rule in late.into_iter().filter(|r| r.enabled) {
         if !stopped && ctx.out_of_time() {
@@ -431,49 +392,27 @@ pub fn evaluate(ctx: &Ctx<'_>) -> Evaluation {
         if stopped {
             break;
         }
-        run(rule, ctx, &before, &mut out);
+        rule.check.check(rule, ctx, &before, &mut out);
     }
     Evaluation {
         findings: out,
-        secrets,
+        secrets: ctx.secrets.take().into_secrets(),
     }
 }
 
 /// The failing finding of a packet whose judgement the run's time budget cut short.
 fn out_of_time(ctx: &Ctx<'_>) -> Finding {
     let budget = ctx.deadline.map_or(0, |(_, b)| b.as_secs());
-    let pos = ctx.root_pos();
-    Finding {
-        rule: core::LIMIT_TIME.into(),
-        severity: crate::finding::Severity::Error,
-        field: None,
-        line: pos.line.max(1),
-        column: pos.col.max(1),
-        message: format!(
+    Finding::new(
+        core::LIMIT_TIME,
+        crate::finding::Severity::Error,
+        None,
+        ctx.root_pos(),
+        format!(
             "judging stopped part-way: the run's time budget ({budget} s) ran out while this packet was read; the rules not run cannot count as passed"
         ),
-        fix: "raise `limits.run_budget_secs` in the config, or shorten the packet".into(),
-        missing: false,
-        waived: None,
-    }
-}
-
-fn run(rule: &Rule, ctx: &Ctx<'_>, prior: &[Finding], out: &mut Vec<Finding>) {
-    match &rule.check {
-        Check::Required(c) => c.check(rule, ctx, out),
-        Check::KnownFields(c) => c.check(rule, ctx, out),
-        Check::Enum(c) => c.check(rule, ctx, out),
-        Check::Pattern(c) => c.check(rule, ctx, out),
-        Check::Type(c) => c.check(rule, ctx, out),
-        Check::MinItems(c) => c.check(rule, ctx, out),
-        Check::Date(c) => c.check(rule, ctx, out),
-        Check::Url(c) => c.check(rule, ctx, out),
-        Check::UrlHosts(c) => c.check(rule, ctx, out),
-        Check::Conditional(c) => c.check(rule, ctx, prior, out),
-        Check::Claim(c) => c.check(rule, ctx, out),
-        Check::Secret(c) => c.check(rule, ctx, &mut Vec::new(), out),
-        Check::Link(_) | Check::Waiver(_) => {}
-    }
+        "raise `limits.run_budget_secs` in the config, or shorten the packet",
+    )
 }
 
 // ---- decoding helpers shared by the kinds ----
@@ -500,38 +439,6 @@ pub fn decode_paths(e: Entry<'_>, p: &mut Problems) -> Option<Vec<FieldPath>> {
     ok.then_some(out)
 }
 
-/// Compiles a policy regex; `anchored` wraps it so it must match the whole value.
-pub fn decode_regex(
-    e: Entry<'_>,
-    text: &str,
-    pos: Pos,
-    anchored: bool,
-    p: &mut Problems,
-) -> Option<Regex> {
-    let source = if anchored {
-        format!("^(?:{text})$")
-    } else {
-        text.to_string()
-    };
-    match compiled(&source, || {
-        regex::RegexBuilder::new(&source)
-            .size_limit(1 << 20)
-            .build()
-    }) {
-        Ok(r) => Some(r),
-        Err(err) => {
-            let first = err.to_string();
-            let first = first.lines().last().unwrap_or("invalid").trim().to_string();
-            p.push(
-                e.file,
-                pos,
-                format!("`{}` is not a valid regex: {first}", e.name()),
-            );
-            None
-        }
-    }
-}
-
 /// Is the scalar at `path` inside one of the fields (or subtrees) the patterns name?
 pub fn path_in(path: &Concrete, patterns: &[FieldPath]) -> bool {
     patterns.iter().any(|p| p.covers_concrete(path))
@@ -539,130 +446,3 @@ pub fn path_in(path: &Concrete, patterns: &[FieldPath]) -> bool {
 
 #[cfg(test)]
 mod tests;
-
-/// Compiles a regex once per process. Policies that extend another re-read its rules, so
-/// the same pattern comes back once per policy; compiling is the costly part of loading the
-/// config (Unicode classes make large automata) and a compiled regex is cheap to clone.
-/// `pattern` with each word boundary (`\b`, `\B`) read between ASCII word characters
-/// (`(?-u:\b)`). Claim words and keys are ASCII, so the same matches are found; and a Unicode
-/// boundary makes the regex engine leave its fast automaton at the first non-ASCII byte: one
-/// claim in a megabyte of `ß` took seconds.
-pub fn ascii_word_boundaries(source: &str) -> String {
-    let mut out = String::with_capacity(source.len() + 16);
-    let mut chars = source.chars();
-    while let Some(c) = chars.next() {
-        if c != '\\' {
-            out.push(c);
-            continue;
-        }
-        match chars.next() {
-            Some(b @ ('b' | 'B')) => {
-                out.push_str("(?-u:\\");
-                out.push(b);
-                out.push(')');
-            }
-            Some(other) => {
-                out.push('\\');
-                out.push(other);
-            }
-            None => out.push('\\'),
-        }
-    }
-    out
-}
-
-pub fn compiled<T: Clone + Send + 'static>(
-    source: &str,
-    build: impl FnOnce() -> Result<T, regex::Error>,
-) -> Result<T, regex::Error> {
-    use std::any::Any;
-    use std::collections::HashMap;
-    use std::sync::Mutex;
-    type Cache = HashMap<(String, std::any::TypeId), Box<dyn Any + Send>>;
-    static CACHE: Mutex<Option<Cache>> = Mutex::new(None);
-    let key = (source.to_string(), std::any::TypeId::of::<T>());
-    if let Some(hit) = CACHE
-        .lock()
-        .ok()
-        .and_then(|c| c.as_ref()?.get(&key)?.downcast_ref::<T>().cloned())
-    {
-        return Ok(hit);
-    }
-    let built = build()?;
-    if let Ok(mut c) = CACHE.lock() {
-        c.get_or_insert_with(HashMap::new)
-            .insert(key, Box::new(built.clone()));
-    }
-    Ok(built)
-}
-
-/// A regex whose syntax was checked when the policy was read, compiled on first use (or by
-/// [`warm`]). Claim patterns are large case-insensitive automata: compiling them off the
-/// start-up path lets the link phase begin sooner.
-#[derive(Debug, Clone)]
-pub struct LazyRegex {
-    source: String,
-    cell: std::sync::OnceLock<Option<Regex>>,
-}
-
-impl LazyRegex {
-    /// Checks the syntax now; a mistake is a config problem with its line.
-    pub fn decode(e: Entry<'_>, source: String, p: &mut Problems) -> Option<Self> {
-        // Checking the syntax of the built-ins' large case-insensitive patterns is most of
-        // the cost of decoding a policy: a source once found valid is not checked again.
-        use std::collections::HashSet;
-        use std::sync::Mutex;
-        static VALID: Mutex<Option<HashSet<String>>> = Mutex::new(None);
-        let known = |s: &str| {
-            VALID
-                .lock()
-                .is_ok_and(|v| v.as_ref().is_some_and(|v| v.contains(s)))
-        };
-        let checked = if known(&source) {
-            Ok(())
-        } else {
-            regex_syntax::ParserBuilder::new()
-                .build()
-                .parse(&source)
-                .map(|_| {
-                    if let Ok(mut v) = VALID.lock() {
-                        let v = v.get_or_insert_with(HashSet::new);
-                        // Bounded: a long-running caller (a fuzzer) may see endless sources.
-                        if v.len() < 256 {
-                            v.insert(source.clone());
-                        }
-                    }
-                })
-        };
-        match checked {
-            Ok(()) => Some(LazyRegex {
-                source,
-                cell: std::sync::OnceLock::new(),
-            }),
-            Err(err) => {
-                let first = err.to_string();
-                let first = first.lines().last().unwrap_or("invalid").trim().to_string();
-                e.problem(p, format!("`{}` is not a valid regex: {first}", e.name()));
-                None
-            }
-        }
-    }
-
-    /// The compiled regex; `None` only if it outgrows the size limit (reported once).
-    pub fn get(&self) -> Option<&Regex> {
-        self.cell
-            .get_or_init(|| {
-                let built = compiled(&self.source, || {
-                    regex::RegexBuilder::new(&self.source)
-                        .size_limit(1 << 20)
-                        .build()
-                });
-                built
-                    .map_err(|e| {
-                        eprintln!("packetgate: a policy regex is too large to use ({e}); its rule is skipped")
-                    })
-                    .ok()
-            })
-            .as_ref()
-    }
-}

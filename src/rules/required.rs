@@ -5,15 +5,28 @@
 //! `known-fields`: every top-level key is one the policy declares, so a misspelt field
 //! (`ownr:`) is caught instead of silently leaving `owner` missing.
 
-use super::{decode_paths, Ctx, Missing, Rule, Vars};
+use super::{decode_paths, Constraint, Ctx, Kind, KindSpec, Missing, Rule, Vars};
 use crate::config::decode::{Entries, Problems};
 use crate::fieldpath::FieldPath;
 use crate::finding::Finding;
 use crate::suggest;
 use crate::yaml::{Node, Value};
+use std::sync::Arc;
 
 pub const REQUIRED_KEYS: &[&str] = &["fields"];
 pub const KNOWN_KEYS: &[&str] = &["allow"];
+
+pub static REQUIRED: KindSpec = KindSpec {
+    id: "required",
+    keys: REQUIRED_KEYS,
+    decode: |e, p| Some(Arc::new(Required::decode(e, p)?)),
+};
+
+pub static KNOWN_FIELDS: KindSpec = KindSpec {
+    id: "known-fields",
+    keys: KNOWN_KEYS,
+    decode: |e, p| Some(Arc::new(KnownFields::decode(e, p)?)),
+};
 
 #[derive(Debug, Clone)]
 pub struct Required {
@@ -244,6 +257,22 @@ fn pasteable(example: &str) -> std::borrow::Cow<'_, str> {
             "\"{}\"",
             e.replace('\\', "\\\\").replace('"', "\\\"")
         ))
+    }
+}
+
+impl Kind for Required {
+    fn check(&self, rule: &Rule, ctx: &Ctx<'_>, _prior: &[Finding], out: &mut Vec<Finding>) {
+        Required::check(self, rule, ctx, out);
+    }
+
+    fn schema(&self) -> Vec<Constraint<'_>> {
+        self.fields.iter().map(Constraint::Required).collect()
+    }
+}
+
+impl Kind for KnownFields {
+    fn check(&self, rule: &Rule, ctx: &Ctx<'_>, _prior: &[Finding], out: &mut Vec<Finding>) {
+        KnownFields::check(self, rule, ctx, out);
     }
 }
 

@@ -13,9 +13,10 @@
 //! out of place, wherever they stand (`unescape`: percent-encoding, entities, backslash
 //! escapes, base64 after `!!binary`, escaped blanks inside a key). Each is found at the place
 //! the file writes it, and every spelling the file shows is masked too. A file the loader
-//! refused is scanned the same way, as far as its YAML could be read (`engine`). The scan is linear in the size of the
+//! refused is scanned the same way, as far as its YAML could be read (`collect`). The scan is linear in the size of the
 //! file: a packet full of keys costs one pass, not one per key.
 
+mod collect;
 mod mask;
 mod pattern;
 mod place;
@@ -23,10 +24,11 @@ mod prose;
 mod text;
 mod unescape;
 
+pub use collect::{common_rules, files_masker, of_policy, rejected};
 pub use mask::{mask, Masker};
 pub use pattern::Pattern;
 
-use super::{decode_paths, decode_regex, path_in, Ctx, Rule, Vars};
+use super::{decode_paths, decode_regex, path_in, Ctx, Kind, KindSpec, Phase, Rule, Vars};
 use crate::config::decode::{Entries, Problems};
 use crate::fieldpath::FieldPath;
 use crate::finding::Finding;
@@ -38,6 +40,12 @@ use text::{align, Cursor, Spliced, Visible};
 use unescape::Unescaped;
 
 pub const KEYS: &[&str] = &["patterns", "allow", "fields", "token_like"];
+
+pub static SECRET: KindSpec = KindSpec {
+    id: "secret",
+    keys: KEYS,
+    decode: |e, p| Some(std::sync::Arc::new(Secret::decode(e, p)?)),
+};
 
 #[derive(Debug, Clone)]
 pub struct Secret {
@@ -574,7 +582,13 @@ impl Secret {
 
     /// Reports hits not already covered by `seen` (hits of earlier secret rules), and adds
     /// them to it.
-    pub fn check(&self, rule: &Rule, ctx: &Ctx<'_>, seen: &mut Vec<Hit>, out: &mut Vec<Finding>) {
+    pub fn check_seen(
+        &self,
+        rule: &Rule,
+        ctx: &Ctx<'_>,
+        seen: &mut Vec<Hit>,
+        out: &mut Vec<Finding>,
+    ) {
         let hits = self.scan(ctx);
         if hits.is_empty() {
             return;
@@ -600,6 +614,51 @@ impl Secret {
             ));
             seen.push(hit);
         }
+    }
+}
+
+/// What a packet's secret rules found so far: the enabled rules' hits, shared so that one
+/// leaked key is one finding whichever rules match it, and the secrets the switched-off rules
+/// saw, which are masked all the same.
+#[derive(Debug, Default)]
+pub struct Seen {
+    hits: Vec<Hit>,
+    off: Vec<String>,
+}
+
+impl Seen {
+    /// Every secret seen, for the packet's masker.
+    pub fn into_secrets(self) -> Vec<String> {
+        let mut out = self.off;
+        out.extend(self.hits.into_iter().map(|h| h.secret));
+        out
+    }
+}
+
+impl Kind for Secret {
+    fn check(&self, rule: &Rule, ctx: &Ctx<'_>, _prior: &[Finding], out: &mut Vec<Finding>) {
+        let mut seen = std::mem::take(&mut ctx.secrets.borrow_mut().hits);
+        self.check_seen(rule, ctx, &mut seen, out);
+        ctx.secrets.borrow_mut().hits = seen;
+    }
+
+    /// Secrets are masked whatever the time: a secret rule runs past the run's deadline.
+    fn phase(&self) -> Phase {
+        Phase::Always
+    }
+
+    /// A switched-off rule still scans: masking never depends on a rule.
+    fn switched_off(&self, ctx: &Ctx<'_>) {
+        let found = self.scan(ctx);
+        ctx.secrets
+            .borrow_mut()
+            .off
+            .extend(found.into_iter().map(|h| h.secret));
+    }
+
+    /// A credential found is rotated, never accepted.
+    fn waivable(&self) -> bool {
+        false
     }
 }
 

@@ -3,19 +3,17 @@
 //! secret-store reference written like a link (`vault://finops/key`, schemes listed in
 //! `skip_schemes`) names a credential and is not judged, except in a field where a link
 //! belongs. `url-hosts`: a list of evidence links holds at least N links to the provider's
-//! documentation hosts. Prose links are read as written and as the prose displays
-//! ([`prose_links`]), so an entity or an escape in a link (`http&#58;//…`) or a destination
-//! written in a reference definition hides nothing; each link is found once, at the spot
-//! the file writes it.
+//! documentation hosts. The links are found once per packet by the `link` kind's file
+//! ([`super::links`]), in fields and in the prose as written and as it displays.
 
-use super::{decode_path, decode_paths, path_in, Ctx, Rule, Vars};
+use super::links::Link;
+use super::{decode_path, decode_paths, path_in, Ctx, Kind, KindSpec, Rule, Vars};
 use crate::config::decode::{Entries, Problems};
-use crate::fieldpath::{Concrete, FieldPath};
+use crate::fieldpath::FieldPath;
 use crate::finding::Finding;
 use crate::suggest;
-use crate::yaml::{Node, Pos};
-use regex::Regex;
-use std::sync::OnceLock;
+use crate::yaml::Node;
+use std::sync::Arc;
 use url::Url;
 
 pub const URL_KEYS: &[&str] = &[
@@ -29,148 +27,19 @@ pub const URL_KEYS: &[&str] = &[
 ];
 pub const HOSTS_KEYS: &[&str] = &["field", "provider_field", "providers", "min"];
 
+pub static URL: KindSpec = KindSpec {
+    id: "url",
+    keys: URL_KEYS,
+    decode: |e, p| Some(Arc::new(UrlRule::decode(e, p)?)),
+};
+
+pub static URL_HOSTS: KindSpec = KindSpec {
+    id: "url-hosts",
+    keys: HOSTS_KEYS,
+    decode: |e, p| Some(Arc::new(UrlHosts::decode(e, p)?)),
+};
+
 const CHECKS: &[&str] = &["https", "no-tracking", "no-credentials", "plain-host"];
-
-/// Characters that end a link in running text.
-fn ends_link(c: char) -> bool {
-    c.is_whitespace() || matches!(c, '<' | '>' | '"' | '\'' | '`' | ')' | ']' | '}' | '|')
-}
-
-fn url_regex() -> &'static Regex {
-    static RE: OnceLock<Regex> = OnceLock::new();
-    RE.get_or_init(|| {
-        Regex::new(r#"(?i)\b[a-z][a-z0-9+.\-]*://[^\s<>"'`\)\]\}|]+"#).expect("static regex")
-    })
-}
-
-/// Every URL-looking substring of a text as `(byte offset, character offset, link)`.
-/// Characters are counted on from the previous link, so a line of thousands of links costs
-/// one pass.
-pub fn find_urls_at(text: &str) -> Vec<(usize, usize, &str)> {
-    let mut counted = (0, 0);
-    url_regex()
-        .find_iter(text)
-        .map(|m| {
-            let mut end = m.end();
-            // An IPv6 literal host keeps its brackets (`http://[::1]:8080/x`): the regex
-            // stops at `]`, so carry on past it.
-            if m.as_str().contains("://[") && text[end..].starts_with(']') {
-                end += 1;
-                end += text[end..].find(ends_link).unwrap_or(text.len() - end);
-            }
-            let s = text[m.start()..end].trim_end_matches(['.', ',', ';', ':', '!', '?', '*', '_']);
-            let (byte, chars) = counted;
-            let col = chars + text[byte..m.start()].chars().count();
-            counted = (m.start(), col);
-            (m.start(), col, s)
-        })
-        .collect()
-}
-
-/// One link found in the packet and where it stands.
-#[derive(Debug, Clone)]
-pub struct Link {
-    /// The field holding it; `None` for Markdown prose.
-    pub field: Option<Concrete>,
-    pub pos: Pos,
-    pub url: String,
-    /// The link parsed, once for every rule that looks at it (`None`: not a valid URL).
-    pub parsed: Option<Url>,
-}
-
-/// Every link in every scalar and in the prose (see [`Ctx::links`], which caches it).
-pub fn all_links(ctx: &Ctx<'_>) -> Vec<Link> {
-    let mut out = Vec::new();
-    for (path, node) in &ctx.scalars {
-        let Some(text) = node.as_str() else { continue };
-        if !text.contains("://") {
-            continue;
-        }
-        let verbatim = Verbatim::new(ctx, node, text);
-        for (offset, _, url) in find_urls_at(text) {
-            out.push(Link {
-                field: Some(path.clone()),
-                pos: verbatim
-                    .as_ref()
-                    .map_or_else(|| locate(ctx, node, text, offset), |v| v.pos(text, offset)),
-                url: url.to_string(),
-                parsed: Url::parse(url).ok(),
-            });
-        }
-    }
-    out.extend(prose_links(ctx));
-    out
-}
-
-/// Links in the Markdown prose: as each line writes them, and as the rendered paragraphs
-/// show them (`packet::prose`: entities and escapes decoded, a reference link's destination
-/// read from its definition, markup inside a link dropped). A link is what a reader clicks,
-/// so where a line's link overlaps the spelling of a rendered one, the rendered one stands
-/// for it (`http://x/?utm\_source=a` opens `utm_source`; `h&#116;tp://x/` is no `tp://x/`
-/// link); the lines still add what the rendering drops (an HTML attribute, a definition no
-/// link uses). One link per spot, in the order the file has them.
-fn prose_links(ctx: &Ctx<'_>) -> Vec<Link> {
-    let mut out: Vec<Link> = Vec::new();
-    let mut spots = std::collections::HashSet::new();
-    // The bytes of the file each rendered link is spelled with.
-    let mut spelled: Vec<(usize, usize)> = Vec::new();
-    // A paragraph that is one run of the file's own characters reads as its line does.
-    for para in ctx.paragraphs().iter().filter(|p| !p.is_verbatim()) {
-        if !para.text.contains("://") {
-            continue;
-        }
-        for (offset, _, url) in find_urls_at(&para.text) {
-            let pos = para.pos(offset);
-            let source = para.source(offset, offset + url.len());
-            spelled.extend(source.into_iter().map(|r| (r.start, r.end)));
-            // A reference definition used twice is one link.
-            if spots.insert((pos.line, pos.col)) {
-                out.push(Link {
-                    field: None,
-                    pos,
-                    url: url.to_string(),
-                    parsed: Url::parse(url).ok(),
-                });
-            }
-        }
-    }
-    let rendered = out.len();
-    spelled.sort_unstable();
-    // The furthest end of the spellings up to each one, to test overlap by one search.
-    let reach: Vec<usize> = spelled
-        .iter()
-        .scan(0, |far, r| {
-            *far = r.1.max(*far);
-            Some(*far)
-        })
-        .collect();
-    let overlaps = |start: usize, end: usize| {
-        let i = spelled.partition_point(|r| r.0 < end);
-        i > 0 && reach[i - 1] > start
-    };
-    let text_at = ctx.packet.text.as_ptr() as usize;
-    for (line, text) in ctx.packet.prose() {
-        if !text.contains("://") {
-            continue;
-        }
-        let line_at = text.as_ptr() as usize - text_at;
-        for (byte, col, url) in find_urls_at(text) {
-            let start = line_at + byte;
-            if !overlaps(start, start + url.len()) {
-                out.push(Link {
-                    field: None,
-                    pos: Pos::new(line, col as u32 + 1),
-                    url: url.to_string(),
-                    parsed: Url::parse(url).ok(),
-                });
-            }
-        }
-    }
-    if rendered > 0 {
-        out.sort_by_key(|l| (l.pos.line, l.pos.col));
-    }
-    out
-}
 
 /// The links a rule looks at: in `fields` (all when empty) but not `skip`, plus the prose.
 pub fn links<'c>(
@@ -183,70 +52,6 @@ pub fn links<'c>(
         Some(path) => (fields.is_empty() || path_in(path, fields)) && !path_in(path, skip),
         None => prose,
     })
-}
-
-/// Where a match inside a scalar's value (`text[offset..]`) stands in the file: the same
-/// occurrence of its first word, searched from the value's start to its last line (block
-/// scalars span several). Falls back to the value's position when the source spells the
-/// value differently (escapes).
-pub fn locate(ctx: &Ctx<'_>, node: &Node, text: &str, offset: usize) -> Pos {
-    let found = text.get(offset..).unwrap_or("");
-    let token = found.split_whitespace().next().unwrap_or("");
-    if token.is_empty() {
-        return node.pos;
-    }
-    let nth = text[..offset].matches(token).count();
-    let mut seen = 0;
-    for line_no in node.pos.line..=node.end_line.max(node.pos.line) {
-        let line = ctx.line(line_no);
-        let from = if line_no == node.pos.line {
-            line.char_indices()
-                .nth(node.pos.col.saturating_sub(1) as usize)
-                .map_or(line.len(), |(i, _)| i)
-        } else {
-            0
-        };
-        for (i, _) in line[from..].match_indices(token) {
-            if seen == nth {
-                return Pos::new(line_no, line[..from + i].chars().count() as u32 + 1);
-            }
-            seen += 1;
-        }
-    }
-    // Not spelled the same in the source: a double-quoted value with escapes (`\x73k-…`).
-    let line = ctx.line(node.pos.line);
-    let target = text[..offset].chars().count();
-    quoted_col(line, node.pos.col, target).map_or(node.pos, |col| Pos::new(node.pos.line, col))
-}
-
-/// The column of the `target`-th decoded character of a double-quoted scalar that starts
-/// (with its `"`) at `quote_col`, stepping over escapes; `None` if it is not on this line.
-fn quoted_col(line: &str, quote_col: u32, target: usize) -> Option<u32> {
-    let mut chars = line.chars().skip(quote_col.saturating_sub(1) as usize);
-    if chars.next()? != '"' {
-        return None;
-    }
-    let mut col = quote_col + 1;
-    for _ in 0..target {
-        let c = chars.next()?;
-        if c == '"' {
-            return None;
-        }
-        if c == '\\' {
-            let extra = match chars.next()? {
-                'x' => 2,
-                'u' => 4,
-                'U' => 8,
-                _ => 0,
-            };
-            for _ in 0..extra {
-                chars.next()?;
-            }
-            col += 1 + extra;
-        }
-        col += 1;
-    }
-    Some(col)
 }
 
 #[derive(Debug, Clone)]
@@ -536,11 +341,8 @@ fn written_host(raw: &str) -> &str {
 pub fn tracking_params<'r>(rules: impl IntoIterator<Item = &'r super::Rule>) -> Vec<String> {
     let mut params: Vec<String> = rules
         .into_iter()
-        .filter_map(|r| match &r.check {
-            super::Check::Url(u) => match &u.check {
-                UrlCheck::NoTracking(params) => Some(params.clone()),
-                _ => None,
-            },
+        .filter_map(|r| match &r.kind_as::<UrlRule>()?.check {
+            UrlCheck::NoTracking(params) => Some(params.clone()),
             _ => None,
         })
         .flatten()
@@ -672,7 +474,7 @@ impl UrlHosts {
             list_node.pos,
             format!(
                 "`{list_path}` has {} to {who}'s documentation ({expected}); at least {} needed",
-                crate::report::plural(count, "link"),
+                crate::text::plural(count, "link"),
                 self.min
             ),
             format!("add the provider documentation page you checked, with its `accessed` date (hosts: {expected})"),
@@ -698,39 +500,15 @@ fn urls_of(node: &Node) -> Vec<String> {
         .collect()
 }
 
-/// A one-line value written in the file exactly as it reads (no escapes): a position inside
-/// it is its column plus the characters before it, counted on from the last position asked
-/// for, so a value holding thousands of claims is placed in one pass.
-#[derive(Debug)]
-pub struct Verbatim {
-    line: u32,
-    col: u32,
-    cursor: std::cell::Cell<(usize, u32)>,
+impl Kind for UrlRule {
+    fn check(&self, rule: &Rule, ctx: &Ctx<'_>, _prior: &[Finding], out: &mut Vec<Finding>) {
+        UrlRule::check(self, rule, ctx, out);
+    }
 }
 
-impl Verbatim {
-    pub fn new(ctx: &Ctx<'_>, node: &crate::yaml::Node, text: &str) -> Option<Verbatim> {
-        if node.pos.line != node.end_line || text.contains('\n') {
-            return None;
-        }
-        // Looked up at the place through the context's per-line index, never by walking the
-        // line: a flow mapping of 20,000 values on one line costs one pass.
-        let skip = ctx.spelled_at(node, text)?;
-        Some(Verbatim {
-            line: node.pos.line,
-            col: node.pos.col + skip,
-            cursor: std::cell::Cell::new((0, 0)),
-        })
-    }
-
-    pub fn pos(&self, text: &str, offset: usize) -> Pos {
-        let (mut at, mut chars) = self.cursor.get();
-        if offset < at {
-            (at, chars) = (0, 0);
-        }
-        chars += text[at..offset].chars().count() as u32;
-        self.cursor.set((offset, chars));
-        Pos::new(self.line, self.col + chars)
+impl Kind for UrlHosts {
+    fn check(&self, rule: &Rule, ctx: &Ctx<'_>, _prior: &[Finding], out: &mut Vec<Finding>) {
+        UrlHosts::check(self, rule, ctx, out);
     }
 }
 
@@ -762,30 +540,6 @@ mod tests {
         assert_eq!(
             redact_written_userinfo("http://host/a@b"),
             "http://host/a@b"
-        );
-    }
-
-    #[test]
-    fn finds_ipv6_literal_links_whole() {
-        let found =
-            find_urls_at("see http://[::ffff:10.0.0.1]:8080/x?y=1, then (https://a.example/b)");
-        let urls: Vec<&str> = found.iter().map(|(_, _, u)| *u).collect();
-        assert_eq!(
-            urls,
-            ["http://[::ffff:10.0.0.1]:8080/x?y=1", "https://a.example/b"]
-        );
-    }
-
-    #[test]
-    fn finds_urls_in_prose() {
-        let t = "See [docs](https://apidoc.cometapi.com/support) and http://x.example/a?b=1.";
-        let found: Vec<&str> = find_urls_at(t).into_iter().map(|(_, _, u)| u).collect();
-        assert_eq!(
-            found,
-            [
-                "https://apidoc.cometapi.com/support",
-                "http://x.example/a?b=1"
-            ]
         );
     }
 

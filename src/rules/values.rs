@@ -3,18 +3,46 @@
 //! None of them reports an absent value: that is `required`'s job, so one mistake gives one
 //! finding.
 
-use super::{decode_path, decode_paths, decode_regex, Ctx, Rule, Vars};
+use super::placeholders::Placeholders;
+use super::{
+    decode_path, decode_paths, decode_regex, Constraint, Ctx, Json, Kind, KindSpec, Rule, Vars,
+};
 use crate::config::decode::{Entries, Problems};
 use crate::fieldpath::FieldPath;
 use crate::finding::Finding;
 use crate::suggest;
 use crate::yaml::{Node, ScalarKind, Value};
 use regex::Regex;
+use std::sync::Arc;
 
 pub const ENUM_KEYS: &[&str] = &["field", "values"];
 pub const PATTERN_KEYS: &[&str] = &["field", "pattern", "anchored", "expected"];
 pub const TYPE_KEYS: &[&str] = &["fields", "type"];
 pub const MIN_ITEMS_KEYS: &[&str] = &["field", "min"];
+
+pub static ENUM: KindSpec = KindSpec {
+    id: "enum",
+    keys: ENUM_KEYS,
+    decode: |e, p| Some(Arc::new(Enum::decode(e, p)?)),
+};
+
+pub static PATTERN: KindSpec = KindSpec {
+    id: "pattern",
+    keys: PATTERN_KEYS,
+    decode: |e, p| Some(Arc::new(Pattern::decode(e, p)?)),
+};
+
+pub static TYPE: KindSpec = KindSpec {
+    id: "type",
+    keys: TYPE_KEYS,
+    decode: |e, p| Some(Arc::new(TypeCheck::decode(e, p)?)),
+};
+
+pub static MIN_ITEMS: KindSpec = KindSpec {
+    id: "min-items",
+    keys: MIN_ITEMS_KEYS,
+    decode: |e, p| Some(Arc::new(MinItems::decode(e, p)?)),
+};
 
 /// The filled-in values a path selects (template values and empties are skipped).
 fn filled<'a>(ctx: &Ctx<'a>, path: &FieldPath) -> Vec<(String, &'a Node)> {
@@ -253,12 +281,12 @@ impl MinItems {
                 Some(items) => (
                     format!(
                         "`{path}` lists {}; at least {} needed",
-                        crate::report::plural(items.len(), "item"),
+                        crate::text::plural(items.len(), "item"),
                         self.min
                     ),
                     format!(
                         "add at least {} more to `{path}`",
-                        crate::report::plural(self.min - items.len(), "item")
+                        crate::text::plural(self.min - items.len(), "item")
                     ),
                 ),
                 None => (
@@ -278,5 +306,70 @@ impl MinItems {
                 },
             ));
         }
+    }
+}
+
+impl Kind for Enum {
+    fn check(&self, rule: &Rule, ctx: &Ctx<'_>, _prior: &[Finding], out: &mut Vec<Finding>) {
+        Enum::check(self, rule, ctx, out);
+    }
+
+    fn schema(&self) -> Vec<Constraint<'_>> {
+        vec![Constraint::OneOf(&self.field, &self.values)]
+    }
+
+    fn teach(&self, placeholders: &mut Placeholders) {
+        placeholders.learn_enum(&self.field, &self.values);
+    }
+}
+
+impl Kind for Pattern {
+    fn check(&self, rule: &Rule, ctx: &Ctx<'_>, _prior: &[Finding], out: &mut Vec<Finding>) {
+        Pattern::check(self, rule, ctx, out);
+    }
+
+    fn schema(&self) -> Vec<Constraint<'_>> {
+        vec![Constraint::Pattern(
+            &self.field,
+            self.regex.as_str(),
+            &self.expected,
+        )]
+    }
+}
+
+impl Kind for TypeCheck {
+    fn check(&self, rule: &Rule, ctx: &Ctx<'_>, _prior: &[Finding], out: &mut Vec<Finding>) {
+        TypeCheck::check(self, rule, ctx, out);
+    }
+
+    fn schema(&self) -> Vec<Constraint<'_>> {
+        let types: &[Json] = match self.expected {
+            // The gate reads an unquoted number as text too.
+            Type::Text => &[Json::String, Json::Number],
+            Type::List => &[Json::Array],
+            Type::Mapping => &[Json::Object],
+            Type::Boolean => &[Json::Boolean],
+            Type::Number => &[Json::Number],
+        };
+        self.fields
+            .iter()
+            .map(|f| Constraint::Types(f, types))
+            .collect()
+    }
+
+    fn teach(&self, placeholders: &mut Placeholders) {
+        if matches!(self.expected, Type::Boolean | Type::Number) {
+            placeholders.learn_typed(&self.fields);
+        }
+    }
+}
+
+impl Kind for MinItems {
+    fn check(&self, rule: &Rule, ctx: &Ctx<'_>, _prior: &[Finding], out: &mut Vec<Finding>) {
+        MinItems::check(self, rule, ctx, out);
+    }
+
+    fn schema(&self) -> Vec<Constraint<'_>> {
+        vec![Constraint::MinItems(&self.field, self.min)]
     }
 }

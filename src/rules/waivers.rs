@@ -2,9 +2,18 @@
 //! they read nothing in the packet's fields: they name what is wrong with a waiver once the
 //! run's findings are known, so they are judged by [`crate::waivers::settle`], never here.
 
+use super::{Ctx, Kind, KindSpec, Phase, Rule};
 use crate::config::decode::{Entries, Problems};
+use crate::finding::Finding;
+use std::sync::Arc;
 
 pub const KEYS: &[&str] = &["check", "max_days"];
+
+pub static WAIVER: KindSpec = KindSpec {
+    id: "waiver",
+    keys: KEYS,
+    decode: |e, p| Some(Arc::new(WaiverRule::decode(e, p)?)),
+};
 
 /// What a `waiver` rule reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -70,5 +79,20 @@ impl WaiverRule {
             .number("max_days", p)
             .map(|n| n.min(u64::from(u32::MAX)) as u32);
         Some(WaiverRule { check, max_days })
+    }
+}
+
+impl Kind for WaiverRule {
+    /// Nothing per packet: see [`Phase::Elsewhere`].
+    fn check(&self, _rule: &Rule, _ctx: &Ctx<'_>, _prior: &[Finding], _out: &mut Vec<Finding>) {}
+
+    /// Judged once the run's findings are known (`crate::waivers::settle`).
+    fn phase(&self) -> Phase {
+        Phase::Elsewhere
+    }
+
+    /// A waiver cannot waive waivers.
+    fn waivable(&self) -> bool {
+        false
     }
 }

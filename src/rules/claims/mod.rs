@@ -14,13 +14,14 @@ pub mod detect;
 pub mod text;
 
 use super::conditional::{decode_tests, Test};
-use super::urls::{locate, Verbatim};
-use super::{decode_paths, path_in, Check, Ctx, LazyRegex, Rule, Vars};
+use super::links::{locate, Verbatim};
+use super::{decode_paths, path_in, Ctx, Kind, KindSpec, LazyRegex, Rule, Vars};
 use crate::config::decode::{Entries, Entry, Problems};
 use crate::fieldpath::{Concrete, FieldPath};
 use crate::finding::Finding;
 use crate::yaml::Pos;
 use detect::{fig, Family, Found};
+use std::sync::Arc;
 
 pub const KEYS: &[&str] = &[
     "pattern",
@@ -37,6 +38,12 @@ pub const KEYS: &[&str] = &[
     "unless",
     "label",
 ];
+
+pub static CLAIM: KindSpec = KindSpec {
+    id: "claim",
+    keys: KEYS,
+    decode: |e, p| Some(Arc::new(Claim::decode(e, p)?)),
+};
 
 #[derive(Debug, Clone)]
 pub struct Claim {
@@ -353,10 +360,8 @@ pub fn analyse(ctx: &Ctx<'_>) -> Vec<Hit> {
         .rules
         .iter()
         .enumerate()
-        .filter_map(|(i, r)| match &r.check {
-            Check::Claim(c) if r.enabled => Some((i, &**c)),
-            _ => None,
-        })
+        .filter(|(_, r)| r.enabled)
+        .filter_map(|(i, r)| Some((i, r.kind_as::<Claim>()?)))
         .collect();
     if rules.is_empty() {
         return Vec::new();
@@ -722,4 +727,10 @@ fn previous_item(ctx: &Ctx<'_>, at: usize) -> Option<String> {
     let (prev_path, prev) = ctx.scalars[..at].last()?;
     let prev = prev.as_str()?.trim();
     (prev_path.text == sibling && !prev.is_empty() && prev.len() <= SHORT).then(|| prev.to_string())
+}
+
+impl Kind for Claim {
+    fn check(&self, rule: &Rule, ctx: &Ctx<'_>, _prior: &[Finding], out: &mut Vec<Finding>) {
+        Claim::check(self, rule, ctx, out);
+    }
 }

@@ -8,7 +8,7 @@
 //! regex, brackets around any of them); the words come from the policy.
 //!
 //! This file judges one text. Walking lists and mappings (a list of nulls, a placeholder
-//! used as a key, a bare `true` where text belongs) is `rules::filled`, which asks here.
+//! used as a key, a bare `true` where text belongs) is `filled` (beside this file), which asks here.
 //!
 //! Two kinds of exception keep real values real: per-field `allow` entries (`NONE` is the
 //! valid `exception_reason` of a cost trace, `<API_KEY_PLACEHOLDER>` the point of
@@ -17,9 +17,9 @@
 //! is an `approval_status`), and a field a `type` rule declares boolean or number keeps its
 //! bare `true` or `42` and has its words judged by that rule instead.
 
-use super::decode::{Entry, Problems};
+use super::regexes::{compiled, decode_regex};
+use crate::config::decode::{Entry, Problems};
 use crate::fieldpath::{Concrete, FieldPath};
-use crate::rules::{self, values::Type, Check, Rule};
 use regex::Regex;
 use std::borrow::Cow;
 
@@ -114,7 +114,7 @@ impl Placeholders {
         }
         if let Some(pat) = map.take("patterns") {
             for (text, pos) in pat.texts(problems).unwrap_or_default() {
-                if let Some(whole) = rules::decode_regex(pat, text, pos, true, problems) {
+                if let Some(whole) = decode_regex(pat, text, pos, true, problems) {
                     self.patterns.push(whole);
                     self.sources.push(text.to_string());
                 }
@@ -165,7 +165,7 @@ impl Placeholders {
             let mut patterns = Vec::new();
             if let Some(pat) = m.take("patterns") {
                 for (text, pos) in pat.texts(problems).unwrap_or_default() {
-                    patterns.extend(rules::decode_regex(pat, text, pos, true, problems));
+                    patterns.extend(decode_regex(pat, text, pos, true, problems));
                 }
             }
             m.finish(ALLOW_KEYS, "an `allow` entry", problems);
@@ -177,9 +177,9 @@ impl Placeholders {
         }
     }
 
-    /// Finishes the section once every layer is read: joins the patterns, and reads what
-    /// the policy's rules say about fields (enum values, boolean and number types).
-    pub fn learn(&mut self, rules: &[Rule]) {
+    /// Finishes the section once every layer is read: joins the patterns. What the policy's
+    /// rules say about fields comes next, from each rule ([`super::Kind::teach`]).
+    pub fn learn(&mut self) {
         if !self.sources.is_empty() {
             let any = self
                 .sources
@@ -191,15 +191,17 @@ impl Placeholders {
             self.any_prefix = joined(&format!("^(?:{any})"));
             self.first_literals = first_literals(&any);
         }
-        for rule in rules {
-            match &rule.check {
-                Check::Enum(e) => self.enums.push((e.field.clone(), e.values.clone())),
-                Check::Type(t) if matches!(t.expected, Type::Boolean | Type::Number) => {
-                    self.typed.extend(t.fields.iter().cloned());
-                }
-                _ => {}
-            }
-        }
+    }
+
+    /// An `enum` rule's values: never a template value in its field.
+    pub fn learn_enum(&mut self, field: &FieldPath, values: &[String]) {
+        self.enums.push((field.clone(), values.to_vec()));
+    }
+
+    /// Fields a `type` rule declares boolean or number: their bare `true` or `42` is a value,
+    /// and their words are that rule's to judge.
+    pub fn learn_typed(&mut self, fields: &[FieldPath]) {
+        self.typed.extend(fields.iter().cloned());
     }
 
     /// Is `text`, written in `field` (a concrete path), a template value not filled in?
@@ -425,7 +427,7 @@ fn is_note(rest: &str) -> bool {
 /// the size limit can refuse the union; then whole values are tried pattern by pattern and
 /// a note after a pattern goes unseen.
 fn joined(source: &str) -> Option<Regex> {
-    rules::compiled(source, || {
+    compiled(source, || {
         regex::RegexBuilder::new(source).size_limit(1 << 21).build()
     })
     .ok()
@@ -482,7 +484,7 @@ mod tests {
         let mut p = Placeholders::default();
         p.decode_layer(top.take("placeholders").expect("section"), &mut problems);
         assert!(problems.is_empty(), "{}", problems.render(&sources));
-        p.learn(&[]);
+        p.learn();
         p
     }
 
