@@ -37,6 +37,11 @@ fn git(dir: &Path, args: &[&str]) -> Result<Vec<u8>, GitError> {
     Ok(out.stdout)
 }
 
+/// A commit id as people write it: its first seven characters.
+pub fn short(sha: &str) -> &str {
+    sha.get(..7).unwrap_or(sha)
+}
+
 /// One line of `git diff --name-status`: what happened to a file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Change {

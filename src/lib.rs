@@ -15,6 +15,7 @@ pub mod engine;
 pub mod fieldpath;
 pub mod finding;
 pub mod fix;
+pub mod gate;
 pub mod git;
 pub mod github;
 pub mod interrupt;

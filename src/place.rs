@@ -170,7 +170,8 @@ fn slashed(p: &Path) -> String {
 }
 
 /// A relative path as a URI reference (RFC 3986): every byte outside the unreserved set and
-/// `/` percent-encoded, so spaces, `#`, `?` and non-ASCII names stay one path.
+/// `/` percent-encoded, so spaces, `#`, `?` and non-ASCII names stay one path. The one
+/// encoder for repository paths in URLs: SARIF, the dashboard, line links, the contents API.
 pub fn uri_reference(path: &str) -> String {
     let mut out = String::with_capacity(path.len());
     for b in path.bytes() {
@@ -183,6 +184,34 @@ pub fn uri_reference(path: &str) -> String {
     out
 }
 
+/// The repository path of `path` (relative to the working directory, the repository's
+/// root), `..` resolved lexically; `None` for a path that leaves the repository. The working
+/// directory is read on every call: the gate enters `GITHUB_WORKSPACE` after start-up.
+pub fn repo_path(path: &Path) -> Option<String> {
+    let rel = if path.is_absolute() {
+        let cwd = std::env::current_dir().ok()?;
+        let real = std::fs::canonicalize(&cwd).unwrap_or_else(|_| cwd.clone());
+        path.strip_prefix(&cwd)
+            .or_else(|_| path.strip_prefix(&real))
+            .ok()?
+            .to_path_buf()
+    } else {
+        path.to_path_buf()
+    };
+    let mut parts: Vec<String> = Vec::new();
+    for c in rel.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                parts.pop()?;
+            }
+            Component::Normal(s) => parts.push(s.to_string_lossy().into_owned()),
+            Component::RootDir | Component::Prefix(_) => return None,
+        }
+    }
+    (!parts.is_empty()).then(|| parts.join("/"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -192,6 +221,21 @@ mod tests {
         assert_eq!(uri_reference("a b/c#1?.md"), "a%20b/c%231%3F.md");
         assert_eq!(uri_reference("bü.md"), "b%C3%BC.md");
         assert_eq!(uri_reference("x/y-z_~.yaml"), "x/y-z_~.yaml");
+        assert_eq!(uri_reference("pol icies/a#b.yml"), "pol%20icies/a%23b.yml");
+    }
+
+    #[test]
+    fn repository_paths_resolve_dot_dot_and_refuse_to_leave() {
+        assert_eq!(
+            repo_path(Path::new("./policies/x.yml")).as_deref(),
+            Some("policies/x.yml")
+        );
+        assert_eq!(
+            repo_path(Path::new(".github/../policies/x.yml")).as_deref(),
+            Some("policies/x.yml")
+        );
+        assert_eq!(repo_path(Path::new("../elsewhere.yml")), None);
+        assert_eq!(repo_path(Path::new("/etc/passwd")), None);
     }
 
     #[test]

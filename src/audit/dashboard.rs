@@ -3,7 +3,7 @@
 //! stale, waivers running out or out of force; a Mermaid `gantt` chart of every dated
 //! source's validity window with the judged day marked; links to each packet at its commit.
 //!
-//! Everything a packet brought is escaped by [`crate::github::markdown`], as in the
+//! Everything a packet brought is escaped by [`crate::gate::markdown`], as in the
 //! pull-request comment; chart labels keep only characters Mermaid reads as text. An owner
 //! the config maps to a GitHub user or team (`owners:`) is mentioned once per run, in its
 //! heading. The body stays under GitHub's 65,536-character limit for an issue: lists, the
@@ -11,7 +11,7 @@
 
 use super::model::Audit;
 use super::model::{Expiring, Failing, Owner, WaiverDue};
-use crate::github::markdown::{code, message, text, Place};
+use crate::gate::markdown::{code, message, text, Place};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 

@@ -7,19 +7,11 @@
 
 use super::api::Api;
 use super::inputs::Settings;
-use super::publish::{self, Delivery};
+use super::publish;
+use crate::gate::{Delivery, Unjudged};
 use crate::report::github::{escape_data, escape_property};
 use crate::session::Exit;
 use std::io::Write;
-
-/// Why nothing could be judged: carried through `anyhow` to [`post`].
-#[derive(Debug, thiserror::Error)]
-#[error("{title}: {detail}")]
-pub struct Unjudged {
-    /// Names the limit: "more files than GitHub lists (3,000) …".
-    pub title: String,
-    pub detail: String,
-}
 
 /// Writes the failing check run and the runner's traces; the exit code is always 2.
 pub fn post(settings: &Settings, head_sha: &str, api: Option<&Api>, why: &Unjudged) -> Exit {

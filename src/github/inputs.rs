@@ -3,6 +3,8 @@
 //! underscores), then the standard `GITHUB_*` variables. Resolved once, before any work,
 //! so a bad input is a usage error (exit 2) and not a half-finished run.
 
+use super::api::{Api, ApiError};
+use super::event::Event;
 use crate::cli::{CommentMode, FailOn, GithubArgs, Scope};
 use std::fmt;
 use std::path::PathBuf;
@@ -76,6 +78,19 @@ impl Settings {
             self.repository.as_deref()?,
             self.run_id.as_deref()?
         ))
+    }
+
+    /// The API client for the event's repository (none without a token).
+    pub fn api_for(&self, event: &Event) -> Result<Option<Api>, ApiError> {
+        let Some(token) = &self.token else {
+            return Ok(None);
+        };
+        Ok(Some(Api::new(
+            &self.api_url,
+            token.expose(),
+            &event.owner,
+            &event.repo,
+        )?))
     }
 }
 

@@ -8,8 +8,9 @@
 //! marker and is cut to GitHub's size limit. Needs `issues: write` on the issue repository.
 
 use super::api::{Api, ApiError};
+use super::check::COMMENT_MAX;
 use super::publish::is_bot;
-use super::render::{cut_chars, COMMENT_MAX};
+use crate::gate::render::cut_chars;
 use serde_json::{json, Value};
 
 /// The hidden line that marks the dashboard issue.

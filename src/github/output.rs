@@ -1,15 +1,15 @@
 //! The run's traces on the runner: what was delivered (stderr), the fallback annotations when
 //! the check run could not be written, the job summary (every finding, 1 MiB cap), the step
-//! outputs, and the exit code. The verdict is the report's; delivery only decides whether a
-//! pass may exit 0.
+//! outputs ([`crate::gate::Forge::write_outputs`] for GitHub). The exit code is the gate's
+//! ([`crate::gate::exit`]): the verdict's, and a pass that did not reach GitHub is no pass.
 
 use super::api::Api;
+use super::check;
 use super::inputs::Settings;
-use super::markdown::{message, text, Place};
 use super::plan::Step;
-use super::publish::Delivery;
-use super::render::{self, View};
-use crate::finding::Verdict;
+use crate::gate::markdown::{message, text, Place};
+use crate::gate::render::{self, View};
+use crate::gate::Delivery;
 use crate::session::Exit;
 use std::io::Write;
 use std::path::Path;
@@ -52,14 +52,14 @@ fn trouble(deliveries: &[(Step, Delivery)], fork: bool) -> String {
     out
 }
 
-/// Writes the traces and returns the exit code.
+/// Writes the traces.
 pub fn finish(
     settings: &Settings,
     view: &View<'_>,
     deliveries: &[(Step, Delivery)],
     api: Option<&Api>,
     fork: bool,
-) -> Exit {
+) {
     let report = view.report;
     let mut stderr = std::io::stderr().lock();
     for (step, d) in deliveries {
@@ -75,7 +75,7 @@ pub fn finish(
     drop(stderr);
     // A dry run sends nothing and leaves the runner's files alone too.
     if settings.dry_run {
-        return exit(report.verdict, false);
+        return;
     }
     let check_delivered = deliveries
         .iter()
@@ -89,7 +89,7 @@ pub fn finish(
     }
     if let Some(path) = &settings.step_summary {
         let prelude = trouble(deliveries, fork);
-        let budget = render::JOB_SUMMARY_MAX.saturating_sub(prelude.len() + 64);
+        let budget = check::JOB_SUMMARY_MAX.saturating_sub(prelude.len() + 64);
         let body = render::summary(view, budget, "the JSON report has them all");
         let text = format!("## {}\n\n{prelude}{body}\n", text(&settings.check_name));
         if let Err(e) = append(path, &text) {
@@ -104,7 +104,7 @@ pub fn finish(
         let mut lines = format!(
             "verdict={}\nconclusion={}\npackets={}\nfailed-packets={}\nmissing-fields={}\ninvalid-fields={}\n",
             report.verdict.as_str(),
-            render::conclusion(report),
+            check::conclusion(report),
             c.packets,
             c.failed,
             c.missing,
@@ -120,10 +120,6 @@ pub fn finish(
             );
         }
     }
-    let failed = deliveries
-        .iter()
-        .any(|(_, d)| matches!(d, Delivery::Failed(_)));
-    exit(report.verdict, failed)
 }
 
 /// An event with nothing to judge (see [`super::event::nothing_to_do`]): a notice on the job,
@@ -157,14 +153,4 @@ pub fn idle(settings: &Settings, why: &str) -> Exit {
         }
     }
     Exit::Pass
-}
-
-fn exit(verdict: Verdict, failed_to_deliver: bool) -> Exit {
-    match verdict {
-        Verdict::Fail => Exit::Fail,
-        // The verdict is a pass, but GitHub did not get it: a required check would stay
-        // missing, so the run must not look green.
-        Verdict::Pass if failed_to_deliver => Exit::Usage,
-        Verdict::Pass => Exit::Pass,
-    }
 }

@@ -3,13 +3,15 @@
 //! both, so the preview cannot drift from what is sent.
 
 use super::api::Api;
+use super::check;
 use super::event::Event;
-use super::files::Changes;
-use super::markdown::{code, message, Place};
-use super::publish::{self, Delivery, LineNote, RunStamp};
-use super::render::{self, View};
+use super::publish::{self, LineNote, RunStamp};
 use crate::cli::CommentMode;
 use crate::finding::Verdict;
+use crate::gate::changes::Changes;
+use crate::gate::markdown::{code, message, Place};
+use crate::gate::render::{self, View};
+use crate::gate::Delivery;
 use serde_json::Value;
 use std::fmt;
 
@@ -91,7 +93,7 @@ fn line_notes(view: &View<'_>, changes: Option<&Changes>) -> Vec<LineNote> {
                     message(&f.message, Place::Line),
                     message(&f.fix, Place::Line)
                 ),
-                render::REVIEW_COMMENT_MAX,
+                check::REVIEW_COMMENT_MAX,
             ),
         })
         .collect()
@@ -109,17 +111,17 @@ impl Plan {
         Plan {
             check_name: view.check_name.to_string(),
             head_sha: event.head_sha().to_string(),
-            conclusion: render::conclusion(report),
+            conclusion: check::conclusion(report),
             title: render::title(report),
             summary: render::summary(
                 view,
-                render::CHECK_SUMMARY_MAX,
+                check::CHECK_SUMMARY_MAX,
                 "the job summary and the JSON report have them all",
             ),
-            annotations: render::annotations(report),
+            annotations: check::annotations(report),
             pull: pull.map(|p| p.number),
             // Room for the hidden markers.
-            comment: render::comment(view, render::COMMENT_MAX - 400),
+            comment: render::comment(view, check::COMMENT_MAX - 400),
             stamp: RunStamp {
                 head: event.head_sha().to_string(),
                 updated: pull.map(|p| p.updated_at.clone()).unwrap_or_default(),

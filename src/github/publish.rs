@@ -8,35 +8,17 @@
 //! fall back to workflow-command annotations and the job summary.
 
 use super::api::{Api, ApiError};
-use super::render::ANNOTATIONS_PER_REQUEST;
+use super::check::ANNOTATIONS_PER_REQUEST;
+use crate::gate::Delivery;
 use serde_json::{json, Value};
 
-/// What became of one thing the gate meant to send.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Delivery {
-    Sent(String),
-    Skipped(String),
-    /// The token may not write it (fork pull requests, read-only tokens).
-    Refused(String),
-    Failed(String),
-}
-
-impl Delivery {
-    fn from_error(e: ApiError) -> Delivery {
-        if e.is_forbidden() {
-            Delivery::Refused(e.to_string())
-        } else {
-            Delivery::Failed(e.to_string())
-        }
-    }
-
-    pub fn describe(&self) -> String {
-        match self {
-            Delivery::Sent(s) => format!("sent: {s}"),
-            Delivery::Skipped(s) => format!("not sent: {s}"),
-            Delivery::Refused(s) => format!("refused: {s}"),
-            Delivery::Failed(s) => format!("failed: {s}"),
-        }
+/// A call's error as a delivery: a refused write (403) is `Refused`, so the caller can fall
+/// back; anything else `Failed`.
+fn undelivered(e: ApiError) -> Delivery {
+    if e.is_forbidden() {
+        Delivery::Refused(e.to_string())
+    } else {
+        Delivery::Failed(e.to_string())
     }
 }
 
@@ -74,7 +56,7 @@ pub fn check_run(api: &Api, run: &CheckRun<'_>) -> Delivery {
     let (create, updates) = check_run_requests(run);
     let reply = match api.post("creating the check run", &api.repo("/check-runs"), &create) {
         Ok(r) => r,
-        Err(e) => return Delivery::from_error(e),
+        Err(e) => return undelivered(e),
     };
     let created = match reply.json("the created check run") {
         Ok(v) => v,
@@ -89,7 +71,7 @@ pub fn check_run(api: &Api, run: &CheckRun<'_>) -> Delivery {
     for (i, update) in updates.iter().enumerate() {
         let what = format!("adding annotations {}–{}", (i + 1) * 50 + 1, (i + 2) * 50);
         if let Err(e) = api.patch(&what, &api.repo(&format!("/check-runs/{id}")), update) {
-            return Delivery::from_error(e);
+            return undelivered(e);
         }
     }
     let url = created
@@ -228,7 +210,7 @@ pub fn sticky(api: &Api, s: &Sticky<'_>) -> Delivery {
     let list = api.repo(&format!("/issues/{}/comments?per_page=100", s.pull));
     let found = match find_ours(api, "looking up the comment", list, &mark) {
         Ok(f) => f,
-        Err(e) => return Delivery::from_error(e),
+        Err(e) => return undelivered(e),
     };
     let body = sticky_body(s);
     match found.first() {
@@ -250,7 +232,7 @@ pub fn sticky(api: &Api, s: &Sticky<'_>) -> Delivery {
             let route = api.repo(&format!("/issues/comments/{}", existing.id));
             match api.patch("editing the comment", &route, &json!({ "body": body })) {
                 Ok(_) => Delivery::Sent(format!("comment {} edited", existing.id)),
-                Err(e) => Delivery::from_error(e),
+                Err(e) => undelivered(e),
             }
         }
         None if s.quiet => Delivery::Skipped("every packet passes; no comment needed".into()),
@@ -291,10 +273,10 @@ fn create_comment(api: &Api, s: &Sticky<'_>, body: &str, mark: &str) -> Delivery
                         return Delivery::Sent(format!("comment {} created", found[0].id));
                     }
                     Ok(_) => {}
-                    Err(e) => return Delivery::from_error(e),
+                    Err(e) => return undelivered(e),
                 }
             }
-            Err(e) => return Delivery::from_error(e),
+            Err(e) => return undelivered(e),
         }
     }
     Delivery::Failed("posting the comment: no answer after a retry".into())
@@ -329,9 +311,9 @@ fn moved_on(api: &Api, pull: u64, head: &str) -> Option<Delivery> {
         Ok(None) => None,
         Ok(Some(now)) => Some(Delivery::Skipped(format!(
             "the pull request has moved on to commit {}; that commit's run speaks for it",
-            now.get(..7).unwrap_or(&now)
+            crate::git::short(&now)
         ))),
-        Err(e) => Some(Delivery::from_error(e)),
+        Err(e) => Some(undelivered(e)),
     }
 }
 
@@ -346,7 +328,7 @@ pub fn request_changes(
     let mark = marker("review", check_name);
     let ours = match find_ours(api, "listing reviews", reviews_list(api, pull), &mark) {
         Ok(o) => o,
-        Err(e) => return Delivery::from_error(e),
+        Err(e) => return undelivered(e),
     };
     let active: Vec<&Ours> = ours
         .iter()
@@ -365,7 +347,7 @@ pub fn request_changes(
             });
             match api.post("requesting changes", &reviews_route(api, pull), &body) {
                 Ok(_) => Delivery::Sent("review requesting changes".into()),
-                Err(e) => Delivery::from_error(e),
+                Err(e) => undelivered(e),
             }
         }
         None if active.is_empty() => Delivery::Skipped("no review to dismiss".into()),
@@ -377,7 +359,7 @@ pub fn request_changes(
                 let route = api.repo(&format!("/pulls/{pull}/reviews/{}/dismissals", r.id));
                 let body = json!({"message": "Every packet passes now.", "event": "DISMISS"});
                 if let Err(e) = api.put("dismissing the review", &route, &body) {
-                    return Delivery::from_error(e);
+                    return undelivered(e);
                 }
             }
             Delivery::Sent(format!(
@@ -414,7 +396,7 @@ pub fn inline_review(
     let mark = format!("{} <!-- head={head_sha} -->", marker("inline", check_name));
     let ours = match find_ours(api, "listing reviews", reviews_list(api, pull), &mark) {
         Ok(o) => o,
-        Err(e) => return Delivery::from_error(e),
+        Err(e) => return undelivered(e),
     };
     if ours
         .iter()
@@ -437,7 +419,7 @@ pub fn inline_review(
             "review with {}",
             crate::report::plural(on_diff.len(), "line comment")
         )),
-        Err(e) => Delivery::from_error(e),
+        Err(e) => undelivered(e),
     }
 }
 

@@ -8,9 +8,10 @@
 //! Limits: `PACKETGATE_MEMORY_MB` (default 4096; 0 = none) and `PACKETGATE_TIME_LIMIT_SECS`
 //! (default 1800).
 
-use super::abort::{self, Unjudged};
+use super::abort;
 use super::{event, inputs};
 use crate::cli::GithubArgs;
+use crate::gate::Unjudged;
 use crate::session::Exit;
 use anyhow::{anyhow, Context, Result};
 use std::time::{Duration, Instant};
@@ -24,7 +25,9 @@ fn limit(name: &str, default: u64) -> u64 {
         .unwrap_or(default)
 }
 
-pub fn run(args: &GithubArgs) -> Result<Exit> {
+/// Runs `worker` (the judging) in a child process under the limits, or — in that child —
+/// runs it directly.
+pub fn run(args: &GithubArgs, worker: fn(&GithubArgs) -> Result<Exit>) -> Result<Exit> {
     let memory_mb = limit("PACKETGATE_MEMORY_MB", 4096);
     if std::env::var_os(WORKER).is_some() {
         if memory_mb > 0 {
@@ -32,7 +35,7 @@ pub fn run(args: &GithubArgs) -> Result<Exit> {
             // Best effort where the platform has no such limit; the time limit still holds.
             let _ = rlimit::setrlimit(rlimit::Resource::AS, bytes, bytes);
         }
-        return super::judge(args);
+        return worker(args);
     }
     let seconds = limit("PACKETGATE_TIME_LIMIT_SECS", 1800);
     let exe = std::env::current_exe().context("cannot find packetgate's own executable")?;
@@ -95,6 +98,6 @@ fn post(args: &GithubArgs, why: &Unjudged) -> Result<Exit> {
         settings.repository.as_deref(),
         settings.sha.as_deref(),
     )?;
-    let api = super::api_for(&settings, &ev)?;
+    let api = settings.api_for(&ev)?;
     Ok(abort::post(&settings, ev.head_sha(), api.as_ref(), why))
 }

@@ -1,73 +1,30 @@
 //! The config and policy files the gate judges a pull request with: every one of them is
 //! read from the pull request's **base** commit — with `git show` when the clone has it,
-//! else from the contents API — never from the head being judged. So a pull request cannot
+//! else through the forge's API ([`Forge::read_file`]) — never from the head being judged. So a pull request cannot
 //! weaken the gate that judges it, whatever path spelling, `..` or symlink it uses; one that
 //! touches those files gets a notice that its change waits for review.
 
-use super::api::Api;
-use super::files::Changes;
+use super::changes::Changes;
+use super::forge::{Forge, ForgeError};
 use crate::config::{self, Config, CONFIG_FILE};
 use crate::git;
+use crate::packet::{self, Form};
+use crate::place::repo_path;
 use anyhow::{anyhow, Result};
 use std::cell::RefCell;
 use std::io;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 /// Reads files as they are at the base commit.
 #[derive(Debug)]
-struct BaseFiles<'a> {
-    api: Option<&'a Api>,
+struct BaseFiles<'a, F: ?Sized> {
+    forge: &'a F,
     base_sha: &'a str,
     /// Every file asked for (repository paths) and whether the base has it.
     read: RefCell<Vec<(String, bool)>>,
 }
 
-/// The repository path of `path` (relative to the working directory, the repository's
-/// root), `..` resolved lexically; `None` for a path that leaves the repository.
-pub fn repo_path(path: &Path) -> Option<String> {
-    let rel = if path.is_absolute() {
-        let cwd = std::env::current_dir().ok()?;
-        let real = std::fs::canonicalize(&cwd).unwrap_or_else(|_| cwd.clone());
-        path.strip_prefix(&cwd)
-            .or_else(|_| path.strip_prefix(&real))
-            .ok()?
-            .to_path_buf()
-    } else {
-        path.to_path_buf()
-    };
-    let mut parts: Vec<String> = Vec::new();
-    for c in rel.components() {
-        match c {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                parts.pop()?;
-            }
-            Component::Normal(s) => parts.push(s.to_string_lossy().into_owned()),
-            Component::RootDir | Component::Prefix(_) => return None,
-        }
-    }
-    (!parts.is_empty()).then(|| parts.join("/"))
-}
-
-/// Percent-encodes a path for a URL, keeping `/`.
-pub fn encode_path(path: &str) -> String {
-    let mut out = String::new();
-    for b in path.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
-                out.push(b as char)
-            }
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
-}
-
-pub fn short(sha: &str) -> &str {
-    sha.get(..7).unwrap_or(sha)
-}
-
-impl BaseFiles<'_> {
+impl<F: Forge + ?Sized> BaseFiles<'_, F> {
     fn read(&self, path: &Path) -> io::Result<String> {
         let rel = repo_path(path).ok_or_else(|| {
             io::Error::other(format!(
@@ -88,25 +45,17 @@ impl BaseFiles<'_> {
             // The clone does not have the base commit (a shallow checkout): ask the API.
             Err(_) => {}
         }
-        let Some(api) = self.api else {
-            return Err(io::Error::other(format!(
+        match self
+            .forge
+            .read_file(rel, self.base_sha, "reading the base branch's config")
+        {
+            Ok(Some(text)) => Ok(text),
+            Ok(None) => Err(io::ErrorKind::NotFound.into()),
+            Err(ForgeError::NoToken) => Err(io::Error::other(format!(
                 "the base commit {} is not in the clone and there is no token to fetch `{rel}` with",
-                short(self.base_sha)
-            )));
-        };
-        let route = api.repo(&format!(
-            "/contents/{}?ref={}",
-            encode_path(rel),
-            self.base_sha
-        ));
-        match api.get(
-            "reading the base branch's config",
-            &route,
-            Some("application/vnd.github.raw+json"),
-        ) {
-            Ok(r) if r.status == 404 => Err(io::ErrorKind::NotFound.into()),
-            Ok(r) => Ok(r.body),
-            Err(e) => Err(io::Error::other(e.to_string())),
+                git::short(self.base_sha)
+            ))),
+            Err(ForgeError::Failed(e)) => Err(io::Error::other(e.to_string())),
         }
     }
 }
@@ -121,15 +70,15 @@ pub struct Base<'a> {
 
 /// The config for a pull request or merge group, every file from the base commit, and the
 /// notices for the ones the change touches (`changes`: `None` when the list is not complete).
-pub fn load_config(
+pub fn load_config<F: Forge + ?Sized>(
     explicit: Option<&Path>,
     base_commit: Base<'_>,
-    api: Option<&Api>,
+    forge: &F,
     changes: Option<&Changes>,
     notices: &mut Vec<String>,
 ) -> Result<Config> {
     let source = BaseFiles {
-        api,
+        forge,
         base_sha: base_commit.sha,
         read: RefCell::default(),
     };
@@ -145,9 +94,9 @@ pub fn load_config(
     let reader = |p: &Path| source.read(p);
     let config = config::load_from(Path::new("."), file, &reader).map_err(|e| anyhow!(e))?;
     let base = if base_commit.branch.is_empty() {
-        format!("@ {}", short(base_commit.sha))
+        format!("@ {}", git::short(base_commit.sha))
     } else {
-        format!("`{}` @ {}", base_commit.branch, short(base_commit.sha))
+        format!("`{}` @ {}", base_commit.branch, git::short(base_commit.sha))
     };
     for (rel, found) in source.read.borrow().iter() {
         if !changes.is_some_and(|c| c.touched.contains(rel)) {
@@ -166,26 +115,24 @@ pub fn load_config(
     Ok(config)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn paths_are_encoded_for_the_contents_api() {
-        assert_eq!(encode_path("pol icies/a#b.yml"), "pol%20icies/a%23b.yml");
-    }
-
-    #[test]
-    fn repository_paths_resolve_dot_dot_and_refuse_to_leave() {
-        assert_eq!(
-            repo_path(Path::new("./policies/x.yml")).as_deref(),
-            Some("policies/x.yml")
-        );
-        assert_eq!(
-            repo_path(Path::new(".github/../policies/x.yml")).as_deref(),
-            Some("policies/x.yml")
-        );
-        assert_eq!(repo_path(Path::new("../elsewhere.yml")), None);
-        assert_eq!(repo_path(Path::new("/etc/passwd")), None);
+/// Marks the changed files whose base version declared `packet`, reading each one at the
+/// base: `git show` when the clone has the base commit, else through the forge's API. A file
+/// that cannot be read at all counts as having declared it — judged, never silently dropped.
+pub fn read_were_packets<F: Forge + ?Sized>(changes: &mut Changes, base_sha: &str, forge: &F) {
+    let dir = Path::new(".");
+    for (path, old) in &changes.before {
+        let Some(form) = Form::of(old).or(Form::of(path)) else {
+            continue;
+        };
+        let text = match git::show(dir, base_sha, old) {
+            Ok(found) => found,
+            Err(_) => match forge.read_file(old, base_sha, "reading a changed file at the base") {
+                Ok(found) => found,
+                Err(_) => Some(format!("{}: unread", packet::KEY)),
+            },
+        };
+        if text.is_some_and(|t| packet::declares(form, &t)) {
+            changes.were_packets.insert(path.clone());
+        }
     }
 }

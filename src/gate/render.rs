@@ -1,27 +1,16 @@
-//! What the gate says on GitHub, rendered from a finished [`Report`]: the check run's title,
-//! summary and annotations, the sticky comment, the job summary. Rendering only — the
-//! verdicts are already in the report — and every text is cut to GitHub's size limits with
-//! a count of what was left out, never silently.
+//! What the gate says about a change, rendered from a finished [`Report`] as Markdown: the
+//! title, the summary (the check run's and the job summary's), the sticky comment. Rendering
+//! only — the verdicts are already in the report — and every text is cut to the size its
+//! caller passes (the forge's limit) with a count of what was left out, never silently.
+//! Nothing here calls a forge's API; GitHub's own shapes (the check run's conclusion and
+//! annotations) are in `github::check`.
 
 use super::markdown::{code, message, text, Place};
 use crate::engine::{PacketReport, Report};
 use crate::finding::{Finding, Severity, Verdict};
+use crate::place::uri_reference;
 use crate::report::plural;
-use serde_json::{json, Value};
 use std::fmt::Write as _;
-
-/// Check-run `summary` and `text`: at most 65,535 characters.
-pub const CHECK_SUMMARY_MAX: usize = 65_535;
-/// An issue comment's body: at most 65,536 characters.
-pub const COMMENT_MAX: usize = 65_536;
-/// A step's job summary: at most 1 MiB.
-pub const JOB_SUMMARY_MAX: usize = 1024 * 1024;
-/// An annotation's `message`: "The maximum size is 64 KB", counted in bytes.
-pub const ANNOTATION_MESSAGE_MAX: usize = 64 * 1024;
-/// An inline review comment's body: at most 65,536 characters, as an issue comment's.
-pub const REVIEW_COMMENT_MAX: usize = 65_536;
-/// Annotations GitHub takes per check-run request.
-pub const ANNOTATIONS_PER_REQUEST: usize = 50;
 
 /// Everything a rendering needs besides the report.
 #[derive(Debug, Clone)]
@@ -73,17 +62,6 @@ impl Counts {
     }
 }
 
-/// `success`, `failure`, or `neutral` when no packet was judged.
-pub fn conclusion(report: &Report) -> &'static str {
-    if report.packets.is_empty() {
-        "neutral"
-    } else if report.verdict == Verdict::Fail {
-        "failure"
-    } else {
-        "success"
-    }
-}
-
 fn problems(c: &Counts) -> String {
     let mut parts = Vec::new();
     if c.missing > 0 {
@@ -121,14 +99,6 @@ pub fn title(report: &Report) -> String {
     t
 }
 
-fn level(s: Severity) -> &'static str {
-    match s {
-        Severity::Error => "failure",
-        Severity::Warning => "warning",
-        Severity::Notice => "notice",
-    }
-}
-
 /// `s` in at most `max` bytes, with the count of characters left out at the end.
 pub fn cut_bytes(s: &str, max: usize) -> String {
     cut_to(s, max, str::len)
@@ -164,51 +134,6 @@ fn left_out(n: usize) -> String {
     format!("… [{n} more characters left out for GitHub's size limit]")
 }
 
-fn cut(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        return s.to_string();
-    }
-    let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
-    out.push('…');
-    out
-}
-
-/// One annotation per finding, on its line, in report order.
-pub fn annotations(report: &Report) -> Vec<Value> {
-    report
-        .packets
-        .iter()
-        .flat_map(|p| p.findings.iter().map(move |f| (p, f)))
-        .map(|(p, f)| {
-            let mut title = match &f.field {
-                Some(field) => format!("{}: {field}", f.rule),
-                None => f.rule.clone(),
-            };
-            let mut message = format!("{}\nFix: {}", f.message, f.fix);
-            // A waived finding stays on its line, as a notice naming who accepted it.
-            let level = match &f.waived {
-                Some(w) => {
-                    title = format!("waived {}: {title}", f.severity);
-                    message.push_str(&format!(
-                        "\nWaived by {} until {} ({}): {}",
-                        w.owner, w.expires, w.source, w.reason
-                    ));
-                    "notice"
-                }
-                None => level(f.severity),
-            };
-            json!({
-                "path": p.path,
-                "start_line": f.line,
-                "end_line": f.line,
-                "annotation_level": level,
-                "title": cut(&title, 255),
-                "message": cut_bytes(&message, ANNOTATION_MESSAGE_MAX),
-            })
-        })
-        .collect()
-}
-
 fn icon(v: Verdict) -> &'static str {
     match v {
         Verdict::Pass => "✅",
@@ -218,21 +143,7 @@ fn icon(v: Verdict) -> &'static str {
 
 impl View<'_> {
     fn line_url(&self, path: &str, line: u32) -> String {
-        let path: String = path
-            .split('/')
-            .map(|seg| {
-                seg.bytes()
-                    .map(|b| match b {
-                        b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                            (b as char).to_string()
-                        }
-                        _ => format!("%{b:02X}"),
-                    })
-                    .collect::<String>()
-            })
-            .collect::<Vec<_>>()
-            .join("/");
-        format!("{}/{path}#L{line}", self.blob_url)
+        format!("{}/{}#L{line}", self.blob_url, uri_reference(path))
     }
 
     fn headline(&self) -> String {
@@ -256,7 +167,7 @@ impl View<'_> {
         let mut s = format!(
             "<sub>packetgate {} · commit {}",
             env!("CARGO_PKG_VERSION"),
-            self.head_sha.get(..7).unwrap_or(self.head_sha)
+            crate::git::short(self.head_sha)
         );
         if let Some(url) = &self.run_url {
             s.push_str(&format!(" · [workflow run]({url})"));
@@ -530,12 +441,19 @@ pub fn comment(view: &View<'_>, max: usize) -> String {
     out
 }
 
+/// Reports to render in tests, here and in the forges' own renderings.
 #[cfg(test)]
-mod tests {
+pub(crate) mod sample {
     use super::*;
     use crate::dates::Date;
 
-    fn finding(rule: &str, field: &str, line: u32, missing: bool, severity: Severity) -> Finding {
+    pub(crate) fn finding(
+        rule: &str,
+        field: &str,
+        line: u32,
+        missing: bool,
+        severity: Severity,
+    ) -> Finding {
         Finding {
             rule: rule.into(),
             severity,
@@ -549,7 +467,7 @@ mod tests {
         }
     }
 
-    fn report(findings: Vec<Vec<Finding>>) -> Report {
+    pub(crate) fn report(findings: Vec<Vec<Finding>>) -> Report {
         let packets: Vec<PacketReport> = findings
             .into_iter()
             .enumerate()
@@ -578,7 +496,7 @@ mod tests {
         }
     }
 
-    fn view(r: &Report) -> View<'_> {
+    pub(crate) fn view(r: &Report) -> View<'_> {
         View {
             report: r,
             check_name: "packetgate",
@@ -590,6 +508,12 @@ mod tests {
             report_path: None,
         }
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sample::{finding, report, view};
+    use super::*;
 
     #[test]
     fn title_counts_missing_and_invalid_fields() {
@@ -606,13 +530,11 @@ mod tests {
             title(&r),
             "1 of 3 packets fails: 2 missing fields, 1 invalid value"
         );
-        assert_eq!(conclusion(&r), "failure");
         let pass = report(vec![
             vec![finding("w", "u", 5, false, Severity::Warning)],
             vec![],
         ]);
         assert_eq!(title(&pass), "All 2 packets pass (1 warning)");
-        assert_eq!(conclusion(&report(vec![])), "neutral");
     }
 
     #[test]
@@ -621,7 +543,7 @@ mod tests {
             finding("bc-required", "unit_metric", 2, true, Severity::Error),
             finding("bc-environment", "environment", 9, false, Severity::Error),
         ]]);
-        let body = comment(&view(&r), COMMENT_MAX);
+        let body = comment(&view(&r), 65_536);
         assert!(body.contains("**Missing fields**"), "{body}");
         assert!(
             body.contains(
@@ -646,9 +568,5 @@ mod tests {
         let c = comment(&view(&r), 6_000);
         assert!(c.len() <= 6_000);
         assert!(c.contains("more findings not listed here"));
-        let a = annotations(&r);
-        assert_eq!(a.len(), 400);
-        assert_eq!(a[0]["annotation_level"], "failure");
-        assert_eq!(a[0]["title"], "bc-required: f1");
     }
 }
