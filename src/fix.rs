@@ -17,7 +17,7 @@ use std::path::PathBuf;
 
 /// The repaired text of one file.
 #[derive(Debug)]
-pub struct FileFix {
+pub(crate) struct FileFix {
     pub path: PathBuf,
     /// As reports show it.
     pub display: String,
@@ -35,7 +35,7 @@ struct Edit {
 }
 
 /// The repairs the report's findings allow, per file (files with none are left out).
-pub fn plan(config: &Config, report: &Report, candidates: &[Candidate]) -> Vec<FileFix> {
+pub(crate) fn plan(config: &Config, report: &Report, candidates: &[Candidate]) -> Vec<FileFix> {
     let mut out = Vec::new();
     for packet in &report.packets {
         let Some(policy) = packet.kind.as_deref().and_then(|k| config.policy(k)) else {
@@ -324,7 +324,7 @@ fn to_https(text: &str, at: usize, docs_hosts: &[String]) -> Option<Edit> {
 }
 
 /// A unified diff of one file's repair, with one line of context around each change.
-pub fn unified_diff(fix: &FileFix) -> String {
+pub(crate) fn unified_diff(fix: &FileFix) -> String {
     let before: Vec<&str> = fix.before.split_inclusive('\n').collect();
     let after: Vec<&str> = fix.after.split_inclusive('\n').collect();
     let mut out = format!("--- a/{0}\n+++ b/{0}\n", fix.display);

@@ -7,7 +7,7 @@ use std::process::Command;
 use thiserror::Error;
 
 #[derive(Debug, Error)]
-pub enum GitError {
+pub(crate) enum GitError {
     #[error("cannot run git: {0}")]
     Spawn(#[source] std::io::Error),
     #[error("git {args} failed: {stderr}")]
@@ -38,13 +38,13 @@ fn git(dir: &Path, args: &[&str]) -> Result<Vec<u8>, GitError> {
 }
 
 /// A commit id as people write it: its first seven characters.
-pub fn short(sha: &str) -> &str {
+pub(crate) fn short(sha: &str) -> &str {
     sha.get(..7).unwrap_or(sha)
 }
 
 /// One line of `git diff --name-status`: what happened to a file.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Change {
+pub(crate) struct Change {
     /// `A`, `M`, `D`, `R`, `C`, `T`…
     pub status: u8,
     pub path: String,
@@ -56,13 +56,13 @@ pub struct Change {
 }
 
 impl Change {
-    pub fn removed(&self) -> bool {
+    pub(crate) fn removed(&self) -> bool {
         self.status == b'D'
     }
 }
 
 /// Parses `git diff --name-status -z` output.
-pub fn parse_changes(raw: &[u8]) -> Vec<Change> {
+pub(crate) fn parse_changes(raw: &[u8]) -> Vec<Change> {
     let fields: Vec<&[u8]> = raw.split(|b| *b == 0).filter(|f| !f.is_empty()).collect();
     let text = |i: usize| {
         fields
@@ -99,7 +99,7 @@ pub fn parse_changes(raw: &[u8]) -> Vec<Change> {
 }
 
 /// Parses `git diff --name-status -z` output into the paths to judge.
-pub fn parse_name_status(raw: &[u8]) -> Vec<String> {
+pub(crate) fn parse_name_status(raw: &[u8]) -> Vec<String> {
     parse_changes(raw)
         .into_iter()
         .filter(|c| !c.removed())
@@ -109,7 +109,7 @@ pub fn parse_name_status(raw: &[u8]) -> Vec<String> {
 
 /// Parses `git diff --raw --no-abbrev -z` output: `:oldmode newmode old new STATUS\0path\0`,
 /// with a second path after renames and copies.
-pub fn parse_raw(raw: &[u8]) -> Vec<Change> {
+pub(crate) fn parse_raw(raw: &[u8]) -> Vec<Change> {
     let fields: Vec<&[u8]> = raw.split(|b| *b == 0).filter(|f| !f.is_empty()).collect();
     let text = |f: &[u8]| String::from_utf8_lossy(f).into_owned();
     let mut out = Vec::new();
@@ -150,7 +150,7 @@ pub fn parse_raw(raw: &[u8]) -> Vec<Change> {
 
 /// What changed between two commits (renames detected), paths relative to the top level:
 /// from their merge base when there is one (what a pull request changed), else tree to tree.
-pub fn diff(dir: &Path, from: &str, to: &str) -> Result<Vec<Change>, GitError> {
+pub(crate) fn diff(dir: &Path, from: &str, to: &str) -> Result<Vec<Change>, GitError> {
     let args: &[&str] = &["diff", "--raw", "--no-abbrev", "-z", "-M"];
     let range = format!("{from}...{to}");
     let raw = match git(dir, &[args, &[range.as_str()]].concat()) {
@@ -162,7 +162,7 @@ pub fn diff(dir: &Path, from: &str, to: &str) -> Result<Vec<Change>, GitError> {
 
 /// Asks the `origin` remote for commits the clone lacks (a shallow checkout, or a head that
 /// was never checked out). Best effort: the caller retries what needed them and fails then.
-pub fn fetch(dir: &Path, shas: &[&str]) -> Result<(), GitError> {
+pub(crate) fn fetch(dir: &Path, shas: &[&str]) -> Result<(), GitError> {
     let mut args = vec![
         "fetch",
         "--quiet",
@@ -176,18 +176,18 @@ pub fn fetch(dir: &Path, shas: &[&str]) -> Result<(), GitError> {
 
 /// A file's text at a commit; `Ok(None)` when the commit has no such file. An error when
 /// git cannot answer (no repository, the commit is not fetched).
-pub fn show(dir: &Path, rev: &str, path: &str) -> Result<Option<String>, GitError> {
+pub(crate) fn show(dir: &Path, rev: &str, path: &str) -> Result<Option<String>, GitError> {
     Ok(show_bytes(dir, rev, path)?.map(|bytes| String::from_utf8_lossy(&bytes).into_owned()))
 }
 
 /// [`show`] as the bytes git stores: a packet is judged as written, bad bytes included.
-pub fn show_bytes(dir: &Path, rev: &str, path: &str) -> Result<Option<Vec<u8>>, GitError> {
+pub(crate) fn show_bytes(dir: &Path, rev: &str, path: &str) -> Result<Option<Vec<u8>>, GitError> {
     git(dir, &["cat-file", "-e", &format!("{rev}^{{commit}}")])?;
     Ok(git(dir, &["show", &format!("{rev}:{path}")]).ok())
 }
 
 /// Files changed between `since` and HEAD, as paths usable from the current directory.
-pub fn changed_since(dir: &Path, since: &str) -> Result<Vec<PathBuf>, GitError> {
+pub(crate) fn changed_since(dir: &Path, since: &str) -> Result<Vec<PathBuf>, GitError> {
     let top = git(dir, &["rev-parse", "--show-toplevel"])?;
     let top = PathBuf::from(String::from_utf8_lossy(&top).trim());
     let range = format!("{since}...HEAD");

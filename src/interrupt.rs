@@ -10,7 +10,7 @@ use std::path::Path;
 use std::sync::{Mutex, Once};
 
 /// The exit code of a run stopped by Ctrl-C.
-pub const EXIT_INTERRUPTED: i32 = 130;
+pub(crate) const EXIT_INTERRUPTED: i32 = 130;
 
 static STATE: Mutex<State> = Mutex::new(State { bar: None });
 
@@ -24,7 +24,7 @@ fn state() -> std::sync::MutexGuard<'static, State> {
 
 /// Installs the handler (once per process). Without it (a library caller), Ctrl-C does what
 /// the system does.
-pub fn install() {
+pub(crate) fn install() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
         // A second handler (another library's) makes this fail: then the default stands.
@@ -51,13 +51,13 @@ pub(crate) fn on_interrupt_clear_none() {
 
 /// Writes `bytes` to `path` whole or not at all: into a temporary file beside it, then a
 /// rename, holding the lock a Ctrl-C takes first.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     write_atomic_with(path, |w| w.write_all(bytes))
 }
 
 /// As [`write_atomic`], with what `write` writes: a large report is streamed to the file,
 /// never held whole in memory.
-pub fn write_atomic_with(
+pub(crate) fn write_atomic_with(
     path: &Path,
     write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
 ) -> std::io::Result<()> {

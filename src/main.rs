@@ -2,9 +2,9 @@
 //! Exit codes live here and only here: 0 pass, 1 a packet fails, 2 usage or config error.
 
 use clap::Parser;
-use packetgate::app;
-use packetgate::cli::Cli;
-use packetgate::session::Exit;
+
+use packetgate::Cli;
+use packetgate::Exit;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -15,7 +15,7 @@ fn main() -> ExitCode {
             return ExitCode::from(if e.use_stderr() { Exit::Usage as u8 } else { 0 });
         }
     };
-    match app::run(cli) {
+    match packetgate::run(cli) {
         Ok(exit) => ExitCode::from(exit as u8),
         Err(e) => {
             eprintln!("packetgate: error: {e:#}");

@@ -40,7 +40,7 @@ pub fn display(path: &Path) -> String {
 }
 
 /// The current folder, read once.
-pub fn cwd() -> Option<&'static Path> {
+pub(crate) fn cwd() -> Option<&'static Path> {
     static CWD: OnceLock<Option<PathBuf>> = OnceLock::new();
     CWD.get_or_init(|| std::env::current_dir().ok()).as_deref()
 }
@@ -73,7 +73,7 @@ fn lexical(p: &Path) -> PathBuf {
 /// The repository root of `from` (a folder): `GITHUB_WORKSPACE` when `from` is inside it,
 /// else the nearest folder at or above `from` holding `.git` (a folder, or a file for a
 /// worktree).
-pub fn repository_root_of(from: &Path) -> Option<PathBuf> {
+pub(crate) fn repository_root_of(from: &Path) -> Option<PathBuf> {
     let from = lexical(&absolute(from)?);
     if let Some(ws) = std::env::var_os("GITHUB_WORKSPACE").filter(|w| !w.is_empty()) {
         let ws = lexical(&absolute(Path::new(&ws))?);
@@ -87,7 +87,7 @@ pub fn repository_root_of(from: &Path) -> Option<PathBuf> {
 }
 
 /// The repository root of the current folder, found once.
-pub fn repository_root() -> Option<&'static Path> {
+pub(crate) fn repository_root() -> Option<&'static Path> {
     static ROOT: OnceLock<Option<PathBuf>> = OnceLock::new();
     ROOT.get_or_init(|| cwd().and_then(repository_root_of))
         .as_deref()
@@ -96,7 +96,7 @@ pub fn repository_root() -> Option<&'static Path> {
 /// The config that applies to `start` (a file or folder): the first `.packetgate.yml` found
 /// in `start`'s folder or above it, up to its repository root (or the file system's root
 /// outside a repository). Returned as a path relative to the current folder when it can be.
-pub fn find_config(start: &Path) -> Option<PathBuf> {
+pub(crate) fn find_config(start: &Path) -> Option<PathBuf> {
     let abs = lexical(&absolute(start)?);
     let dir = if abs.is_dir() {
         abs
@@ -118,7 +118,7 @@ pub fn find_config(start: &Path) -> Option<PathBuf> {
 
 /// `path` (absolute) relative to the current folder: `sub/x`, `../x`, or itself when they
 /// share nothing but the root.
-pub fn relative_to_cwd(path: &Path) -> PathBuf {
+pub(crate) fn relative_to_cwd(path: &Path) -> PathBuf {
     let Some(cwd) = cwd().map(lexical) else {
         return path.to_path_buf();
     };
@@ -146,7 +146,7 @@ pub fn relative_to_cwd(path: &Path) -> PathBuf {
 /// A path as reports show it (relative to the current folder, `/`-separated) re-expressed
 /// against the repository root, for outputs a machine reads. Unchanged outside a repository
 /// or when the path lies outside the root.
-pub fn from_root(shown: &str) -> String {
+pub(crate) fn from_root(shown: &str) -> String {
     let (Some(root), Some(cwd)) = (repository_root(), cwd()) else {
         return shown.to_string();
     };
@@ -172,7 +172,7 @@ fn slashed(p: &Path) -> String {
 /// A relative path as a URI reference (RFC 3986): every byte outside the unreserved set and
 /// `/` percent-encoded, so spaces, `#`, `?` and non-ASCII names stay one path. The one
 /// encoder for repository paths in URLs: SARIF, the dashboard, line links, the contents API.
-pub fn uri_reference(path: &str) -> String {
+pub(crate) fn uri_reference(path: &str) -> String {
     let mut out = String::with_capacity(path.len());
     for b in path.bytes() {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/') {
@@ -187,7 +187,7 @@ pub fn uri_reference(path: &str) -> String {
 /// The repository path of `path` (relative to the working directory, the repository's
 /// root), `..` resolved lexically; `None` for a path that leaves the repository. The working
 /// directory is read on every call: the gate enters `GITHUB_WORKSPACE` after start-up.
-pub fn repo_path(path: &Path) -> Option<String> {
+pub(crate) fn repo_path(path: &Path) -> Option<String> {
     let rel = if path.is_absolute() {
         let cwd = std::env::current_dir().ok()?;
         let real = std::fs::canonicalize(&cwd).unwrap_or_else(|_| cwd.clone());

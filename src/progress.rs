@@ -9,19 +9,19 @@ use std::time::Duration;
 const WORTH_A_BAR: u64 = 6;
 
 #[derive(Debug)]
-pub struct Progress {
+pub(crate) struct Progress {
     wanted: bool,
     bar: Option<ProgressBar>,
 }
 
 impl Progress {
-    pub fn new(wanted: bool) -> Self {
+    pub(crate) fn new(wanted: bool) -> Self {
         Progress { wanted, bar: None }
     }
 
     /// `done` of `total` links decided; `more` while packets are still being read (the
     /// total can still grow).
-    pub fn update(&mut self, done: usize, total: usize, more: bool) {
+    pub(crate) fn update(&mut self, done: usize, total: usize, more: bool) {
         let (done, total) = (done as u64, total as u64);
         if self.bar.is_none() && self.wanted && total >= WORTH_A_BAR {
             let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
@@ -42,7 +42,7 @@ impl Progress {
     }
 
     /// Removes the bar from the screen.
-    pub fn finish(self) {
+    pub(crate) fn finish(self) {
         if let Some(bar) = self.bar {
             bar.finish_and_clear();
             crate::interrupt::on_interrupt_clear_none();

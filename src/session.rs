@@ -33,7 +33,7 @@ impl Exit {
 
 /// The config: `--config FILE` if given (it must exist), else the one [`place::find_config`]
 /// finds from `start`, else the built-ins.
-pub fn load_config(explicit: Option<&Path>, start: &Path) -> Result<Config> {
+pub(crate) fn load_config(explicit: Option<&Path>, start: &Path) -> Result<Config> {
     if let Some(p) = explicit {
         if !p.is_file() {
             return Err(anyhow!(
@@ -60,7 +60,7 @@ fn tracking_params(config: &Config) -> Vec<String> {
 
 /// What a run judges with, past config and candidates.
 #[derive(Debug, Clone)]
-pub struct Judging {
+pub(crate) struct Judging {
     pub today: Date,
     pub fail_on: Severity,
     pub max_age_days: Option<u32>,
@@ -73,7 +73,7 @@ pub struct Judging {
 }
 
 /// `--today`, else today (UTC).
-pub fn today(arg: Option<&str>) -> Result<Date> {
+pub(crate) fn today(arg: Option<&str>) -> Result<Date> {
     match arg {
         Some(t) => {
             Date::parse(t).ok_or_else(|| anyhow!("--today `{t}` is not a date in YYYY-MM-DD form"))
@@ -83,13 +83,13 @@ pub fn today(arg: Option<&str>) -> Result<Date> {
 }
 
 /// The fail level: the flag's, else the config's.
-pub fn fail_level(flag: Option<Severity>, config: &Config) -> Severity {
+pub(crate) fn fail_level(flag: Option<Severity>, config: &Config) -> Severity {
     flag.unwrap_or(config.fail_on)
 }
 
 /// Judges the candidates: the engine, then the link phase (unless offline). `phase` is the
 /// link phase started early (see [`links::Phase::prepare`]), if any.
-pub fn judge(
+pub(crate) fn judge(
     config: &Config,
     candidates: &[discover::Candidate],
     how: &Judging,

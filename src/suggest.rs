@@ -1,7 +1,7 @@
 //! "Did you mean" suggestions for misspelt keys, kinds and rule ids.
 
 /// The closest candidate to `word`, when one is close enough to be a likely typo.
-pub fn closest<'a, I>(word: &str, candidates: I) -> Option<&'a str>
+pub(crate) fn closest<'a, I>(word: &str, candidates: I) -> Option<&'a str>
 where
     I: IntoIterator<Item = &'a str>,
 {
@@ -15,7 +15,7 @@ where
 }
 
 /// ` (did you mean `x`?)` or nothing.
-pub fn hint<'a, I>(word: &str, candidates: I) -> String
+pub(crate) fn hint<'a, I>(word: &str, candidates: I) -> String
 where
     I: IntoIterator<Item = &'a str>,
 {

@@ -10,7 +10,7 @@
 //! Judged once per run, after the link phase ([`settle`]), since a waiver may accept a link
 //! finding and "unused" is only known when every finding is in.
 
-pub mod model;
+pub(crate) mod model;
 
 use crate::config::Config;
 use crate::dates::Date;
@@ -321,7 +321,7 @@ fn rule_for(
 /// Applies the waivers of every packet in the report, and the config's: marks the findings
 /// they accept, adds the findings about the waivers themselves, and judges the packets and
 /// the run again.
-pub fn settle(config: &Config, report: &mut Report, today: Date) {
+pub(crate) fn settle(config: &Config, report: &mut Report, today: Date) {
     let config_file = config
         .file
         .as_deref()

@@ -8,7 +8,7 @@ use crate::finding::{Severity, Verdict};
 impl Audit {
     /// The report over `packets`: sorted by repository and path, the summary, the verdict
     /// and the health computed from them. Both an audit run and `audit merge` end here.
-    pub fn assemble(
+    pub(crate) fn assemble(
         header: Header,
         today: crate::dates::Date,
         fail_on: Severity,

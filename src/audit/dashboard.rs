@@ -16,13 +16,14 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
 /// The hidden first line the sticky issue is found by.
-pub const MARKER: &str = "<!-- packetgate:health -->";
+pub(crate) const MARKER: &str = "<!-- packetgate:health -->";
 /// The issue's title.
-pub const TITLE: &str = "Packet health";
+pub(crate) const TITLE: &str = "Packet health";
 /// GitHub's limit on an issue body, in characters.
-pub const MAX_BODY: usize = 65_536;
+const MAX_BODY: usize = 65_536;
 /// What the body aims for, leaving room for the notes about what was cut.
 const BUDGET: usize = 60_000;
+const _: () = assert!(BUDGET < MAX_BODY);
 /// Items per list per owner.
 const MAX_ITEMS: usize = 50;
 /// Rows in the table of owners.
@@ -31,7 +32,7 @@ const MAX_TABLE_ROWS: usize = 200;
 const MAX_BARS: usize = 150;
 
 /// The dashboard for `a`.
-pub fn render(a: &Audit) -> String {
+pub(crate) fn render(a: &Audit) -> String {
     let h = &a.health;
     let mut head = String::new();
     let _ = writeln!(head, "{MARKER}");
@@ -414,7 +415,7 @@ const KEYWORDS: &[&str] = &[
 /// `s` as a Mermaid gantt label: only letters, digits, space and `-_./[]()` (no `:`, `#`,
 /// `;`, `%` or line break, which are Mermaid syntax), at most 80 characters, and never
 /// starting with a word Mermaid reads as a statement.
-pub fn label(s: &str) -> String {
+pub(crate) fn label(s: &str) -> String {
     let mut out: String = s
         .chars()
         .map(|c| {

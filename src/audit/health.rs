@@ -10,14 +10,19 @@ use crate::finding::Severity;
 use crate::waivers::model::State;
 
 /// The rule whose findings name evidence going stale soon (policies/common.yml).
-pub const EXPIRING_RULE: &str = "evidence-expiring";
+pub(crate) const EXPIRING_RULE: &str = "evidence-expiring";
 
 fn days_between(from: Date, to: Date) -> i64 {
     to.days() - from.days()
 }
 
 /// The health of `packets` (sorted as the report sorts them) as of `today`.
-pub fn compute(packets: &[Packet], today: Date, fail_on: Severity, header: &Header) -> Health {
+pub(crate) fn compute(
+    packets: &[Packet],
+    today: Date,
+    fail_on: Severity,
+    header: &Header,
+) -> Health {
     let warn = header.warn_before_days;
     let mut owners: Vec<Owner> = Vec::new();
     for p in packets {

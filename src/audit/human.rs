@@ -107,7 +107,7 @@ fn owner(o: &Owner, multi: bool, out: &mut String) {
     }
 }
 
-pub fn render(a: &Audit) -> String {
+pub(crate) fn render(a: &Audit) -> String {
     let mut out = String::new();
     let multi = a
         .packets

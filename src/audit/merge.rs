@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use thiserror::Error;
 
 #[derive(Debug, Error)]
-pub enum MergeError {
+pub(crate) enum MergeError {
     #[error("{file}: {reason}")]
     NotAReport { file: String, reason: String },
     #[error("{file} does not belong with {first}: {what} differs ({theirs} there, {ours} here)")]
@@ -28,7 +28,7 @@ pub enum MergeError {
 }
 
 /// Reads one report (its name for messages, and its text).
-pub fn parse(name: &str, text: &str) -> Result<Audit, MergeError> {
+pub(crate) fn parse(name: &str, text: &str) -> Result<Audit, MergeError> {
     let not = |reason: String| MergeError::NotAReport {
         file: name.to_string(),
         reason,
@@ -69,7 +69,7 @@ pub fn parse(name: &str, text: &str) -> Result<Audit, MergeError> {
 }
 
 /// Merges reports read by [`parse`], named as given.
-pub fn merge(reports: Vec<(String, Audit)>) -> Result<Audit, MergeError> {
+pub(crate) fn merge(reports: Vec<(String, Audit)>) -> Result<Audit, MergeError> {
     let Some((first_name, first)) = reports.first() else {
         return Err(MergeError::Shards("no report to merge".into()));
     };

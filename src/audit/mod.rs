@@ -15,14 +15,14 @@
 //! packet at once. `--publish-issue` hands [`dashboard::TITLE`] and [`dashboard::render`] to
 //! the issue publisher, healthy when the verdict is a pass.
 
-pub mod assemble;
-pub mod dashboard;
-pub mod health;
-pub mod human;
-pub mod merge;
-pub mod model;
-pub mod remote;
-pub mod shard;
+pub(crate) mod assemble;
+pub(crate) mod dashboard;
+pub(crate) mod health;
+pub(crate) mod human;
+pub(crate) mod merge;
+pub(crate) mod model;
+pub(crate) mod remote;
+pub(crate) mod shard;
 
 use crate::cli::{AuditArgs, AuditCommand, AuditFormat, AuditMergeArgs, AuditRunArgs};
 use crate::config::valid_mention;
@@ -36,15 +36,15 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 /// The largest shard report `audit merge` reads (a shard of 25,000 packets is about 90 MB).
-pub const MAX_REPORT_BYTES: u64 = 1 << 30;
+pub(crate) const MAX_REPORT_BYTES: u64 = 1 << 30;
 
 /// The default warning window, when neither the config nor a policy sets one (the built-in
 /// `evidence-expiring` rule's).
-pub const DEFAULT_WARN_DAYS: u32 = 7;
+pub(crate) const DEFAULT_WARN_DAYS: u32 = 7;
 
 /// What an audit judges.
 #[derive(Debug, Clone)]
-pub enum Source {
+pub(crate) enum Source {
     /// The working tree: these files or folders (none: the config's globs, else the current
     /// folder), at the given repository and commit.
     Local { paths: Vec<PathBuf>, origin: Origin },
@@ -52,7 +52,7 @@ pub enum Source {
     Repos(String),
 }
 
-pub fn run(args: AuditArgs) -> Result<Exit> {
+pub(crate) fn run(args: AuditArgs) -> Result<Exit> {
     match args.command {
         Some(AuditCommand::Merge(m)) => merge_files(m),
         None => local(args.run),
@@ -60,7 +60,7 @@ pub fn run(args: AuditArgs) -> Result<Exit> {
 }
 
 /// `owner/name`.
-pub fn valid_repository(s: &str) -> bool {
+pub(crate) fn valid_repository(s: &str) -> bool {
     let Some((owner, name)) = s.split_once('/') else {
         return false;
     };
@@ -76,12 +76,12 @@ pub fn valid_repository(s: &str) -> bool {
 }
 
 /// A commit id: 7 to 64 hex digits.
-pub fn valid_commit(s: &str) -> bool {
+pub(crate) fn valid_commit(s: &str) -> bool {
     (7..=64).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 /// An `http(s)://host[:port]` URL with nothing Markdown could read as syntax.
-pub fn valid_server(s: &str) -> bool {
+pub(crate) fn valid_server(s: &str) -> bool {
     let rest = s
         .strip_prefix("https://")
         .or_else(|| s.strip_prefix("http://"));
@@ -95,7 +95,7 @@ pub fn valid_server(s: &str) -> bool {
 
 /// What a report read back must hold for its links and mentions to be rendered: the
 /// same checks as on the way in.
-pub fn check_header(h: &Header) -> Result<(), String> {
+pub(crate) fn check_header(h: &Header) -> Result<(), String> {
     if !valid_server(&h.server) {
         return Err(format!(
             "`audit.server` `{}` is no http(s) server URL",
@@ -112,7 +112,7 @@ pub fn check_header(h: &Header) -> Result<(), String> {
 
 /// The warning window: the config's `freshness.warn_before_days`, else the built-in
 /// `evidence-expiring` rule's, else [`DEFAULT_WARN_DAYS`].
-pub fn warn_days(config: &Config) -> u32 {
+pub(crate) fn warn_days(config: &Config) -> u32 {
     config.warn_before_days.unwrap_or_else(|| {
         config
             .policies
@@ -128,7 +128,7 @@ pub fn warn_days(config: &Config) -> u32 {
 }
 
 /// The run's header: what merge compares and the dashboard needs.
-pub fn header(
+pub(crate) fn header(
     config: &Config,
     shard: Option<Shard>,
     shard_by: shard::ShardBy,
@@ -156,7 +156,7 @@ pub fn header(
 }
 
 /// `$GITHUB_SERVER_URL`, else `https://github.com`.
-pub fn server_from_env() -> String {
+pub(crate) fn server_from_env() -> String {
     std::env::var("GITHUB_SERVER_URL")
         .ok()
         .filter(|s| valid_server(s))
@@ -165,7 +165,7 @@ pub fn server_from_env() -> String {
 
 /// The local tree's origin: the flags, else `$GITHUB_REPOSITORY` and `$GITHUB_SHA`, else
 /// no repository and `git rev-parse HEAD`.
-pub fn local_origin(repository: Option<String>, commit: Option<String>) -> Result<Origin> {
+pub(crate) fn local_origin(repository: Option<String>, commit: Option<String>) -> Result<Origin> {
     let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
     if let Some(r) = repository.as_deref().filter(|r| !valid_repository(r)) {
         return Err(anyhow!("--repository `{r}` is not OWNER/NAME"));
@@ -198,21 +198,6 @@ pub fn local_origin(repository: Option<String>, commit: Option<String>) -> Resul
     })
 }
 
-/// The candidates of `shard` among `candidates`, by their path from the tree's root.
-pub fn in_shard(
-    candidates: Vec<Candidate>,
-    shard: Option<Shard>,
-    origin: &Origin,
-) -> Vec<Candidate> {
-    match shard {
-        None => candidates,
-        Some(s) => candidates
-            .into_iter()
-            .filter(|c| s.contains(origin.repository.as_deref(), &origin.path_of(&c.display)))
-            .collect(),
-    }
-}
-
 /// Judges one tree: the candidates of `shard` (all of them without one), and returns its
 /// packets and links.
 ///
@@ -221,7 +206,7 @@ pub fn in_shard(
 /// in discovery order, the other shards' packets that a config waiver applies to, and then
 /// leaves them out of its report, and their citations out of its link results. Every shard
 /// then names a config waiver exactly where the unsharded run does.
-pub fn judge_tree(
+pub(crate) fn judge_tree(
     config: &Config,
     candidates: Vec<Candidate>,
     shard: Option<Shard>,
@@ -417,7 +402,7 @@ fn write(audit: &Audit, format: AuditFormat, w: &mut dyn Write) -> std::io::Resu
 }
 
 /// The report in `format`.
-pub fn render(audit: &Audit, format: AuditFormat) -> String {
+pub(crate) fn render(audit: &Audit, format: AuditFormat) -> String {
     match format {
         AuditFormat::Human => human::render(audit),
         AuditFormat::Json => audit.to_json(),

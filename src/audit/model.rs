@@ -13,11 +13,11 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// The report version; the same promise as `check`'s (keys are only ever added).
-pub const VERSION: u32 = 1;
+pub(crate) const VERSION: u32 = 1;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Audit {
+pub(crate) struct Audit {
     pub version: u32,
     pub verdict: Verdict,
     pub packets: Vec<Packet>,
@@ -32,7 +32,7 @@ pub struct Audit {
 /// What the run was: enough for `audit merge` to tell shards of one run from reports that
 /// do not belong together, and to render what the run would have.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Header {
+pub(crate) struct Header {
     /// `I/N` for a shard's report; `null` for a whole one (a merged report is whole).
     pub shard: Option<Shard>,
     /// What the shards partition: `path` (packets) or `repository` (`--repos`).
@@ -50,7 +50,7 @@ pub struct Header {
 
 /// One packet: `check`'s packet object, plus where it lives.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Packet {
+pub(crate) struct Packet {
     /// Relative to its repository's root.
     pub path: String,
     /// `owner/name`, when known.
@@ -66,7 +66,7 @@ pub struct Packet {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Summary {
+pub(crate) struct Summary {
     pub packets: usize,
     pub passed: usize,
     pub failed: usize,
@@ -78,7 +78,7 @@ pub struct Summary {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Links {
+pub(crate) struct Links {
     pub opened: bool,
     pub reason: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -89,7 +89,7 @@ pub struct Links {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct LinkSummary {
+pub(crate) struct LinkSummary {
     pub checked: usize,
     pub ok: usize,
     pub dead: usize,
@@ -104,7 +104,7 @@ pub struct LinkSummary {
 /// paths are relative to (`None`: the current repository's root; a cross-repository run
 /// names each snapshot's folder).
 #[derive(Debug, Clone, Default)]
-pub struct Origin {
+pub(crate) struct Origin {
     pub repository: Option<String>,
     pub commit: Option<String>,
     pub root: Option<std::path::PathBuf>,
@@ -112,7 +112,7 @@ pub struct Origin {
 
 impl Origin {
     /// A packet's path as the report names it: relative to the tree's root.
-    pub fn path_of(&self, shown: &str) -> String {
+    pub(crate) fn path_of(&self, shown: &str) -> String {
         match &self.root {
             None => crate::place::from_root(shown),
             Some(root) => {
@@ -136,7 +136,7 @@ impl Origin {
 }
 
 /// The packets of a judged run, as the audit reports them.
-pub fn packets(report: &engine::Report, origin: &Origin) -> Vec<Packet> {
+pub(crate) fn packets(report: &engine::Report, origin: &Origin) -> Vec<Packet> {
     report
         .packets
         .iter()
@@ -155,7 +155,7 @@ pub fn packets(report: &engine::Report, origin: &Origin) -> Vec<Packet> {
 }
 
 /// The run's links, as the audit reports them: results ordered by URL.
-pub fn links(report: &engine::Report) -> Links {
+pub(crate) fn links(report: &engine::Report) -> Links {
     let results = report.links.as_ref().map(|l| {
         l.results
             .values()
@@ -175,7 +175,7 @@ pub fn links(report: &engine::Report) -> Links {
 }
 
 /// Links from their results: sorted by URL and counted.
-pub fn finish_links(
+pub(crate) fn finish_links(
     opened: bool,
     reason: Option<String>,
     results: Option<Vec<serde_json::Value>>,
@@ -208,7 +208,7 @@ pub fn finish_links(
 /// The links of several runs of one audit (shards, or repositories) as one: a result per
 /// URL with its citations summed, the summary counted again, the longest phase's time.
 /// The link mode (`opened`, `reason`) is the first's; merge checks that they agree.
-pub fn union_links<'a>(all: impl Iterator<Item = &'a Links> + Clone) -> Links {
+pub(crate) fn union_links<'a>(all: impl Iterator<Item = &'a Links> + Clone) -> Links {
     let first = all.clone().next();
     let results = if all.clone().any(|l| l.results.is_some()) {
         let mut by_url: BTreeMap<String, serde_json::Value> = BTreeMap::new();
@@ -239,18 +239,18 @@ pub fn union_links<'a>(all: impl Iterator<Item = &'a Links> + Clone) -> Links {
     )
 }
 
-pub fn url_of(v: &serde_json::Value) -> &str {
+pub(crate) fn url_of(v: &serde_json::Value) -> &str {
     v["url"].as_str().unwrap_or("")
 }
 
 impl Audit {
     /// The JSON report, streamed to `w`.
-    pub fn write_json(&self, w: &mut dyn std::io::Write) -> std::io::Result<()> {
+    pub(crate) fn write_json(&self, w: &mut dyn std::io::Write) -> std::io::Result<()> {
         serde_json::to_writer_pretty(&mut *w, self)?;
         w.write_all(b"\n")
     }
 
-    pub fn to_json(&self) -> String {
+    pub(crate) fn to_json(&self) -> String {
         let mut text = serde_json::to_string_pretty(self).unwrap_or_default();
         text.push('\n');
         text
@@ -260,14 +260,14 @@ impl Audit {
 // ---- health, by owner (computed by `super::health`) ----
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Health {
+pub(crate) struct Health {
     pub warn_before_days: u32,
     pub counts: Counts,
     pub owners: Vec<Owner>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Counts {
+pub(crate) struct Counts {
     pub packets: usize,
     pub failing: usize,
     /// Dated sources already stale.
@@ -278,7 +278,7 @@ pub struct Counts {
 }
 
 impl Counts {
-    pub fn add(&mut self, o: &Counts) {
+    pub(crate) fn add(&mut self, o: &Counts) {
         self.packets += o.packets;
         self.failing += o.failing;
         self.evidence_stale += o.evidence_stale;
@@ -290,7 +290,7 @@ impl Counts {
 
 /// One owner's packets.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Owner {
+pub(crate) struct Owner {
     /// The packets' `owner`; `null` for packets without one.
     pub owner: Option<String>,
     /// Whom to mention for it (the config's `owners:`).
@@ -304,7 +304,7 @@ pub struct Owner {
 
 /// A failing packet and what to fix in it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Failing {
+pub(crate) struct Failing {
     pub path: String,
     pub repository: Option<String>,
     pub kind: Option<String>,
@@ -313,7 +313,7 @@ pub struct Failing {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ToFix {
+pub(crate) struct ToFix {
     pub field: Option<String>,
     pub rule: String,
     pub severity: Severity,
@@ -323,7 +323,7 @@ pub struct ToFix {
 
 /// A dated source going stale within the warning window.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Expiring {
+pub(crate) struct Expiring {
     pub path: String,
     pub repository: Option<String>,
     pub field: String,
@@ -335,7 +335,7 @@ pub struct Expiring {
 
 /// A waiver running out, or out of force.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct WaiverDue {
+pub(crate) struct WaiverDue {
     pub path: String,
     pub repository: Option<String>,
     pub rule: String,

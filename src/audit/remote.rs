@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 
 /// The token and API the audit reads with: `$GITHUB_TOKEN` (a token that can read every
 /// audited repository), `$GITHUB_API_URL` (else `https://api.github.com`).
-pub fn client(owner: &str, repo: &str) -> Result<Api> {
+pub(crate) fn client(owner: &str, repo: &str) -> Result<Api> {
     let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
     let token = env("GITHUB_TOKEN").ok_or_else(|| {
         anyhow!("no token: set GITHUB_TOKEN to a token that can read the repositories (and write issues, for --publish-issue)")
@@ -35,7 +35,7 @@ pub fn client(owner: &str, repo: &str) -> Result<Api> {
 /// What the run read: the packets of every repository of the shard, their links, and the
 /// requests each repository cost.
 #[derive(Debug)]
-pub struct Read {
+pub(crate) struct Read {
     pub packets: Vec<Packet>,
     pub links: Vec<model::Links>,
     /// (`owner/name`, requests), in the order read.
@@ -47,7 +47,7 @@ pub struct Read {
 }
 
 /// Reads and judges the repositories `spec` names that fall in `shard`.
-pub fn read(spec: &str, shard: Option<Shard>, how: &Judging) -> Result<Read> {
+pub(crate) fn read(spec: &str, shard: Option<Shard>, how: &Judging) -> Result<Read> {
     let api = client("-", "-")?;
     let list = repos::list(&api, &Source::parse(spec)).map_err(|e| anyhow!(e))?;
     let mine: Vec<&Repo> = list
@@ -203,7 +203,7 @@ fn unreadable(repository: &str, path: &str, message: String) -> Packet {
 
 /// `--publish-issue`: the dashboard as the sticky "Packet health" issue of `issue_repo`
 /// (else `$GITHUB_REPOSITORY`). Returns what was done, for the log.
-pub fn publish(audit: &model::Audit, issue_repo: Option<&str>) -> Result<String> {
+pub(crate) fn publish(audit: &model::Audit, issue_repo: Option<&str>) -> Result<String> {
     let repo = issue_repo
         .map(str::to_string)
         .or_else(|| std::env::var("GITHUB_REPOSITORY").ok())

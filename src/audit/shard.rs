@@ -110,13 +110,13 @@ impl Shard {
 
 /// The shard (1-based) of a repository among `count`; names are compared in small letters,
 /// as GitHub compares them.
-pub fn of_repository(repository: &str, count: u32) -> u32 {
+pub(crate) fn of_repository(repository: &str, count: u32) -> u32 {
     let h = fnv1a(&[repository.to_ascii_lowercase().as_bytes()]);
     (h % u64::from(count.max(1))) as u32 + 1
 }
 
 /// The shard (1-based) of a packet among `count`.
-pub fn of(repository: Option<&str>, path: &str, count: u32) -> u32 {
+pub(crate) fn of(repository: Option<&str>, path: &str, count: u32) -> u32 {
     // A NUL cannot appear in a repository name or a path: the two never run together.
     let h = match repository {
         Some(r) => fnv1a(&[r.as_bytes(), b"\0", path.as_bytes()]),

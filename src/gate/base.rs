@@ -62,7 +62,7 @@ impl<F: Forge + ?Sized> BaseFiles<'_, F> {
 
 /// The commit a change is judged against: a pull request's base, or a merge group's.
 #[derive(Debug, Clone, Copy)]
-pub struct Base<'a> {
+pub(crate) struct Base<'a> {
     pub sha: &'a str,
     /// The branch, for notices (`main`); may be empty.
     pub branch: &'a str,
@@ -70,7 +70,7 @@ pub struct Base<'a> {
 
 /// The config for a pull request or merge group, every file from the base commit, and the
 /// notices for the ones the change touches (`changes`: `None` when the list is not complete).
-pub fn load_config<F: Forge + ?Sized>(
+pub(crate) fn load_config<F: Forge + ?Sized>(
     explicit: Option<&Path>,
     base_commit: Base<'_>,
     forge: &F,
@@ -118,7 +118,11 @@ pub fn load_config<F: Forge + ?Sized>(
 /// Marks the changed files whose base version declared `packet`, reading each one at the
 /// base: `git show` when the clone has the base commit, else through the forge's API. A file
 /// that cannot be read at all counts as having declared it — judged, never silently dropped.
-pub fn read_were_packets<F: Forge + ?Sized>(changes: &mut Changes, base_sha: &str, forge: &F) {
+pub(crate) fn read_were_packets<F: Forge + ?Sized>(
+    changes: &mut Changes,
+    base_sha: &str,
+    forge: &F,
+) {
     let dir = Path::new(".");
     for (path, old) in &changes.before {
         let Some(form) = Form::of(old).or(Form::of(path)) else {

@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::Path;
 
 #[derive(Debug, Clone, Default)]
-pub struct Changes {
+pub(crate) struct Changes {
     /// Repository-relative paths to judge, in the order listed.
     pub judge: Vec<String>,
     /// Every path the change touches: removed files and the old names of renames too.
@@ -40,7 +40,7 @@ impl Changes {
     /// Records one changed file as a listing names it: `status` is GitHub's word for it
     /// (`added`, `removed`, `modified`, `renamed`, `copied`, `changed`, `unchanged`), `from`
     /// the old path of a rename or copy.
-    pub fn add(&mut self, status: &str, path: String, from: Option<String>) {
+    pub(crate) fn add(&mut self, status: &str, path: String, from: Option<String>) {
         self.touched.insert(path.clone());
         if let Some(from) = &from {
             self.touched.insert(from.clone());
@@ -63,7 +63,7 @@ impl Changes {
 }
 
 /// What changed between two commits, per git.
-pub fn from_git(dir: &Path, from: &str, to: &str) -> Result<Changes, GitError> {
+pub(crate) fn from_git(dir: &Path, from: &str, to: &str) -> Result<Changes, GitError> {
     let mut changes = Changes {
         complete: true,
         ..Changes::default()
@@ -97,7 +97,7 @@ pub fn from_git(dir: &Path, from: &str, to: &str) -> Result<Changes, GitError> {
 }
 
 /// [`from_git`], asking the remote for the two commits first when the clone lacks them.
-pub fn from_git_fetching(dir: &Path, from: &str, to: &str) -> Result<Changes, GitError> {
+pub(crate) fn from_git_fetching(dir: &Path, from: &str, to: &str) -> Result<Changes, GitError> {
     match from_git(dir, from, to) {
         Ok(c) => Ok(c),
         Err(_) => {
@@ -109,7 +109,7 @@ pub fn from_git_fetching(dir: &Path, from: &str, to: &str) -> Result<Changes, Gi
 
 /// A file's text for deciding whether it declares `packet`: at most the packet size cap
 /// and one byte more (enough to see the declaration, never the whole of a huge file).
-pub fn read_head(path: &Path) -> Option<String> {
+pub(crate) fn read_head(path: &Path) -> Option<String> {
     use std::io::Read;
     let mut bytes = Vec::new();
     std::fs::File::open(path)
@@ -120,17 +120,19 @@ pub fn read_head(path: &Path) -> Option<String> {
     Some(String::from_utf8_lossy(&bytes).into_owned())
 }
 
-/// Git's blob id of a file's bytes: what GitHub's file list calls the file's `sha`.
-pub fn blob_id(bytes: &[u8]) -> String {
+/// Git's blob id of a file's bytes: what GitHub's file list calls the file's `sha` (the
+/// reference [`file_blob_id`] is tested against).
+#[cfg(test)]
+fn blob_id(bytes: &[u8]) -> String {
     let mut h = sha1_smol::Sha1::new();
     h.update(format!("blob {}\0", bytes.len()).as_bytes());
     h.update(bytes);
     h.digest().to_string()
 }
 
-/// [`blob_id`] of a file on disk, read a block at a time: a changed file may be far over the
+/// Git's blob id of a file on disk, read a block at a time: a changed file may be far over the
 /// packet size cap, and checking it is the head's version must not hold it all in memory.
-pub fn file_blob_id(path: &Path) -> std::io::Result<String> {
+pub(crate) fn file_blob_id(path: &Path) -> std::io::Result<String> {
     use std::io::Read;
     let mut file = std::fs::File::open(path)?;
     let len = file.metadata()?.len();
@@ -153,7 +155,7 @@ pub fn file_blob_id(path: &Path) -> std::io::Result<String> {
 }
 
 /// New-side line numbers a unified diff shows (added and context lines).
-pub fn patch_lines(patch: &str) -> BTreeSet<u32> {
+pub(crate) fn patch_lines(patch: &str) -> BTreeSet<u32> {
     let mut out = BTreeSet::new();
     let mut line = 0u32;
     let mut in_hunk = false;
@@ -186,7 +188,7 @@ pub fn patch_lines(patch: &str) -> BTreeSet<u32> {
 
 /// Notices for packets the change removed (not judged) and renamed (judged under the new
 /// name), so a reader of the check run knows why they are missing or moved.
-pub fn describe_moves(changes: &Changes, notices: &mut Vec<String>) {
+pub(crate) fn describe_moves(changes: &Changes, notices: &mut Vec<String>) {
     let packetish = |p: &str| Form::of(p).is_some();
     let list = |items: Vec<String>| {
         let n = items.len();

@@ -18,7 +18,7 @@ use std::fmt;
 /// its name and file-list cap. The flow in [`super::judge`] then runs unchanged, git
 /// fallbacks and exit code included. What stays the forge's own: reading its event and
 /// settings, and posting a failing verdict when [`Unjudged`] stops the flow.
-pub trait Forge {
+pub(crate) trait Forge {
     /// The forge's name, as notices say it ("GitHub").
     const NAME: &'static str;
     /// The most files [`Forge::list_files`] can list; past it the flow asks git.
@@ -51,7 +51,7 @@ pub trait Forge {
 
 /// Why a forge's API did not answer.
 #[derive(Debug, thiserror::Error)]
-pub enum ForgeError {
+pub(crate) enum ForgeError {
     /// The run has no token for the API (a dry run, a fork's workflow without one).
     #[error("no token")]
     NoToken,
@@ -62,7 +62,7 @@ pub enum ForgeError {
 
 /// What became of one thing the gate meant to send.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Delivery {
+pub(crate) enum Delivery {
     Sent(String),
     Skipped(String),
     /// The token may not write it (fork pull requests, read-only tokens).
@@ -71,7 +71,7 @@ pub enum Delivery {
 }
 
 impl Delivery {
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         match self {
             Delivery::Sent(s) => format!("sent: {s}"),
             Delivery::Skipped(s) => format!("not sent: {s}"),
@@ -85,7 +85,7 @@ impl Delivery {
 /// still leaves a failing verdict on the commit (a required check must never sit missing).
 #[derive(Debug, thiserror::Error)]
 #[error("{title}: {detail}")]
-pub struct Unjudged {
+pub(crate) struct Unjudged {
     /// Names the limit: "more files than GitHub lists (3,000) …".
     pub title: String,
     pub detail: String,

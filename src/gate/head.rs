@@ -14,11 +14,11 @@ use std::path::{Path, PathBuf};
 /// The folder of head versions fetched for judging, removed when dropped (an error or a
 /// panic on the way out included), so no pull request's text stays on the runner.
 #[derive(Debug)]
-pub struct Scratch(pub PathBuf);
+pub(crate) struct Scratch(pub PathBuf);
 
 impl Scratch {
     /// This process's folder (the supervisor removes it by the same name if the worker dies).
-    pub fn of_this_process() -> Scratch {
+    pub(crate) fn of_this_process() -> Scratch {
         Scratch(std::env::temp_dir().join(format!("packetgate-head-{}", std::process::id())))
     }
 }
@@ -31,7 +31,7 @@ impl Drop for Scratch {
 
 /// Whether a changed file is a symbolic link at the head: as git lists it, else as the
 /// workspace has it.
-pub fn is_link(path: &str, changes: &Changes) -> bool {
+pub(crate) fn is_link(path: &str, changes: &Changes) -> bool {
     changes.links.contains(path)
         || std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink())
 }
@@ -41,7 +41,7 @@ pub fn is_link(path: &str, changes: &Changes) -> bool {
 /// repository at a file that declares `packet`. A link that leaves the repository (or whose
 /// target cannot be read) may be one, and is refused as a packet; any other link — such as
 /// `docs/index.md -> ../README.md` — is a non-packet, ignored as such.
-pub fn link_may_be_packet(config: &Config, path: &str, changes: &Changes) -> bool {
+pub(crate) fn link_may_be_packet(config: &Config, path: &str, changes: &Changes) -> bool {
     if changes.were_packets.contains(path) || config.glob_for(Path::new(path)).is_some() {
         return true;
     }
@@ -130,7 +130,7 @@ fn head_version<F: Forge + ?Sized>(
 
 /// The files to judge: each changed file that may be a packet, as the head has it (see
 /// `head_version`); with no change list, every packet under `paths`.
-pub fn candidates<F: Forge + ?Sized>(
+pub(crate) fn candidates<F: Forge + ?Sized>(
     scratch: &Path,
     config: &Config,
     paths: &[PathBuf],

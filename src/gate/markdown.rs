@@ -19,7 +19,7 @@
 
 /// Where a string lands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Place {
+pub(crate) enum Place {
     /// A GitHub table cell: `|` splits cells, even inside code spans.
     Cell,
     /// Anywhere else inline: a heading, a list item, a quote.
@@ -28,7 +28,7 @@ pub enum Place {
 
 /// `s` as one code span that shows exactly `s` (line breaks become spaces: a span is
 /// one line here).
-pub fn code(s: &str, place: Place) -> String {
+pub(crate) fn code(s: &str, place: Place) -> String {
     let flat = s.replace("\r\n", " ").replace(['\r', '\n'], " ");
     let longest = flat.split(|c| c != '`').map(str::len).max().unwrap_or(0);
     let fence = "`".repeat(longest + 1);
@@ -54,7 +54,7 @@ const ACTIVE: &[char] = &[
 const ZERO_WIDTH_SPACE: char = '\u{200B}';
 
 /// `s` as text that renders as its own characters.
-pub fn text(s: &str) -> String {
+pub(crate) fn text(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 8);
     let mut prev: Option<char> = None;
     let mut chars = s.char_indices().peekable();
@@ -98,7 +98,7 @@ pub fn text(s: &str) -> String {
 
 /// A finding's message, fix or a notice: its backtick-quoted values as code spans, the
 /// rest as text.
-pub fn message(s: &str, place: Place) -> String {
+pub(crate) fn message(s: &str, place: Place) -> String {
     let mut out = String::with_capacity(s.len() + 16);
     let mut plain = 0;
     let mut i = 0;

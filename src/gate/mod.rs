@@ -8,14 +8,14 @@
 //! link phase → JSON report → [`Forge::publish`] → [`Forge::write_outputs`] → exit code.
 //! Publishing never decides the verdict: a failing packet exits 1 whatever was delivered.
 
-pub mod base;
-pub mod changes;
-pub mod forge;
-pub mod head;
-pub mod markdown;
-pub mod render;
+pub(crate) mod base;
+pub(crate) mod changes;
+pub(crate) mod forge;
+pub(crate) mod head;
+pub(crate) mod markdown;
+pub(crate) mod render;
 
-pub use forge::{Delivery, Forge, ForgeError, Unjudged};
+pub(crate) use forge::{Delivery, Forge, ForgeError, Unjudged};
 
 use crate::cli::{FailOn, Scope};
 use crate::config::{self, Config};
@@ -33,7 +33,7 @@ use std::path::{Path, PathBuf};
 
 /// What a run judges, as the forge's event describes it.
 #[derive(Debug, Clone, Copy)]
-pub enum Change<'a> {
+pub(crate) enum Change<'a> {
     /// A change request (GitHub's pull request): the files it changes, as its head has them,
     /// with its base commit's config.
     Request { base: Base<'a>, head: &'a str },
@@ -51,7 +51,7 @@ pub enum Change<'a> {
 
 impl<'a> Change<'a> {
     /// The commit the verdict goes on.
-    pub fn head(&self) -> &'a str {
+    pub(crate) fn head(&self) -> &'a str {
         match *self {
             Change::Request { head, .. } | Change::Queue { head, .. } | Change::Audit { head } => {
                 head
@@ -63,7 +63,7 @@ impl<'a> Change<'a> {
 
 /// How a run judges (flags and inputs) and how the forge names what it shows.
 #[derive(Debug, Clone)]
-pub struct Options<'a> {
+pub(crate) struct Options<'a> {
     pub scope: Scope,
     pub config: Option<&'a Path>,
     pub paths: &'a [PathBuf],
@@ -87,7 +87,7 @@ pub struct Options<'a> {
 /// Judges the change's packets, publishes the verdict through `forge` and returns the exit
 /// code. An [`Unjudged`] error means the change could not be read whole; the caller still
 /// owes the commit a failing verdict.
-pub fn judge<F: Forge>(
+pub(crate) fn judge<F: Forge>(
     forge: &F,
     change: Change<'_>,
     opts: &Options<'_>,
@@ -141,7 +141,7 @@ pub fn judge<F: Forge>(
 }
 
 /// The exit code: the verdict's, except that a pass the forge did not get is no pass.
-pub fn exit(verdict: Verdict, failed_to_deliver: bool) -> Exit {
+pub(crate) fn exit(verdict: Verdict, failed_to_deliver: bool) -> Exit {
     match verdict {
         Verdict::Fail => Exit::Fail,
         // The verdict is a pass, but the forge did not get it: a required check would stay

@@ -14,7 +14,7 @@ use std::fmt::Write as _;
 
 /// Everything a rendering needs besides the report.
 #[derive(Debug, Clone)]
-pub struct View<'a> {
+pub(crate) struct View<'a> {
     pub report: &'a Report,
     pub check_name: &'a str,
     /// `https://github.com/OWNER/REPO/blob/SHA`: line links point into the judged commit.
@@ -31,7 +31,7 @@ pub struct View<'a> {
 
 /// The figures every text opens with.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Counts {
+pub(crate) struct Counts {
     pub packets: usize,
     pub failed: usize,
     /// Findings at the fail level that name a missing field.
@@ -45,7 +45,7 @@ pub struct Counts {
 }
 
 impl Counts {
-    pub fn of(report: &Report) -> Counts {
+    pub(crate) fn of(report: &Report) -> Counts {
         let mut c = Counts {
             packets: report.packets.len(),
             failed: report.failed(),
@@ -74,7 +74,7 @@ fn problems(c: &Counts) -> String {
 }
 
 /// "2 of 3 packets fail: 5 missing fields, 1 invalid value".
-pub fn title(report: &Report) -> String {
+pub(crate) fn title(report: &Report) -> String {
     let c = Counts::of(report);
     if c.packets == 0 {
         return "No packet to judge".into();
@@ -100,12 +100,12 @@ pub fn title(report: &Report) -> String {
 }
 
 /// `s` in at most `max` bytes, with the count of characters left out at the end.
-pub fn cut_bytes(s: &str, max: usize) -> String {
+pub(crate) fn cut_bytes(s: &str, max: usize) -> String {
     cut_to(s, max, str::len)
 }
 
 /// `s` in at most `max` characters, with the count of characters left out at the end.
-pub fn cut_chars(s: &str, max: usize) -> String {
+pub(crate) fn cut_chars(s: &str, max: usize) -> String {
     cut_to(s, max, |t| t.chars().count())
 }
 
@@ -187,7 +187,7 @@ fn fits(out: &str, piece: &str, max: usize, reserve: usize) -> bool {
 
 /// The check run's (and the job summary's) Markdown: a table of packets, then one table of
 /// findings per packet with line links and fixes. Cut at `max` with a count of the rest.
-pub fn summary(view: &View<'_>, max: usize, rest_is_in: &str) -> String {
+pub(crate) fn summary(view: &View<'_>, max: usize, rest_is_in: &str) -> String {
     let report = view.report;
     let mut out = String::new();
     let _ = writeln!(out, "{}\n", view.headline());
@@ -317,7 +317,7 @@ fn packet_counts(p: &PacketReport, fail_on: Severity) -> [usize; 4] {
 /// The sticky comment's body (without its hidden markers): per failing packet, every
 /// missing field and every invalid one with a line link and the one-line fix; a short
 /// passing state once everything passes.
-pub fn comment(view: &View<'_>, max: usize) -> String {
+pub(crate) fn comment(view: &View<'_>, max: usize) -> String {
     let report = view.report;
     let c = Counts::of(report);
     let mut out = String::new();

@@ -14,7 +14,7 @@ use crate::session::Exit;
 use std::io::Write;
 
 /// Writes the failing check run and the runner's traces; the exit code is always 2.
-pub fn post(settings: &Settings, head_sha: &str, api: Option<&Api>, why: &Unjudged) -> Exit {
+pub(crate) fn post(settings: &Settings, head_sha: &str, api: Option<&Api>, why: &Unjudged) -> Exit {
     let summary = format!(
         "packetgate could not judge this commit, so the check fails rather than pass unread.\n\n{}\n",
         why.detail

@@ -8,20 +8,20 @@ use crate::gate::render::cut_bytes;
 use serde_json::{json, Value};
 
 /// Check-run `summary` and `text`: at most 65,535 characters.
-pub const CHECK_SUMMARY_MAX: usize = 65_535;
+pub(crate) const CHECK_SUMMARY_MAX: usize = 65_535;
 /// An issue comment's body: at most 65,536 characters.
-pub const COMMENT_MAX: usize = 65_536;
+pub(crate) const COMMENT_MAX: usize = 65_536;
 /// A step's job summary: at most 1 MiB.
-pub const JOB_SUMMARY_MAX: usize = 1024 * 1024;
+pub(crate) const JOB_SUMMARY_MAX: usize = 1024 * 1024;
 /// An annotation's `message`: "The maximum size is 64 KB", counted in bytes.
-pub const ANNOTATION_MESSAGE_MAX: usize = 64 * 1024;
+pub(crate) const ANNOTATION_MESSAGE_MAX: usize = 64 * 1024;
 /// An inline review comment's body: at most 65,536 characters, as an issue comment's.
-pub const REVIEW_COMMENT_MAX: usize = 65_536;
+pub(crate) const REVIEW_COMMENT_MAX: usize = 65_536;
 /// Annotations GitHub takes per check-run request.
-pub const ANNOTATIONS_PER_REQUEST: usize = 50;
+pub(crate) const ANNOTATIONS_PER_REQUEST: usize = 50;
 
 /// `success`, `failure`, or `neutral` when no packet was judged.
-pub fn conclusion(report: &Report) -> &'static str {
+pub(crate) fn conclusion(report: &Report) -> &'static str {
     if report.packets.is_empty() {
         "neutral"
     } else if report.verdict == Verdict::Fail {
@@ -49,7 +49,7 @@ fn cut(s: &str, max: usize) -> String {
 }
 
 /// One annotation per finding, on its line, in report order.
-pub fn annotations(report: &Report) -> Vec<Value> {
+pub(crate) fn annotations(report: &Report) -> Vec<Value> {
     report
         .packets
         .iter()

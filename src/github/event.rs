@@ -10,7 +10,7 @@ use serde_json::Value;
 use thiserror::Error;
 
 #[derive(Debug, Error)]
-pub enum EventError {
+pub(crate) enum EventError {
     #[error("event `{0}` is not one packetgate handles: use pull_request, pull_request_target, merge_group, push, schedule or workflow_dispatch")]
     Unsupported(String),
     #[error("the `{event}` event payload has no `{field}`")]
@@ -98,7 +98,7 @@ const ZERO_SHA: &str = "0000000000000000000000000000000000000000";
 /// merge group has no head left to put a check on. Anything else a handled event sends —
 /// every other pull-request action, labels and edits included — is judged, so a required
 /// check is there whatever moved the pull request last.
-pub fn nothing_to_do(name: &str, payload: &Value) -> Option<String> {
+pub(crate) fn nothing_to_do(name: &str, payload: &Value) -> Option<String> {
     let action = text(payload, "/action").unwrap_or_default();
     match name {
         "pull_request" | "pull_request_target" if action == "closed" => {
@@ -137,7 +137,7 @@ pub fn nothing_to_do(name: &str, payload: &Value) -> Option<String> {
 }
 
 /// Reads the event. `env_repo` and `env_sha` are `GITHUB_REPOSITORY` and `GITHUB_SHA`.
-pub fn read(
+pub(crate) fn read(
     name: &str,
     payload: &Value,
     env_repo: Option<&str>,

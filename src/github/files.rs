@@ -7,11 +7,11 @@ use crate::gate::changes::{patch_lines, Changes};
 use serde_json::Value;
 
 /// GitHub lists at most this many files of a pull request.
-pub const MAX_FILES: usize = 3000;
+pub(crate) const MAX_FILES: usize = 3000;
 const PER_PAGE: usize = 100;
 
 /// The pull request's files, one request per 100.
-pub fn from_api(api: &Api, pull: &Pull) -> Result<Changes, ApiError> {
+pub(crate) fn from_api(api: &Api, pull: &Pull) -> Result<Changes, ApiError> {
     let mut changes = Changes {
         complete: true,
         ..Changes::default()

@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use thiserror::Error;
 
 #[derive(Debug, Error)]
-pub enum InputError {
+pub(crate) enum InputError {
     #[error("input `{name}` is `{value}`: {expected}")]
     Invalid {
         name: &'static str,
@@ -108,7 +108,7 @@ fn flag(name: &'static str, value: &str) -> Result<bool, InputError> {
 
 /// Resolves the settings. `env` reads one environment variable (empty counts as unset:
 /// the runner passes inputs nobody set as empty strings).
-pub fn resolve(
+pub(crate) fn resolve(
     args: &GithubArgs,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Settings, InputError> {

@@ -8,19 +8,19 @@
 //! job summary, and a failing packet still exits 1. The org audit's GitHub parts
 //! (`repos`, `archive`, `issue`) live here too.
 
-pub mod abort;
+pub(crate) mod abort;
 pub mod api;
 pub mod archive;
-pub mod check;
-pub mod event;
-pub mod files;
-pub mod inputs;
+pub(crate) mod check;
+pub(crate) mod event;
+pub(crate) mod files;
+pub(crate) mod inputs;
 pub mod issue;
-pub mod output;
-pub mod plan;
-pub mod publish;
+pub(crate) mod output;
+pub(crate) mod plan;
+pub(crate) mod publish;
 pub mod repos;
-pub mod supervise;
+pub(crate) mod supervise;
 
 use crate::cli::{GithubArgs, Scope};
 use crate::gate::{self, base::Base, changes::Changes, render::View};

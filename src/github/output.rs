@@ -53,7 +53,7 @@ fn trouble(deliveries: &[(Step, Delivery)], fork: bool) -> String {
 }
 
 /// Writes the traces.
-pub fn finish(
+pub(crate) fn finish(
     settings: &Settings,
     view: &View<'_>,
     deliveries: &[(Step, Delivery)],
@@ -124,7 +124,7 @@ pub fn finish(
 
 /// An event with nothing to judge (see [`super::event::nothing_to_do`]): a notice on the job,
 /// a line in the job summary, `verdict=skipped`, and exit 0. Nothing is sent to GitHub.
-pub fn idle(settings: &Settings, why: &str) -> Exit {
+pub(crate) fn idle(settings: &Settings, why: &str) -> Exit {
     eprintln!("packetgate: {why}");
     println!(
         "::notice title={}::{}",

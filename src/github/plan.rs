@@ -17,7 +17,7 @@ use std::fmt;
 
 /// One kind of thing sent to GitHub.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Step {
+pub(crate) enum Step {
     CheckRun,
     Comment,
     Review,
@@ -37,7 +37,7 @@ impl fmt::Display for Step {
 
 /// The review in `review` mode.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ReviewIntent {
+pub(crate) enum ReviewIntent {
     /// Request changes with this text (packets fail).
     RequestChanges(String),
     /// Dismiss the change requests made earlier (packets pass).
@@ -45,7 +45,7 @@ pub enum ReviewIntent {
 }
 
 #[derive(Debug)]
-pub struct Plan {
+pub(crate) struct Plan {
     pub check_name: String,
     pub head_sha: String,
     pub conclusion: &'static str,
@@ -100,7 +100,7 @@ fn line_notes(view: &View<'_>, changes: Option<&Changes>) -> Vec<LineNote> {
 }
 
 impl Plan {
-    pub fn new(
+    pub(crate) fn new(
         view: &View<'_>,
         event: &Event,
         mode: CommentMode,
@@ -165,7 +165,7 @@ impl Plan {
     }
 
     /// Sends the plan; a refused comment stops the review steps (same permission).
-    pub fn send(&self, api: &Api) -> Vec<(Step, Delivery)> {
+    pub(crate) fn send(&self, api: &Api) -> Vec<(Step, Delivery)> {
         let mut out = vec![(Step::CheckRun, publish::check_run(api, &self.check_run()))];
         let Some(pull) = self.pull else {
             return out;
@@ -196,7 +196,7 @@ impl Plan {
     }
 
     /// `--dry-run`'s text.
-    pub fn preview(&self) -> String {
+    pub(crate) fn preview(&self) -> String {
         let (_, updates) = publish::check_run_requests(&self.check_run());
         let mut out = format!(
             "packetgate github --dry-run: nothing is sent.\n\n=== check run `{}` on {} — conclusion: {} ===\ntitle: {}\nannotations: {} (in {})\n\n{}\n",

@@ -24,7 +24,7 @@ fn undelivered(e: ApiError) -> Delivery {
 
 /// A check run to create.
 #[derive(Debug)]
-pub struct CheckRun<'a> {
+pub(crate) struct CheckRun<'a> {
     pub name: &'a str,
     pub head_sha: &'a str,
     pub conclusion: &'a str,
@@ -34,7 +34,7 @@ pub struct CheckRun<'a> {
 }
 
 /// The create request and the update requests, in order (also what `--dry-run` shows).
-pub fn check_run_requests(run: &CheckRun<'_>) -> (Value, Vec<Value>) {
+pub(crate) fn check_run_requests(run: &CheckRun<'_>) -> (Value, Vec<Value>) {
     let mut chunks = run.annotations.chunks(ANNOTATIONS_PER_REQUEST);
     let first = chunks.next().unwrap_or(&[]);
     let create = json!({
@@ -52,7 +52,7 @@ pub fn check_run_requests(run: &CheckRun<'_>) -> (Value, Vec<Value>) {
     (create, updates)
 }
 
-pub fn check_run(api: &Api, run: &CheckRun<'_>) -> Delivery {
+pub(crate) fn check_run(api: &Api, run: &CheckRun<'_>) -> Delivery {
     let (create, updates) = check_run_requests(run);
     let reply = match api.post("creating the check run", &api.repo("/check-runs"), &create) {
         Ok(r) => r,
@@ -88,7 +88,7 @@ pub fn check_run(api: &Api, run: &CheckRun<'_>) -> Delivery {
 }
 
 /// The hidden line that marks our comment, per check name (two gates, two comments).
-pub fn marker(kind: &str, check_name: &str) -> String {
+pub(crate) fn marker(kind: &str, check_name: &str) -> String {
     let name: String = check_name
         .chars()
         .filter(|c| !matches!(c, '"' | '<' | '>' | '-'))
@@ -98,21 +98,21 @@ pub fn marker(kind: &str, check_name: &str) -> String {
 
 /// Which run wrote a comment: newer runs may overwrite older ones, never the reverse.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RunStamp {
+pub(crate) struct RunStamp {
     pub head: String,
     /// The pull request's `updated_at` as the run's event saw it (ISO 8601, UTC).
     pub updated: String,
 }
 
 impl RunStamp {
-    pub fn render(&self) -> String {
+    pub(crate) fn render(&self) -> String {
         format!(
             "<!-- packetgate:run head={} updated={} -->",
             self.head, self.updated
         )
     }
 
-    pub fn parse(body: &str) -> Option<RunStamp> {
+    pub(crate) fn parse(body: &str) -> Option<RunStamp> {
         let start = body.find("<!-- packetgate:run ")?;
         let rest = &body[start..];
         let line = &rest[..rest.find("-->")?];
@@ -128,7 +128,7 @@ impl RunStamp {
     }
 
     /// `self` is older than `other` and judged another commit.
-    pub fn older_than(&self, other: &RunStamp) -> bool {
+    pub(crate) fn older_than(&self, other: &RunStamp) -> bool {
         self.head != other.head && !other.updated.is_empty() && self.updated < other.updated
     }
 }
@@ -186,7 +186,7 @@ fn find_ours(api: &Api, what: &str, first: String, marker: &str) -> Result<Vec<O
 
 /// The sticky comment to write.
 #[derive(Debug)]
-pub struct Sticky<'a> {
+pub(crate) struct Sticky<'a> {
     pub pull: u64,
     pub check_name: &'a str,
     pub stamp: RunStamp,
@@ -196,7 +196,7 @@ pub struct Sticky<'a> {
 }
 
 /// The full body with its markers.
-pub fn sticky_body(s: &Sticky<'_>) -> String {
+pub(crate) fn sticky_body(s: &Sticky<'_>) -> String {
     format!(
         "{}\n{}\n{}",
         marker("sticky", s.check_name),
@@ -205,7 +205,7 @@ pub fn sticky_body(s: &Sticky<'_>) -> String {
     )
 }
 
-pub fn sticky(api: &Api, s: &Sticky<'_>) -> Delivery {
+pub(crate) fn sticky(api: &Api, s: &Sticky<'_>) -> Delivery {
     let mark = marker("sticky", s.check_name);
     let list = api.repo(&format!("/issues/{}/comments?per_page=100", s.pull));
     let found = match find_ours(api, "looking up the comment", list, &mark) {
@@ -292,7 +292,7 @@ fn reviews_list(api: &Api, pull: u64) -> String {
 
 /// The pull request's head now, when it is no longer `head`: a run for an older commit that
 /// finishes late must not write over what the newer commit's run says (or will say).
-pub fn superseded(api: &Api, pull: u64, head: &str) -> Result<Option<String>, ApiError> {
+pub(crate) fn superseded(api: &Api, pull: u64, head: &str) -> Result<Option<String>, ApiError> {
     let reply = api.get(
         "reading the pull request",
         &api.repo(&format!("/pulls/{pull}")),
@@ -318,7 +318,7 @@ fn moved_on(api: &Api, pull: u64, head: &str) -> Option<Delivery> {
 }
 
 /// `review` mode: request changes while packets fail; dismiss that once they pass.
-pub fn request_changes(
+pub(crate) fn request_changes(
     api: &Api,
     pull: u64,
     check_name: &str,
@@ -372,18 +372,18 @@ pub fn request_changes(
 
 /// One inline comment.
 #[derive(Debug, Clone)]
-pub struct LineNote {
+pub(crate) struct LineNote {
     pub path: String,
     pub line: u32,
     pub body: String,
 }
 
 /// At most this many inline comments per review: the sticky comment has the full list.
-pub const MAX_LINE_NOTES: usize = 50;
+pub(crate) const MAX_LINE_NOTES: usize = 50;
 
 /// `inline` mode: one review per head commit with comments on the diff's lines (GitHub
 /// refuses comments on lines the diff does not show; those stay in the sticky comment).
-pub fn inline_review(
+pub(crate) fn inline_review(
     api: &Api,
     pull: u64,
     check_name: &str,

@@ -27,7 +27,7 @@ fn limit(name: &str, default: u64) -> u64 {
 
 /// Runs `worker` (the judging) in a child process under the limits, or — in that child —
 /// runs it directly.
-pub fn run(args: &GithubArgs, worker: fn(&GithubArgs) -> Result<Exit>) -> Result<Exit> {
+pub(crate) fn run(args: &GithubArgs, worker: fn(&GithubArgs) -> Result<Exit>) -> Result<Exit> {
     let memory_mb = limit("PACKETGATE_MEMORY_MB", 4096);
     if std::env::var_os(WORKER).is_some() {
         if memory_mb > 0 {

@@ -24,7 +24,7 @@ struct File {
 }
 
 #[derive(Debug)]
-pub struct Cache {
+pub(crate) struct Cache {
     path: PathBuf,
     max_age: Duration,
     file: File,
@@ -42,7 +42,7 @@ fn now() -> u64 {
 impl Cache {
     /// The cache the settings (or `--link-cache`) name, read if it exists. A cache that cannot
     /// be read is started afresh, with a note on stderr.
-    pub fn open(settings: &LinkSettings, path: Option<&Path>) -> Option<Cache> {
+    pub(crate) fn open(settings: &LinkSettings, path: Option<&Path>) -> Option<Cache> {
         let path = path
             .map(Path::to_path_buf)
             .or_else(|| settings.cache.as_ref().map(|c| c.path.clone()))?;
@@ -73,7 +73,7 @@ impl Cache {
     }
 
     /// A fresh successful result for this URL, if the cache has one.
-    pub fn fresh(&self, url: &str) -> Option<LinkResult> {
+    pub(crate) fn fresh(&self, url: &str) -> Option<LinkResult> {
         let e = self.file.links.get(url)?;
         let age = self.now.saturating_sub(e.checked_at);
         if age > self.max_age.as_secs() {
@@ -89,7 +89,7 @@ impl Cache {
     }
 
     /// Keeps a success; forgets the URL after a failure.
-    pub fn record(&mut self, r: &LinkResult) {
+    pub(crate) fn record(&mut self, r: &LinkResult) {
         if r.status == Status::Ok && r.tracking_hop.is_none() {
             self.file.links.insert(
                 r.url.clone(),
@@ -106,7 +106,7 @@ impl Cache {
     }
 
     /// Writes the cache (expired entries dropped) through a temporary file and a rename.
-    pub fn save(mut self) {
+    pub(crate) fn save(mut self) {
         let max_age = self.max_age.as_secs();
         let now = self.now;
         let before = self.file.links.len();

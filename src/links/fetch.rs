@@ -20,7 +20,7 @@ use tokio::sync::Semaphore;
 use url::Url;
 
 /// An honest user agent: who is asking, and which version.
-pub const USER_AGENT: &str = concat!(
+pub(crate) const USER_AGENT: &str = concat!(
     "packetgate/",
     env!("CARGO_PKG_VERSION"),
     " (evidence link check; https://crates.io/crates/packetgate)"
@@ -30,7 +30,7 @@ pub const USER_AGENT: &str = concat!(
 /// on `urls` (one batch per packet; each distinct URL once), in the fair order of
 /// [`super::schedule`], until the feed closes and every fetch is done. Results come back in
 /// no particular order.
-pub fn run(
+pub(crate) fn run(
     setup: oneshot::Receiver<(LinkSettings, RunOptions)>,
     urls: UnboundedReceiver<Vec<Cited>>,
 ) -> anyhow::Result<Vec<LinkResult>> {

@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 /// Why an address is not opened, or `None` when it is public: the most specific row of the
 /// IANA special-purpose registries ([`super::iana`]) that covers it decides.
-pub fn forbidden(ip: IpAddr) -> Option<&'static str> {
+pub(crate) fn forbidden(ip: IpAddr) -> Option<&'static str> {
     match ip {
         IpAddr::V4(v4) => forbidden_v4(v4),
         IpAddr::V6(v6) => forbidden_v6(v6),
@@ -118,7 +118,7 @@ impl Allow {
 
 /// What the resolver says when it will not connect, found again in the client's error chain.
 #[derive(Debug)]
-pub enum DnsFailure {
+pub(crate) enum DnsFailure {
     /// Every address the name resolves to is refused.
     Refused {
         host: String,
@@ -146,7 +146,7 @@ impl std::error::Error for DnsFailure {}
 
 /// The resolver the HTTP client connects through: the system's lookup, then the guard.
 #[derive(Debug, Clone)]
-pub struct GuardedResolver {
+pub(crate) struct GuardedResolver {
     pub allow: Arc<Allow>,
 }
 

@@ -8,18 +8,18 @@
 //! global and a per-host limit, retried only when retrying can help, and the whole phase has
 //! a time budget. Nothing is sent to a private address unless the config allows it.
 
-pub mod cache;
-pub mod fetch;
-pub mod guard;
+pub(crate) mod cache;
+pub(crate) mod fetch;
+pub(crate) mod guard;
 mod iana;
 mod schedule;
-pub mod settings;
+pub(crate) mod settings;
 
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-pub use settings::LinkSettings;
+pub(crate) use settings::LinkSettings;
 
 /// What opening a link found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -103,7 +103,7 @@ impl LinkReport {
 
 /// The key a URL is fetched under: parsed, normalised, fragment stripped. `None` for
 /// anything that is not an http(s) URL (other schemes are the `url-https` rule's business).
-pub fn key(raw: &str) -> Option<String> {
+pub(crate) fn key(raw: &str) -> Option<String> {
     let mut url = url::Url::parse(raw).ok()?;
     if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
         return None;
@@ -114,7 +114,7 @@ pub fn key(raw: &str) -> Option<String> {
 
 /// How the phase is run.
 #[derive(Debug, Clone, Default)]
-pub struct RunOptions {
+pub(crate) struct RunOptions {
     /// Query parameters that mark a tracking URL (from the policies' `no-tracking` rules).
     pub tracking_params: Vec<String>,
     /// Show a progress bar on stderr.
@@ -128,7 +128,7 @@ pub struct RunOptions {
 /// still being judged, so the first requests leave as soon as the first packet is read.
 /// [`Phase::finish`] waits for the rest.
 #[derive(Debug)]
-pub struct Phase {
+pub(crate) struct Phase {
     setup: Option<tokio::sync::oneshot::Sender<(LinkSettings, RunOptions)>>,
     sink: Option<Sink>,
     thread: std::thread::JoinHandle<anyhow::Result<Vec<LinkResult>>>,
@@ -137,7 +137,7 @@ pub struct Phase {
 
 /// One link a packet cites: its key ([`key`]) and whether a field cites it (evidence) rather
 /// than prose.
-pub type Cited = (String, bool);
+pub(crate) type Cited = (String, bool);
 
 /// Where URLs to open are sent (cheap to clone, one per worker).
 #[derive(Debug, Clone)]
@@ -155,7 +155,7 @@ impl Sink {
 impl Phase {
     /// Starts the link thread; it prepares TLS and waits for [`Phase::configure`]. Dropped
     /// without being configured (a config error), it ends without a request.
-    pub fn prepare() -> Phase {
+    pub(crate) fn prepare() -> Phase {
         let (setup_tx, setup_rx) = tokio::sync::oneshot::channel();
         let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
         let thread = std::thread::Builder::new()
@@ -171,19 +171,19 @@ impl Phase {
     }
 
     /// Hands the settings over; fetching starts with the first URL sent.
-    pub fn configure(&mut self, settings: &LinkSettings, opts: RunOptions) {
+    pub(crate) fn configure(&mut self, settings: &LinkSettings, opts: RunOptions) {
         if let Some(setup) = self.setup.take() {
             let _ = setup.send((settings.clone(), opts));
         }
         self.start = Instant::now();
     }
 
-    pub fn sink(&self) -> Option<Sink> {
+    pub(crate) fn sink(&self) -> Option<Sink> {
         self.sink.clone()
     }
 
     /// Closes the feed, waits for every URL, and counts the citations (from the packets).
-    pub fn finish(mut self, cited: &BTreeMap<String, usize>) -> anyhow::Result<LinkReport> {
+    pub(crate) fn finish(mut self, cited: &BTreeMap<String, usize>) -> anyhow::Result<LinkReport> {
         drop(self.sink.take());
         drop(self.setup.take());
         let fetched = self

@@ -8,7 +8,7 @@ use regex::Regex;
 use std::path::PathBuf;
 use std::time::Duration;
 
-pub const KEYS: &[&str] = &[
+pub(crate) const KEYS: &[&str] = &[
     "concurrency",
     "per_host",
     "timeout_secs",
@@ -135,7 +135,7 @@ fn positive(m: &mut Entries<'_>, key: &str, p: &mut Problems) -> Option<usize> {
 }
 
 /// Reads `links:` into `s`, reporting every problem.
-pub fn decode(entry: Entry<'_>, s: &mut LinkSettings, p: &mut Problems) {
+pub(crate) fn decode(entry: Entry<'_>, s: &mut LinkSettings, p: &mut Problems) {
     let Some(mut m) = entry.map("`links`", p) else {
         return;
     };
@@ -260,7 +260,7 @@ pub fn decode(entry: Entry<'_>, s: &mut LinkSettings, p: &mut Problems) {
 }
 
 /// `${VAR}` in a header value, from the environment (an unset variable is empty).
-pub fn expand_env(value: &str) -> String {
+pub(crate) fn expand_env(value: &str) -> String {
     let mut out = String::new();
     let mut rest = value;
     while let Some(start) = rest.find("${") {

@@ -66,7 +66,7 @@ pub fn declares(form: Form, text: &str) -> bool {
 /// less than four spaces in Markdown (`--- packet: x` counts: a document start, then the
 /// key). Such a file is judged, and fails if it cannot be read as a packet, instead of
 /// disappearing from a folder scan because its spelling is off.
-pub fn written_at_margin(form: Form, text: &str) -> bool {
+pub(super) fn written_at_margin(form: Form, text: &str) -> bool {
     let mut fence: Option<&str> = None;
     for line in text.lines() {
         let t = line.trim_start();
@@ -109,7 +109,7 @@ pub fn written_at_margin(form: Form, text: &str) -> bool {
 /// Text to read a declaration from when the bytes are not valid text or are cut at the size
 /// cap: the encoding [`super::decode_text`] would choose, with each bad sequence replaced by
 /// U+FFFD and line endings normalised.
-pub fn lossy_text(bytes: &[u8]) -> String {
+pub(super) fn lossy_text(bytes: &[u8]) -> String {
     let utf16 = |rest: &[u8], word: fn([u8; 2]) -> u16| {
         let units = rest.chunks_exact(2).map(|c| word([c[0], c[1]]));
         char::decode_utf16(units)

@@ -171,7 +171,7 @@ fn lookup(c: char) -> Option<(&'static str, Kind)> {
 /// double-quoted scalar (`"\u200B"`), a `!!binary` value — are taken out of the tree's keys
 /// and values too, one `file-encoding` finding at each value that held one, so a value of
 /// nothing but a zero-width space is empty to every rule, as it is to a reader.
-pub fn strip_decoded(root: &mut crate::yaml::Node) -> Vec<Finding> {
+pub(super) fn strip_decoded(root: &mut crate::yaml::Node) -> Vec<Finding> {
     use crate::yaml::Value;
     let mut out = Vec::new();
     let mut report = |text: &mut String, pos: Pos| {
@@ -216,7 +216,7 @@ pub fn strip_decoded(root: &mut crate::yaml::Node) -> Vec<Finding> {
 
 /// Does the character display as nothing? (The renderer drops those an entity spells, such
 /// as `&#8203;`, which the text itself no longer holds.)
-pub fn is_hidden(c: char) -> bool {
+pub(super) fn is_hidden(c: char) -> bool {
     lookup(c).is_some()
 }
 
@@ -251,7 +251,7 @@ pub struct Removed {
 
 /// What a snippet shows in place of a reported hidden character: visible, and one column
 /// wide, so the caret under a finding lines up with the file's columns.
-pub const MARKER: char = '\u{FFFD}';
+pub(super) const MARKER: char = '\u{FFFD}';
 
 impl Removed {
     pub fn is_empty(&self) -> bool {

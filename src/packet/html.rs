@@ -11,7 +11,7 @@
 
 /// One piece of an HTML chunk, with its byte offset in the chunk.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Run<'a> {
+pub(super) enum Run<'a> {
     /// Text shown as written.
     Text(usize, &'a str),
     /// An entity (`&#36;`, `&amp;`): where it starts, how many bytes it takes, and the text
@@ -46,7 +46,7 @@ enum State {
 /// Reads HTML one chunk at a time (an HTML block comes line by line); a tag or a comment may
 /// go on into the next chunk.
 #[derive(Debug, Default)]
-pub struct Reader {
+pub(super) struct Reader {
     state: State,
 }
 
@@ -117,7 +117,7 @@ fn push_text<'a>(out: &mut Vec<Run<'a>>, chunk: &'a str, from: usize, to: usize)
 
 impl Reader {
     /// The runs of one chunk, in order.
-    pub fn read<'a>(&mut self, chunk: &'a str) -> Vec<Run<'a>> {
+    pub(super) fn read<'a>(&mut self, chunk: &'a str) -> Vec<Run<'a>> {
         let bytes = chunk.as_bytes();
         let mut out = Vec::new();
         let mut i = 0;
@@ -220,7 +220,7 @@ impl Reader {
 }
 
 /// Tags that start a new block of text where they stand (a cell, a paragraph, a list item).
-pub fn is_block(name: &str) -> bool {
+pub(super) fn is_block(name: &str) -> bool {
     matches!(
         name,
         "address"
@@ -264,7 +264,7 @@ pub fn is_block(name: &str) -> bool {
 }
 
 /// `h1` … `h6`.
-pub fn is_heading(name: &str) -> bool {
+pub(super) fn is_heading(name: &str) -> bool {
     matches!(name.as_bytes(), [b'h', b'1'..=b'6'])
 }
 

@@ -4,7 +4,7 @@
 use crate::yaml::Pos;
 
 #[derive(Debug)]
-pub struct FrontMatter<'a> {
+pub(super) struct FrontMatter<'a> {
     pub yaml: &'a str,
     /// Lines before the YAML starts (the opening `---`), added back to every position.
     pub line_offset: u32,
@@ -13,7 +13,7 @@ pub struct FrontMatter<'a> {
 }
 
 #[derive(Debug)]
-pub struct SplitError {
+pub(super) struct SplitError {
     pub pos: Pos,
     pub message: String,
     pub fix: &'static str,
@@ -24,7 +24,7 @@ fn is_fence(line: &str, closers: &[&str]) -> bool {
     closers.contains(&t)
 }
 
-pub fn split(text: &str) -> Result<FrontMatter<'_>, SplitError> {
+pub(super) fn split(text: &str) -> Result<FrontMatter<'_>, SplitError> {
     let mut lines = text.split_inclusive('\n');
     let first = lines.next().unwrap_or("");
     if !is_fence(first, &["---"]) {
@@ -57,7 +57,7 @@ pub fn split(text: &str) -> Result<FrontMatter<'_>, SplitError> {
 /// when it is never closed, to the end of the file (a forgotten closer must not hide a
 /// packet). `None` when the first line is not `---`: Markdown declares nothing in its body,
 /// so a document showing an example packet in a fenced block is not a packet.
-pub fn declaring_yaml(text: &str) -> Option<&str> {
+pub(super) fn declaring_yaml(text: &str) -> Option<&str> {
     match split(text) {
         Ok(fm) => Some(fm.yaml),
         Err(_) => {

@@ -418,7 +418,7 @@ impl<'s> Builder<'s> {
 /// HTML tags dropped and their text kept, entities and backslash escapes decoded, soft
 /// line breaks read as spaces. A reference link's destination is placed where its definition
 /// writes it.
-pub fn render(prose: &str, first_line: u32, base: usize) -> Vec<Paragraph> {
+pub(super) fn render(prose: &str, first_line: u32, base: usize) -> Vec<Paragraph> {
     use pulldown_cmark::{Event, LinkType, Options, Parser, Tag, TagEnd};
     let options =
         Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TASKLISTS;

@@ -6,18 +6,18 @@ use crate::finding::Severity;
 use std::fmt::Write as _;
 
 /// Escapes a command's message (`%`, CR, LF).
-pub fn escape_data(s: &str) -> String {
+pub(crate) fn escape_data(s: &str) -> String {
     s.replace('%', "%25")
         .replace('\r', "%0D")
         .replace('\n', "%0A")
 }
 
 /// Escapes a command property: the message escapes plus `:` and `,`.
-pub fn escape_property(s: &str) -> String {
+pub(crate) fn escape_property(s: &str) -> String {
     escape_data(s).replace(':', "%3A").replace(',', "%2C")
 }
 
-pub fn write(report: &Report, w: &mut dyn std::io::Write) -> std::io::Result<()> {
+pub(crate) fn write(report: &Report, w: &mut dyn std::io::Write) -> std::io::Result<()> {
     let mut out = String::new();
     for packet in &report.packets {
         w.write_all(out.as_bytes())?;

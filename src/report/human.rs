@@ -125,7 +125,11 @@ fn underline(shown: &str, at: usize) -> usize {
     trimmed.map_or(1, |i| i + 1)
 }
 
-pub fn write(report: &Report, look: Look, w: &mut dyn std::io::Write) -> std::io::Result<()> {
+pub(crate) fn write(
+    report: &Report,
+    look: Look,
+    w: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
     let paint = Paint { on: look.color };
     let mut out = String::new();
     // Where each character of the last long line starts, found once for all its findings.

@@ -66,7 +66,7 @@ struct LinkSummary {
     seconds: f64,
 }
 
-pub fn write(report: &Report, w: &mut dyn std::io::Write) -> std::io::Result<()> {
+pub(crate) fn write(report: &Report, w: &mut dyn std::io::Write) -> std::io::Result<()> {
     let out = Out {
         version: 1,
         verdict: report.verdict,

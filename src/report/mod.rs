@@ -1,10 +1,10 @@
 //! Reporters: the last stage. Each renders a finished [`Report`] into one format; none of
 //! them decides anything (the verdicts are already in the report).
 
-pub mod github;
-pub mod human;
-pub mod json;
-pub mod sarif;
+pub(crate) mod github;
+pub(crate) mod human;
+pub(crate) mod json;
+pub(crate) mod sarif;
 
 use crate::config::Config;
 use crate::engine::Report;

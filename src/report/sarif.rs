@@ -16,7 +16,7 @@ fn level(s: Severity) -> &'static str {
     }
 }
 
-pub fn write(
+pub(crate) fn write(
     report: &Report,
     rules: &[RuleInfo],
     w: &mut dyn std::io::Write,

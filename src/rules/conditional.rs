@@ -10,9 +10,9 @@ use crate::yaml::{Node, Pos};
 use regex::Regex;
 use std::sync::Arc;
 
-pub const KEYS: &[&str] = &["when", "then"];
+pub(crate) const KEYS: &[&str] = &["when", "then"];
 
-pub static CONDITIONAL: KindSpec = KindSpec {
+pub(crate) static CONDITIONAL: KindSpec = KindSpec {
     id: "conditional",
     keys: KEYS,
     decode: |e, p| Some(Arc::new(Conditional::decode(e, p)?)),
@@ -31,7 +31,7 @@ const OPS: &[&str] = &[
 ];
 
 #[derive(Debug, Clone)]
-pub enum Op {
+pub(crate) enum Op {
     Equals(String),
     NotEquals(String),
     In(Vec<String>),
@@ -45,7 +45,7 @@ pub enum Op {
 
 /// One test on one field: `{field: approval_status, equals: approved}`.
 #[derive(Debug, Clone)]
-pub struct Test {
+pub(crate) struct Test {
     pub field: Option<FieldPath>,
     pub op: Op,
 }
@@ -104,7 +104,7 @@ fn decode_test(entry: Entry<'_>, p: &mut Problems) -> Option<Test> {
 }
 
 /// A single test or a list of tests (all must hold).
-pub fn decode_tests(entry: Entry<'_>, p: &mut Problems) -> Option<Vec<Test>> {
+pub(crate) fn decode_tests(entry: Entry<'_>, p: &mut Problems) -> Option<Vec<Test>> {
     match entry.value.as_seq() {
         Some(items) => {
             let mut out = Vec::new();
@@ -167,7 +167,7 @@ impl Test {
         self.filled(ctx).and_then(Node::as_str).map(str::trim)
     }
 
-    pub fn holds(&self, ctx: &Ctx<'_>, prior: &[Finding]) -> bool {
+    pub(crate) fn holds(&self, ctx: &Ctx<'_>, prior: &[Finding]) -> bool {
         let eq = |a: &str, b: &str| a.eq_ignore_ascii_case(b);
         match &self.op {
             Op::Equals(v) => self.text(ctx).is_some_and(|t| eq(t, v)),
@@ -261,13 +261,13 @@ impl Test {
 }
 
 #[derive(Debug, Clone)]
-pub struct Conditional {
+pub(crate) struct Conditional {
     pub when: Vec<Test>,
     pub then: Vec<Test>,
 }
 
 impl Conditional {
-    pub fn decode(e: &mut Entries<'_>, p: &mut Problems) -> Option<Self> {
+    pub(crate) fn decode(e: &mut Entries<'_>, p: &mut Problems) -> Option<Self> {
         let when = e
             .require("when", "a `conditional` rule", p)
             .and_then(|w| decode_tests(w, p));
@@ -281,14 +281,20 @@ impl Conditional {
     }
 
     /// Whether the rule looks at other rules' findings (and so must run after them).
-    pub fn needs_findings(&self) -> bool {
+    pub(crate) fn needs_findings(&self) -> bool {
         self.when
             .iter()
             .chain(&self.then)
             .any(|t| matches!(t.op, Op::RulesPass(_)))
     }
 
-    pub fn check(&self, rule: &Rule, ctx: &Ctx<'_>, prior: &[Finding], out: &mut Vec<Finding>) {
+    pub(crate) fn check(
+        &self,
+        rule: &Rule,
+        ctx: &Ctx<'_>,
+        prior: &[Finding],
+        out: &mut Vec<Finding>,
+    ) {
         if !self.when.iter().all(|t| t.holds(ctx, prior)) {
             return;
         }

@@ -2,28 +2,28 @@
 //! fixed (a policy cannot be chosen for a file that cannot be read), and their docs live here
 //! so `packetgate explain` and SARIF describe them like policy rules.
 
-pub const FILE_TOO_LARGE: &str = "file-too-large";
-pub const FILE_ENCODING: &str = "file-encoding";
-pub const FILE_UNREADABLE: &str = "file-unreadable";
-pub const FRONT_MATTER: &str = "front-matter";
-pub const YAML_SYNTAX: &str = "yaml-syntax";
-pub const YAML_LIMITS: &str = "yaml-limits";
-pub const YAML_DUPLICATE_KEY: &str = "yaml-duplicate-key";
-pub const PACKET_SHAPE: &str = "packet-shape";
-pub const PACKET_KIND: &str = "packet-kind";
-pub const LIMIT_PACKETS: &str = "limit-packets";
-pub const LIMIT_LINKS: &str = "limit-links";
-pub const LIMIT_TIME: &str = "limit-time";
-pub const REPOSITORY_UNREADABLE: &str = "repository-unreadable";
+pub(crate) const FILE_TOO_LARGE: &str = "file-too-large";
+pub(crate) const FILE_ENCODING: &str = "file-encoding";
+pub(crate) const FILE_UNREADABLE: &str = "file-unreadable";
+pub(crate) const FRONT_MATTER: &str = "front-matter";
+pub(crate) const YAML_SYNTAX: &str = "yaml-syntax";
+pub(crate) const YAML_LIMITS: &str = "yaml-limits";
+pub(crate) const YAML_DUPLICATE_KEY: &str = "yaml-duplicate-key";
+pub(crate) const PACKET_SHAPE: &str = "packet-shape";
+pub(crate) const PACKET_KIND: &str = "packet-kind";
+pub(crate) const LIMIT_PACKETS: &str = "limit-packets";
+pub(crate) const LIMIT_LINKS: &str = "limit-links";
+pub(crate) const LIMIT_TIME: &str = "limit-time";
+pub(crate) const REPOSITORY_UNREADABLE: &str = "repository-unreadable";
 
 #[derive(Debug, Clone, Copy)]
-pub struct CoreRule {
+pub(crate) struct CoreRule {
     pub id: &'static str,
     pub summary: &'static str,
     pub doc: &'static str,
 }
 
-pub const CORE_RULES: &[CoreRule] = &[
+pub(crate) const CORE_RULES: &[CoreRule] = &[
     CoreRule {
         id: FILE_UNREADABLE,
         summary: "The packet file could not be read",
@@ -136,7 +136,3 @@ pub const CORE_RULES: &[CoreRule] = &[
               run on a slow, overloaded runner. Raise the budget, or split the packets.",
     },
 ];
-
-pub fn find(id: &str) -> Option<&'static CoreRule> {
-    CORE_RULES.iter().find(|r| r.id == id)
-}

@@ -12,16 +12,16 @@ use crate::fieldpath::FieldPath;
 use crate::finding::Finding;
 use std::sync::Arc;
 
-pub const KEYS: &[&str] = &["fields", "max_age_days", "allow_future", "warn_before_days"];
+pub(crate) const KEYS: &[&str] = &["fields", "max_age_days", "allow_future", "warn_before_days"];
 
-pub static DATE: KindSpec = KindSpec {
+pub(crate) static DATE: KindSpec = KindSpec {
     id: "date",
     keys: KEYS,
     decode: |e, p| Some(Arc::new(DateRule::decode(e, p)?)),
 };
 
 #[derive(Debug, Clone)]
-pub struct DateRule {
+pub(crate) struct DateRule {
     pub fields: Vec<FieldPath>,
     pub max_age_days: Option<u32>,
     pub allow_future: bool,
@@ -32,7 +32,7 @@ pub struct DateRule {
 
 /// The first day a source checked on `date` is older than `window` days; the calendar ends
 /// at 9999-12-31 (a date the reports and charts can still write as YYYY-MM-DD).
-pub fn stale_on(date: Date, window: i64) -> Date {
+pub(crate) fn stale_on(date: Date, window: i64) -> Date {
     let last = Date::parse("9999-12-31").map_or(i64::MAX, Date::days);
     Date::from_days(
         date.days()
@@ -61,7 +61,7 @@ pub struct Dated {
 }
 
 impl DateRule {
-    pub fn decode(e: &mut Entries<'_>, p: &mut Problems) -> Option<Self> {
+    pub(crate) fn decode(e: &mut Entries<'_>, p: &mut Problems) -> Option<Self> {
         let fields = e
             .require("fields", "a `date` rule", p)
             .and_then(|f| decode_paths(f, p));
@@ -87,7 +87,7 @@ impl DateRule {
 
     /// Every date in the rule's fields that reads as a real day, with the day it goes stale.
     /// Only freshness rules (no `warn_before_days`) date evidence.
-    pub fn dated(&self, ctx: &Ctx<'_>) -> Vec<Dated> {
+    pub(crate) fn dated(&self, ctx: &Ctx<'_>) -> Vec<Dated> {
         if self.warn_before_days.is_some() {
             return Vec::new();
         }
@@ -148,7 +148,7 @@ impl DateRule {
         }
     }
 
-    pub fn check(&self, rule: &Rule, ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
+    pub(crate) fn check(&self, rule: &Rule, ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
         if let Some(warn) = self.warn_before_days {
             return self.check_expiring(warn, rule, ctx, out);
         }

@@ -45,7 +45,7 @@ impl Missing {
 }
 
 /// Is the value at `path` (a concrete path) absent, empty or a template value?
-pub fn missing(ph: &Placeholders, path: &str, node: &Node) -> Option<Missing> {
+pub(crate) fn missing(ph: &Placeholders, path: &str, node: &Node) -> Option<Missing> {
     missing_at(ph, &|| path.to_string(), node)
 }
 

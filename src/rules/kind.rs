@@ -94,7 +94,7 @@ pub trait Kind: Any + Debug + Send + Sync {
 }
 
 /// Decodes a rule's kind-specific keys; `None` after pushing at least one problem.
-pub type Decode = fn(&mut Entries<'_>, &mut Problems) -> Option<Arc<dyn Kind>>;
+pub(crate) type Decode = fn(&mut Entries<'_>, &mut Problems) -> Option<Arc<dyn Kind>>;
 
 /// A rule kind as a policy names it: one static per kind, listed in [`super::REGISTRY`].
 #[derive(Debug)]

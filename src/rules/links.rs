@@ -21,10 +21,10 @@ use regex::Regex;
 use std::sync::{Arc, OnceLock};
 use url::Url;
 
-pub const KEYS: &[&str] = &["class"];
+pub(crate) const KEYS: &[&str] = &["class"];
 const CLASSES: &[&str] = &["dead", "unverified", "refused", "redirect"];
 
-pub static LINK: KindSpec = KindSpec {
+pub(crate) static LINK: KindSpec = KindSpec {
     id: "link",
     keys: KEYS,
     decode: |e, p| Some(Arc::new(LinkRule::decode(e, p)?)),
@@ -32,7 +32,7 @@ pub static LINK: KindSpec = KindSpec {
 
 /// Which link results a rule reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LinkClass {
+pub(crate) enum LinkClass {
     /// 404/410 or a DNS name that does not exist.
     Dead,
     /// Could not be confirmed: bot walls, rate limits, server errors, timeouts, TLS.
@@ -44,12 +44,12 @@ pub enum LinkClass {
 }
 
 #[derive(Debug, Clone)]
-pub struct LinkRule {
+pub(crate) struct LinkRule {
     pub class: LinkClass,
 }
 
 impl LinkRule {
-    pub fn decode(e: &mut Entries<'_>, p: &mut Problems) -> Option<Self> {
+    pub(crate) fn decode(e: &mut Entries<'_>, p: &mut Problems) -> Option<Self> {
         let entry = e.require("class", "a `link` rule", p)?;
         let class = match entry.text(p)? {
             "dead" => LinkClass::Dead,
@@ -87,7 +87,7 @@ fn url_regex() -> &'static Regex {
 /// Every URL-looking substring of a text as `(byte offset, character offset, link)`.
 /// Characters are counted on from the previous link, so a line of thousands of links costs
 /// one pass.
-pub fn find_urls_at(text: &str) -> Vec<(usize, usize, &str)> {
+pub(crate) fn find_urls_at(text: &str) -> Vec<(usize, usize, &str)> {
     let mut counted = (0, 0);
     url_regex()
         .find_iter(text)
@@ -120,7 +120,7 @@ pub struct Link {
 }
 
 /// Every link in every scalar and in the prose (see [`Ctx::links`], which caches it).
-pub fn all_links(ctx: &Ctx<'_>) -> Vec<Link> {
+pub(crate) fn all_links(ctx: &Ctx<'_>) -> Vec<Link> {
     let mut out = Vec::new();
     for (path, node) in &ctx.scalars {
         let Some(text) = node.as_str() else { continue };
@@ -217,7 +217,7 @@ fn prose_links(ctx: &Ctx<'_>) -> Vec<Link> {
 /// occurrence of its first word, searched from the value's start to its last line (block
 /// scalars span several). Falls back to the value's position when the source spells the
 /// value differently (escapes).
-pub fn locate(ctx: &Ctx<'_>, node: &Node, text: &str, offset: usize) -> Pos {
+pub(crate) fn locate(ctx: &Ctx<'_>, node: &Node, text: &str, offset: usize) -> Pos {
     let found = text.get(offset..).unwrap_or("");
     let token = found.split_whitespace().next().unwrap_or("");
     if token.is_empty() {
@@ -281,14 +281,14 @@ fn quoted_col(line: &str, quote_col: u32, target: usize) -> Option<u32> {
 /// it is its column plus the characters before it, counted on from the last position asked
 /// for, so a value holding thousands of claims is placed in one pass.
 #[derive(Debug)]
-pub struct Verbatim {
+pub(crate) struct Verbatim {
     line: u32,
     col: u32,
     cursor: std::cell::Cell<(usize, u32)>,
 }
 
 impl Verbatim {
-    pub fn new(ctx: &Ctx<'_>, node: &crate::yaml::Node, text: &str) -> Option<Verbatim> {
+    pub(crate) fn new(ctx: &Ctx<'_>, node: &crate::yaml::Node, text: &str) -> Option<Verbatim> {
         if node.pos.line != node.end_line || text.contains('\n') {
             return None;
         }
@@ -302,7 +302,7 @@ impl Verbatim {
         })
     }
 
-    pub fn pos(&self, text: &str, offset: usize) -> Pos {
+    pub(crate) fn pos(&self, text: &str, offset: usize) -> Pos {
         let (mut at, mut chars) = self.cursor.get();
         if offset < at {
             (at, chars) = (0, 0);

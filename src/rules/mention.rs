@@ -50,13 +50,13 @@ impl Tok {
 
 /// The word lists, as bits: a word's lists are looked up once, when the note is read.
 mod list {
-    pub const BEFORE: u8 = 1;
-    pub const AFTER: u8 = 2;
-    pub const CUT: u8 = 4;
-    pub const BLOCK: u8 = 8;
-    pub const NOT: u8 = 16;
-    pub const FILLER: u8 = 32;
-    pub const NOT_OK: u8 = 64;
+    pub(super) const BEFORE: u8 = 1;
+    pub(super) const AFTER: u8 = 2;
+    pub(super) const CUT: u8 = 4;
+    pub(super) const BLOCK: u8 = 8;
+    pub(super) const NOT: u8 = 16;
+    pub(super) const FILLER: u8 = 32;
+    pub(super) const NOT_OK: u8 = 64;
 }
 
 /// Which lists hold `word`.
@@ -137,7 +137,7 @@ fn tokenize(text: &str) -> Vec<Tok> {
 }
 
 /// Lower case words of a field name or alias (`unit_metric`, `Error-path result`).
-pub fn name_words(name: &str) -> Vec<String> {
+pub(crate) fn name_words(name: &str) -> Vec<String> {
     name.split(|c: char| c == '_' || c == '-' || c.is_whitespace())
         .filter(|w| !w.is_empty())
         .map(str::to_lowercase)
@@ -585,7 +585,7 @@ fn named(text: &str, names: &[Vec<String>]) -> Vec<String> {
 
 /// Does `text` name one of `names` (each a field's name or alias, as words) as a field: as
 /// its key, or in words with a cue that says what is wrong with it?
-pub fn names_a_field(text: &str, names: &[Vec<String>]) -> bool {
+pub(crate) fn names_a_field(text: &str, names: &[Vec<String>]) -> bool {
     let toks = tokenize(text);
     let found = find_names(&toks, names);
     if found.iter().any(|f| f.key) {

@@ -6,22 +6,22 @@
 //! its evaluation. Adding a kind means one new file and one line in [`REGISTRY`] (see
 //! [`kind`]).
 
-pub mod claims;
-pub mod conditional;
-pub mod core;
-pub mod dates;
-pub mod filled;
-pub mod kind;
-pub mod links;
-pub mod mention;
-pub mod placeholders;
-pub mod policy;
+pub(crate) mod claims;
+pub(crate) mod conditional;
+pub(crate) mod core;
+pub(crate) mod dates;
+pub(crate) mod filled;
+pub(crate) mod kind;
+pub(crate) mod links;
+pub(crate) mod mention;
+pub(crate) mod placeholders;
+pub(crate) mod policy;
 mod regexes;
-pub mod required;
-pub mod secrets;
-pub mod urls;
-pub mod values;
-pub mod waivers;
+pub(crate) mod required;
+pub(crate) mod secrets;
+pub(crate) mod urls;
+pub(crate) mod values;
+pub(crate) mod waivers;
 
 use crate::config::decode::{Entry, Problems};
 use crate::dates::Date;

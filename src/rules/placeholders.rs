@@ -23,7 +23,7 @@ use crate::fieldpath::{Concrete, FieldPath};
 use regex::Regex;
 use std::borrow::Cow;
 
-pub const PLACEHOLDER_KEYS: &[&str] = &[
+pub(crate) const PLACEHOLDER_KEYS: &[&str] = &[
     "values",
     "markers",
     "words",

@@ -13,33 +13,33 @@ use crate::suggest;
 use crate::yaml::{Node, Value};
 use std::sync::Arc;
 
-pub const REQUIRED_KEYS: &[&str] = &["fields"];
-pub const KNOWN_KEYS: &[&str] = &["allow"];
+pub(crate) const REQUIRED_KEYS: &[&str] = &["fields"];
+pub(crate) const KNOWN_KEYS: &[&str] = &["allow"];
 
-pub static REQUIRED: KindSpec = KindSpec {
+pub(crate) static REQUIRED: KindSpec = KindSpec {
     id: "required",
     keys: REQUIRED_KEYS,
     decode: |e, p| Some(Arc::new(Required::decode(e, p)?)),
 };
 
-pub static KNOWN_FIELDS: KindSpec = KindSpec {
+pub(crate) static KNOWN_FIELDS: KindSpec = KindSpec {
     id: "known-fields",
     keys: KNOWN_KEYS,
     decode: |e, p| Some(Arc::new(KnownFields::decode(e, p)?)),
 };
 
 #[derive(Debug, Clone)]
-pub struct Required {
+pub(crate) struct Required {
     pub fields: Vec<FieldPath>,
 }
 
 impl Required {
-    pub fn decode(e: &mut Entries<'_>, p: &mut Problems) -> Option<Self> {
+    pub(crate) fn decode(e: &mut Entries<'_>, p: &mut Problems) -> Option<Self> {
         let fields = decode_paths(e.require("fields", "a `required` rule", p)?, p)?;
         Some(Required { fields })
     }
 
-    pub fn check(&self, rule: &Rule, ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
+    pub(crate) fn check(&self, rule: &Rule, ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
         for path in &self.fields {
             check_path(rule, ctx, path, out);
         }
@@ -47,7 +47,7 @@ impl Required {
 }
 
 /// Reports `path` when it is absent or not filled in. Shared with `conditional`.
-pub fn check_path(rule: &Rule, ctx: &Ctx<'_>, path: &FieldPath, out: &mut Vec<Finding>) {
+pub(crate) fn check_path(rule: &Rule, ctx: &Ctx<'_>, path: &FieldPath, out: &mut Vec<Finding>) {
     let start = out.len();
     find_missing(rule, ctx, path, out);
     for f in &mut out[start..] {
@@ -149,7 +149,7 @@ fn report(rule: &Rule, ctx: &Ctx<'_>, field: &str, node: &Node, m: Missing) -> F
 }
 
 /// "add `key:` with <what the field doc says>", shared with `conditional`.
-pub fn default_fix(ctx: &Ctx<'_>, field: &str, key: &str, m: &Missing) -> String {
+pub(crate) fn default_fix(ctx: &Ctx<'_>, field: &str, key: &str, m: &Missing) -> String {
     if field != key {
         let parent = &field[..field.len() - key.len()].trim_end_matches('.');
         return match m {
@@ -175,12 +175,12 @@ pub fn default_fix(ctx: &Ctx<'_>, field: &str, key: &str, m: &Missing) -> String
 }
 
 #[derive(Debug, Clone)]
-pub struct KnownFields {
+pub(crate) struct KnownFields {
     pub allow: Vec<String>,
 }
 
 impl KnownFields {
-    pub fn decode(e: &mut Entries<'_>, p: &mut Problems) -> Option<Self> {
+    pub(crate) fn decode(e: &mut Entries<'_>, p: &mut Problems) -> Option<Self> {
         let allow = match e.take("allow") {
             Some(a) => a
                 .texts(p)?
@@ -192,7 +192,7 @@ impl KnownFields {
         Some(KnownFields { allow })
     }
 
-    pub fn check(&self, rule: &Rule, ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
+    pub(crate) fn check(&self, rule: &Rule, ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
         let Some(map) = ctx.root().as_map() else {
             return;
         };

@@ -24,9 +24,9 @@ mod prose;
 mod text;
 mod unescape;
 
-pub use collect::{common_rules, files_masker, of_policy, rejected};
-pub use mask::{mask, Masker};
-pub use pattern::Pattern;
+pub(crate) use collect::{common_rules, files_masker, of_policy, rejected};
+pub(crate) use mask::{mask, Masker};
+pub(crate) use pattern::Pattern;
 
 use super::{decode_paths, decode_regex, path_in, Ctx, Kind, KindSpec, Phase, Rule, Vars};
 use crate::config::decode::{Entries, Problems};
@@ -39,16 +39,16 @@ use std::collections::HashSet;
 use text::{align, Cursor, Spliced, Visible};
 use unescape::Unescaped;
 
-pub const KEYS: &[&str] = &["patterns", "allow", "fields", "token_like"];
+pub(crate) const KEYS: &[&str] = &["patterns", "allow", "fields", "token_like"];
 
-pub static SECRET: KindSpec = KindSpec {
+pub(crate) static SECRET: KindSpec = KindSpec {
     id: "secret",
     keys: KEYS,
     decode: |e, p| Some(std::sync::Arc::new(Secret::decode(e, p)?)),
 };
 
 #[derive(Debug, Clone)]
-pub struct Secret {
+pub(crate) struct Secret {
     /// Key formats; when a regex has a capture group, group 1 is the secret.
     pub patterns: Vec<Pattern>,
     /// The same patterns as one set: one pass over the packet says which can match at all.
@@ -62,7 +62,7 @@ pub struct Secret {
 
 /// A secret found in the text, by line and char column.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Hit {
+pub(crate) struct Hit {
     pub name: String,
     pub line: u32,
     pub col: u32,
@@ -156,7 +156,7 @@ fn derived_spellings(secret: &str) -> Vec<String> {
 }
 
 impl Secret {
-    pub fn decode(e: &mut Entries<'_>, p: &mut Problems) -> Option<Self> {
+    pub(crate) fn decode(e: &mut Entries<'_>, p: &mut Problems) -> Option<Self> {
         let fields = match e.take("fields") {
             Some(f) => decode_paths(f, p),
             None => Some(Vec::new()),
@@ -308,7 +308,7 @@ impl Secret {
     /// Mask-only hits (other spellings) come along; a hit inside a longer one on the same
     /// line is no finding of its own but stays as mask-only: it can be a spelling the longer
     /// one does not contain (`\u0000…` in the file, NUL characters in the value).
-    pub fn scan(&self, ctx: &Ctx<'_>) -> Vec<Hit> {
+    pub(crate) fn scan(&self, ctx: &Ctx<'_>) -> Vec<Hit> {
         let mut hits = self.scan_raw(ctx);
         hits.sort_by_cached_key(|h| (h.line, h.col, std::cmp::Reverse(h.secret.chars().count())));
         let mut kept: Vec<Hit> = Vec::with_capacity(hits.len());
@@ -582,7 +582,7 @@ impl Secret {
 
     /// Reports hits not already covered by `seen` (hits of earlier secret rules), and adds
     /// them to it.
-    pub fn check_seen(
+    pub(crate) fn check_seen(
         &self,
         rule: &Rule,
         ctx: &Ctx<'_>,

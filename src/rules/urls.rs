@@ -16,7 +16,7 @@ use crate::yaml::Node;
 use std::sync::Arc;
 use url::Url;
 
-pub const URL_KEYS: &[&str] = &[
+pub(crate) const URL_KEYS: &[&str] = &[
     "check",
     "fields",
     "skip_fields",
@@ -25,15 +25,15 @@ pub const URL_KEYS: &[&str] = &[
     "url_fields",
     "skip_schemes",
 ];
-pub const HOSTS_KEYS: &[&str] = &["field", "provider_field", "providers", "min"];
+pub(crate) const HOSTS_KEYS: &[&str] = &["field", "provider_field", "providers", "min"];
 
-pub static URL: KindSpec = KindSpec {
+pub(crate) static URL: KindSpec = KindSpec {
     id: "url",
     keys: URL_KEYS,
     decode: |e, p| Some(Arc::new(UrlRule::decode(e, p)?)),
 };
 
-pub static URL_HOSTS: KindSpec = KindSpec {
+pub(crate) static URL_HOSTS: KindSpec = KindSpec {
     id: "url-hosts",
     keys: HOSTS_KEYS,
     decode: |e, p| Some(Arc::new(UrlHosts::decode(e, p)?)),
@@ -42,7 +42,7 @@ pub static URL_HOSTS: KindSpec = KindSpec {
 const CHECKS: &[&str] = &["https", "no-tracking", "no-credentials", "plain-host"];
 
 /// The links a rule looks at: in `fields` (all when empty) but not `skip`, plus the prose.
-pub fn links<'c>(
+pub(crate) fn links<'c>(
     ctx: &'c Ctx<'_>,
     fields: &'c [FieldPath],
     skip: &'c [FieldPath],
@@ -55,7 +55,7 @@ pub fn links<'c>(
 }
 
 #[derive(Debug, Clone)]
-pub enum UrlCheck {
+pub(crate) enum UrlCheck {
     Https,
     NoTracking(Vec<String>),
     NoCredentials,
@@ -65,7 +65,7 @@ pub enum UrlCheck {
 }
 
 #[derive(Debug, Clone)]
-pub struct UrlRule {
+pub(crate) struct UrlRule {
     pub check: UrlCheck,
     pub fields: Vec<FieldPath>,
     pub skip_fields: Vec<FieldPath>,
@@ -80,7 +80,7 @@ pub struct UrlRule {
 }
 
 impl UrlRule {
-    pub fn decode(e: &mut Entries<'_>, p: &mut Problems) -> Option<Self> {
+    pub(crate) fn decode(e: &mut Entries<'_>, p: &mut Problems) -> Option<Self> {
         let fields = match e.take("fields") {
             Some(f) => decode_paths(f, p)?,
             None => Vec::new(),
@@ -169,7 +169,7 @@ impl UrlRule {
                 .is_some_and(|f| self.url_fields.iter().any(|u| u.matches_concrete(f)))
     }
 
-    pub fn check(&self, rule: &Rule, ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
+    pub(crate) fn check(&self, rule: &Rule, ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
         for link in links(ctx, &self.fields, &self.skip_fields, self.prose) {
             if self.skipped(link) {
                 continue;
@@ -338,7 +338,7 @@ fn written_host(raw: &str) -> &str {
 /// `utm_*`-style matching: a trailing `*` matches any suffix.
 /// The tracking parameters the given rules name (their `url` rules' `no-tracking` lists),
 /// sorted and once each.
-pub fn tracking_params<'r>(rules: impl IntoIterator<Item = &'r super::Rule>) -> Vec<String> {
+pub(crate) fn tracking_params<'r>(rules: impl IntoIterator<Item = &'r super::Rule>) -> Vec<String> {
     let mut params: Vec<String> = rules
         .into_iter()
         .filter_map(|r| match &r.kind_as::<UrlRule>()?.check {
@@ -352,7 +352,7 @@ pub fn tracking_params<'r>(rules: impl IntoIterator<Item = &'r super::Rule>) -> 
     params
 }
 
-pub fn glob_match(pattern: &str, name: &str) -> bool {
+pub(crate) fn glob_match(pattern: &str, name: &str) -> bool {
     match pattern.strip_suffix('*') {
         Some(prefix) => name.starts_with(prefix),
         None => name == pattern,
@@ -360,7 +360,7 @@ pub fn glob_match(pattern: &str, name: &str) -> bool {
 }
 
 #[derive(Debug, Clone)]
-pub struct UrlHosts {
+pub(crate) struct UrlHosts {
     pub field: FieldPath,
     pub provider_field: Option<FieldPath>,
     pub providers: Vec<(String, Vec<String>)>,
@@ -368,7 +368,7 @@ pub struct UrlHosts {
 }
 
 impl UrlHosts {
-    pub fn decode(e: &mut Entries<'_>, p: &mut Problems) -> Option<Self> {
+    pub(crate) fn decode(e: &mut Entries<'_>, p: &mut Problems) -> Option<Self> {
         let field = e
             .require("field", "a `url-hosts` rule", p)
             .and_then(|f| decode_path(f, p));
@@ -400,7 +400,7 @@ impl UrlHosts {
         })
     }
 
-    pub fn check(&self, rule: &Rule, ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
+    pub(crate) fn check(&self, rule: &Rule, ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
         let selected = self.field.select(ctx.root());
         let Some((list_path, list_node)) = selected.first().map(|(p, n)| (p.clone(), *n)) else {
             return;

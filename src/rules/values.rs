@@ -15,30 +15,30 @@ use crate::yaml::{Node, ScalarKind, Value};
 use regex::Regex;
 use std::sync::Arc;
 
-pub const ENUM_KEYS: &[&str] = &["field", "values"];
-pub const PATTERN_KEYS: &[&str] = &["field", "pattern", "anchored", "expected"];
-pub const TYPE_KEYS: &[&str] = &["fields", "type"];
-pub const MIN_ITEMS_KEYS: &[&str] = &["field", "min"];
+pub(crate) const ENUM_KEYS: &[&str] = &["field", "values"];
+pub(crate) const PATTERN_KEYS: &[&str] = &["field", "pattern", "anchored", "expected"];
+pub(crate) const TYPE_KEYS: &[&str] = &["fields", "type"];
+pub(crate) const MIN_ITEMS_KEYS: &[&str] = &["field", "min"];
 
-pub static ENUM: KindSpec = KindSpec {
+pub(crate) static ENUM: KindSpec = KindSpec {
     id: "enum",
     keys: ENUM_KEYS,
     decode: |e, p| Some(Arc::new(Enum::decode(e, p)?)),
 };
 
-pub static PATTERN: KindSpec = KindSpec {
+pub(crate) static PATTERN: KindSpec = KindSpec {
     id: "pattern",
     keys: PATTERN_KEYS,
     decode: |e, p| Some(Arc::new(Pattern::decode(e, p)?)),
 };
 
-pub static TYPE: KindSpec = KindSpec {
+pub(crate) static TYPE: KindSpec = KindSpec {
     id: "type",
     keys: TYPE_KEYS,
     decode: |e, p| Some(Arc::new(TypeCheck::decode(e, p)?)),
 };
 
-pub static MIN_ITEMS: KindSpec = KindSpec {
+pub(crate) static MIN_ITEMS: KindSpec = KindSpec {
     id: "min-items",
     keys: MIN_ITEMS_KEYS,
     decode: |e, p| Some(Arc::new(MinItems::decode(e, p)?)),
@@ -53,13 +53,13 @@ fn filled<'a>(ctx: &Ctx<'a>, path: &FieldPath) -> Vec<(String, &'a Node)> {
 }
 
 #[derive(Debug, Clone)]
-pub struct Enum {
+pub(crate) struct Enum {
     pub field: FieldPath,
     pub values: Vec<String>,
 }
 
 impl Enum {
-    pub fn decode(e: &mut Entries<'_>, p: &mut Problems) -> Option<Self> {
+    pub(crate) fn decode(e: &mut Entries<'_>, p: &mut Problems) -> Option<Self> {
         let field = e
             .require("field", "an `enum` rule", p)
             .and_then(|f| decode_path(f, p));
@@ -73,7 +73,7 @@ impl Enum {
         })
     }
 
-    pub fn check(&self, rule: &Rule, ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
+    pub(crate) fn check(&self, rule: &Rule, ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
         let expected = self.values.join(", ");
         for (path, node) in filled(ctx, &self.field) {
             let found = match &node.value {
@@ -102,14 +102,14 @@ impl Enum {
 }
 
 #[derive(Debug, Clone)]
-pub struct Pattern {
+pub(crate) struct Pattern {
     pub field: FieldPath,
     pub regex: Regex,
     pub expected: String,
 }
 
 impl Pattern {
-    pub fn decode(e: &mut Entries<'_>, p: &mut Problems) -> Option<Self> {
+    pub(crate) fn decode(e: &mut Entries<'_>, p: &mut Problems) -> Option<Self> {
         let field = e
             .require("field", "a `pattern` rule", p)
             .and_then(|f| decode_path(f, p));
@@ -128,7 +128,7 @@ impl Pattern {
         })
     }
 
-    pub fn check(&self, rule: &Rule, ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
+    pub(crate) fn check(&self, rule: &Rule, ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
         for (path, node) in filled(ctx, &self.field) {
             let text = node
                 .as_str()
@@ -154,7 +154,7 @@ impl Pattern {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Type {
+pub(crate) enum Type {
     Text,
     List,
     Mapping,
@@ -202,13 +202,13 @@ impl Type {
 }
 
 #[derive(Debug, Clone)]
-pub struct TypeCheck {
+pub(crate) struct TypeCheck {
     pub fields: Vec<FieldPath>,
     pub expected: Type,
 }
 
 impl TypeCheck {
-    pub fn decode(e: &mut Entries<'_>, p: &mut Problems) -> Option<Self> {
+    pub(crate) fn decode(e: &mut Entries<'_>, p: &mut Problems) -> Option<Self> {
         let fields = e
             .require("fields", "a `type` rule", p)
             .and_then(|f| decode_paths(f, p));
@@ -233,7 +233,7 @@ impl TypeCheck {
         })
     }
 
-    pub fn check(&self, rule: &Rule, ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
+    pub(crate) fn check(&self, rule: &Rule, ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
         for (path, node) in self.fields.iter().flat_map(|f| filled(ctx, f)) {
             if self.expected.fits(node) {
                 continue;
@@ -260,13 +260,13 @@ impl TypeCheck {
 }
 
 #[derive(Debug, Clone)]
-pub struct MinItems {
+pub(crate) struct MinItems {
     pub field: FieldPath,
     pub min: usize,
 }
 
 impl MinItems {
-    pub fn decode(e: &mut Entries<'_>, p: &mut Problems) -> Option<Self> {
+    pub(crate) fn decode(e: &mut Entries<'_>, p: &mut Problems) -> Option<Self> {
         let field = e
             .require("field", "a `min-items` rule", p)
             .and_then(|f| decode_path(f, p));
@@ -274,7 +274,7 @@ impl MinItems {
         Some(MinItems { field: field?, min })
     }
 
-    pub fn check(&self, rule: &Rule, ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
+    pub(crate) fn check(&self, rule: &Rule, ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
         for (path, node) in filled(ctx, &self.field) {
             let (message, fix) = match node.as_seq() {
                 Some(items) if items.len() >= self.min => continue,

@@ -7,9 +7,9 @@ use crate::config::decode::{Entries, Problems};
 use crate::finding::Finding;
 use std::sync::Arc;
 
-pub const KEYS: &[&str] = &["check", "max_days"];
+pub(crate) const KEYS: &[&str] = &["check", "max_days"];
 
-pub static WAIVER: KindSpec = KindSpec {
+pub(crate) static WAIVER: KindSpec = KindSpec {
     id: "waiver",
     keys: KEYS,
     decode: |e, p| Some(Arc::new(WaiverRule::decode(e, p)?)),
@@ -17,7 +17,7 @@ pub static WAIVER: KindSpec = KindSpec {
 
 /// What a `waiver` rule reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum WaiverCheck {
+pub(crate) enum WaiverCheck {
     /// The waiver's `expires` day has passed.
     Expired,
     /// The waiver expires further out than `max_days` from today.
@@ -32,7 +32,7 @@ pub enum WaiverCheck {
 }
 
 impl WaiverCheck {
-    pub const ALL: [WaiverCheck; 5] = [
+    pub(crate) const ALL: [WaiverCheck; 5] = [
         WaiverCheck::Expired,
         WaiverCheck::TooLong,
         WaiverCheck::Incomplete,
@@ -40,7 +40,7 @@ impl WaiverCheck {
         WaiverCheck::Unused,
     ];
 
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             WaiverCheck::Expired => "expired",
             WaiverCheck::TooLong => "too-long",
@@ -52,7 +52,7 @@ impl WaiverCheck {
 }
 
 #[derive(Debug, Clone)]
-pub struct WaiverRule {
+pub(crate) struct WaiverRule {
     pub check: WaiverCheck,
     /// For `too-long`: the longest a waiver may run, in days from today (default 90; the
     /// config's `waivers.max_days` wins).
@@ -60,7 +60,7 @@ pub struct WaiverRule {
 }
 
 impl WaiverRule {
-    pub fn decode(e: &mut Entries<'_>, p: &mut Problems) -> Option<Self> {
+    pub(crate) fn decode(e: &mut Entries<'_>, p: &mut Problems) -> Option<Self> {
         let entry = e.require("check", "a `waiver` rule", p)?;
         let text = entry.text(p)?;
         let Some(check) = WaiverCheck::ALL.into_iter().find(|c| c.as_str() == text) else {

@@ -21,7 +21,7 @@ use std::fmt::Write;
 
 /// The regex as an ECMA-262 pattern with the same matches, or `None` when it uses syntax
 /// that has no exact equivalent there.
-pub fn translate(rust_regex: &str) -> Option<String> {
+pub(super) fn translate(rust_regex: &str) -> Option<String> {
     let tree = ast::parse::Parser::new().parse(rust_regex).ok()?;
     let mut out = String::new();
     emit(&tree, &mut out)?;
@@ -29,7 +29,7 @@ pub fn translate(rust_regex: &str) -> Option<String> {
 }
 
 /// One character outside a class, escaped where ECMA-262 gives it a meaning.
-pub fn literal(c: char) -> String {
+pub(super) fn literal(c: char) -> String {
     let mut out = String::new();
     push_char(c, false, &mut out);
     out
@@ -37,11 +37,11 @@ pub fn literal(c: char) -> String {
 
 /// `^\s*(?:[tT][eE][sS][tT]|…)\s*$`: the values as the gate compares them (ASCII case
 /// ignored, surrounding spaces trimmed).
-pub fn any_case(values: &[&str]) -> String {
+pub(super) fn any_case(values: &[&str]) -> String {
     format!(r"^\s*(?:{})\s*$", alternatives(values))
 }
 
-pub fn alternatives(values: &[&str]) -> String {
+pub(super) fn alternatives(values: &[&str]) -> String {
     let alts: Vec<String> = values
         .iter()
         .map(|v| {

@@ -47,7 +47,7 @@ pub(super) struct Out<'a> {
 }
 
 impl<'a> Out<'a> {
-    pub fn new(policy: &'a Policy) -> Self {
+    pub(super) fn new(policy: &'a Policy) -> Self {
         Out {
             policy,
             definitions: Map::new(),
@@ -55,7 +55,7 @@ impl<'a> Out<'a> {
         }
     }
 
-    pub fn render(&mut self, s: &Shape) -> Value {
+    pub(super) fn render(&mut self, s: &Shape) -> Value {
         let mut o = Map::new();
         let mut all_of = Vec::new();
         if let Some(d) = &s.description {

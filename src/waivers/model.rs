@@ -7,16 +7,16 @@ use globset::GlobMatcher;
 use serde::Serialize;
 
 /// The keys a waiver may carry (a config waiver adds `path`).
-pub const KEYS: &[&str] = &["rule", "field", "reason", "owner", "expires"];
+pub(crate) const KEYS: &[&str] = &["rule", "field", "reason", "owner", "expires"];
 /// How long a waiver may run, from today, unless a policy or the config says otherwise.
-pub const DEFAULT_MAX_DAYS: u32 = 90;
+pub(crate) const DEFAULT_MAX_DAYS: u32 = 90;
 /// The most waivers one packet may carry: each finding is matched against each waiver, so a
 /// packet cannot make a run quadratic, and a packet that needs more has a problem no waiver
 /// should hide. The ones past it waive nothing.
-pub const MAX_PER_PACKET: usize = 200;
+pub(crate) const MAX_PER_PACKET: usize = 200;
 /// The longest `field` a waiver may name: a packet's paths are short, and matching a long
 /// pattern against every finding would cost more than it says.
-pub const MAX_FIELD_CHARS: usize = 200;
+pub(crate) const MAX_FIELD_CHARS: usize = 200;
 
 /// A waiver as written: its values as YAML nodes (placeholders are judged per packet, with
 /// the packet's policy), where it stands, and what is wrong with its shape.
@@ -78,7 +78,7 @@ pub struct Waiver {
 }
 
 /// A scalar's text, trimmed (`""` when absent or not a scalar).
-pub fn scalar_text(node: Option<&Node>) -> String {
+pub(crate) fn scalar_text(node: Option<&Node>) -> String {
     node.and_then(Node::as_str)
         .map(|t| t.trim().to_string())
         .unwrap_or_default()
@@ -86,7 +86,10 @@ pub fn scalar_text(node: Option<&Node>) -> String {
 
 /// Reads one waiver entry (`item`, a node of a `waivers:` list). `extra` are keys the caller
 /// takes itself (the config's `path`), returned with their nodes.
-pub fn read_entry<'a>(item: &'a Node, extra: &[&str]) -> (Written, Vec<(&'a str, &'a Node)>) {
+pub(crate) fn read_entry<'a>(
+    item: &'a Node,
+    extra: &[&str],
+) -> (Written, Vec<(&'a str, &'a Node)>) {
     let mut w = Written {
         pos: item.pos,
         ..Written::default()
@@ -119,7 +122,7 @@ pub fn read_entry<'a>(item: &'a Node, extra: &[&str]) -> (Written, Vec<(&'a str,
 
 /// A packet's own `waivers:`. `Err` carries where the list stands and what it is instead,
 /// when it is no list.
-pub fn from_packet(root: &Node) -> Result<Vec<Written>, (Pos, &'static str)> {
+pub(crate) fn from_packet(root: &Node) -> Result<Vec<Written>, (Pos, &'static str)> {
     let Some(node) = root.get("waivers") else {
         return Ok(Vec::new());
     };

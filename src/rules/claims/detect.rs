@@ -16,7 +16,7 @@ use super::text::{tokenize, Folded, Kind, Token};
 use regex::Regex;
 
 /// How far (in tokens) a topic may sit from its figure, and a negation from its claim.
-pub const WINDOW: usize = 12;
+pub(crate) const WINDOW: usize = 12;
 const NEGATION_REACH: usize = 40;
 /// How far a named model may stand from the word that makes it available.
 const MODEL_REACH: usize = 6;
@@ -31,16 +31,16 @@ const QUOTE_STOP: &[&str] = &[
 const SUBJECT_LEAD: usize = 8;
 
 /// What a figure is, as a bit set.
-pub mod fig {
-    pub const MONEY: u8 = 1;
-    pub const PERCENT: u8 = 2;
-    pub const DURATION: u8 = 4;
-    pub const RATE: u8 = 8;
-    pub const COUNT: u8 = 16;
-    pub const MODEL: u8 = 32;
+pub(crate) mod fig {
+    pub(crate) const MONEY: u8 = 1;
+    pub(crate) const PERCENT: u8 = 2;
+    pub(crate) const DURATION: u8 = 4;
+    pub(crate) const RATE: u8 = 8;
+    pub(crate) const COUNT: u8 = 16;
+    pub(crate) const MODEL: u8 = 32;
     /// Hours, days and weeks: a batch window or a month's downtime, rarely one call.
-    pub const SPAN: u8 = 64;
-    pub const NAMES: &[(&str, u8)] = &[
+    pub(crate) const SPAN: u8 = 64;
+    pub(crate) const NAMES: &[(&str, u8)] = &[
         ("money", MONEY),
         ("percent", PERCENT),
         ("duration", DURATION),
@@ -53,7 +53,7 @@ pub mod fig {
 
 /// One family (one claim rule) as the analyser sees it.
 #[derive(Debug)]
-pub struct Family<'a> {
+pub(crate) struct Family<'a> {
     pub figures: u8,
     pub topics: &'a Regex,
     /// Topics that replace `topics` for figures of one kind.
@@ -110,7 +110,7 @@ impl Vocabulary {
     }
 }
 
-pub fn phrases(list: &[String]) -> Vec<Vec<String>> {
+pub(crate) fn phrases(list: &[String]) -> Vec<Vec<String>> {
     list.iter()
         .map(|p| {
             tokenize(&p.to_lowercase())
@@ -125,7 +125,7 @@ pub fn phrases(list: &[String]) -> Vec<Vec<String>> {
 /// A claim found in a text: which family, the quoted figure and where it starts (byte
 /// offsets in the original text).
 #[derive(Debug, Clone, PartialEq)]
-pub struct Found {
+pub(crate) struct Found {
     pub family: usize,
     pub start: usize,
     pub quote: String,
@@ -876,7 +876,7 @@ fn negation_in(tokens: &[Token], w: &Words, range: std::ops::Range<usize>, cat: 
 
 /// Does `text` hold a topic of any family in scope: could it, as a label, give a figure
 /// its family?
-pub fn names_topic(text: &str, families: &[Option<Family<'_>>]) -> bool {
+pub(crate) fn names_topic(text: &str, families: &[Option<Family<'_>>]) -> bool {
     let folded = Folded::new(text);
     let norm = folded.text.as_str();
     families
@@ -887,7 +887,7 @@ pub fn names_topic(text: &str, families: &[Option<Family<'_>>]) -> bool {
 
 /// Analyses one text for every family in scope (`families[k]` is `None` when rule `k` does not
 /// read this text) and returns each claim once, under the family whose topic is nearest.
-pub fn find(
+pub(crate) fn find(
     text: &str,
     families: &[Option<Family<'_>>],
     vocab: &Vocabulary,
@@ -900,7 +900,7 @@ pub fn find(
 /// stands under (a table's row label, a list item's parent, a heading, a YAML key). Context
 /// may name the topic ("| Uptime | 99.9% |", `uptime: 99.9%`) but holds no figure of its own
 /// and cannot negate or hedge the claim: a heading never exempts what is under it.
-pub fn find_in_context(
+pub(crate) fn find_in_context(
     text: &str,
     context: usize,
     families: &[Option<Family<'_>>],
@@ -1480,7 +1480,7 @@ fn negated(
 }
 
 /// Is a claim that a plain regex found at `start..end` of `text` negated or hedged?
-pub fn negated_span(text: &str, start: usize, end: usize, vocab: &Vocabulary) -> bool {
+pub(crate) fn negated_span(text: &str, start: usize, end: usize, vocab: &Vocabulary) -> bool {
     let folded = Folded::new(text);
     let tokens = tokenize(&folded.text);
     // The folded text keeps the original's byte offsets through `origin`; find the tokens
@@ -1497,7 +1497,7 @@ pub fn negated_span(text: &str, start: usize, end: usize, vocab: &Vocabulary) ->
 
 /// A cheap test that a text could hold a figure at all: a digit (ASCII or full-width), a
 /// number word, or a named model. Most field values are skipped by it.
-pub fn may_hold(text: &str, vocab: &Vocabulary) -> bool {
+pub(crate) fn may_hold(text: &str, vocab: &Vocabulary) -> bool {
     static WORDS: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
     if text.bytes().any(|b| b.is_ascii_digit()) {
         return true;

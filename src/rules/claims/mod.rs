@@ -10,8 +10,8 @@
 //! instead carry a plain `pattern` (a regex), still scoped by the same negation grammar.
 //! `unless` tests lift the rule, e.g. a price confirmed in the account view.
 
-pub mod detect;
-pub mod text;
+pub(crate) mod detect;
+pub(crate) mod text;
 
 use super::conditional::{decode_tests, Test};
 use super::links::{locate, Verbatim};
@@ -23,7 +23,7 @@ use crate::yaml::Pos;
 use detect::{fig, Family, Found};
 use std::sync::Arc;
 
-pub const KEYS: &[&str] = &[
+pub(crate) const KEYS: &[&str] = &[
     "pattern",
     "figures",
     "topics",
@@ -39,14 +39,14 @@ pub const KEYS: &[&str] = &[
     "label",
 ];
 
-pub static CLAIM: KindSpec = KindSpec {
+pub(crate) static CLAIM: KindSpec = KindSpec {
     id: "claim",
     keys: KEYS,
     decode: |e, p| Some(Arc::new(Claim::decode(e, p)?)),
 };
 
 #[derive(Debug, Clone)]
-pub struct Claim {
+pub(crate) struct Claim {
     /// A plain regex instead of figures and topics (repository policies may use either).
     pub regex: Option<LazyRegex>,
     pub figures: u8,
@@ -106,7 +106,7 @@ fn figure_kinds(e: Entry<'_>, p: &mut Problems) -> Option<u8> {
 }
 
 impl Claim {
-    pub fn decode(e: &mut Entries<'_>, p: &mut Problems) -> Option<Self> {
+    pub(crate) fn decode(e: &mut Entries<'_>, p: &mut Problems) -> Option<Self> {
         let fields = match e.take("fields") {
             Some(f) => decode_paths(f, p),
             None => Some(Vec::new()),
@@ -227,7 +227,7 @@ impl Claim {
         })
     }
 
-    pub fn check(&self, rule: &Rule, ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
+    pub(crate) fn check(&self, rule: &Rule, ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
         let Some(index) = ctx.policy.rules.iter().position(|r| std::ptr::eq(r, rule)) else {
             return;
         };
@@ -354,7 +354,7 @@ type Claimed = (usize, usize, String);
 
 /// Every claim in the packet, for all the policy's claim rules at once: each field value and
 /// each prose paragraph is read one time, and each figure is given to one family.
-pub fn analyse(ctx: &Ctx<'_>) -> Vec<Hit> {
+pub(crate) fn analyse(ctx: &Ctx<'_>) -> Vec<Hit> {
     let rules: Vec<(usize, &Claim)> = ctx
         .policy
         .rules

@@ -5,14 +5,14 @@
 
 /// Folded text with a map back to the original.
 #[derive(Debug)]
-pub struct Folded {
+pub(crate) struct Folded {
     pub text: String,
     /// For each byte of `text`, the byte offset in the original text it came from.
     origin: Vec<u32>,
 }
 
 impl Folded {
-    pub fn new(original: &str) -> Folded {
+    pub(crate) fn new(original: &str) -> Folded {
         let mut text = String::with_capacity(original.len());
         let mut origin = Vec::with_capacity(original.len());
         for (i, c) in original.char_indices() {
@@ -27,7 +27,7 @@ impl Folded {
     /// Where the web addresses (`https://…`, `www.…`) are, as byte ranges: a link's words
     /// are no words of the sentence ("example.com" hedges nothing), though a figure written
     /// into one is still read.
-    pub fn urls_in(text: &str) -> Vec<(usize, usize)> {
+    pub(crate) fn urls_in(text: &str) -> Vec<(usize, usize)> {
         let mut out = Vec::new();
         let mut from = 0;
         while let Some(at) = find_url(&text[from..]).map(|i| i + from) {
@@ -41,7 +41,7 @@ impl Folded {
     }
 
     /// The offset in the original text of byte `i` of the folded text.
-    pub fn original(&self, i: usize) -> usize {
+    pub(crate) fn original(&self, i: usize) -> usize {
         self.origin.get(i).map_or_else(
             || self.origin.last().map_or(0, |&o| o as usize + 1),
             |&o| o as usize,
@@ -118,7 +118,7 @@ fn confusable(c: char) -> Option<char> {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
+pub(crate) enum Kind {
     /// Letters (and apostrophes inside): `latency`, `doesn't`. Lower-cased in `Token::lower`.
     Word,
     /// Digits with `,`/`.` separators (`10,000`, `0.40`), or number words merged (`ten
@@ -131,7 +131,7 @@ pub enum Kind {
 }
 
 #[derive(Debug, Clone)]
-pub struct Token {
+pub(crate) struct Token {
     pub kind: Kind,
     pub start: usize,
     pub end: usize,
@@ -141,11 +141,11 @@ pub struct Token {
 }
 
 impl Token {
-    pub fn is(&self, word: &str) -> bool {
+    pub(crate) fn is(&self, word: &str) -> bool {
         self.lower == word
     }
 
-    pub fn mark(&self) -> Option<char> {
+    pub(crate) fn mark(&self) -> Option<char> {
         (self.kind == Kind::Mark).then(|| self.lower.chars().next().unwrap_or(' '))
     }
 }
@@ -218,7 +218,7 @@ fn scale_value(w: &str) -> Option<f64> {
 
 /// Cuts folded text into tokens. Linear in the text; a run of number words becomes one
 /// `Number` token (`ten thousand`, `two hundred and fifty`).
-pub fn tokenize(text: &str) -> Vec<Token> {
+pub(crate) fn tokenize(text: &str) -> Vec<Token> {
     let mut out: Vec<Token> = Vec::new();
     let bytes = text.as_bytes();
     let mut chars = text.char_indices().peekable();

@@ -11,13 +11,13 @@ use crate::rules::{Ctx, Policy};
 use std::time::{Duration, Instant};
 
 /// The secret rules of a policy, switched on or off: masking never depends on a rule.
-pub fn of_policy(policy: &Policy) -> impl Iterator<Item = &Secret> {
+pub(crate) fn of_policy(policy: &Policy) -> impl Iterator<Item = &Secret> {
     policy.rules.iter().filter_map(|r| r.kind_as::<Secret>())
 }
 
 /// `common`'s secret rules that the packet's policy does not already run: a repository
 /// policy that does not extend `common` still gets its secrets masked.
-pub fn common_rules<'a>(
+pub(crate) fn common_rules<'a>(
     policies: &'a [Policy],
     policy: &'a Policy,
 ) -> impl Iterator<Item = &'a Secret> {
@@ -34,7 +34,7 @@ pub fn common_rules<'a>(
 /// of a file of no known kind) and, for Markdown, its prose as it displays. The enabled ones
 /// report what they find — a key in a broken packet must still be rotated — and every secret
 /// goes into the masker, since the file's snippets and messages are printed too.
-pub fn rejected(
+pub(crate) fn rejected(
     policy: &Policy,
     common: Option<&Policy>,
     rejected: &Packet,
@@ -77,7 +77,11 @@ pub fn rejected(
 /// `policies` (a repository's own), scan each file as they scan a packet: its text as
 /// written (invisible characters read through), every value and key decoded, the values
 /// read before a syntax error, split keys and other spellings. Each spelling found is masked.
-pub fn files_masker(files: &[(&str, &str)], builtin: &[Policy], policies: &[Policy]) -> Masker {
+pub(crate) fn files_masker(
+    files: &[(&str, &str)],
+    builtin: &[Policy],
+    policies: &[Policy],
+) -> Masker {
     if files.is_empty() {
         return Masker::default();
     }

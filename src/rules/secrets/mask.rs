@@ -9,7 +9,7 @@ use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 
 /// The masked form: a short prefix, then `****`. Short secrets show less.
-pub fn mask(secret: &str) -> String {
+pub(crate) fn mask(secret: &str) -> String {
     let keep = (secret.chars().count() / 4).min(4);
     let prefix: String = secret.chars().take(keep).collect();
     format!("{prefix}****")

@@ -8,10 +8,10 @@ use crate::config::decode::{Entry, Problems};
 use crate::rules::decode_regex;
 use regex::Regex;
 
-pub const KEYS: &[&str] = &["name", "pattern", "min_entropy"];
+pub(super) const KEYS: &[&str] = &["name", "pattern", "min_entropy"];
 
 #[derive(Debug, Clone)]
-pub struct Pattern {
+pub(crate) struct Pattern {
     pub name: String,
     /// When the regex has a capture group, group 1 is the secret.
     pub regex: Regex,
@@ -65,7 +65,7 @@ const MIN_LEN_WITHOUT_DIGITS: usize = 32;
 /// character, and letters with digits (or, from [`MIN_LEN_WITHOUT_DIGITS`] characters, small
 /// and capital letters mixed)? 32 hex digits pass; `cost-per-request-2026`,
 /// `finops/cometapi-key-2026` and `2026-11-20T10:00:00Z` do not.
-pub fn random_looking(value: &str, min_bits: f64) -> bool {
+pub(super) fn random_looking(value: &str, min_bits: f64) -> bool {
     let longest_run = value
         .split(|c: char| !c.is_ascii_alphanumeric())
         .map(str::len)
@@ -85,7 +85,7 @@ pub fn random_looking(value: &str, min_bits: f64) -> bool {
 
 impl Pattern {
     /// Reads one `{name, pattern, min_entropy}` item of a rule's `patterns`.
-    pub fn decode(item: Entry<'_>, p: &mut Problems) -> Option<Pattern> {
+    pub(crate) fn decode(item: Entry<'_>, p: &mut Problems) -> Option<Pattern> {
         let what = "a secret pattern";
         let mut m = item.map(what, p)?;
         let name = m.require("name", what, p).and_then(|n| n.text(p));
@@ -124,7 +124,7 @@ impl Pattern {
     }
 
     /// Is a match of the regex a secret by this pattern's own measure?
-    pub fn accepts(&self, secret: &str) -> bool {
+    pub(crate) fn accepts(&self, secret: &str) -> bool {
         self.min_entropy
             .is_none_or(|bits| random_looking(secret, bits))
     }

@@ -16,7 +16,7 @@ pub(super) struct Covered {
 }
 
 impl Covered {
-    pub fn new(hits: &[Hit]) -> Self {
+    pub(super) fn new(hits: &[Hit]) -> Self {
         let mut lines: HashMap<u32, Vec<(u32, u32)>> = HashMap::new();
         for h in hits.iter().filter(|h| !h.mask_only) {
             lines.entry(h.line).or_default().push((h.col, h.end()));
@@ -32,7 +32,7 @@ impl Covered {
         Covered { lines }
     }
 
-    pub fn covers(&self, h: &Hit) -> bool {
+    pub(super) fn covers(&self, h: &Hit) -> bool {
         self.lines.get(&h.line).is_some_and(|spans| {
             let i = spans.partition_point(|(col, _)| *col <= h.col);
             i > 0 && spans[i - 1].1 >= h.end()
@@ -40,7 +40,7 @@ impl Covered {
     }
 
     /// Does any of them stand on `line` between columns `from` and `to` (end exclusive)?
-    pub fn overlaps(&self, line: u32, from: u32, to: u32) -> bool {
+    pub(super) fn overlaps(&self, line: u32, from: u32, to: u32) -> bool {
         self.lines.get(&line).is_some_and(|spans| {
             let i = spans.partition_point(|(col, _)| *col < to);
             i > 0 && spans[i - 1].1 > from
@@ -48,7 +48,7 @@ impl Covered {
     }
 
     /// Does the hit start inside one of them?
-    pub fn holds_start(&self, line: u32, col: u32) -> bool {
+    pub(super) fn holds_start(&self, line: u32, col: u32) -> bool {
         self.lines.get(&line).is_some_and(|spans| {
             // Spans are not merged, so look at every one that starts before.
             let i = spans.partition_point(|(c, _)| *c <= col);
@@ -68,7 +68,7 @@ pub(super) struct Fields<'c> {
 }
 
 impl<'c> Fields<'c> {
-    pub fn new(ctx: &'c Ctx<'c>, hits: &[Hit]) -> Self {
+    pub(super) fn new(ctx: &'c Ctx<'c>, hits: &[Hit]) -> Self {
         let mut wanted: Vec<u32> = hits.iter().map(|h| h.line).collect();
         wanted.sort_unstable();
         wanted.dedup();
@@ -94,7 +94,7 @@ impl<'c> Fields<'c> {
         Fields { ctx, lines, widths }
     }
 
-    pub fn of(&self, hit: &Hit) -> Option<&'c str> {
+    pub(super) fn of(&self, hit: &Hit) -> Option<&'c str> {
         let starts = self.lines.get(&hit.line)?;
         let i = starts
             .partition_point(|(col, _)| *col <= hit.col)

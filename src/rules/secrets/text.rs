@@ -39,7 +39,7 @@ pub(super) struct Visible<'t> {
 }
 
 impl<'t> Visible<'t> {
-    pub fn new(text: &'t str) -> Self {
+    pub(super) fn new(text: &'t str) -> Self {
         // Every invisible or look-alike character is outside ASCII.
         if text.is_ascii()
             || !text
@@ -75,18 +75,18 @@ impl<'t> Visible<'t> {
         }
     }
 
-    pub fn text(&self) -> &str {
+    pub(super) fn text(&self) -> &str {
         &self.text
     }
 
     /// Where the character at visible offset `i` stands in the original text.
-    pub fn start(&self, i: usize) -> usize {
+    pub(super) fn start(&self, i: usize) -> usize {
         let n = self.cuts.partition_point(|(at, _, _)| *at <= i);
         i + n.checked_sub(1).map_or(0, |n| self.cuts[n].1)
     }
 
     /// Where the visible text up to `i` ends in the original text.
-    pub fn end(&self, i: usize) -> usize {
+    pub(super) fn end(&self, i: usize) -> usize {
         let n = self
             .cuts
             .partition_point(|(at, _, folded)| *at < i || (*at == i && *folded));
@@ -105,7 +105,7 @@ pub(super) struct Cursor<'t> {
 
 impl<'t> Cursor<'t> {
     /// `first` is the position of the text's first character.
-    pub fn new(text: &'t str, first: Pos) -> Self {
+    pub(super) fn new(text: &'t str, first: Pos) -> Self {
         Cursor {
             text,
             first,
@@ -114,7 +114,7 @@ impl<'t> Cursor<'t> {
         }
     }
 
-    pub fn at(&mut self, byte: usize) -> Pos {
+    pub(super) fn at(&mut self, byte: usize) -> Pos {
         if byte < self.byte {
             *self = Cursor::new(self.text, self.first);
         }
@@ -362,7 +362,7 @@ fn ends_in_fragment(line: &str) -> bool {
 }
 
 impl Spliced {
-    pub fn new(ctx: &Ctx<'_>) -> Self {
+    pub(super) fn new(ctx: &Ctx<'_>) -> Self {
         let text = ctx.packet.text.as_str();
         let count = text.split('\n').count();
         // 0-based line index → the line (ctx numbers them from 1).
@@ -529,25 +529,25 @@ impl Spliced {
         out
     }
 
-    pub fn is_empty(&self) -> bool {
+    pub(super) fn is_empty(&self) -> bool {
         self.joins.is_empty()
     }
 
     /// Does the range `start..end` of `text` take in a place where something was taken out?
-    pub fn crosses(&self, start: usize, end: usize) -> bool {
+    pub(super) fn crosses(&self, start: usize, end: usize) -> bool {
         let i = self.joins.partition_point(|j| *j <= start);
         self.joins.get(i).is_some_and(|j| *j < end)
     }
 
     /// The offset in the packet text of offset `i` of `text`.
-    pub fn original(&self, i: usize) -> usize {
+    pub(super) fn original(&self, i: usize) -> usize {
         let r = self.runs.partition_point(|(at, _)| *at <= i) - 1;
         let (at, orig) = self.runs[r];
         orig + (i - at)
     }
 
     /// The pieces of `start..end` as the packet text has them (byte ranges there).
-    pub fn pieces(&self, start: usize, end: usize) -> Vec<(usize, usize)> {
+    pub(super) fn pieces(&self, start: usize, end: usize) -> Vec<(usize, usize)> {
         let mut out = Vec::new();
         let mut at = start;
         let first = self.joins.partition_point(|j| *j <= start);

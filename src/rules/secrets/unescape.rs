@@ -159,13 +159,13 @@ fn blanks_inside_a_word(
 
 impl Unescaped {
     /// `None` when the text spells nothing another way (most packets).
-    pub fn new(src: &str) -> Option<Self> {
+    pub(super) fn new(src: &str) -> Option<Self> {
         Self::reading(src, Underscore::Markdown)
     }
 
     /// The text read with `\_` as YAML reads it in a double-quoted value (a no-break space),
     /// when it holds one: `None` otherwise.
-    pub fn yaml_underscore(src: &str) -> Option<Self> {
+    pub(super) fn yaml_underscore(src: &str) -> Option<Self> {
         if !src.contains("\\_") {
             return None;
         }
@@ -227,14 +227,14 @@ impl Unescaped {
 
     /// Does `start..end` of the decoded text take in a decoded spelling? (If not, the text
     /// is as the file has it there, and the plain scan read it.)
-    pub fn crosses(&self, start: usize, end: usize) -> bool {
+    pub(super) fn crosses(&self, start: usize, end: usize) -> bool {
         let i = self.spans.partition_point(|s| s.1 <= start);
         self.spans.get(i).is_some_and(|s| s.0 < end)
     }
 
     /// Where escaped blanks were read through inside `start..end` of the decoded text: the
     /// value as YAML decodes it has white space there, so its pieces are spellings too.
-    pub fn blank_cuts(&self, start: usize, end: usize) -> Vec<usize> {
+    pub(super) fn blank_cuts(&self, start: usize, end: usize) -> Vec<usize> {
         let first = self.spans.partition_point(|s| s.0 <= start);
         self.spans[first..]
             .iter()
@@ -246,7 +246,7 @@ impl Unescaped {
 
     /// The source offset where the decoded character at `i` is spelled (a decoded spelling
     /// maps to its first byte).
-    pub fn source_start(&self, i: usize) -> usize {
+    pub(super) fn source_start(&self, i: usize) -> usize {
         let n = self.spans.partition_point(|s| s.0 <= i);
         match n.checked_sub(1).map(|n| self.spans[n]) {
             Some((_, end, from, _)) if i < end => from,
@@ -257,7 +257,7 @@ impl Unescaped {
 
     /// The source offset where the decoded text up to `i` ends (a decoded spelling it ends
     /// inside is taken whole).
-    pub fn source_end(&self, i: usize) -> usize {
+    pub(super) fn source_end(&self, i: usize) -> usize {
         let n = self.spans.partition_point(|s| s.0 < i);
         match n.checked_sub(1).map(|n| self.spans[n]) {
             Some((_, end, _, to)) if i <= end => to,
