@@ -231,8 +231,8 @@ fn check(args: CheckArgs) -> Result<Exit> {
         let edits: usize = fixes.iter().map(|f| f.edits).sum();
         eprintln!(
             "packetgate: fixed {} in {}",
-            report::plural(edits, "finding"),
-            report::plural(fixes.len(), "file")
+            crate::text::plural(edits, "finding"),
+            crate::text::plural(fixes.len(), "file")
         );
     }
     let report = judge(&config, &candidates, &how, phase)?;

@@ -40,13 +40,13 @@ pub(crate) fn render(a: &Audit) -> String {
     let _ = writeln!(
         head,
         "**{}**: {} passing, {} failing · {} going stale within {} · {} running out · {} out of force\n",
-        crate::report::plural(h.counts.packets, "packet"),
+        crate::text::plural(h.counts.packets, "packet"),
         h.counts.packets - h.counts.failing,
         h.counts.failing,
-        crate::report::plural(h.counts.evidence_expiring, "evidence date"),
-        crate::report::plural(h.warn_before_days as usize, "day"),
-        crate::report::plural(h.counts.waivers_expiring, "waiver"),
-        crate::report::plural(h.counts.waivers_out_of_force, "waiver"),
+        crate::text::plural(h.counts.evidence_expiring, "evidence date"),
+        crate::text::plural(h.warn_before_days as usize, "day"),
+        crate::text::plural(h.counts.waivers_expiring, "waiver"),
+        crate::text::plural(h.counts.waivers_out_of_force, "waiver"),
     );
     let _ = writeln!(
         head,
@@ -115,7 +115,7 @@ pub(crate) fn render(a: &Audit) -> String {
         let _ = writeln!(
             body,
             "_The details of {} were cut to keep this issue under GitHub's size limit; the JSON report (`packetgate audit --format json`) has everything._\n",
-            crate::report::plural(cut, "owner"),
+            crate::text::plural(cut, "owner"),
         );
     }
     if body.len() + chart.len() <= BUDGET {
@@ -165,7 +165,7 @@ fn owner_short(o: &Owner) -> String {
     format!(
         "### {}\n\n{}, {} failing (details cut)\n\n",
         owner_name(o),
-        crate::report::plural(o.counts.packets, "packet"),
+        crate::text::plural(o.counts.packets, "packet"),
         o.counts.failing
     )
 }
@@ -243,7 +243,7 @@ fn owner_block(a: &Links<'_>, o: &Owner, mentioned: &mut BTreeSet<String>) -> St
     let _ = writeln!(
         s,
         "\n{}, {} failing.\n",
-        crate::report::plural(o.counts.packets, "packet"),
+        crate::text::plural(o.counts.packets, "packet"),
         o.counts.failing
     );
     if !o.failing.is_empty() {
@@ -495,7 +495,7 @@ fn gantt(a: &Audit) -> String {
         let _ = writeln!(
             s,
             "\n_{} not charted (the chart shows at most {MAX_BARS})._",
-            crate::report::plural(left_out, "dated source")
+            crate::text::plural(left_out, "dated source")
         );
     }
     s

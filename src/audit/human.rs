@@ -38,7 +38,7 @@ fn owner(o: &Owner, multi: bool, out: &mut String) {
     let _ = writeln!(
         out,
         "{name}{mention}: {}, {} failing",
-        crate::report::plural(o.counts.packets, "packet"),
+        crate::text::plural(o.counts.packets, "packet"),
         o.counts.failing
     );
     for f in &o.failing {
@@ -122,12 +122,12 @@ pub(crate) fn render(a: &Audit) -> String {
         out,
         "{}: {} audited, {} passed, {} failed; {} going stale within {}, {} running out, {} out of force",
         a.verdict.as_str(),
-        crate::report::plural(h.packets, "packet"),
+        crate::text::plural(h.packets, "packet"),
         h.packets - h.failing,
         h.failing,
-        crate::report::plural(h.evidence_expiring, "evidence date"),
-        crate::report::plural(a.health.warn_before_days as usize, "day"),
-        crate::report::plural(h.waivers_expiring, "waiver"),
+        crate::text::plural(h.evidence_expiring, "evidence date"),
+        crate::text::plural(a.health.warn_before_days as usize, "day"),
+        crate::text::plural(h.waivers_expiring, "waiver"),
         h.waivers_out_of_force,
     );
     let shard = a

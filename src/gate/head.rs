@@ -175,7 +175,7 @@ pub(crate) fn candidates<F: Forge + ?Sized>(
     if fetched > 0 {
         notices.push(format!(
             "{} in the workspace {} from the pull request's head (the checkout is not the head commit); {} judged as the head has {}.",
-            crate::report::plural(fetched, "changed file"),
+            crate::text::plural(fetched, "changed file"),
             if fetched == 1 { "differs" } else { "differ" },
             if fetched == 1 { "it was" } else { "they were" },
             if fetched == 1 { "it" } else { "them" }

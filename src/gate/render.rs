@@ -9,7 +9,7 @@ use super::markdown::{code, message, text, Place};
 use crate::engine::{PacketReport, Report};
 use crate::finding::{Finding, Severity, Verdict};
 use crate::place::uri_reference;
-use crate::report::plural;
+use crate::text::plural;
 use std::fmt::Write as _;
 
 /// Everything a rendering needs besides the report.

@@ -69,7 +69,7 @@ pub(crate) fn finish(
         let _ = writeln!(
             stderr,
             "packetgate: {}",
-            crate::report::plural(api.calls() as usize, "GitHub API request")
+            crate::text::plural(api.calls() as usize, "GitHub API request")
         );
     }
     drop(stderr);

@@ -205,7 +205,7 @@ impl Plan {
             self.conclusion,
             self.title,
             self.annotations.len(),
-            crate::report::plural(1 + updates.len(), "request"),
+            crate::text::plural(1 + updates.len(), "request"),
             self.summary
         );
         let Some(pull) = self.pull else {
@@ -228,7 +228,7 @@ impl Plan {
             out.push_str(&format!(
                 "=== line comments ===\n{} of {} {} on lines of the diff\n",
                 notes.len(),
-                crate::report::plural(self.findings, "finding"),
+                crate::text::plural(self.findings, "finding"),
                 if notes.len() == 1 { "is" } else { "are" }
             ));
         }

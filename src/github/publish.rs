@@ -364,7 +364,7 @@ pub(crate) fn request_changes(
             }
             Delivery::Sent(format!(
                 "{} dismissed",
-                crate::report::plural(active.len(), "review")
+                crate::text::plural(active.len(), "review")
             ))
         }
     }
@@ -411,13 +411,13 @@ pub(crate) fn inline_review(
     let body = json!({
         "commit_id": head_sha,
         "event": "COMMENT",
-        "body": format!("{mark}\n{} on the lines of this change; the full list is in the packetgate comment.", crate::report::plural(on_diff.len(), "finding")),
+        "body": format!("{mark}\n{} on the lines of this change; the full list is in the packetgate comment.", crate::text::plural(on_diff.len(), "finding")),
         "comments": comments,
     });
     match api.post("posting line comments", &reviews_route(api, pull), &body) {
         Ok(_) => Delivery::Sent(format!(
             "review with {}",
-            crate::report::plural(on_diff.len(), "line comment")
+            crate::text::plural(on_diff.len(), "line comment")
         )),
         Err(e) => undelivered(e),
     }

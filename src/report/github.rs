@@ -61,10 +61,10 @@ pub(crate) fn write(report: &Report, w: &mut dyn std::io::Write) -> std::io::Res
     let _ = writeln!(
         out,
         "packetgate: {failed} of {} failed ({}, {}, {}{waived})",
-        super::plural(report.packets.len(), "packet"),
-        super::plural(report.count(Severity::Error), "error"),
-        super::plural(report.count(Severity::Warning), "warning"),
-        super::plural(report.count(Severity::Notice), "notice")
+        crate::text::plural(report.packets.len(), "packet"),
+        crate::text::plural(report.count(Severity::Error), "error"),
+        crate::text::plural(report.count(Severity::Warning), "warning"),
+        crate::text::plural(report.count(Severity::Notice), "notice")
     );
     w.write_all(out.as_bytes())
 }

@@ -2,10 +2,11 @@
 //! location, the source line with a marker, the field and the fix; then one verdict line
 //! per packet and a summary. Colour only when asked (a terminal, and `NO_COLOR` unset).
 
-use super::{plural, Look};
+use super::Look;
 use crate::engine::Report;
 use crate::finding::{Severity, Verdict};
 use crate::links::{LinkReport, Status};
+use crate::text::plural;
 use std::fmt::Write as _;
 
 struct Paint {

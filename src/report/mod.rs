@@ -113,5 +113,3 @@ pub fn render(format: Format, report: &Report, rules: &[RuleInfo], look: Look) -
     let _ = write(format, report, rules, look, &mut buf);
     String::from_utf8_lossy(&buf).into_owned()
 }
-
-pub use crate::text::plural;
